@@ -1,0 +1,96 @@
+use super::output::{Output, table};
+use git_track::repo::Repo;
+use git_track::settings::{KEY_BASE, KEY_INTEGRATION, KEY_WORKTREE_ROOT};
+use git_track::{config, error::Failure};
+use serde::Serialize;
+
+/// Write git-track's settings to the repository's git config (idempotent)
+///
+/// Keys already set keep their values unless given here. Every command also works
+/// without init, on the defaults.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The branch tracks are merged into [config: track.integration; default: integration]
+    #[arg(long, value_name = "branch")]
+    integration: Option<String>,
+    /// What tracks fork from and the integration branch starts at [config: track.base;
+    /// default: the repository's default branch]
+    #[arg(long, value_name = "rev")]
+    base: Option<String>,
+    /// Where track worktrees go [config: track.worktreeRoot; default: <repo>.tracks/ beside
+    /// the main worktree]
+    #[arg(long, value_name = "dir")]
+    worktree_root: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Settings {
+    integration: String,
+    base: String,
+    worktree_root: Option<String>,
+}
+
+pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
+    if let Some(b) = &args.integration
+        && !gix::validate::reference::name_partial(format!("refs/heads/{b}").as_str().into())
+            .is_ok()
+    {
+        return Err(Failure::usage(format!("'{b}' is not a valid branch name")).into());
+    }
+    if let Some(base) = &args.base {
+        repo.resolve_commit(base)?;
+    }
+    let s = &repo.settings;
+    let mut values = vec![
+        (
+            KEY_INTEGRATION,
+            args.integration
+                .clone()
+                .unwrap_or_else(|| s.integration.clone()),
+            args.integration.is_some(),
+        ),
+        (
+            KEY_BASE,
+            args.base.clone().unwrap_or_else(|| s.base.clone()),
+            args.base.is_some(),
+        ),
+    ];
+    let root = match &args.worktree_root {
+        Some(r) => Some((r.clone(), true)),
+        None => s
+            .worktree_root
+            .as_ref()
+            .map(|p| (p.display().to_string(), false)),
+    };
+    if let Some((r, given)) = root {
+        values.push((KEY_WORKTREE_ROOT, r, given));
+    }
+    config::set_local(
+        &repo,
+        &values
+            .iter()
+            .map(|(k, v, force)| (*k, v.as_str(), *force))
+            .collect::<Vec<_>>(),
+    )?;
+
+    let repo = Repo::from_gix(gix::open(repo.gix.git_dir())?)?;
+    let s = repo.settings;
+    let data = Settings {
+        integration: s.integration,
+        base: s.base,
+        worktree_root: s.worktree_root.map(|p| p.display().to_string()),
+    };
+    Ok(Output::new(data, |d, w| {
+        table(
+            &[
+                vec![KEY_INTEGRATION.into(), d.integration.clone()],
+                vec![KEY_BASE.into(), d.base.clone()],
+                vec![
+                    KEY_WORKTREE_ROOT.into(),
+                    super::or_dash(d.worktree_root.as_deref()),
+                ],
+            ],
+            w,
+        )
+    }))
+}

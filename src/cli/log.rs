@@ -1,0 +1,61 @@
+use super::output::Output;
+use git_track::repo::{Repo, utc_timestamp};
+use git_track::store;
+use serde::Serialize;
+
+/// Show the history of definition changes, newest first
+///
+/// Without a name, the history of every track. The same history is in git:
+/// `git log -p refs/tracks/<name>`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The track (default: every track)
+    name: Option<String>,
+    /// Print a JSON array of {track, commit, time, author, message}
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    track: String,
+    commit: String,
+    time: String,
+    author: String,
+    message: String,
+}
+
+pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+    let names: Vec<String> = match args.name {
+        Some(n) => vec![n],
+        None => store::list(repo)?
+            .tracks
+            .into_iter()
+            .map(|s| s.track.name)
+            .collect(),
+    };
+    let mut entries = Vec::new();
+    for name in names {
+        for h in store::history(repo, &name)? {
+            entries.push((
+                h.time,
+                Entry {
+                    track: name.clone(),
+                    commit: h.commit.to_string(),
+                    time: utc_timestamp(h.time),
+                    author: h.author,
+                    message: h.message,
+                },
+            ));
+        }
+    }
+    // Newest first; a stable sort keeps each track's own order on equal times.
+    entries.sort_by(|a, b| b.0.cmp(&a.0));
+    let entries: Vec<Entry> = entries.into_iter().map(|(_, e)| e).collect();
+    Ok(Output::new(entries, |es, w| {
+        for e in es {
+            writeln!(w, "{} {} {}", &e.commit[..12], e.time, e.message)?;
+        }
+        Ok(())
+    }))
+}

@@ -1,0 +1,161 @@
+//! The command line: one file per command, each with its clap `Args` (whose doc comments
+//! are the help text) and a `run` that calls the library and returns an [`Output`].
+
+mod edit;
+mod init;
+mod list;
+mod log;
+#[cfg(test)]
+mod manpage;
+mod new;
+mod output;
+mod remove;
+mod show;
+
+use clap::{Parser, Subcommand};
+use git_track::error::{EXIT_FATAL, EXIT_USAGE, Failure};
+use git_track::repo::Repo;
+use output::Output;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+/// Run several streams of work in one repository and merge them back in a planned order.
+///
+/// A track is a named stream of work: a branch, a linked worktree for the agent or person
+/// doing it, and declared scope globs (the paths it may change), stored in git refs under
+/// refs/tracks/ so the definitions travel with git push and git fetch.
+#[derive(Parser)]
+#[command(
+    name = "git-track",
+    bin_name = "git track",
+    version,
+    arg_required_else_help = true,
+    max_term_width = 100,
+    after_help = "Run 'git track <command> -h' for a command's options; 'git track --help' opens the manual."
+)]
+pub struct Cli {
+    /// Run as if git-track was started in <path> (repeatable, like git -C)
+    #[arg(short = 'C', value_name = "path", global = true)]
+    dir: Vec<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Init(init::Args),
+    New(new::Args),
+    List(list::Args),
+    Show(show::Args),
+    Edit(edit::Args),
+    Remove(remove::Args),
+    Log(log::Args),
+}
+
+impl Command {
+    /// Does this invocation ask for JSON?
+    fn json(&self) -> bool {
+        match self {
+            Command::New(a) => a.json,
+            Command::List(a) => a.json,
+            Command::Show(a) => a.json,
+            Command::Log(a) => a.json,
+            Command::Init(_) | Command::Edit(_) | Command::Remove(_) => false,
+        }
+    }
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    for dir in &cli.dir {
+        if let Err(e) = std::env::set_current_dir(dir) {
+            return report(&anyhow::Error::from(Failure::fatal(format!(
+                "cannot change to '{}': {e}",
+                dir.display()
+            ))));
+        }
+    }
+    let json = cli.command.json();
+    match run(cli.command) {
+        Ok(output) => match output.emit(json) {
+            Ok(()) => output.code,
+            // A reader that went away (`| head`) is not an error.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => output.code,
+            Err(e) => report(&anyhow::Error::from(e)),
+        },
+        Err(e) => report(&e),
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<Output> {
+    let repo = Repo::discover()?;
+    match command {
+        Command::Init(a) => init::run(repo, a),
+        Command::New(a) => new::run(&repo, a),
+        Command::List(a) => list::run(&repo, a),
+        Command::Show(a) => show::run(&repo, a),
+        Command::Edit(a) => edit::run(&repo, a),
+        Command::Remove(a) => remove::run(&repo, a),
+        Command::Log(a) => log::run(&repo, a),
+    }
+}
+
+/// Prints an error in git's style and returns its exit code.
+fn report(e: &anyhow::Error) -> i32 {
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    match e.downcast_ref::<Failure>() {
+        Some(f) => {
+            let prefix = if f.code == EXIT_FATAL {
+                "fatal: "
+            } else {
+                "error: "
+            };
+            let _ = output::prefixed(&mut err, prefix, &f.message);
+            for h in &f.hints {
+                let _ = output::prefixed(&mut err, "hint: ", h);
+            }
+            f.code
+        }
+        None => {
+            let _ = writeln!(err, "fatal: {e:#}");
+            EXIT_FATAL
+        }
+    }
+}
+
+/// "-" for nothing, as tables and `show` print it.
+fn or_dash(v: Option<&str>) -> String {
+    v.filter(|s| !s.is_empty()).unwrap_or("-").to_owned()
+}
+
+/// A list for a person: comma-separated, or "-".
+fn list_or_dash(v: &[String]) -> String {
+    if v.is_empty() {
+        "-".to_owned()
+    } else {
+        v.join(", ")
+    }
+}
+
+#[cfg(test)]
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::command().debug_assert();
+    }
+}

@@ -1,0 +1,145 @@
+//! The one place where command results become text or JSON, and where messages go to
+//! stderr in git's style.
+
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// A command's result as it will be shown.
+pub struct Output {
+    body: Option<Box<dyn Render>>,
+    pub code: i32,
+    pub messages: Vec<Message>,
+}
+
+pub enum Message {
+    Warning(String),
+    Hint(String),
+    Info(String),
+}
+
+trait Render {
+    fn text(&self, w: &mut dyn Write) -> io::Result<()>;
+    fn json(&self) -> serde_json::Result<String>;
+}
+
+struct View<T, F> {
+    data: T,
+    text: F,
+}
+
+impl<T, F> Render for View<T, F>
+where
+    T: Serialize,
+    F: Fn(&T, &mut dyn Write) -> io::Result<()>,
+{
+    fn text(&self, w: &mut dyn Write) -> io::Result<()> {
+        (self.text)(&self.data, w)
+    }
+    fn json(&self) -> serde_json::Result<String> {
+        serde_json::to_string_pretty(&self.data)
+    }
+}
+
+impl Output {
+    /// `data` is what `--json` prints; `text` renders it for a person.
+    pub fn new<T, F>(data: T, text: F) -> Output
+    where
+        T: Serialize + 'static,
+        F: Fn(&T, &mut dyn Write) -> io::Result<()> + 'static,
+    {
+        Output {
+            body: Some(Box::new(View { data, text })),
+            code: 0,
+            messages: Vec::new(),
+        }
+    }
+
+    /// Nothing for stdout.
+    pub fn none() -> Output {
+        Output {
+            body: None,
+            code: 0,
+            messages: Vec::new(),
+        }
+    }
+
+    pub fn code(mut self, code: i32) -> Output {
+        self.code = code;
+        self
+    }
+
+    pub fn warn(mut self, m: impl Into<String>) -> Output {
+        self.messages.push(Message::Warning(m.into()));
+        self
+    }
+
+    pub fn hint(mut self, m: impl Into<String>) -> Output {
+        self.messages.push(Message::Hint(m.into()));
+        self
+    }
+
+    pub fn info(mut self, m: impl Into<String>) -> Output {
+        self.messages.push(Message::Info(m.into()));
+        self
+    }
+
+    pub fn emit(&self, json: bool) -> io::Result<()> {
+        {
+            let stderr = io::stderr();
+            let mut err = stderr.lock();
+            for m in &self.messages {
+                match m {
+                    Message::Warning(s) => prefixed(&mut err, "warning: ", s)?,
+                    Message::Hint(s) => prefixed(&mut err, "hint: ", s)?,
+                    Message::Info(s) => writeln!(err, "{s}")?,
+                }
+            }
+        }
+        let Some(body) = &self.body else {
+            return Ok(());
+        };
+        let stdout = io::stdout();
+        let mut out = io::BufWriter::new(stdout.lock());
+        if json {
+            let text = body.json().map_err(io::Error::other)?;
+            writeln!(out, "{text}")?;
+        } else {
+            body.text(&mut out)?;
+        }
+        out.flush()
+    }
+}
+
+/// Writes `prefix` before every line of `text`, as git does for multi-line messages.
+pub fn prefixed(w: &mut dyn Write, prefix: &str, text: &str) -> io::Result<()> {
+    for line in text.lines() {
+        writeln!(w, "{prefix}{line}")?;
+    }
+    Ok(())
+}
+
+/// Pads cells to aligned columns; the last column is not padded.
+pub fn table(rows: &[Vec<String>], w: &mut dyn Write) -> io::Result<()> {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,212 @@
+//! Changes to a track's definition, each described for the commit message.
+
+use crate::error::Failure;
+use crate::lifecycle;
+use crate::repo::Repo;
+use crate::scope;
+use crate::store::{self, Stored};
+use crate::track::{Kind, Status, Track};
+use anyhow::Result;
+
+/// A change to a list field: replace it, or add and remove items.
+#[derive(Debug, Default, Clone)]
+pub struct ListEdit {
+    pub set: Option<Vec<String>>,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+impl ListEdit {
+    fn is_empty(&self) -> bool {
+        self.set.is_none() && self.add.is_empty() && self.remove.is_empty()
+    }
+
+    fn apply(&self, list: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = self.set.clone().unwrap_or_else(|| list.to_vec());
+        for a in &self.add {
+            if !out.contains(a) {
+                out.push(a.clone());
+            }
+        }
+        out.retain(|x| !self.remove.contains(x));
+        let mut seen = Vec::with_capacity(out.len());
+        out.retain(|x| {
+            let fresh = !seen.contains(x);
+            seen.push(x.clone());
+            fresh
+        });
+        out
+    }
+}
+
+/// Every field `git track edit` can change; `None`/empty leaves a field as it is, and
+/// `Some("")` clears an optional text.
+#[derive(Debug, Default, Clone)]
+pub struct Edit {
+    pub kind: Option<Kind>,
+    pub status: Option<Status>,
+    pub owner: Option<String>,
+    pub description: Option<String>,
+    pub experiment: Option<String>,
+    pub hypothesis: Option<String>,
+    pub reason: Option<String>,
+    pub branch: Option<String>,
+    pub base: Option<String>,
+    pub scope: ListEdit,
+    pub contracts: ListEdit,
+    pub depends_on: ListEdit,
+}
+
+impl Edit {
+    pub fn is_empty(&self) -> bool {
+        self.kind.is_none()
+            && self.status.is_none()
+            && self.owner.is_none()
+            && self.description.is_none()
+            && self.experiment.is_none()
+            && self.hypothesis.is_none()
+            && self.reason.is_none()
+            && self.branch.is_none()
+            && self.base.is_none()
+            && self.scope.is_empty()
+            && self.contracts.is_empty()
+            && self.depends_on.is_empty()
+    }
+}
+
+fn show_opt(v: &Option<String>) -> String {
+    v.as_deref()
+        .map_or_else(|| "none".to_owned(), |s| format!("'{s}'"))
+}
+
+fn show_list(v: &[String]) -> String {
+    format!("[{}]", v.join(", "))
+}
+
+/// Applies `edit` to `track`, returning what changed (empty when nothing did).
+fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
+    let mut changes = Vec::new();
+    macro_rules! word {
+        ($field:ident) => {
+            if let Some(v) = edit.$field
+                && v != track.$field
+            {
+                changes.push(format!("{}: {} -> {}", stringify!($field), track.$field, v));
+                track.$field = v;
+            }
+        };
+    }
+    macro_rules! text {
+        ($field:ident) => {
+            if let Some(v) = &edit.$field {
+                let v = if v.is_empty() { None } else { Some(v.clone()) };
+                if v != track.$field {
+                    changes.push(format!(
+                        "{}: {} -> {}",
+                        stringify!($field),
+                        show_opt(&track.$field),
+                        show_opt(&v)
+                    ));
+                    track.$field = v;
+                }
+            }
+        };
+    }
+    macro_rules! list {
+        ($field:ident) => {
+            let v = edit.$field.apply(&track.$field);
+            if v != track.$field {
+                changes.push(format!(
+                    "{}: {} -> {}",
+                    stringify!($field),
+                    show_list(&track.$field),
+                    show_list(&v)
+                ));
+                track.$field = v;
+            }
+        };
+    }
+    word!(kind);
+    word!(status);
+    text!(owner);
+    text!(description);
+    text!(experiment);
+    text!(hypothesis);
+    text!(reason);
+    list!(scope);
+    list!(contracts);
+    list!(depends_on);
+    if let Some(b) = &edit.branch {
+        let b = b.strip_prefix("refs/heads/").unwrap_or(b).to_owned();
+        if b != track.branch {
+            changes.push(format!("branch: {} -> {b}", track.branch));
+            track.branch = b;
+        }
+    }
+    if let Some(base) = &edit.base {
+        let base_commit = repo.resolve_commit(base)?;
+        let tip = repo
+            .try_resolve_commit(&format!("refs/heads/{}", track.branch))
+            .unwrap_or(base_commit);
+        let fork = repo
+            .merge_base(tip, base_commit)?
+            .unwrap_or(base_commit)
+            .to_string();
+        if *base != track.base.refname || fork != track.base.commit {
+            changes.push(format!(
+                "base: {}@{} -> {base}@{}",
+                track.base.refname,
+                short(&track.base.commit),
+                short(&fork)
+            ));
+            track.base.refname = base.clone();
+            track.base.commit = fork;
+        }
+    }
+    Ok(changes)
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+/// Validates and applies an edit with compare-and-swap. Returns the new definition and
+/// the summary of what changed (`None` when the edit changed nothing).
+pub fn edit(repo: &Repo, name: &str, edit: &Edit) -> Result<(Stored, Option<String>)> {
+    if edit.is_empty() {
+        return Err(Failure::usage("nothing to change")
+            .hint("'git track edit -h' lists what can be changed")
+            .into());
+    }
+    for list in [&edit.scope, &edit.contracts] {
+        if let Some(set) = &list.set {
+            scope::validate(set)?;
+        }
+        scope::validate(&list.add)?;
+    }
+    if let Some(b) = &edit.branch {
+        let full = if b.starts_with("refs/heads/") {
+            b.clone()
+        } else {
+            format!("refs/heads/{b}")
+        };
+        if repo.ref_target(&full)?.is_none() {
+            usage!("no branch named '{b}'");
+        }
+    }
+    if let Some(base) = &edit.base {
+        repo.resolve_commit(base)?;
+    }
+    store::update(repo, name, |track| {
+        let changes = apply(repo, edit, track)?;
+        if !edit.depends_on.is_empty() {
+            let listing = store::list(repo)?;
+            lifecycle::check_dependencies(&listing, track)?;
+        }
+        Ok(if changes.is_empty() {
+            None
+        } else {
+            Some(changes.join("; "))
+        })
+    })
+}

@@ -1,0 +1,20 @@
+//! git-track: run several streams of work ("tracks") in one git repository and merge
+//! them back in a planned order.
+//!
+//! This library holds the model and the operations; it neither parses arguments nor
+//! prints. The `git-track` binary (`src/main.rs`, `src/cli/`) is a thin layer over it.
+
+#[macro_use]
+pub mod error;
+
+pub mod config;
+pub mod deps;
+pub mod edit;
+pub mod git;
+pub mod lifecycle;
+pub mod repo;
+pub mod scope;
+pub mod settings;
+pub mod store;
+pub mod track;
+pub mod worktree;

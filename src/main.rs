@@ -1,0 +1,7 @@
+//! `git-track`: a thin entry point; all work happens in `cli` and the library.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::main());
+}

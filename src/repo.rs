@@ -1,0 +1,224 @@
+//! The repository `git track` works in: where it is, its worktrees and its settings.
+
+use crate::error::Failure;
+use crate::settings::Settings;
+use anyhow::{Context, Result};
+use gix::ObjectId;
+use std::path::{Path, PathBuf};
+
+pub struct Repo {
+    pub gix: gix::Repository,
+    /// `$(git rev-parse --git-common-dir)`, canonical.
+    pub common_dir: PathBuf,
+    /// The root of the worktree the command runs in; `None` in a bare repository.
+    pub workdir: Option<PathBuf>,
+    /// The root of the main worktree; `None` for a bare repository.
+    pub main_workdir: Option<PathBuf>,
+    pub settings: Settings,
+}
+
+/// A worktree of the repository (the main one or a linked one) and what it has checked out.
+#[derive(Debug, Clone)]
+pub struct WorktreeInfo {
+    pub path: PathBuf,
+    /// Full ref name of the checked-out branch; `None` when detached or bare.
+    pub branch: Option<String>,
+    pub is_main: bool,
+}
+
+pub fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned())
+}
+
+impl Repo {
+    /// Opens the repository of the current directory, honouring `GIT_DIR` and friends.
+    pub fn discover() -> Result<Repo> {
+        let mut gix = gix::discover_with_environment_overrides(".").map_err(|e| {
+            anyhow::Error::from(
+                Failure::fatal("not a git repository (or any of the parent directories)")
+                    .hint(format!("{:#}", anyhow::Error::from(e))),
+            )
+        })?;
+        // Definition and merge commits need an identity; a person's configured one wins.
+        install_identity_fallback(&mut gix)?;
+        Repo::from_gix(gix)
+    }
+
+    pub fn from_gix(gix: gix::Repository) -> Result<Repo> {
+        let common_dir = canonical(gix.common_dir());
+        let workdir = gix.workdir().map(canonical);
+        let main_workdir = match gix.kind() {
+            gix::repository::Kind::LinkedWorkTree => gix.main_repo()?.workdir().map(canonical),
+            _ => workdir.clone(),
+        };
+        let settings = Settings::read(&gix, &common_dir, main_workdir.as_deref())?;
+        Ok(Repo {
+            gix,
+            common_dir,
+            workdir,
+            main_workdir,
+            settings,
+        })
+    }
+
+    pub fn is_bare(&self) -> bool {
+        self.main_workdir.is_none()
+    }
+
+    /// Local, unshared state: `<common dir>/track/`.
+    pub fn state_dir(&self) -> PathBuf {
+        self.common_dir.join("track")
+    }
+
+    /// Resolves `rev` to a commit, or fails as bad input naming it.
+    pub fn resolve_commit(&self, rev: &str) -> Result<ObjectId> {
+        let found = self
+            .gix
+            .rev_parse_single(format!("{rev}^{{commit}}").as_str())
+            .ok()
+            .map(|id| id.detach());
+        found.ok_or_else(|| Failure::usage(format!("'{rev}' does not resolve to a commit")).into())
+    }
+
+    pub fn try_resolve_commit(&self, rev: &str) -> Option<ObjectId> {
+        self.gix
+            .rev_parse_single(format!("{rev}^{{commit}}").as_str())
+            .ok()
+            .map(|id| id.detach())
+    }
+
+    /// The commit a full ref name points to (peeled), if the ref exists.
+    pub fn ref_target(&self, full_name: &str) -> Result<Option<ObjectId>> {
+        match self.gix.try_find_reference(full_name)? {
+            Some(mut r) => Ok(Some(r.peel_to_id()?.detach())),
+            None => Ok(None),
+        }
+    }
+
+    /// The main worktree and every linked one, with the branch each has checked out.
+    pub fn worktrees(&self) -> Result<Vec<WorktreeInfo>> {
+        let mut out = Vec::new();
+        let main = self
+            .gix
+            .main_repo()
+            .context("could not open the main repository")?;
+        if let Some(path) = main.workdir() {
+            out.push(WorktreeInfo {
+                path: canonical(path),
+                branch: head_branch(&main),
+                is_main: true,
+            });
+        }
+        for proxy in self.gix.worktrees()? {
+            let Ok(path) = proxy.base() else { continue };
+            let branch = proxy
+                .into_repo_with_possibly_inaccessible_worktree()
+                .ok()
+                .and_then(|r| head_branch(&r));
+            out.push(WorktreeInfo {
+                path: canonical(&path),
+                branch,
+                is_main: false,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The best common ancestor of two commits, if they have one.
+    pub fn merge_base(&self, a: ObjectId, b: ObjectId) -> Result<Option<ObjectId>> {
+        Ok(self.gix.merge_base(a, b)?.map(|id| id.detach()))
+    }
+
+    /// Is `ancestor` reachable from `descendant` (or equal to it)?
+    pub fn is_ancestor(&self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
+        Ok(ancestor == descendant || self.merge_base(ancestor, descendant)? == Some(ancestor))
+    }
+
+    /// The worktree that has `full_branch` checked out, if any.
+    pub fn worktree_of_branch(&self, full_branch: &str) -> Result<Option<WorktreeInfo>> {
+        Ok(self
+            .worktrees()?
+            .into_iter()
+            .find(|w| w.branch.as_deref() == Some(full_branch)))
+    }
+
+    /// The branch checked out in the worktree this command runs in.
+    pub fn current_branch(&self) -> Option<String> {
+        head_branch(&self.gix)
+    }
+
+    /// The current time as git would stamp a commit (honours `GIT_COMMITTER_DATE`).
+    pub fn now(&self) -> gix::date::Time {
+        self.gix
+            .committer()
+            .and_then(|s| s.ok())
+            .and_then(|s| s.time().ok())
+            .unwrap_or_else(gix::date::Time::now_utc)
+    }
+
+    /// `now()` as UTC `YYYY-MM-DDTHH:MM:SSZ`.
+    pub fn timestamp(&self) -> String {
+        utc_timestamp(self.now().seconds)
+    }
+}
+
+fn head_branch(repo: &gix::Repository) -> Option<String> {
+    let head = repo.head().ok()?;
+    head.referent_name().map(|n| n.as_bstr().to_string())
+}
+
+fn install_identity_fallback(repo: &mut gix::Repository) -> Result<()> {
+    if repo.committer().is_some() && repo.author().is_some() {
+        return Ok(());
+    }
+    // Environment variables reach everything that needs an identity: repositories gix
+    // opens anew (a new worktree's HEAD reflog) and the git subprocesses we run. Set
+    // while the process has a single thread, before any other work starts.
+    for (key, value) in [
+        ("GIT_COMMITTER_NAME", "git-track"),
+        ("GIT_COMMITTER_EMAIL", "git-track@localhost"),
+        ("GIT_AUTHOR_NAME", "git-track"),
+        ("GIT_AUTHOR_EMAIL", "git-track@localhost"),
+    ] {
+        if std::env::var_os(key).is_none() {
+            // SAFETY: called from `Repo::discover` at start-up, before any thread is spawned.
+            unsafe { std::env::set_var(key, value) };
+        }
+    }
+    *repo = gix::discover_with_environment_overrides(repo.workdir().unwrap_or(repo.git_dir()))?;
+    Ok(())
+}
+
+/// Seconds since the epoch as UTC `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian calendar).
+pub fn utc_timestamp(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_timestamp;
+
+    #[test]
+    fn timestamps_are_utc_iso8601() {
+        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_timestamp(1_112_911_993), "2005-04-07T22:13:13Z");
+        assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

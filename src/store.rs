@@ -1,0 +1,281 @@
+//! Track definitions in `refs/tracks/<name>`: each points to a commit whose tree holds
+//! `track.toml`; every change is a new commit on top of the previous one, and every ref
+//! update is a compare-and-swap, so concurrent writers never overwrite each other.
+
+use crate::error::Failure;
+use crate::repo::Repo;
+use crate::track::Track;
+use anyhow::{Context, Result, anyhow};
+use gix::ObjectId;
+use gix::objs::tree::EntryKind;
+use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::{FullName, Target};
+use std::time::Duration;
+
+pub const REF_PREFIX: &str = "refs/tracks/";
+pub const FILE_NAME: &str = "track.toml";
+
+/// How often a writer that lost a race re-reads and tries again.
+const ATTEMPTS: u32 = 50;
+
+/// A definition as read from its ref.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub track: Track,
+    /// The definition commit the ref points to.
+    pub commit: ObjectId,
+}
+
+/// A ref under `refs/tracks/` that could not be read as a definition.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Invalid {
+    #[serde(rename = "ref")]
+    pub refname: String,
+    pub error: String,
+}
+
+/// Every definition, and the refs that hold no valid one.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub tracks: Vec<Stored>,
+    pub invalid: Vec<Invalid>,
+}
+
+impl Listing {
+    pub fn get(&self, name: &str) -> Option<&Stored> {
+        self.tracks.iter().find(|s| s.track.name == name)
+    }
+}
+
+/// One change in a definition's history.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub commit: ObjectId,
+    pub time: i64,
+    pub author: String,
+    pub message: String,
+    pub track: Option<Track>,
+}
+
+pub fn ref_name(name: &str) -> String {
+    format!("{REF_PREFIX}{name}")
+}
+
+fn full_name(name: &str) -> Result<FullName> {
+    ref_name(name)
+        .try_into()
+        .map_err(|e| anyhow!("invalid ref name for track '{name}': {e}"))
+}
+
+/// Reads every definition; a ref whose content is malformed is listed as invalid, not fatal.
+pub fn list(repo: &Repo) -> Result<Listing> {
+    let mut listing = Listing::default();
+    let platform = repo.gix.references()?;
+    for reference in platform.prefixed(REF_PREFIX)? {
+        let mut reference =
+            reference.map_err(|e| anyhow!("could not read refs under {REF_PREFIX}: {e}"))?;
+        let refname = reference.name().as_bstr().to_string();
+        let name = refname[REF_PREFIX.len()..].to_owned();
+        let result = reference
+            .peel_to_id()
+            .map_err(anyhow::Error::from)
+            .and_then(|id| read_definition(repo, id.detach(), &name).map(|t| (t, id.detach())));
+        match result {
+            Ok((track, commit)) => listing.tracks.push(Stored { track, commit }),
+            Err(e) => listing.invalid.push(Invalid {
+                refname,
+                error: format!("{e:#}"),
+            }),
+        }
+    }
+    listing
+        .tracks
+        .sort_by(|a, b| a.track.name.cmp(&b.track.name));
+    Ok(listing)
+}
+
+/// Reads one definition; `Ok(None)` when there is no such track.
+pub fn load(repo: &Repo, name: &str) -> Result<Option<Stored>> {
+    let Some(commit) = repo.ref_target(&ref_name(name))? else {
+        return Ok(None);
+    };
+    let track = read_definition(repo, commit, name).map_err(|e| {
+        Failure::fatal(format!("{}: {e:#}", ref_name(name))).hint(format!(
+            "inspect it with 'git show {}:{FILE_NAME}'",
+            ref_name(name)
+        ))
+    })?;
+    Ok(Some(Stored { track, commit }))
+}
+
+/// Reads one definition, failing as bad input when it does not exist.
+pub fn load_existing(repo: &Repo, name: &str) -> Result<Stored> {
+    load(repo, name)?.ok_or_else(|| {
+        Failure::usage(format!("no track named '{name}'"))
+            .hint("'git track list' shows the tracks")
+            .into()
+    })
+}
+
+fn read_definition(repo: &Repo, commit: ObjectId, name: &str) -> Result<Track> {
+    let commit = repo
+        .gix
+        .find_commit(commit)
+        .context("the ref does not point to a commit")?;
+    let tree = commit.tree()?;
+    let entry = tree
+        .lookup_entry_by_path(FILE_NAME)?
+        .ok_or_else(|| anyhow!("no {FILE_NAME} in its tree"))?;
+    let data = entry.object()?.detach().data;
+    let text = std::str::from_utf8(&data).map_err(|_| anyhow!("{FILE_NAME} is not UTF-8"))?;
+    let track = Track::from_toml(text).map_err(|e| anyhow!("malformed {FILE_NAME}: {e:#}"))?;
+    if track.name != name {
+        return Err(anyhow!(
+            "{FILE_NAME} names the track '{}', not '{name}'",
+            track.name
+        ));
+    }
+    Ok(track)
+}
+
+fn write_commit(
+    repo: &Repo,
+    track: &Track,
+    parent: Option<ObjectId>,
+    message: &str,
+) -> Result<ObjectId> {
+    let blob = repo.gix.write_blob(track.to_toml()?.as_bytes())?.detach();
+    let mut editor = repo.gix.empty_tree().edit()?;
+    editor.upsert(FILE_NAME, EntryKind::Blob, blob)?;
+    let tree = editor.write()?.detach();
+    let commit = repo.gix.new_commit(format!("{message}\n"), tree, parent)?;
+    Ok(commit.id)
+}
+
+fn log(message: &str) -> LogChange {
+    LogChange {
+        mode: RefLog::AndReference,
+        force_create_reflog: true,
+        message: message.into(),
+    }
+}
+
+/// Writes a new definition; fails if a track of that name appeared meanwhile.
+pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
+    let message = format!("track: create {}", track.name);
+    let commit = write_commit(repo, track, None, &message)?;
+    let edit = RefEdit::update_with_log(
+        full_name(&track.name)?,
+        commit,
+        PreviousValue::MustNotExist,
+        log(&message),
+    );
+    repo.gix.edit_reference(edit).map_err(|e| {
+        anyhow::Error::from(
+            Failure::usage(format!("a track named '{}' already exists", track.name))
+                .hint(format!("{:#}", anyhow::Error::from(e))),
+        )
+    })?;
+    Ok(commit)
+}
+
+/// Changes a definition with compare-and-swap. `change` is applied to the newest
+/// definition and returns the summary for the commit message (or `None` when there is
+/// nothing to change); a writer that loses a race re-reads and applies it again.
+pub fn update<F>(repo: &Repo, name: &str, mut change: F) -> Result<(Stored, Option<String>)>
+where
+    F: FnMut(&mut Track) -> Result<Option<String>>,
+{
+    let mut last_error = None;
+    for attempt in 0..ATTEMPTS {
+        let current = load_existing(repo, name)?;
+        let mut track = current.track.clone();
+        let Some(summary) = change(&mut track)? else {
+            return Ok((current, None));
+        };
+        track.updated = repo.timestamp();
+        let message = format!("track: edit {name}: {summary}");
+        let commit = write_commit(repo, &track, Some(current.commit), &message)?;
+        let edit = RefEdit::update_with_log(
+            full_name(name)?,
+            commit,
+            PreviousValue::MustExistAndMatch(Target::Object(current.commit)),
+            log(&message),
+        );
+        match repo.gix.edit_reference(edit) {
+            Ok(_) => return Ok((Stored { track, commit }, Some(summary))),
+            Err(e) => {
+                // Lost the race (the ref moved) or the ref is locked by another writer.
+                last_error = Some(anyhow::Error::from(e));
+                backoff(attempt);
+            }
+        }
+    }
+    Err(Failure::fatal(format!(
+        "could not update {} after {ATTEMPTS} attempts: other writers kept changing it",
+        ref_name(name)
+    ))
+    .hint(format!(
+        "try again; last error: {:#}",
+        last_error.unwrap_or_else(|| anyhow!("none"))
+    ))
+    .into())
+}
+
+/// Deletes a definition, provided it still is what the caller read.
+pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
+    let edit = RefEdit::delete(
+        full_name(&stored.track.name)?,
+        PreviousValue::MustExistAndMatch(Target::Object(stored.commit)),
+    );
+    repo.gix.edit_reference(edit).map_err(|e| {
+        anyhow::Error::from(
+            Failure::fatal(format!(
+                "{} changed while it was being removed",
+                ref_name(&stored.track.name)
+            ))
+            .hint(format!("try again; {:#}", anyhow::Error::from(e))),
+        )
+    })?;
+    Ok(())
+}
+
+/// The definition's history, newest first.
+pub fn history(repo: &Repo, name: &str) -> Result<Vec<HistoryEntry>> {
+    let Some(mut id) = repo.ref_target(&ref_name(name))? else {
+        return Err(Failure::usage(format!("no track named '{name}'")).into());
+    };
+    let mut out = Vec::new();
+    loop {
+        let commit = repo.gix.find_commit(id)?;
+        let decoded = commit.decode()?;
+        let author = decoded
+            .author()
+            .map(|a| format!("{} <{}>", a.name, a.email))
+            .unwrap_or_default();
+        let time = commit.time().map(|t| t.seconds).unwrap_or(0);
+        let message = decoded.message.to_string().trim_end().to_owned();
+        let parent = decoded.parents().next();
+        drop(decoded);
+        out.push(HistoryEntry {
+            commit: id,
+            time,
+            author,
+            message,
+            track: read_definition(repo, id, name).ok(),
+        });
+        match parent {
+            Some(p) => id = p,
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+fn backoff(attempt: u32) {
+    // Spread retries so that racing processes do not keep colliding.
+    let jitter = u64::from(std::process::id() % 7 + attempt % 5);
+    std::thread::sleep(Duration::from_millis(
+        5 + jitter * 3 + u64::from(attempt.min(10)) * 4,
+    ));
+}
