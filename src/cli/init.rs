@@ -32,8 +32,8 @@ struct Settings {
 
 pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
     if let Some(b) = &args.integration
-        && !gix::validate::reference::name_partial(format!("refs/heads/{b}").as_str().into())
-            .is_ok()
+        && gix::validate::reference::name_partial(format!("refs/heads/{b}").as_str().into())
+            .is_err()
     {
         return Err(Failure::usage(format!("'{b}' is not a valid branch name")).into());
     }

@@ -50,7 +50,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         }
     }
     // Newest first; a stable sort keeps each track's own order on equal times.
-    entries.sort_by(|a, b| b.0.cmp(&a.0));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
     let entries: Vec<Entry> = entries.into_iter().map(|(_, e)| e).collect();
     Ok(Output::new(entries, |es, w| {
         for e in es {

@@ -11,6 +11,7 @@ pub struct Output {
     pub messages: Vec<Message>,
 }
 
+#[allow(dead_code)]
 pub enum Message {
     Warning(String),
     Hint(String),
@@ -40,6 +41,8 @@ where
     }
 }
 
+// `code` and `hint` serve the commands that report findings (exit 1) and advice.
+#[allow(dead_code)]
 impl Output {
     /// `data` is what `--json` prints; `text` renders it for a person.
     pub fn new<T, F>(data: T, text: F) -> Output
