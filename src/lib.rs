@@ -12,6 +12,7 @@ pub mod deps;
 pub mod edit;
 pub mod git;
 pub mod lifecycle;
+pub mod overlap;
 pub mod repo;
 pub mod scope;
 pub mod settings;

@@ -9,6 +9,7 @@ mod log;
 mod manpage;
 mod new;
 mod output;
+mod overlap;
 mod remove;
 mod show;
 
@@ -51,6 +52,7 @@ enum Command {
     Edit(edit::Args),
     Remove(remove::Args),
     Log(log::Args),
+    Overlap(overlap::Args),
 }
 
 impl Command {
@@ -61,6 +63,7 @@ impl Command {
             Command::List(a) => a.json,
             Command::Show(a) => a.json,
             Command::Log(a) => a.json,
+            Command::Overlap(a) => a.json,
             Command::Init(_) | Command::Edit(_) | Command::Remove(_) => false,
         }
     }
@@ -106,6 +109,7 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Edit(a) => edit::run(&repo, a),
         Command::Remove(a) => remove::run(&repo, a),
         Command::Log(a) => log::run(&repo, a),
+        Command::Overlap(a) => overlap::run(&repo, a),
     }
 }
 
