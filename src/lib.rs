@@ -16,6 +16,7 @@ pub mod overlap;
 pub mod repo;
 pub mod scope;
 pub mod settings;
+pub mod status;
 pub mod store;
 pub mod track;
 pub mod worktree;

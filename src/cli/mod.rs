@@ -12,6 +12,7 @@ mod output;
 mod overlap;
 mod remove;
 mod show;
+mod status;
 
 use clap::{Parser, Subcommand};
 use git_track::error::{EXIT_FATAL, EXIT_USAGE, Failure};
@@ -53,6 +54,7 @@ enum Command {
     Remove(remove::Args),
     Log(log::Args),
     Overlap(overlap::Args),
+    Status(status::Args),
 }
 
 impl Command {
@@ -64,6 +66,7 @@ impl Command {
             Command::Show(a) => a.json,
             Command::Log(a) => a.json,
             Command::Overlap(a) => a.json,
+            Command::Status(a) => a.json,
             Command::Init(_) | Command::Edit(_) | Command::Remove(_) => false,
         }
     }
@@ -110,6 +113,7 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Remove(a) => remove::run(&repo, a),
         Command::Log(a) => log::run(&repo, a),
         Command::Overlap(a) => overlap::run(&repo, a),
+        Command::Status(a) => status::run(&repo, a),
     }
 }
 
