@@ -1,6 +1,7 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod demo;
 mod edit;
 mod init;
 mod list;
@@ -38,7 +39,7 @@ use std::path::PathBuf;
 pub struct Cli {
     /// Run as if git-track was started in <path> (repeatable, like git -C)
     #[arg(short = 'C', value_name = "path", global = true)]
-    dir: Vec<PathBuf>,
+    change_dir: Vec<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -53,6 +54,7 @@ enum Command {
     Edit(edit::Args),
     Remove(remove::Args),
     Log(log::Args),
+    Demo(demo::Args),
     Overlap(overlap::Args),
     Status(status::Args),
 }
@@ -67,7 +69,7 @@ impl Command {
             Command::Log(a) => a.json,
             Command::Overlap(a) => a.json,
             Command::Status(a) => a.json,
-            Command::Init(_) | Command::Edit(_) | Command::Remove(_) => false,
+            Command::Init(_) | Command::Edit(_) | Command::Remove(_) | Command::Demo(_) => false,
         }
     }
 }
@@ -82,7 +84,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    for dir in &cli.dir {
+    for dir in &cli.change_dir {
         if let Err(e) = std::env::set_current_dir(dir) {
             return report(&anyhow::Error::from(Failure::fatal(format!(
                 "cannot change to '{}': {e}",
@@ -103,17 +105,19 @@ pub fn main() -> i32 {
 }
 
 fn run(command: Command) -> anyhow::Result<Output> {
-    let repo = Repo::discover()?;
+    // Found only when needed: the demo builds its own repository and works outside any.
+    let repo = Repo::discover;
     match command {
-        Command::Init(a) => init::run(repo, a),
-        Command::New(a) => new::run(&repo, a),
-        Command::List(a) => list::run(&repo, a),
-        Command::Show(a) => show::run(&repo, a),
-        Command::Edit(a) => edit::run(&repo, a),
-        Command::Remove(a) => remove::run(&repo, a),
-        Command::Log(a) => log::run(&repo, a),
-        Command::Overlap(a) => overlap::run(&repo, a),
-        Command::Status(a) => status::run(&repo, a),
+        Command::Demo(a) => demo::run(a),
+        Command::Init(a) => init::run(repo()?, a),
+        Command::New(a) => new::run(&repo()?, a),
+        Command::List(a) => list::run(&repo()?, a),
+        Command::Show(a) => show::run(&repo()?, a),
+        Command::Edit(a) => edit::run(&repo()?, a),
+        Command::Remove(a) => remove::run(&repo()?, a),
+        Command::Log(a) => log::run(&repo()?, a),
+        Command::Overlap(a) => overlap::run(&repo()?, a),
+        Command::Status(a) => status::run(&repo()?, a),
     }
 }
 
