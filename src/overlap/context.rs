@@ -144,15 +144,15 @@ impl<'r> Engine<'r> {
                 .collect();
             needed.sort_unstable();
             needed.dedup();
+            let mut results = BTreeMap::new();
             for t in needed {
-                let snapshot = effects[t].clone();
-                self.materialize(inputs[t].tip, &snapshot)?;
+                results.insert(t, self.materialize(inputs[t].tip, &effects[t])?);
             }
             let trees: Vec<(ObjectId, ObjectId)> = todo
                 .iter()
                 .map(|(n, _)| {
                     let (ia, ib) = judged[*n].0;
-                    (effects[ia].new_tree, effects[ib].new_tree)
+                    (results[&ia], results[&ib])
                 })
                 .collect();
             for ((n, key), verdict) in todo.iter().zip(self.merge_pairs(&trees)?) {
@@ -289,18 +289,50 @@ impl<'r> Engine<'r> {
         results.into_iter().map(|(_, r)| r).collect()
     }
 
-    /// Makes sure the merge result of a (cached) effect is in memory, merging again if not.
-    fn materialize(&mut self, tip: ObjectId, effect: &Effect) -> Result<()> {
-        if self.main.has_object(effect.new_tree) {
-            return Ok(());
+    /// Makes sure the blobs a (cached) effect brings are readable, merging again when
+    /// they were made by a merge in an earlier run and only lived in its memory.
+    fn ensure_blobs(&mut self, tip: ObjectId, effect: &Effect) -> Result<()> {
+        let missing = effect
+            .changes
+            .iter()
+            .filter_map(|c| c.new)
+            .any(|e| !self.main.has_object(e.id));
+        if missing {
+            let again = self.compute_effects(&[tip])?;
+            let still = again
+                .first()
+                .map(|e| e.changes.iter().filter_map(|c| c.new))
+                .into_iter()
+                .flatten()
+                .any(|e| !self.main.has_object(e.id));
+            if still {
+                return Err(anyhow!(
+                    "merging {tip} into the integration tip again did not give the same result"
+                ));
+            }
         }
-        let again = self.compute_effects(&[tip])?;
-        match again.first() {
-            Some(e) if e.new_tree == effect.new_tree => Ok(()),
-            _ => Err(anyhow!(
-                "merging {tip} into the integration tip again gave another result"
-            )),
+        Ok(())
+    }
+
+    /// The merge result M_T of a clean track: the integration tip with its changes applied,
+    /// built in memory.
+    fn materialize(&mut self, tip: ObjectId, effect: &Effect) -> Result<ObjectId> {
+        self.ensure_blobs(tip, effect)?;
+        let mut editor = self.main.edit_tree(self.integration_tree)?;
+        for change in &effect.changes {
+            match change.new {
+                Some(entry) => {
+                    let kind = gix::objs::tree::EntryMode::try_from(u32::from(entry.mode))
+                        .map_err(|_| anyhow!("invalid mode {:o} in the cache", entry.mode))?
+                        .kind();
+                    editor.upsert(change.path.as_str(), kind, entry.id)?;
+                }
+                None => {
+                    editor.remove(change.path.as_str())?;
+                }
+            }
         }
+        Ok(editor.write()?.detach())
     }
 
     /// Computes the line hunks every meeting needs, for files not hunked before.
@@ -333,7 +365,7 @@ impl<'r> Engine<'r> {
                 continue;
             }
             let snapshot = effects[t].clone();
-            self.materialize(inputs[t].tip, &snapshot)?;
+            self.ensure_blobs(inputs[t].tip, &snapshot)?;
             for c in todo {
                 let change = &effects[t].changes[c];
                 let (Some(old), Some(new)) = (change.old, change.new) else {

@@ -11,7 +11,7 @@ use gix::merge::plumbing::tree::TreatAsUnresolved;
 use gix::objs::TreeRefIter;
 use gix::objs::tree::EntryMode;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The revision graph merge-base searches share (it caches commits between searches).
 pub(super) type Graph<'a, 'c> = gix::revwalk::Graph<
@@ -93,11 +93,9 @@ pub struct Effect {
     /// Paths that conflict with the integration tip.
     pub conflicts: Vec<String>,
     /// The tree changes are measured from: the integration tip's, or the fork point's.
+    /// For a clean track, the merge result M_T is this tree with `changes` applied.
     #[serde(with = "hex_id")]
     pub old_tree: ObjectId,
-    /// The merge result M_T (for a clean track), or the tip's tree.
-    #[serde(with = "hex_id")]
-    pub new_tree: ObjectId,
     /// Sorted by path.
     pub changes: Vec<Change>,
     /// Line hunks of changed files, computed on demand, by path.
@@ -108,10 +106,15 @@ pub struct Effect {
 /// Per-thread tools for merging and diffing, reused across tracks.
 pub(super) struct Worker<'r> {
     pub repo: &'r gix::Repository,
-    pub diff_cache: gix::diff::blob::Platform,
-    pub blob_merge: gix::merge::blob::Platform,
-    pub state: gix::diff::tree::State,
-    pub tree_options: gix::merge::plumbing::tree::Options,
+    /// For tree diffs and rename detection.
+    diff_cache: gix::diff::blob::Platform,
+    /// For content merges, set up on first use.
+    blob_merge: Option<gix::merge::blob::Platform>,
+    state: gix::diff::tree::State,
+    tree_options: gix::merge::plumbing::tree::Options,
+    /// Tree entries looked up by (tree, path), for the check that a track's changes
+    /// apply as they are.
+    entries: HashMap<(ObjectId, String), Option<(u16, ObjectId)>>,
 }
 
 impl<'r> Worker<'r> {
@@ -119,17 +122,32 @@ impl<'r> Worker<'r> {
         repo: &'r gix::Repository,
         tree_options: gix::merge::plumbing::tree::Options,
     ) -> Result<Worker<'r>> {
+        let diff_cache = super::tools::diff_cache(repo)?;
         Ok(Worker {
             repo,
-            diff_cache: repo
-                .diff_resource_cache_for_tree_diff()
-                .context("could not set up diffs")?,
-            blob_merge: repo
-                .merge_resource_cache(Default::default())
-                .context("could not set up merges")?,
+            diff_cache,
+            blob_merge: None,
             state: Default::default(),
             tree_options,
+            entries: HashMap::new(),
         })
+    }
+
+    /// The diff and merge platforms a tree merge needs.
+    fn merge_tools(
+        &mut self,
+    ) -> Result<(
+        &mut gix::diff::blob::Platform,
+        &mut gix::merge::blob::Platform,
+    )> {
+        if self.blob_merge.is_none() {
+            self.blob_merge = Some(super::tools::merge_cache(self.repo)?);
+        }
+        let blob_merge = self
+            .blob_merge
+            .as_mut()
+            .ok_or_else(|| anyhow!("merge set-up missing"))?;
+        Ok((&mut self.diff_cache, blob_merge))
     }
 
     /// Merges `tip` into `integration` in memory and returns what it brings.
@@ -154,65 +172,114 @@ impl<'r> Worker<'r> {
                 basis: Basis::ForkPoint,
                 conflicts: vec!["(unrelated histories)".to_owned()],
                 old_tree: empty,
-                new_tree: tip_tree,
                 changes: self.diff(empty, tip_tree)?,
                 lines: BTreeMap::new(),
             });
         };
+        let clean = |old_tree, changes| Effect {
+            clean: true,
+            merged: false,
+            basis: Basis::Integration,
+            conflicts: Vec::new(),
+            old_tree,
+            changes,
+            lines: BTreeMap::new(),
+        };
         if bases.iter().any(|b| *b == tip) {
-            return Ok(Effect {
-                clean: true,
-                merged: true,
-                basis: Basis::Integration,
-                conflicts: Vec::new(),
-                old_tree: integration_tree,
-                new_tree: integration_tree,
-                changes: Vec::new(),
-                lines: BTreeMap::new(),
-            });
+            let mut e = clean(integration_tree, Vec::new());
+            e.merged = true;
+            return Ok(e);
         }
         if bases.len() == 1 && *bases.first() == integration {
             // The track contains the integration tip: the merge is a fast-forward.
-            return Ok(Effect {
-                clean: true,
-                merged: false,
-                basis: Basis::Integration,
-                conflicts: Vec::new(),
-                old_tree: integration_tree,
-                new_tree: tip_tree,
-                changes: self.diff(integration_tree, tip_tree)?,
-                lines: BTreeMap::new(),
-            });
+            return Ok(clean(
+                integration_tree,
+                self.diff(integration_tree, tip_tree)?,
+            ));
         }
         let base_tree = if bases.len() == 1 {
-            commit_tree(repo, *bases.first())?
+            let base_tree = commit_tree(repo, *bases.first())?;
+            // Most tracks change paths the integration branch left alone since they
+            // forked: then the merge is the integration tip plus the track's own changes,
+            // and those are found without merging (as git's merge resolves untouched
+            // folders without looking inside).
+            let theirs = self.diff(base_tree, tip_tree)?;
+            if self.applies_as_is(base_tree, integration_tree, &theirs)? {
+                return Ok(clean(integration_tree, theirs));
+            }
+            base_tree
         } else {
             let ids: Vec<ObjectId> = bases.iter().copied().collect();
             self.virtual_base(graph, ids)?
         };
         let (result_tree, conflicts) = self.merge_trees(base_tree, integration_tree, tip_tree)?;
         match result_tree {
-            Some(new_tree) => Ok(Effect {
-                clean: true,
-                merged: false,
-                basis: Basis::Integration,
-                conflicts: Vec::new(),
-                old_tree: integration_tree,
-                new_tree,
-                changes: self.diff(integration_tree, new_tree)?,
-                lines: BTreeMap::new(),
-            }),
+            Some(new_tree) => Ok(clean(
+                integration_tree,
+                self.diff(integration_tree, new_tree)?,
+            )),
             None => Ok(Effect {
                 clean: false,
                 merged: false,
                 basis: Basis::ForkPoint,
                 conflicts,
                 old_tree: base_tree,
-                new_tree: tip_tree,
                 changes: self.diff(base_tree, tip_tree)?,
                 lines: BTreeMap::new(),
             }),
         }
+    }
+
+    /// Can `theirs` (a track's changes since the fork point `base_tree`) be applied to the
+    /// integration tip as they are? True when, for every changed path, the folder holding
+    /// it is the same in both trees: the integration branch changed nothing there, so
+    /// git's merge resolves those folders trivially (as merge-ort does, without looking
+    /// inside) and the result is the integration tip plus `theirs`. A deletion also needs
+    /// every enclosing folder unchanged, so that git's directory-rename detection has
+    /// nothing to act on. Anything else is left to a real merge.
+    fn applies_as_is(
+        &mut self,
+        base_tree: ObjectId,
+        integration_tree: ObjectId,
+        theirs: &[Change],
+    ) -> Result<bool> {
+        for change in theirs {
+            let deletion = change.new.is_none();
+            let mut path = change.path.as_str();
+            if !path.contains('/') {
+                if self.entry_at(base_tree, path)? != self.entry_at(integration_tree, path)? {
+                    return Ok(false);
+                }
+                continue;
+            }
+            while let Some(cut) = path.rfind('/') {
+                path = &path[..cut];
+                let before = self.entry_at(base_tree, path)?;
+                if before != self.entry_at(integration_tree, path)? {
+                    return Ok(false);
+                }
+                // An unchanged folder settles it (a folder missing on both sides does not).
+                if before.is_some() && !deletion {
+                    break;
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// The entry at `path` in `tree`: its mode and id, or `None`.
+    fn entry_at(&mut self, tree: ObjectId, path: &str) -> Result<Option<(u16, ObjectId)>> {
+        let key = (tree, path.to_owned());
+        if let Some(found) = self.entries.get(&key) {
+            return Ok(*found);
+        }
+        let found = self
+            .repo
+            .find_tree(tree)?
+            .lookup_entry_by_path(path)?
+            .map(|e| (e.mode().value(), e.object_id()));
+        self.entries.insert(key, found);
+        Ok(found)
     }
 
     /// Several merge bases are merged into one virtual base, as git's recursive merge does.
@@ -225,16 +292,18 @@ impl<'r> Worker<'r> {
         let (Some(first), Some(second)) = (ids.pop(), ids.pop()) else {
             return Err(anyhow!("expected several merge bases"));
         };
+        let options = self.tree_options.clone();
+        let (diff_cache, blob_merge) = self.merge_tools()?;
         let out = gix::merge::plumbing::commit::virtual_merge_base(
             first,
             second,
             ids,
             graph,
-            &mut self.diff_cache,
-            &mut self.blob_merge,
+            diff_cache,
+            blob_merge,
             repo,
             &mut |id| id.to_hex_with_len(7).to_string(),
-            self.tree_options.clone(),
+            options,
         )
         .map_err(|e| anyhow!("{e}"))
         .context("could not merge the merge bases")?;
@@ -255,21 +324,26 @@ impl<'r> Worker<'r> {
             current: Some("ours".into()),
             other: Some("theirs".into()),
         };
-        let mut outcome = gix::merge::plumbing::tree(
+        let options = self.tree_options.clone();
+        let mut state = std::mem::take(&mut self.state);
+        let (diff_cache, blob_merge) = self.merge_tools()?;
+        let outcome = gix::merge::plumbing::tree(
             &base,
             &ours,
             &theirs,
             labels,
             repo,
             |buf| gix::objs::Write::write_buf(repo, gix::objs::Kind::Blob, buf),
-            &mut self.state,
-            &mut self.diff_cache,
-            &mut self.blob_merge,
-            self.tree_options.clone(),
-        )
-        .map_err(|e| anyhow!("{e}"))
-        .context("in-memory merge failed")?;
-        self.diff_cache.clear_resource_cache_keep_allocation();
+            &mut state,
+            diff_cache,
+            blob_merge,
+            options,
+        );
+        diff_cache.clear_resource_cache_keep_allocation();
+        self.state = state;
+        let mut outcome = outcome
+            .map_err(|e| anyhow!("{e}"))
+            .context("in-memory merge failed")?;
         let how = TreatAsUnresolved::git();
         if outcome.has_unresolved_conflicts(how) {
             let mut paths: Vec<String> = outcome
@@ -295,6 +369,16 @@ impl<'r> Worker<'r> {
 
     /// The changed non-tree entries from `old` to `new`, renames followed, sorted by path.
     pub fn diff(&mut self, old: ObjectId, new: ObjectId) -> Result<Vec<Change>> {
+        let rewrites = self.tree_options.rewrites;
+        self.diff_with(old, new, rewrites)
+    }
+
+    fn diff_with(
+        &mut self,
+        old: ObjectId,
+        new: ObjectId,
+        rewrites: Option<gix::diff::Rewrites>,
+    ) -> Result<Vec<Change>> {
         let repo = self.repo;
         let mut changes = Vec::new();
         if old == new {
@@ -304,7 +388,7 @@ impl<'r> Worker<'r> {
         let new_data = repo.find_tree(new)?.detach().data;
         let options = DiffOptions {
             location: Some(gix::diff::tree::recorder::Location::Path),
-            rewrites: self.tree_options.rewrites,
+            rewrites,
         };
         gix::diff::tree_with_rewrites(
             TreeRefIter::from_bytes(&old_data, repo.object_hash()),

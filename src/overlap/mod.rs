@@ -13,6 +13,7 @@ mod context;
 mod effect;
 mod hunks;
 mod snapshot;
+mod tools;
 
 use crate::error::Failure;
 use crate::repo::Repo;

@@ -1,0 +1,521 @@
+//! `cargo bench --bench overlap`: each level of `git track overlap` (the release binary)
+//! against git doing the same work on the synthetic repository (`benches/synth`):
+//!
+//! * one `git diff-tree -r --name-only --stdin` pass over the tracks' (fork point, tip)
+//!   pairs, for `--level files` and `--level hunks`;
+//! * `git merge-tree --write-tree` establishing the same verdicts as `--level conflicts`:
+//!   each track merged into the integration tip, then, for every pair of tracks that merge
+//!   cleanly, B merged into the commit of "A merged into the integration tip". git gets its
+//!   fastest form: `--stdin` batches (one process per stage) and one `hash-object` for the
+//!   merge commits.
+//!
+//! It checks that the verdicts are identical, and prints times (median of runs), ratios
+//! and peak memory (max RSS from `/usr/bin/time`). The overlap cache is deleted before
+//! every cold run; warm runs reuse it.
+//!
+//! Environment: `OVERLAP_BENCH_FILES` (default 100000), `OVERLAP_BENCH_TRACKS` (50),
+//! `OVERLAP_BENCH_RUNS` (5), `OVERLAP_BENCH_KEEP=1` keeps the repository and prints its path.
+
+mod synth;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn env_num(key: &str, default: usize) -> usize {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One timed process: wall time, peak RSS in KiB (when `/usr/bin/time` is there), stdout.
+struct Ran {
+    wall: Duration,
+    peak_kib: Option<u64>,
+    stdout: Vec<u8>,
+    code: i32,
+}
+
+fn timed(mut cmd: Command, stdin: Option<&[u8]>) -> Ran {
+    let time = Path::new("/usr/bin/time");
+    let report = std::env::temp_dir().join(format!("overlap-bench-rss.{}", std::process::id()));
+    let mut cmd = if time.exists() {
+        let mut wrapped = Command::new(time);
+        wrapped
+            .arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(&report)
+            .arg(cmd.get_program())
+            .args(cmd.get_args());
+        if let Some(dir) = cmd.get_current_dir() {
+            wrapped.current_dir(dir);
+        }
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => wrapped.env(k, v),
+                None => wrapped.env_remove(k),
+            };
+        }
+        wrapped
+    } else {
+        std::mem::replace(&mut cmd, Command::new("true"))
+    };
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("wait");
+    let wall = start.elapsed();
+    let peak_kib = std::fs::read_to_string(&report)
+        .ok()
+        .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok()));
+    let _ = std::fs::remove_file(&report);
+    Ran {
+        wall,
+        peak_kib,
+        stdout: out.stdout,
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn mib(kib: Option<u64>) -> String {
+    kib.map_or_else(
+        || "n/a".to_owned(),
+        |k| format!("{:.1} MB", k as f64 / 1024.0),
+    )
+}
+
+struct Bench {
+    repo: PathBuf,
+    git_track: PathBuf,
+}
+
+impl Bench {
+    fn git_track(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(&self.git_track);
+        c.current_dir(&self.repo)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("LC_ALL", "C")
+            .args(args);
+        c
+    }
+
+    fn git(&self, args: &[&str]) -> Command {
+        let mut cmd = synth::git_cmd(&self.repo);
+        cmd.args(args);
+        cmd
+    }
+
+    fn clear_cache(&self) {
+        let _ = std::fs::remove_file(self.repo.join(".git/track/overlap-cache"));
+    }
+}
+
+/// Times `runs` runs of a command line; returns the median and the largest peak RSS.
+fn measure(runs: usize, mut one: impl FnMut() -> Ran) -> (Duration, Option<u64>, Ran) {
+    let mut times = Vec::new();
+    let mut peak = None;
+    let mut last = None;
+    for _ in 0..runs {
+        let r = one();
+        times.push(r.wall);
+        peak = peak.max(r.peak_kib);
+        last = Some(r);
+    }
+    (median(times), peak, last.expect("at least one run"))
+}
+
+/// git's verdicts: which tracks merge cleanly into the integration tip, and for each
+/// pair of clean tracks (in name order) whether B conflicts after A was merged.
+struct GitVerdicts {
+    clean: BTreeMap<String, bool>,
+    pairs: BTreeMap<(String, String), bool>,
+    wall: Duration,
+    peak_kib: Option<u64>,
+    merges: usize,
+}
+
+/// Parses `git merge-tree --stdin --name-only --no-messages` output: per merge
+/// `<status>\0<tree>\0[<path>\0...]\0`, status 1 = clean.
+fn parse_batch(out: &[u8]) -> Vec<(bool, String)> {
+    let mut fields = out
+        .split(|b| *b == 0)
+        .map(|f| String::from_utf8_lossy(f).into_owned());
+    let mut merges = Vec::new();
+    while let Some(status) = fields.next() {
+        if status.is_empty() {
+            break;
+        }
+        let tree = fields.next().expect("tree");
+        for path in fields.by_ref() {
+            if path.is_empty() {
+                break;
+            }
+        }
+        merges.push((status == "1", tree));
+    }
+    merges
+}
+
+fn git_merge_tree_verdicts(b: &Bench, s: &synth::Synth, integration: &str) -> GitVerdicts {
+    let start = Instant::now();
+    let mut peak: Option<u64> = None;
+    // 1. Every track into the integration tip.
+    let input: String = s
+        .tracks
+        .iter()
+        .map(|t| format!("{integration} {}\n", t.tip))
+        .collect();
+    let ran = timed(
+        b.git(&[
+            "merge-tree",
+            "--write-tree",
+            "--stdin",
+            "--name-only",
+            "--no-messages",
+        ]),
+        Some(input.as_bytes()),
+    );
+    peak = peak.max(ran.peak_kib);
+    let first = parse_batch(&ran.stdout);
+    assert_eq!(
+        first.len(),
+        s.tracks.len(),
+        "merge-tree --stdin gave every merge"
+    );
+    // 2. The merge commits M_A (parents: integration tip, A), in one process.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut paths = String::new();
+    let mut clean = BTreeMap::new();
+    for (t, (ok, tree)) in s.tracks.iter().zip(&first) {
+        clean.insert(t.name.clone(), *ok);
+        if *ok {
+            let p = dir.path().join(&t.name);
+            std::fs::write(
+                &p,
+                format!(
+                    "tree {tree}\nparent {integration}\nparent {}\nauthor Synth <synth@example.com> {d}\ncommitter Synth <synth@example.com> {d}\n\nMerge {}\n",
+                    t.tip,
+                    t.name,
+                    d = synth::DATE
+                ),
+            )
+            .expect("write commit");
+            paths.push_str(&format!("{}\n", p.display()));
+        }
+    }
+    let ran = timed(
+        b.git(&["hash-object", "-t", "commit", "-w", "--stdin-paths"]),
+        Some(paths.as_bytes()),
+    );
+    peak = peak.max(ran.peak_kib);
+    let commits: Vec<String> = String::from_utf8_lossy(&ran.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let clean_tracks: Vec<&synth::SynthTrack> =
+        s.tracks.iter().filter(|t| clean[&t.name]).collect();
+    assert_eq!(commits.len(), clean_tracks.len());
+    // 3. Every pair on top: B into M_A.
+    let mut order = Vec::new();
+    let mut input = String::new();
+    for (i, a) in clean_tracks.iter().enumerate() {
+        for bt in &clean_tracks[i + 1..] {
+            input.push_str(&format!("{} {}\n", commits[i], bt.tip));
+            order.push((a.name.clone(), bt.name.clone()));
+        }
+    }
+    let ran = timed(
+        b.git(&[
+            "merge-tree",
+            "--write-tree",
+            "--stdin",
+            "--name-only",
+            "--no-messages",
+        ]),
+        Some(input.as_bytes()),
+    );
+    peak = peak.max(ran.peak_kib);
+    let second = parse_batch(&ran.stdout);
+    assert_eq!(second.len(), order.len());
+    let pairs = order
+        .into_iter()
+        .zip(second)
+        .map(|(k, (ok, _))| (k, !ok))
+        .collect::<BTreeMap<_, _>>();
+    GitVerdicts {
+        merges: first.len() + pairs.len(),
+        clean,
+        pairs,
+        wall: start.elapsed(),
+        peak_kib: peak,
+    }
+}
+
+/// Our verdicts from a `--level conflicts --json` report, in the same shape as git's.
+fn our_verdicts(
+    report: &serde_json::Value,
+) -> (BTreeMap<String, bool>, BTreeMap<(String, String), bool>) {
+    let clean: BTreeMap<String, bool> = report["tracks"]
+        .as_array()
+        .expect("tracks")
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["merges_cleanly"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let listed: BTreeMap<(String, String), Option<bool>> = report["pairs"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .map(|p| {
+            (
+                (
+                    p["a"].as_str().unwrap().to_owned(),
+                    p["b"].as_str().unwrap().to_owned(),
+                ),
+                p["conflict"].as_bool(),
+            )
+        })
+        .collect();
+    let names: Vec<&String> = clean.keys().filter(|n| clean[*n]).collect();
+    let mut pairs = BTreeMap::new();
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            let key = ((*a).clone(), (*b).clone());
+            let v = listed.get(&key).copied().flatten().unwrap_or(false);
+            pairs.insert(key, v);
+        }
+    }
+    (clean, pairs)
+}
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let git = synth::git(Path::new("."), &["--version"]);
+    format!("{cores} cores ({cpu}); {}", git.trim())
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is accepted.
+    let spec = synth::Spec {
+        files: env_num("OVERLAP_BENCH_FILES", 100_000),
+        tracks: env_num("OVERLAP_BENCH_TRACKS", 50),
+        checkout: true,
+    };
+    let runs = env_num("OVERLAP_BENCH_RUNS", 5).max(1);
+    println!("machine: {}", machine());
+    let start = Instant::now();
+    let s = synth::generate(&spec);
+    let b = Bench {
+        repo: s.repo.clone(),
+        git_track: PathBuf::from(env!("CARGO_BIN_EXE_git-track")),
+    };
+    synth::register(&s, &b.git_track);
+    let files = synth::git(&s.repo, &["ls-files"]).lines().count();
+    println!(
+        "repository: {files} files, {} tracks ({} pairs share a file, {} of them conflict; {} track(s) conflict with integration); built in {:.1?}",
+        s.tracks.len(),
+        s.expected.pairs.len(),
+        s.expected.pairs.iter().filter(|p| p.2.conflicts()).count(),
+        s.expected.conflict_with_integration.len(),
+        start.elapsed()
+    );
+    let integration = synth::git(&s.repo, &["rev-parse", "integration"])
+        .trim()
+        .to_owned();
+    println!("runs per figure: {runs} (median)\n");
+
+    // git: one diff-tree pass over the (fork point, tip) pairs.
+    let pairs_input: String = s
+        .tracks
+        .iter()
+        .map(|t| format!("{} {}\n", t.fork, t.tip))
+        .collect();
+    let (diff_tree, diff_tree_peak, _) = measure(runs, || {
+        timed(
+            b.git(&["diff-tree", "-r", "--name-only", "--stdin"]),
+            Some(pairs_input.as_bytes()),
+        )
+    });
+
+    // git-track, each level, cold (no cache) and warm (cache from the previous run).
+    let mut ours = BTreeMap::new();
+    let mut report = serde_json::Value::Null;
+    for level in ["files", "hunks", "conflicts"] {
+        let (cold, cold_peak, last) = measure(runs, || {
+            b.clear_cache();
+            timed(b.git_track(&["overlap", "--level", level, "--json"]), None)
+        });
+        assert!(last.code == 0 || last.code == 1, "git track overlap failed");
+        let (warm, warm_peak, _) = measure(runs, || {
+            timed(b.git_track(&["overlap", "--level", level, "--json"]), None)
+        });
+        if level == "conflicts" {
+            report = serde_json::from_slice(&last.stdout).expect("JSON report");
+        }
+        ours.insert(level, (cold, cold_peak, warm, warm_peak));
+    }
+    let (status, status_peak, _) = measure(runs, || {
+        b.clear_cache();
+        timed(b.git_track(&["status", "--json"]), None)
+    });
+
+    // git: merge-tree establishing the same verdicts.
+    let mut git_runs = Vec::new();
+    let mut git_peak = None;
+    let mut verdicts = None;
+    for _ in 0..runs {
+        let v = git_merge_tree_verdicts(&b, &s, &integration);
+        git_runs.push(v.wall);
+        git_peak = git_peak.max(v.peak_kib);
+        verdicts = Some(v);
+    }
+    let git = verdicts.expect("a run");
+    let merge_tree = median(git_runs);
+    let (our_clean, our_pairs) = our_verdicts(&report);
+    let identical = our_clean == git.clean && our_pairs == git.pairs;
+    let differing: Vec<_> = git
+        .pairs
+        .iter()
+        .filter(|(k, v)| our_pairs.get(*k) != Some(*v))
+        .map(|(k, v)| format!("{}+{}: git {v}, ours {:?}", k.0, k.1, our_pairs.get(k)))
+        .collect();
+    let git_conflicts = git.pairs.values().filter(|c| **c).count();
+
+    let row = |what: &str, t: Duration, peak: Option<u64>, vs: &str| {
+        println!("{what:<46} {:>10}  {:>9}  {vs}", ms(t), mib(peak));
+    };
+    println!("{:<46} {:>10}  {:>9}  ratio", "", "time", "peak RSS");
+    row(
+        &format!(
+            "git diff-tree -r --name-only --stdin ({} pairs)",
+            s.tracks.len()
+        ),
+        diff_tree,
+        diff_tree_peak,
+        "1.00x (reference for files, hunks)",
+    );
+    row(
+        &format!("git merge-tree --write-tree ({} merges)", git.merges),
+        merge_tree,
+        git_peak,
+        "1.00x (reference for conflicts)",
+    );
+    for level in ["files", "hunks", "conflicts"] {
+        let (cold, cold_peak, warm, warm_peak) = ours[level];
+        let (reference, name) = if level == "conflicts" {
+            (merge_tree, "merge-tree")
+        } else {
+            (diff_tree, "diff-tree")
+        };
+        let ratio = |t: Duration| {
+            let r = t.as_secs_f64() / reference.as_secs_f64();
+            if level == "conflicts" {
+                format!("{:.1}x faster than {name}", 1.0 / r)
+            } else {
+                format!("{r:.2}x {name}")
+            }
+        };
+        row(
+            &format!("git track overlap --level {level} (cold)"),
+            cold,
+            cold_peak,
+            &ratio(cold),
+        );
+        row(
+            &format!("git track overlap --level {level} (cached)"),
+            warm,
+            warm_peak,
+            &ratio(warm),
+        );
+    }
+    row("git track status (cold cache)", status, status_peak, "");
+    println!();
+    let (hunks_cold, ..) = ours["hunks"];
+    let (conflicts_cold, conflicts_peak, ..) = ours["conflicts"];
+    let hunks_ratio = hunks_cold.as_secs_f64() / diff_tree.as_secs_f64();
+    let conflicts_speedup = merge_tree.as_secs_f64() / conflicts_cold.as_secs_f64();
+    let peak_all = ours.values().flat_map(|o| [o.1, o.3]).max().flatten();
+    println!(
+        "target hunks <= 1.5x diff-tree (cold): {:.2}x -> {}",
+        hunks_ratio,
+        if hunks_ratio <= 1.5 { "met" } else { "NOT met" }
+    );
+    println!(
+        "target conflicts >= 20x faster than merge-tree (cold): {:.1}x -> {}",
+        conflicts_speedup,
+        if conflicts_speedup >= 20.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    println!(
+        "target peak memory < 200 MB: {} (conflicts: {}) -> {}",
+        mib(peak_all),
+        mib(conflicts_peak),
+        match peak_all {
+            Some(k) if k < 200 * 1024 => "met",
+            Some(_) => "NOT met",
+            None => "not measured (/usr/bin/time missing)",
+        }
+    );
+    println!(
+        "verdicts identical to git: {} ({} tracks, {} clean; {} pairs judged, {} conflict)",
+        if identical { "yes" } else { "NO" },
+        git.clean.len(),
+        git.clean.values().filter(|c| **c).count(),
+        git.pairs.len(),
+        git_conflicts,
+    );
+    for d in &differing {
+        println!("  differs: {d}");
+    }
+    if std::env::var_os("OVERLAP_BENCH_KEEP").is_some() {
+        let kept = s.dir.keep();
+        println!("repository kept at {}", kept.join("repo").display());
+    }
+    if !identical {
+        std::process::exit(1);
+    }
+}
