@@ -505,16 +505,30 @@ impl Lcg {
 
 #[test]
 fn conflicts_agree_with_git_on_every_pair_of_mixed_scenarios() {
-    // Seeds picked for variety: renames, deletes, insertions, integration moving.
-    for seed in [7, 11, 24] {
+    // Seeds picked for variety: renames (of files and of a folder), deletes, insertions,
+    // additions into a folder another track renames, the integration branch moving.
+    for seed in [7, 11, 24, 29] {
         mixed_scenario_agrees_with_git(seed);
     }
 }
 
+/// `n` lines that name their file, so that no two files look alike to rename detection.
+/// (With near-identical files, git's merge pairs renames by which sources the other side
+/// touched, and gix by similarity alone: see docs/overlap.md.)
+fn own_lines(path: &str, n: usize) -> String {
+    (1..=n).map(|i| format!("{path} line {i}\n")).collect()
+}
+
 fn mixed_scenario_agrees_with_git(seed: u64) {
-    let files: Vec<(String, String)> = (0..4)
-        .map(|i| (format!("src/f{i}.txt"), numbered(40)))
+    let mut files: Vec<(String, String)> = (0..4)
+        .map(|i| {
+            let path = format!("src/f{i}.txt");
+            let text = own_lines(&path, 40);
+            (path, text)
+        })
         .collect();
+    files.push(("lib/one.txt".to_owned(), own_lines("lib/one.txt", 30)));
+    files.push(("lib/two.txt".to_owned(), own_lines("lib/two.txt", 20)));
     let refs: Vec<(&str, &str)> = files
         .iter()
         .map(|(p, c)| (p.as_str(), c.as_str()))
@@ -525,10 +539,21 @@ fn mixed_scenario_agrees_with_git(seed: u64) {
         let name = format!("t{t}");
         let mut plan = Vec::new();
         for _ in 0..3 {
-            plan.push((rng.next(4), rng.next(10), rng.next(38) + 1));
+            plan.push((rng.next(4), rng.next(12), rng.next(38) + 1));
         }
         s.track(&name, &[], |wt| {
             for (file, what, line) in &plan {
+                // Folder-level moves: rename lib/ away, or add into it.
+                if *what == 10 {
+                    if wt.join("lib").exists() {
+                        std::fs::rename(wt.join("lib"), wt.join(format!("lib-{t}"))).unwrap();
+                    }
+                    continue;
+                }
+                if *what == 11 {
+                    write(wt, &format!("lib/new-{t}.txt"), "new\n");
+                    continue;
+                }
                 let path = format!("src/f{file}.txt");
                 let full = wt.join(&path);
                 let Ok(text) = std::fs::read_to_string(&full) else {
@@ -553,12 +578,13 @@ fn mixed_scenario_agrees_with_git(seed: u64) {
         });
         if t == 3 {
             s.advance_integration("integration moves", |wt| {
-                let text = numbered(40);
+                let text = own_lines("src/f0.txt", 40);
                 write(wt, "src/f0.txt", &replace(&text, &[(20, "integration 20")]));
             });
         }
     }
     let c = s.overlap("conflicts", 1);
+    assert_tracks_agree_with_git(&s, &c);
     s.assert_conflicts_agree_with_git(&c);
     let pairs_found = c["pairs"]
         .as_array()
@@ -570,4 +596,68 @@ fn mixed_scenario_agrees_with_git(seed: u64) {
         pairs_found > 0,
         "the scenario should contain real conflicts"
     );
+}
+
+/// Each track's `merges_cleanly` must be git's own answer for merging it into the
+/// integration tip, whichever way the engine found it (applied as is, or merged).
+#[track_caller]
+fn assert_tracks_agree_with_git(s: &Scenario, report: &serde_json::Value) {
+    for t in report["tracks"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap();
+        let git = s.repo.try_git_in(
+            &s.repo.root,
+            &[
+                "merge-tree",
+                "--write-tree",
+                "integration",
+                &format!("track/{name}"),
+            ],
+        );
+        assert_eq!(
+            t["merges_cleanly"].as_bool().unwrap(),
+            git.code == 0,
+            "track {name}: ours vs git merge-tree\n{}",
+            git.stdout
+        );
+    }
+}
+
+#[test]
+fn folder_renames_on_either_side_are_judged_by_a_real_merge() {
+    let files = [
+        ("lib/a.txt", numbered(10)),
+        ("lib/b.txt", numbered(12)),
+        ("lib/sub/c.txt", numbered(14)),
+        ("app/main.txt", numbered(8)),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
+    let s = Scenario::new(&refs);
+    // Forked before the integration branch renames lib/ to core/.
+    s.track("adds-to-lib", &[], |wt| write(wt, "lib/new.txt", "new\n"));
+    s.track("edits-lib", &[], |wt| {
+        write(wt, "lib/b.txt", &replace(&numbered(12), &[(3, "edited")]))
+    });
+    s.track("same-folder", &[], |wt| {
+        write(wt, "app/other.txt", "other\n")
+    });
+    s.advance_integration("lib becomes core", |wt| {
+        std::fs::rename(wt.join("lib"), wt.join("core")).unwrap();
+        write(
+            wt,
+            "app/main.txt",
+            &replace(&numbered(8), &[(1, "integration")]),
+        );
+    });
+    // Forked after: renames app/ while another adds into it.
+    s.track("renames-app", &[], |wt| {
+        std::fs::rename(wt.join("app"), wt.join("application")).unwrap();
+    });
+    s.track("adds-to-app", &[], |wt| {
+        write(wt, "app/extra.txt", "extra\n")
+    });
+    let r = s.overlap("conflicts", 1);
+    assert_tracks_agree_with_git(&s, &r);
+    s.assert_conflicts_agree_with_git(&r);
+    let p = pair(&r, "adds-to-app", "renames-app").expect("the folder clash is a meeting");
+    assert_eq!(p["conflict"], true);
 }

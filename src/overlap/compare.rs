@@ -15,6 +15,18 @@ pub(super) struct Meeting {
     pub path: String,
     pub a: usize,
     pub b: usize,
+    pub how: Met,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Met {
+    /// Both change `path`.
+    SamePath,
+    /// One side has a file at `path`, the other changes something below it.
+    FileFolder,
+    /// One side adds `path` into `folder`, which the other side empties (renames away):
+    /// git's directory-rename detection moves the addition and calls that a conflict.
+    EmptiedFolder { folder: String },
 }
 
 /// One side of a shared file, as reported.
@@ -59,12 +71,17 @@ pub struct HunkOverlap {
 #[derive(Debug, Clone, Serialize)]
 pub struct Unjudged {
     pub path: String,
-    /// binary, mode, type, link, rename, delete, add, directory
+    /// binary, mode, type, link, rename, delete, add, directory (a file where the other
+    /// side has a folder), moved-folder (an addition into a folder the other side renames)
     pub reason: &'static str,
 }
 
 /// Every pair of tracks (by index, `a < b`) whose effective changes meet, with where.
-pub(super) fn meetings(effects: &[&Effect]) -> BTreeMap<(usize, usize), Vec<Meeting>> {
+/// `emptied(track, folder)` tells whether a track's result no longer has `folder`.
+pub(super) fn meetings(
+    effects: &[&Effect],
+    emptied: &mut dyn FnMut(usize, &str) -> anyhow::Result<bool>,
+) -> anyhow::Result<BTreeMap<(usize, usize), Vec<Meeting>>> {
     // Every changed path, with the tracks (and change index) that change it.
     let mut by_path: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
     for (t, effect) in effects.iter().enumerate() {
@@ -79,6 +96,7 @@ pub(super) fn meetings(effects: &[&Effect]) -> BTreeMap<(usize, usize), Vec<Meet
     let mut seen: HashSet<(usize, usize, String)> = HashSet::new();
     let mut add = |out: &mut BTreeMap<(usize, usize), Vec<Meeting>>,
                    path: &str,
+                   how: Met,
                    (ta, ca): (usize, usize),
                    (tb, cb): (usize, usize)| {
         if ta == tb {
@@ -94,6 +112,7 @@ pub(super) fn meetings(effects: &[&Effect]) -> BTreeMap<(usize, usize), Vec<Meet
                 path: path.to_owned(),
                 a: ca,
                 b: cb,
+                how,
             });
         }
     };
@@ -101,7 +120,7 @@ pub(super) fn meetings(effects: &[&Effect]) -> BTreeMap<(usize, usize), Vec<Meet
         if touched.len() > 1 {
             for (i, x) in touched.iter().enumerate() {
                 for y in &touched[i + 1..] {
-                    add(&mut out, path, *x, *y);
+                    add(&mut out, path, Met::SamePath, *x, *y);
                 }
             }
         }
@@ -115,7 +134,36 @@ pub(super) fn meetings(effects: &[&Effect]) -> BTreeMap<(usize, usize), Vec<Meet
             let upper = format!("{path}0"); // '0' sorts right after '/'
             for (_, below) in by_path.range(lower.as_str()..upper.as_str()) {
                 for &other in below {
-                    add(&mut out, path, (t, c), other);
+                    add(&mut out, path, Met::FileFolder, (t, c), other);
+                }
+            }
+            // An addition into a folder (at any depth) another track empties.
+            if effects[t].changes[c].old.is_some() {
+                continue;
+            }
+            let mut folder = *path;
+            while let Some(cut) = folder.rfind('/') {
+                folder = &folder[..cut];
+                let lower = format!("{folder}/");
+                let upper = format!("{folder}0");
+                let mut emptiers: Vec<(usize, usize)> = Vec::new();
+                for (_, below) in by_path.range(lower.as_str()..upper.as_str()) {
+                    for &(u, d) in below {
+                        if u != t
+                            && effects[u].changes[d].new.is_none()
+                            && !emptiers.iter().any(|(v, _)| *v == u)
+                        {
+                            emptiers.push((u, d));
+                        }
+                    }
+                }
+                for (u, d) in emptiers {
+                    if emptied(u, folder)? {
+                        let how = Met::EmptiedFolder {
+                            folder: folder.to_owned(),
+                        };
+                        add(&mut out, path, how, (t, c), (u, d));
+                    }
                 }
             }
         }
@@ -123,7 +171,32 @@ pub(super) fn meetings(effects: &[&Effect]) -> BTreeMap<(usize, usize), Vec<Meet
     for list in out.values_mut() {
         list.sort_by(|x, y| x.path.cmp(&y.path));
     }
-    out
+    Ok(out)
+}
+
+/// Did `effect` rename `folder` as a whole, as git's directory-rename detection sees it:
+/// the renames of files below it point, most often and without a tie, to one other folder?
+pub(super) fn renames_folder(effect: &Effect, folder: &str) -> bool {
+    let prefix = format!("{folder}/");
+    let mut targets: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &effect.changes {
+        let (ChangeKind::Renamed, Some(to)) = (c.kind, c.other.as_deref()) else {
+            continue;
+        };
+        let Some(rest) = c.path.strip_prefix(&prefix) else {
+            continue;
+        };
+        if let Some(target) = to.strip_suffix(rest).and_then(|t| t.strip_suffix('/')) {
+            *targets.entry(target).or_default() += 1;
+        }
+    }
+    let mut counts: Vec<usize> = targets.into_values().collect();
+    counts.sort_unstable_by(|x, y| y.cmp(x));
+    match counts.as_slice() {
+        [] => false,
+        [_] => true,
+        [first, second, ..] => first > second,
+    }
 }
 
 /// What line-level comparison of a meeting needs: the hunks of both sides at this path.
@@ -139,8 +212,10 @@ enum Class {
 }
 
 fn classify(m: &Meeting, ca: &Change, cb: &Change) -> Class {
-    if ca.path != m.path || cb.path != m.path {
-        return Class::Unjudged("directory");
+    match m.how {
+        Met::FileFolder => return Class::Unjudged("directory"),
+        Met::EmptiedFolder { .. } => return Class::Unjudged("moved-folder"),
+        Met::SamePath => {}
     }
     if ca.kind == cb.kind && ca.new == cb.new && ca.other == cb.other {
         return Class::Same;

@@ -24,6 +24,8 @@ pub(super) struct Engine<'r> {
     integration: ObjectId,
     integration_tree: ObjectId,
     tree_options: gix::merge::plumbing::tree::Options,
+    /// `merge.directoryRenames=conflict` (git's default).
+    directory_rename_conflicts: bool,
     /// What else than object ids changes merge results; part of the cache's identity.
     settings_key: String,
 }
@@ -37,13 +39,16 @@ impl<'r> Engine<'r> {
             .context("could not read the merge settings")?
             .into();
         let settings_key = format!(
-            "{} {:?} {:?}",
+            "{} {:?} {:?} directory-rename-conflicts={}",
             env!("CARGO_PKG_VERSION"),
             tree_options.rewrites,
-            tree_options.blob_merge
+            tree_options.blob_merge,
+            super::effect::directory_rename_conflicts(&main)
         );
         let integration_tree = commit_tree(&main, integration)?;
+        let directory_rename_conflicts = super::effect::directory_rename_conflicts(&main);
         Ok(Engine {
+            directory_rename_conflicts,
             repo,
             main,
             integration,
@@ -98,7 +103,23 @@ impl<'r> Engine<'r> {
 
         let meetings = {
             let refs: Vec<&Effect> = effects.iter().collect();
-            compare::meetings(&refs)
+            let mut shapes: BTreeMap<usize, ObjectId> = BTreeMap::new();
+            let mut emptied = |t: usize, folder: &str| -> Result<bool> {
+                let tree = match shapes.get(&t) {
+                    Some(tree) => *tree,
+                    None => {
+                        let tree = self.apply(effects[t].old_tree, &effects[t])?;
+                        shapes.insert(t, tree);
+                        tree
+                    }
+                };
+                Ok(self
+                    .main
+                    .find_tree(tree)?
+                    .lookup_entry_by_path(folder)?
+                    .is_none())
+            };
+            compare::meetings(&refs, &mut emptied)?
         };
         if level >= Level::Hunks {
             self.fill_lines(inputs, &keys, &mut effects, &meetings, &mut cache)?;
@@ -138,24 +159,46 @@ impl<'r> Engine<'r> {
                     None => todo.push((n, key)),
                 }
             }
-            let mut needed: Vec<usize> = todo
-                .iter()
-                .flat_map(|(n, _)| [judged[*n].0.0, judged[*n].0.1])
-                .collect();
-            needed.sort_unstable();
-            needed.dedup();
-            let mut results = BTreeMap::new();
-            for t in needed {
-                results.insert(t, self.materialize(inputs[t].tip, &effects[t])?);
+            // git's ordered merge: B into the commit of "A merged into the integration tip".
+            let mut merged_a: BTreeMap<usize, ObjectId> = BTreeMap::new();
+            let mut merges = Vec::with_capacity(todo.len());
+            for (n, _) in &todo {
+                let (ia, ib) = judged[*n].0;
+                let commit = match merged_a.get(&ia) {
+                    Some(c) => *c,
+                    None => {
+                        let tree = self.materialize(inputs[ia].tip, &effects[ia])?;
+                        let c = self.merge_commit(tree, inputs[ia].tip)?;
+                        merged_a.insert(ia, c);
+                        c
+                    }
+                };
+                merges.push((commit, inputs[ib].tip));
             }
-            let trees: Vec<(ObjectId, ObjectId)> = todo
-                .iter()
-                .map(|(n, _)| {
-                    let (ia, ib) = judged[*n].0;
-                    (results[&ia], results[&ib])
-                })
-                .collect();
-            for ((n, key), verdict) in todo.iter().zip(self.merge_pairs(&trees)?) {
+            for ((n, key), mut verdict) in todo.iter().zip(self.merge_pairs(&merges)?) {
+                // git (merge.directoryRenames=conflict) stops on an addition its
+                // directory-rename detection moves; gix's merge does not always see it.
+                let (ia, ib) = judged[*n].0;
+                if self.directory_rename_conflicts {
+                    for m in &meetings[&(ia, ib)] {
+                        let compare::Met::EmptiedFolder { folder } = &m.how else {
+                            continue;
+                        };
+                        let adder_is_a = effects[ia].changes[m.a].path == m.path;
+                        let emptier = if adder_is_a {
+                            &effects[ib]
+                        } else {
+                            &effects[ia]
+                        };
+                        if compare::renames_folder(emptier, folder) {
+                            verdict.conflict = true;
+                            if !verdict.paths.contains(&m.path) {
+                                verdict.paths.push(m.path.clone());
+                                verdict.paths.sort();
+                            }
+                        }
+                    }
+                }
                 cache.put_pair(key, verdict.clone());
                 verdicts[*n] = Some(verdict);
             }
@@ -318,7 +361,12 @@ impl<'r> Engine<'r> {
     /// built in memory.
     fn materialize(&mut self, tip: ObjectId, effect: &Effect) -> Result<ObjectId> {
         self.ensure_blobs(tip, effect)?;
-        let mut editor = self.main.edit_tree(self.integration_tree)?;
+        self.apply(self.integration_tree, effect)
+    }
+
+    /// `tree` with the effect's changes applied (blobs need not be readable).
+    fn apply(&self, tree: ObjectId, effect: &Effect) -> Result<ObjectId> {
+        let mut editor = self.main.edit_tree(tree)?;
         for change in &effect.changes {
             match change.new {
                 Some(entry) => {
@@ -382,21 +430,43 @@ impl<'r> Engine<'r> {
         Ok(())
     }
 
-    /// The ordered merge of each pair, in memory: M_A and M_B merged on the integration tip.
-    fn merge_pairs(&self, trees: &[(ObjectId, ObjectId)]) -> Result<Vec<Verdict>> {
-        if trees.is_empty() {
+    /// The ordered merge of each pair, in memory: B merged into the commit of A merged
+    /// into the integration tip, with the merge bases git would find.
+    fn merge_pairs(&self, merges: &[(ObjectId, ObjectId)]) -> Result<Vec<Verdict>> {
+        if merges.is_empty() {
             return Ok(Vec::new());
         }
         let mut worker = Worker::new(&self.main, self.tree_options.clone())?;
-        let mut out = Vec::with_capacity(trees.len());
-        for (a, b) in trees {
-            let (tree, paths) = worker.merge_trees(self.integration_tree, *a, *b)?;
+        let commit_graph = self.main.commit_graph_if_enabled()?;
+        let mut graph = self.main.revision_graph(commit_graph.as_ref());
+        let mut out = Vec::with_capacity(merges.len());
+        for (ours, theirs) in merges {
+            let conflicts = worker.merge_commits(&mut graph, *ours, *theirs)?;
             out.push(Verdict {
-                conflict: tree.is_none(),
-                paths,
+                conflict: conflicts.is_some(),
+                paths: conflicts.unwrap_or_default(),
             });
         }
         Ok(out)
+    }
+
+    /// The merge commit of a track into the integration tip, in memory.
+    fn merge_commit(&self, tree: ObjectId, tip: ObjectId) -> Result<ObjectId> {
+        let signature = gix::actor::Signature {
+            name: "git-track".into(),
+            email: "git-track@localhost".into(),
+            time: gix::date::Time::new(0, 0),
+        };
+        let commit = gix::objs::Commit {
+            tree,
+            parents: [self.integration, tip].into_iter().collect(),
+            author: signature.clone(),
+            committer: signature,
+            encoding: None,
+            message: "merge\n".into(),
+            extra_headers: Vec::new(),
+        };
+        Ok(self.main.write_object(&commit)?.detach())
     }
 }
 

@@ -112,6 +112,9 @@ pub(super) struct Worker<'r> {
     blob_merge: Option<gix::merge::blob::Platform>,
     state: gix::diff::tree::State,
     tree_options: gix::merge::plumbing::tree::Options,
+    /// git's `merge.directoryRenames=conflict` (its default): a file the merge moves
+    /// because the other side renamed its folder counts as a conflict.
+    directory_rename_conflicts: bool,
     /// Tree entries looked up by (tree, path), for the check that a track's changes
     /// apply as they are.
     entries: HashMap<(ObjectId, String), Option<(u16, ObjectId)>>,
@@ -127,6 +130,7 @@ impl<'r> Worker<'r> {
             repo,
             diff_cache,
             blob_merge: None,
+            directory_rename_conflicts: directory_rename_conflicts(repo),
             state: Default::default(),
             tree_options,
             entries: HashMap::new(),
@@ -344,19 +348,7 @@ impl<'r> Worker<'r> {
         let mut outcome = outcome
             .map_err(|e| anyhow!("{e}"))
             .context("in-memory merge failed")?;
-        let how = TreatAsUnresolved::git();
-        if outcome.has_unresolved_conflicts(how) {
-            let mut paths: Vec<String> = outcome
-                .conflicts
-                .iter()
-                .filter(|c| c.is_unresolved(how))
-                .flat_map(|c| {
-                    let (ours, theirs) = c.changes_in_resolution();
-                    [ours.location().to_string(), theirs.location().to_string()]
-                })
-                .collect();
-            paths.sort();
-            paths.dedup();
+        if let Some(paths) = self.unresolved(&outcome.conflicts) {
             return Ok((None, paths));
         }
         let tree = outcome
@@ -365,6 +357,75 @@ impl<'r> Worker<'r> {
             .map_err(|e| anyhow!("{e}"))
             .context("could not write the merged tree to memory")?;
         Ok((Some(tree), Vec::new()))
+    }
+
+    /// git's ordered merge of `theirs` into `ours` (commits; merge bases found as git
+    /// does): `None` when clean, else the paths that conflict.
+    pub fn merge_commits(
+        &mut self,
+        graph: &mut Graph<'_, '_>,
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Result<Option<Vec<String>>> {
+        let repo = self.repo;
+        let labels = gix::merge::blob::builtin_driver::text::Labels {
+            ancestor: None,
+            current: Some("ours".into()),
+            other: Some("theirs".into()),
+        };
+        let options = gix::merge::plumbing::commit::Options {
+            allow_missing_merge_base: false,
+            tree_merge: self.tree_options.clone(),
+            use_first_merge_base: false,
+        };
+        let (diff_cache, blob_merge) = self.merge_tools()?;
+        let outcome = gix::merge::plumbing::commit(
+            ours,
+            theirs,
+            labels,
+            graph,
+            diff_cache,
+            blob_merge,
+            repo,
+            &mut |id| id.to_hex_with_len(7).to_string(),
+            options,
+        );
+        diff_cache.clear_resource_cache_keep_allocation();
+        let outcome = outcome
+            .map_err(|e| anyhow!("{e}"))
+            .context("in-memory merge failed")?;
+        Ok(self.unresolved(&outcome.tree_merge.conflicts))
+    }
+
+    /// The paths of the conflicts git would stop on, if any.
+    fn unresolved(
+        &self,
+        conflicts: &[gix::merge::plumbing::tree::Conflict],
+    ) -> Option<Vec<String>> {
+        let how = TreatAsUnresolved::git();
+        let moved = self.directory_rename_conflicts;
+        let unresolved = |c: &&gix::merge::plumbing::tree::Conflict| {
+            c.is_unresolved(how)
+                || (moved
+                    && matches!(
+                        c.resolution,
+                        Ok(gix::merge::plumbing::tree::Resolution::SourceLocationAffectedByRename { .. })
+                    ))
+        };
+        let mut paths: Vec<String> = conflicts
+            .iter()
+            .filter(unresolved)
+            .flat_map(|c| {
+                let (ours, theirs) = c.changes_in_resolution();
+                [ours.location().to_string(), theirs.location().to_string()]
+            })
+            .collect();
+        if paths.is_empty() {
+            return None;
+        }
+        paths.sort();
+        paths.dedup();
+        Some(paths)
     }
 
     /// The changed non-tree entries from `old` to `new`, renames followed, sorted by path.
@@ -504,6 +565,19 @@ fn record(change: DiffChange, out: &mut Vec<Change>) {
         }
         _ => {}
     }
+}
+
+/// Does `merge.directoryRenames` make a file moved by a folder rename a conflict? It
+/// does unless set to true (or false, which turns the detection off).
+pub(super) fn directory_rename_conflicts(repo: &gix::Repository) -> bool {
+    let value = repo
+        .config_snapshot()
+        .string("merge.directoryRenames")
+        .map(|v| v.to_string().to_ascii_lowercase());
+    !matches!(
+        value.as_deref(),
+        Some("true" | "yes" | "on" | "1" | "false" | "no" | "off" | "0")
+    )
 }
 
 pub(super) fn commit_tree(repo: &gix::Repository, commit: ObjectId) -> Result<ObjectId> {
