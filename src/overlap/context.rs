@@ -3,10 +3,11 @@
 
 use super::cache::{Cache, Verdict};
 use super::compare::{self, Meeting};
-use super::effect::{Effect, Worker, commit_tree};
+use super::effect::{Effect, Graph, Worker, commit_tree};
 use super::hunks;
 use super::{Input, Integration, Level, Pair, Report, TrackReport};
 use crate::repo::Repo;
+use crate::scope::Scope;
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::odb::memory::Storage;
@@ -125,13 +126,23 @@ impl<'r> Engine<'r> {
             self.fill_lines(inputs, &keys, &mut effects, &meetings, &mut cache)?;
         }
 
+        let mut scopes: BTreeMap<usize, Scope> = BTreeMap::new();
+        for &(ia, ib) in meetings.keys() {
+            for t in [ia, ib] {
+                if let std::collections::btree_map::Entry::Vacant(slot) = scopes.entry(t) {
+                    // A stored scope that no longer parses (edited by hand) counts as everything.
+                    let scope = Scope::new(&inputs[t].scope).or_else(|_| Scope::new(&[]))?;
+                    slot.insert(scope);
+                }
+            }
+        }
         let judged: Vec<((usize, usize), compare::Judged)> = meetings
             .iter()
             .map(|(&(ia, ib), list)| {
                 let j = compare::judge(
                     list,
-                    (&effects[ia], &inputs[ia].scope),
-                    (&effects[ib], &inputs[ib].scope),
+                    (&effects[ia], &scopes[&ia]),
+                    (&effects[ib], &scopes[&ib]),
                     level >= Level::Hunks,
                 );
                 ((ia, ib), j)
@@ -256,35 +267,43 @@ impl<'r> Engine<'r> {
     /// Effective changes of `tips`, on every core; the objects the merges made in memory
     /// are gathered into the main repository's memory.
     fn compute_effects(&mut self, tips: &[ObjectId]) -> Result<Vec<Effect>> {
-        if tips.is_empty() {
+        let (integration, integration_tree) = (self.integration, self.integration_tree);
+        self.on_all_cores(tips, |worker, graph, tip| {
+            worker.effect(graph, integration, integration_tree, *tip)
+        })
+    }
+
+    /// `job` for every item, spread over the cores: each thread has its own repository
+    /// handle (seeded with the objects made in memory so far), worker and commit graph.
+    /// The objects the jobs make in memory are gathered into the main repository.
+    fn on_all_cores<T, R, F>(&mut self, items: &[T], job: F) -> Result<Vec<R>>
+    where
+        T: Sync,
+        R: Send,
+        F: Fn(&mut Worker<'_>, &mut Graph<'_, '_>, &T) -> Result<R> + Sync,
+    {
+        if items.is_empty() {
             return Ok(Vec::new());
         }
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
-            .min(tips.len());
+            .min(items.len());
         if threads <= 1 {
-            let mut out = Vec::with_capacity(tips.len());
             let main = &self.main;
             let mut worker = Worker::new(main, self.tree_options.clone())?;
             let commit_graph = main.commit_graph_if_enabled()?;
             let mut graph = main.revision_graph(commit_graph.as_ref());
-            for tip in tips {
-                out.push(worker.effect(
-                    &mut graph,
-                    self.integration,
-                    self.integration_tree,
-                    *tip,
-                )?);
-            }
-            return Ok(out);
+            return items
+                .iter()
+                .map(|item| job(&mut worker, &mut graph, item))
+                .collect();
         }
         let seed = self.memory();
         let sync = self.main.clone().into_sync();
         let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<(usize, Result<Effect>)>> = Mutex::new(Vec::new());
+        let results: Mutex<Vec<(usize, Result<R>)>> = Mutex::new(Vec::new());
         let storages: Mutex<Vec<Storage>> = Mutex::new(Vec::new());
-        let (integration, integration_tree) = (self.integration, self.integration_tree);
         let tree_options = &self.tree_options;
         let setup_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
         std::thread::scope(|s| {
@@ -293,18 +312,15 @@ impl<'r> Engine<'r> {
                     let mut repo = sync.to_thread_local();
                     repo.objects.set_object_memory(seed.clone());
                     repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
-                    let run = |repo: &gix::Repository| -> Result<Vec<(usize, Result<Effect>)>> {
+                    let run = |repo: &gix::Repository| -> Result<Vec<(usize, Result<R>)>> {
                         let mut worker = Worker::new(repo, tree_options.clone())?;
                         let commit_graph = repo.commit_graph_if_enabled()?;
                         let mut graph = repo.revision_graph(commit_graph.as_ref());
                         let mut mine = Vec::new();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(tip) = tips.get(i) else { break };
-                            mine.push((
-                                i,
-                                worker.effect(&mut graph, integration, integration_tree, *tip),
-                            ));
+                            let Some(item) = items.get(i) else { break };
+                            mine.push((i, job(&mut worker, &mut graph, item)));
                         }
                         Ok(mine)
                     };
@@ -326,8 +342,8 @@ impl<'r> Engine<'r> {
         }
         let mut results = take(results);
         results.sort_by_key(|(i, _)| *i);
-        if results.len() != tips.len() {
-            return Err(anyhow!("internal error: a track was not compared"));
+        if results.len() != items.len() {
+            return Err(anyhow!("internal error: a job was lost"));
         }
         results.into_iter().map(|(_, r)| r).collect()
     }
@@ -432,22 +448,14 @@ impl<'r> Engine<'r> {
 
     /// The ordered merge of each pair, in memory: B merged into the commit of A merged
     /// into the integration tip, with the merge bases git would find.
-    fn merge_pairs(&self, merges: &[(ObjectId, ObjectId)]) -> Result<Vec<Verdict>> {
-        if merges.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut worker = Worker::new(&self.main, self.tree_options.clone())?;
-        let commit_graph = self.main.commit_graph_if_enabled()?;
-        let mut graph = self.main.revision_graph(commit_graph.as_ref());
-        let mut out = Vec::with_capacity(merges.len());
-        for (ours, theirs) in merges {
-            let conflicts = worker.merge_commits(&mut graph, *ours, *theirs)?;
-            out.push(Verdict {
+    fn merge_pairs(&mut self, merges: &[(ObjectId, ObjectId)]) -> Result<Vec<Verdict>> {
+        self.on_all_cores(merges, |worker, graph, (ours, theirs)| {
+            let conflicts = worker.merge_commits(graph, *ours, *theirs)?;
+            Ok(Verdict {
                 conflict: conflicts.is_some(),
                 paths: conflicts.unwrap_or_default(),
-            });
-        }
-        Ok(out)
+            })
+        })
     }
 
     /// The merge commit of a track into the integration tip, in memory.

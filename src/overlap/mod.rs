@@ -17,7 +17,6 @@ mod tools;
 
 use crate::error::Failure;
 use crate::repo::Repo;
-use crate::scope::Scope;
 use crate::store::Stored;
 use anyhow::Result;
 use gix::ObjectId;
@@ -208,7 +207,8 @@ fn peel_to_commit(repo: &Repo, id: ObjectId) -> Result<ObjectId> {
 pub(crate) struct Input {
     pub name: String,
     pub tip: ObjectId,
-    pub scope: Scope,
+    /// Scope patterns, compiled only for tracks that meet another.
+    pub scope: Vec<String>,
     pub worktree: bool,
 }
 
@@ -232,12 +232,10 @@ pub fn analyze(repo: &Repo, tracks: &[Stored], options: &Options) -> Result<Repo
             });
             continue;
         };
-        // A stored scope that no longer parses (edited by hand) counts as "everything".
-        let scope = Scope::new(&track.scope).or_else(|_| Scope::new(&[]))?;
         let mut input = Input {
             name: track.name.clone(),
             tip: branch_tip,
-            scope,
+            scope: track.scope.clone(),
             worktree: false,
         };
         if options.worktree
