@@ -138,6 +138,9 @@ impl Bench {
     }
 }
 
+/// One level's figures: cold times and peak, cached times and peak.
+type Level = (Times, Option<u64>, Times, Option<u64>);
+
 /// Wall times of several runs: median and best.
 #[derive(Clone, Copy)]
 struct Times {
@@ -453,7 +456,7 @@ fn main() {
     });
 
     // git-track, each level, cold (no cache) and cached (the previous run's cache).
-    let mut ours: BTreeMap<&str, (Times, Option<u64>, Times, Option<u64>)> = BTreeMap::new();
+    let mut ours: BTreeMap<&str, Level> = BTreeMap::new();
     let mut report = serde_json::Value::Null;
     for level in ["files", "hunks", "conflicts"] {
         let (cold, cold_peak, last) = measure(runs, || {
