@@ -73,15 +73,15 @@ fn timed(mut cmd: Command, stdin: Option<&[u8]>) -> Ran {
     .stderr(Stdio::piped());
     let start = Instant::now();
     let mut child = cmd.spawn().expect("spawn");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input)
-            .expect("write stdin");
-    }
-    let out = child.wait_with_output().expect("wait");
+    // Feed stdin from another thread: git writes its output while it reads, and a full
+    // stdout pipe would otherwise block both sides.
+    let out = std::thread::scope(|scope| {
+        if let Some(input) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin");
+            scope.spawn(move || pipe.write_all(input).expect("write stdin"));
+        }
+        child.wait_with_output().expect("wait")
+    });
     let wall = start.elapsed();
     let peak_kib = std::fs::read_to_string(&report)
         .ok()
