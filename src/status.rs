@@ -115,8 +115,29 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
         .map(|t| (t.name.as_str(), t.merges_cleanly))
         .collect();
 
+    // Where each worktree is, then whether it is dirty: a full status of each worktree,
+    // the costly part on a large repository, so spread over the cores.
+    let mut states: Vec<Option<WorktreeState>> = tracks
+        .iter()
+        .map(|s| worktree_state(&worktrees, &s.track))
+        .collect();
+    let present: Vec<(usize, PathBuf)> = states
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| {
+            w.as_ref()
+                .filter(|w| w.present)
+                .map(|w| (i, PathBuf::from(&w.path)))
+        })
+        .collect();
+    for (i, dirty) in dirty_checks(&present)? {
+        if let Some(w) = states[i].as_mut() {
+            w.dirty = Some(dirty);
+        }
+    }
+
     let mut out = Vec::with_capacity(tracks.len());
-    for stored in tracks {
+    for (stored, worktree) in tracks.iter().zip(states) {
         let t = &stored.track;
         let tip = tips.get(t.name.as_str()).copied().flatten();
         let (ahead, behind, last_commit, last_secs) = match tip {
@@ -147,7 +168,7 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             owner: t.owner.clone(),
             branch: t.branch.clone(),
             tip: tip.map(|id| id.to_string()),
-            worktree: worktree_state(&worktrees, t)?,
+            worktree,
             ahead,
             behind,
             last_commit,
@@ -182,13 +203,39 @@ fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
     Ok(n)
 }
 
+/// `worktree::has_changes` for each path, on all cores; `(index, dirty)` pairs.
+fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, bool)>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, paths.len().max(1));
+    let chunk = paths.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(i, path)| Ok((*i, crate::worktree::has_changes(path)?)))
+                        .collect::<Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(paths.len());
+        for handle in handles {
+            let part = handle
+                .join()
+                .map_err(|_| anyhow::anyhow!("a worktree status check failed"))??;
+            out.extend(part);
+        }
+        Ok(out)
+    })
+}
+
 /// The track's worktree: the registered one at its recorded path, else the one that has
 /// its branch checked out (as `lifecycle::find_worktree` finds it), else the recorded
 /// path reported missing.
-fn worktree_state(
-    worktrees: &[WorktreeInfo],
-    t: &crate::track::Track,
-) -> Result<Option<WorktreeState>> {
+fn worktree_state(worktrees: &[WorktreeInfo], t: &crate::track::Track) -> Option<WorktreeState> {
     let recorded = t.worktree.as_deref().map(|p| canonical(Path::new(p)));
     let branch = format!("refs/heads/{}", t.branch);
     let linked = || worktrees.iter().filter(|w| !w.is_main);
@@ -200,14 +247,14 @@ fn worktree_state(
         (Some(path), _) if path.is_dir() => WorktreeState {
             path: path.display().to_string(),
             present: true,
-            dirty: Some(crate::worktree::has_changes(&path)?),
+            dirty: None, // filled in by `dirty_checks`
         },
         (Some(path), _) | (None, Some(path)) => WorktreeState {
             path: path.display().to_string(),
             present: false,
             dirty: None,
         },
-        (None, None) => return Ok(None),
+        (None, None) => return None,
     };
-    Ok(Some(state))
+    Some(state)
 }
