@@ -12,6 +12,8 @@ pub mod deps;
 pub mod edit;
 pub mod git;
 pub mod lifecycle;
+pub mod merge;
+pub mod notes;
 pub mod repo;
 pub mod scope;
 pub mod settings;

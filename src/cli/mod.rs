@@ -1,12 +1,14 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod checkpoints;
 mod edit;
 mod init;
 mod list;
 mod log;
 #[cfg(test)]
 mod manpage;
+mod merge;
 mod new;
 mod output;
 mod remove;
@@ -51,6 +53,8 @@ enum Command {
     Edit(edit::Args),
     Remove(remove::Args),
     Log(log::Args),
+    Merge(merge::Args),
+    Checkpoints(checkpoints::Args),
 }
 
 impl Command {
@@ -61,6 +65,8 @@ impl Command {
             Command::List(a) => a.json,
             Command::Show(a) => a.json,
             Command::Log(a) => a.json,
+            Command::Merge(a) => a.json,
+            Command::Checkpoints(a) => a.json,
             Command::Init(_) | Command::Edit(_) | Command::Remove(_) => false,
         }
     }
@@ -98,6 +104,7 @@ pub fn main() -> i32 {
 
 fn run(command: Command) -> anyhow::Result<Output> {
     let repo = Repo::discover()?;
+    warn_of_interrupted_merge(&repo, &command);
     match command {
         Command::Init(a) => init::run(repo, a),
         Command::New(a) => new::run(&repo, a),
@@ -106,6 +113,40 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Edit(a) => edit::run(&repo, a),
         Command::Remove(a) => remove::run(&repo, a),
         Command::Log(a) => log::run(&repo, a),
+        Command::Merge(a) => merge::run(&repo, a),
+        Command::Checkpoints(a) => checkpoints::run(&repo, a),
+    }
+}
+
+/// Every command reports a merge run left behind by a killed process (on stderr, so
+/// `--json` output stays one document), except the merge commands that deal with it.
+fn warn_of_interrupted_merge(repo: &Repo, command: &Command) {
+    if matches!(command, Command::Merge(a) if a.resolves()) {
+        return;
+    }
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    match git_track::merge::in_progress(repo) {
+        Ok(Some(p)) if p.is_interrupted() => {
+            let _ = output::prefixed(
+                &mut err,
+                "warning: ",
+                &format!(
+                    "a git track merge was interrupted at step {} ({}): its process is gone",
+                    p.step,
+                    p.track.as_deref().unwrap_or("-")
+                ),
+            );
+            let _ = output::prefixed(
+                &mut err,
+                "hint: ",
+                "resume it with 'git track merge --continue', or undo it with 'git track merge --abort'",
+            );
+        }
+        Ok(_) => {}
+        Err(e) => {
+            let _ = output::prefixed(&mut err, "warning: ", &format!("{e:#}"));
+        }
     }
 }
 
