@@ -473,6 +473,7 @@ fn merge_in_worktree(
         paths,
         resolution: None,
     });
+    st.left_as = Some(worktree::files_tree(&wt)?);
     st.status = Status::Conflict;
     st.save(repo)?;
     Ok(Some(stopped(st)))
@@ -545,6 +546,12 @@ fn finish(repo: &Repo, st: &mut State, created: bool, saved: bool) -> Result<Out
         made = Some(m);
     }
     if saved {
+        if let (Some(backup), Some(original)) = (&st.backup, &st.original)
+            && *original == st.tip
+        {
+            // Nothing moved: the backup would only be clutter.
+            let _ = lifecycle::delete_ref(repo, backup, state::id(original)?);
+        }
         state::remove(repo)?;
     }
     let steps = st
@@ -805,6 +812,8 @@ pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
         if let Some(wt) = worktree::current(repo, &st)?
             && worktree::merge_in_progress(&wt)?.is_some()
         {
+            // A resolution begun and then skipped is kept in a ref, not lost.
+            save_changed_worktree(repo, &st, &wt, "skipped-worktree")?;
             git::abandon_merge(&wt)?;
             st.worktree_at = Some(st.tip.clone());
         }
@@ -834,21 +843,7 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
     let mut saved = Vec::new();
     let wt = worktree::current(repo, &st)?;
     if let Some(wt) = &wt {
-        if crate::worktree::has_changes(wt)? {
-            let snapshot = git::snapshot_worktree(
-                wt,
-                &format!(
-                    "git track merge --abort: uncommitted work in {}",
-                    wt.display()
-                ),
-            )?;
-            saved.push(lifecycle::save_backup(
-                repo,
-                &st.branch,
-                "aborted-worktree",
-                state::id(&snapshot)?,
-            )?);
-        }
+        saved.extend(save_changed_worktree(repo, &st, wt, "aborted-worktree")?);
         if worktree::merge_in_progress(wt)?.is_some() {
             git::abandon_merge(wt)?;
         }
@@ -902,6 +897,27 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
         saved,
         removed_worktree,
     })
+}
+
+/// Saves the files of the integration worktree under refs/tracks-backup/ when they hold
+/// anything besides what the run left there (a conflict as git wrote it, or a clean
+/// checkout). Returns the ref.
+fn save_changed_worktree(repo: &Repo, st: &State, wt: &Path, what: &str) -> Result<Option<String>> {
+    if !crate::worktree::has_changes(wt)? {
+        return Ok(None);
+    }
+    let snapshot = git::snapshot_worktree(
+        wt,
+        &format!("git track merge: uncommitted work in {}", wt.display()),
+    )?;
+    let snapshot = state::id(&snapshot)?;
+    let tree = repo.gix.find_commit(snapshot)?.tree_id()?.to_string();
+    if st.left_as.as_deref() == Some(tree.as_str()) {
+        return Ok(None);
+    }
+    Ok(Some(lifecycle::save_backup(
+        repo, &st.branch, what, snapshot,
+    )?))
 }
 
 /// `--dry-run`: predicts every step in memory, folding the tracks one by one (a step

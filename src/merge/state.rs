@@ -104,6 +104,10 @@ pub struct State {
     /// The gate command that failed, while stopped on it.
     #[serde(default)]
     pub failed_gate: Option<String>,
+    /// The tree of the integration worktree's files as `git merge` left the conflict:
+    /// `--abort` and `--skip` save the files to a backup ref only when they differ.
+    #[serde(default)]
+    pub left_as: Option<String>,
     pub started: String,
 }
 
@@ -154,6 +158,7 @@ impl State {
             gate_pending: false,
             left_out: Vec::new(),
             failed_gate: None,
+            left_as: None,
             started,
         }
     }

@@ -152,6 +152,17 @@ pub fn files_with_markers(worktree: &Path, paths: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The tree of every file in `worktree` (tracked and untracked), without touching it.
+pub fn files_tree(worktree: &Path) -> Result<String> {
+    let snapshot = git::snapshot_worktree(worktree, "git track merge: conflict as left")?;
+    let repo = gix::open(worktree)
+        .with_context(|| format!("could not open the worktree at {}", worktree.display()))?;
+    Ok(repo
+        .find_commit(state::id(&snapshot)?)?
+        .tree_id()?
+        .to_string())
+}
+
 /// The worktree recorded in `state`, or the one that has the branch checked out now.
 pub fn current(repo: &Repo, state: &State) -> Result<Option<PathBuf>> {
     if let Some(p) = &state.worktree
