@@ -267,7 +267,7 @@ fn a_clean_ordered_merge_makes_one_merge_commit_per_track_with_git_merges_trees(
             .is_empty()
     );
     assert!(!repo.root.join(".git/track/merge-state.json").exists());
-    let _ = c0;
+    assert!(is_ancestor(&repo, &c0, "integration"));
 }
 
 #[test]
@@ -624,7 +624,7 @@ fn a_rerun_skips_tracks_already_merged_and_moves_nothing() {
         .code(1)
         .json();
     assert_eq!(json["steps"].as_array().unwrap().len(), 1);
-    let _ = (p, r);
+    assert!(is_ancestor(&repo, &p, "integration") && is_ancestor(&repo, &r, "integration"));
 }
 
 #[test]
@@ -746,8 +746,7 @@ fn a_run_killed_by_a_signal_in_a_gate_is_continued_and_the_gate_runs_again() {
 #[test]
 fn a_failing_gate_stops_the_run_and_continue_runs_it_again() {
     let repo = base_repo();
-    let (p, q, r) = conflicting_tracks(&repo);
-    let _ = q;
+    let (p, _, r) = conflicting_tracks(&repo);
     // Fails after merging r until lines.txt says "fixed".
     let gate = "test \"$GIT_TRACK_MERGE_TRACK\" != r || grep -q fixed lines.txt";
     let out = repo.track(&["merge", "p", "r", "--exec", gate, "--json"]);
@@ -778,6 +777,7 @@ fn a_failing_gate_stops_the_run_and_continue_runs_it_again() {
         "fix the gate\nMerge track 'r' into integration\nMerge track 'p' into integration\n"
     );
     assert!(is_ancestor(&repo, &p, "integration"));
+    assert!(is_ancestor(&repo, &r, "integration"));
 }
 
 #[test]
@@ -1047,8 +1047,8 @@ fn a_checkpoint_covers_merges_of_earlier_runs_committed_by_hand_with_git_comment
         .map(|m| m["track"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["p", "q", "r"]);
+    assert_eq!(list["checkpoints"][0]["merged"][0]["tip"], p.as_str());
     assert_eq!(list["checkpoints"][0]["merged"][1]["tip"], q.as_str());
-    let _ = p;
 }
 
 #[test]
@@ -1088,7 +1088,7 @@ fn clean_steps_bring_an_existing_integration_worktree_along() {
         rev(&repo, "integration")
     );
     assert!(wt.join("r.txt").exists());
-    let _ = (p, r);
+    assert!(is_ancestor(&repo, &p, "integration") && is_ancestor(&repo, &r, "integration"));
 }
 
 #[test]
