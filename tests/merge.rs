@@ -1119,3 +1119,35 @@ fn into_and_onto_create_another_integration_branch() {
             "warning: 'release/next' exists already; --onto main only applies when it is created",
         );
 }
+
+#[test]
+fn criss_cross_histories_with_two_merge_bases_merge_to_git_merge_trees_trees() {
+    let repo = base_repo();
+    repo.write("other.txt", LINES);
+    repo.commit_all("other file");
+    let x1 = track_with(&repo, "x", &[], &[("lines.txt", &lines_with(1, "x1"))]);
+    let y1 = track_with(&repo, "y", &[], &[("lines.txt", &lines_with(10, "y1"))]);
+    let (wx, wy) = (repo.worktree("x"), repo.worktree("y"));
+    // Each merges the other's first commit: x1 and y1 are both merge bases later on.
+    repo.git_in(&wx, &["merge", "-q", "--no-ff", "--no-edit", &y1]);
+    repo.git_in(&wy, &["merge", "-q", "--no-ff", "--no-edit", &x1]);
+    let lines = repo.git_in(&wx, &["show", "HEAD:lines.txt"]);
+    write_file(&wx.join("lines.txt"), &lines.replace("line 4", "x3"));
+    write_file(&wx.join("other.txt"), &lines_with(2, "other by x"));
+    repo.commit_all_in(&wx, "x3");
+    let lines = repo.git_in(&wy, &["show", "HEAD:lines.txt"]);
+    write_file(&wy.join("lines.txt"), &lines.replace("line 7", "y3"));
+    write_file(&wy.join("other.txt"), &lines_with(9, "other by y"));
+    repo.commit_all_in(&wy, "y3");
+    let bases = repo.git(&["merge-base", "--all", "track/x", "track/y"]);
+    assert_eq!(bases.lines().count(), 2, "criss-cross: {bases}");
+
+    repo.track(&["merge", "x", "y"]).ok();
+    for m in first_parents(&repo, "main", "integration") {
+        assert_tree_is_git_merge_tree(&repo, &m);
+    }
+    let merged = repo.git(&["show", "integration:lines.txt"]);
+    for word in ["x1", "x3", "y3", "y1"] {
+        assert!(merged.contains(word), "{word} missing:\n{merged}");
+    }
+}

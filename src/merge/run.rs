@@ -360,7 +360,7 @@ fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
 
 /// Steps through the plan from `st.current`.
 fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
-    let engine = Engine::new(repo, false)?;
+    let mut engine = Engine::new(repo, false)?;
     let full = st.full_ref();
     loop {
         if st.gate_pending
@@ -925,7 +925,7 @@ fn save_changed_worktree(repo: &Repo, st: &State, wt: &Path, what: &str) -> Resu
 pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
     let start = start_point(repo, req)?;
     let plan = make_plan(repo, req, start.tip)?;
-    let engine = Engine::new(repo, true)?;
+    let mut engine = Engine::new(repo, true)?;
     let mut at = start.tip;
     let mut steps = Vec::new();
     let mut first_conflict = None;

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::merge::blob::builtin_driver::text::Labels;
 use gix::merge::tree::TreatAsUnresolved;
+use gix::prelude::ObjectIdExt;
 use gix::refs::Target;
 use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
 use std::collections::BTreeSet;
@@ -34,9 +35,16 @@ pub enum Merged {
 }
 
 /// Merges commits in memory, reusing caches between steps.
+///
+/// This drives gix's merge plumbing (what `Repository::merge_commits` does) with caches
+/// made once per run: `merge_commits` sets up attributes from the index on each call, and
+/// without an index file (a bare repository) it builds one from HEAD's whole tree.
 pub struct Engine {
     repo: gix::Repository,
     options: gix::merge::commit::Options,
+    diff_cache: gix::diff::blob::Platform,
+    blob_merge: gix::merge::blob::Platform,
+    commit_graph: Option<gix::commitgraph::Graph>,
 }
 
 impl Engine {
@@ -48,24 +56,51 @@ impl Engine {
         }
         g.object_cache_size_if_unset(32 << 20);
         let options = g.tree_merge_options()?.into();
-        Ok(Engine { repo: g, options })
+        let diff_cache = g.diff_resource_cache_for_tree_diff()?;
+        let blob_merge = g.merge_resource_cache(Default::default())?;
+        let commit_graph = g.commit_graph_if_enabled()?;
+        Ok(Engine {
+            repo: g,
+            options,
+            diff_cache,
+            blob_merge,
+            commit_graph,
+        })
     }
 
     pub fn repo(&self) -> &gix::Repository {
         &self.repo
     }
 
-    /// Merges `theirs` into `ours`.
-    pub fn merge(&self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
+    /// Merges `theirs` into `ours` as git does (merge bases found, several merged into a
+    /// virtual one), and writes the merged tree when it is clean.
+    pub fn merge(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
+        let Engine {
+            repo,
+            options,
+            diff_cache,
+            blob_merge,
+            commit_graph,
+        } = self;
         let labels = Labels {
             ancestor: None,
             current: Some("HEAD".into()),
             other: Some(label.into()),
         };
-        let mut outcome = self
-            .repo
-            .merge_commits(ours, theirs, labels, self.options.clone())
-            .with_context(|| format!("could not merge {theirs} into {ours}"))?;
+        let mut graph = repo.revision_graph(commit_graph.as_ref());
+        let mut outcome = gix::merge::plumbing::commit(
+            ours,
+            theirs,
+            labels,
+            &mut graph,
+            diff_cache,
+            blob_merge,
+            &*repo,
+            &mut |id| id.to_owned().attach(repo).shorten_or_id().to_string(),
+            options.clone().into(),
+        )
+        .with_context(|| format!("could not merge {theirs} into {ours}"))?;
+        diff_cache.clear_resource_cache_keep_allocation();
         let how = TreatAsUnresolved::git();
         if outcome.tree_merge.has_unresolved_conflicts(how) {
             let mut paths = BTreeSet::new();
@@ -83,7 +118,10 @@ impl Engine {
                 paths: paths.into_iter().collect(),
             });
         }
-        let tree = outcome.tree_merge.tree.write()?.detach();
+        let tree = outcome
+            .tree_merge
+            .tree
+            .write(|tree| repo.write_object(tree).map(|id| id.detach()))?;
         Ok(Merged::Clean { tree })
     }
 
@@ -100,9 +138,10 @@ impl Engine {
         if ancestor == descendant {
             return Ok(true);
         }
+        let mut graph = self.repo.revision_graph(self.commit_graph.as_ref());
         Ok(self
             .repo
-            .merge_base(ancestor, descendant)?
+            .merge_base_with_graph(ancestor, descendant, &mut graph)?
             .map(|b| b.detach())
             == Some(ancestor))
     }
