@@ -284,3 +284,27 @@ pub fn reset_keep(worktree: &Path, to: &str) -> Result<()> {
     Git::in_dir(worktree).run(&["reset", "--quiet", "--keep", to])?;
     Ok(())
 }
+
+/// `git init` with `branch` as the first branch, and a local identity so that a
+/// repository made for a demonstration commits on any machine.
+pub fn init_repository(dir: &Path, branch: &str) -> Result<()> {
+    let git = Git::in_dir(dir);
+    git.run(&["init", "-q", "-b", branch])?;
+    git.run(&["config", "user.name", "Demo User"])?;
+    git.run(&["config", "user.email", "demo@example.com"])?;
+    Ok(())
+}
+
+/// Stages everything in the worktree at `dir` and commits it.
+pub fn commit_all(dir: &Path, message: &str) -> Result<()> {
+    let git = Git::in_dir(dir);
+    git.run(&["add", "-A"])?;
+    git.run(&["commit", "-q", "-m", message])?;
+    Ok(())
+}
+
+/// Stages one path in the worktree at `dir`.
+pub fn add(dir: &Path, path: &str) -> Result<()> {
+    Git::in_dir(dir).run(&["add", "--", path])?;
+    Ok(())
+}

@@ -8,6 +8,7 @@
 pub mod error;
 
 pub mod config;
+pub mod demo;
 pub mod deps;
 pub mod edit;
 pub mod git;

@@ -2,6 +2,7 @@
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
 mod checkpoints;
+mod demo;
 mod edit;
 mod init;
 mod list;
@@ -38,7 +39,7 @@ use std::path::PathBuf;
 pub struct Cli {
     /// Run as if git-track was started in <path> (repeatable, like git -C)
     #[arg(short = 'C', value_name = "path", global = true)]
-    dir: Vec<PathBuf>,
+    change_dir: Vec<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -55,6 +56,7 @@ enum Command {
     Log(log::Args),
     Merge(merge::Args),
     Checkpoints(checkpoints::Args),
+    Demo(demo::Args),
 }
 
 impl Command {
@@ -67,7 +69,7 @@ impl Command {
             Command::Log(a) => a.json,
             Command::Merge(a) => a.json,
             Command::Checkpoints(a) => a.json,
-            Command::Init(_) | Command::Edit(_) | Command::Remove(_) => false,
+            Command::Init(_) | Command::Edit(_) | Command::Remove(_) | Command::Demo(_) => false,
         }
     }
 }
@@ -82,7 +84,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    for dir in &cli.dir {
+    for dir in &cli.change_dir {
         if let Err(e) = std::env::set_current_dir(dir) {
             return report(&anyhow::Error::from(Failure::fatal(format!(
                 "cannot change to '{}': {e}",
@@ -103,27 +105,32 @@ pub fn main() -> i32 {
 }
 
 fn run(command: Command) -> anyhow::Result<Output> {
-    let repo = Repo::discover()?;
-    warn_of_interrupted_merge(&repo, &command);
+    // Found only when needed: the demo builds its own repository and works outside any.
+    let warn = !matches!(&command, Command::Merge(a) if a.resolves());
+    let repo = || -> anyhow::Result<Repo> {
+        let repo = Repo::discover()?;
+        if warn {
+            warn_of_interrupted_merge(&repo);
+        }
+        Ok(repo)
+    };
     match command {
-        Command::Init(a) => init::run(repo, a),
-        Command::New(a) => new::run(&repo, a),
-        Command::List(a) => list::run(&repo, a),
-        Command::Show(a) => show::run(&repo, a),
-        Command::Edit(a) => edit::run(&repo, a),
-        Command::Remove(a) => remove::run(&repo, a),
-        Command::Log(a) => log::run(&repo, a),
-        Command::Merge(a) => merge::run(&repo, a),
-        Command::Checkpoints(a) => checkpoints::run(&repo, a),
+        Command::Demo(a) => demo::run(a),
+        Command::Init(a) => init::run(repo()?, a),
+        Command::New(a) => new::run(&repo()?, a),
+        Command::List(a) => list::run(&repo()?, a),
+        Command::Show(a) => show::run(&repo()?, a),
+        Command::Edit(a) => edit::run(&repo()?, a),
+        Command::Remove(a) => remove::run(&repo()?, a),
+        Command::Log(a) => log::run(&repo()?, a),
+        Command::Merge(a) => merge::run(&repo()?, a),
+        Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
     }
 }
 
 /// Every command reports a merge run left behind by a killed process (on stderr, so
 /// `--json` output stays one document), except the merge commands that deal with it.
-fn warn_of_interrupted_merge(repo: &Repo, command: &Command) {
-    if matches!(command, Command::Merge(a) if a.resolves()) {
-        return;
-    }
+fn warn_of_interrupted_merge(repo: &Repo) {
     let stderr = io::stderr();
     let mut err = stderr.lock();
     match git_track::merge::in_progress(repo) {
