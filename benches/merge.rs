@@ -18,7 +18,8 @@
 //!
 //! The tree of every step is checked to be the same in all three. Prints the median of
 //! `BENCH_RUNS` runs (default 3, after one warm-up run) and the ratios. The repository's
-//! size is `BENCH_FILES` (default 100000) files and `BENCH_TRACKS` (default 50) tracks.
+//! size is `BENCH_FILES` (default 100000) files and `BENCH_TRACKS` (default 50) tracks;
+//! `BENCH_KEEP=1` keeps the repository (and prints its path) instead of the figures.
 
 mod synth;
 
@@ -205,6 +206,11 @@ fn main() {
         trees = [gt_trees, loop_trees, chain_trees];
     }
 
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        // For profiling: leave the repository behind and say where it is.
+        println!("kept: {}", s.dir.keep().display());
+        return;
+    }
     let [gt, lp, ch] = times.map(median);
     let ratio_loop = lp.as_secs_f64() / gt.as_secs_f64();
     let ratio_chain = ch.as_secs_f64() / gt.as_secs_f64();

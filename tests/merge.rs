@@ -1151,3 +1151,86 @@ fn criss_cross_histories_with_two_merge_bases_merge_to_git_merge_trees_trees() {
         assert!(merged.contains(word), "{word} missing:\n{merged}");
     }
 }
+
+#[test]
+fn renames_deletions_and_additions_on_the_integration_side_merge_as_git_merges_them() {
+    let repo = base_repo();
+    repo.write("src/a.txt", LINES);
+    repo.write("src/b.txt", &LINES.replace("line", "bee"));
+    repo.write("src/gone.txt", &LINES.replace("line", "gone"));
+    repo.commit_all("more files");
+    // Merged first, into the integration branch:
+    // `mover` moves docs/guide.md to another folder, and src/b.txt too.
+    repo.track(&["new", "mover"]).ok();
+    let wt = repo.worktree("mover");
+    std::fs::create_dir_all(wt.join("manual")).unwrap();
+    std::fs::create_dir_all(wt.join("moved")).unwrap();
+    repo.git_in(&wt, &["mv", "docs/guide.md", "manual/guide.md"]);
+    repo.git_in(&wt, &["mv", "src/b.txt", "moved/b.txt"]);
+    repo.commit_all_in(&wt, "mover: move files");
+    // `adder` adds a file that `twin` adds too, identically.
+    track_with(&repo, "adder", &[], &[("src/new.txt", "same\n")]);
+    // `remover` deletes a file that `deleted-edit` edits.
+    repo.track(&["new", "remover"]).ok();
+    repo.git_in(&repo.worktree("remover"), &["rm", "-q", "src/gone.txt"]);
+    repo.commit_all_in(&repo.worktree("remover"), "remover: delete");
+    // Merged after them, from the old base:
+    track_with(
+        &repo,
+        "editor",
+        &[],
+        &[
+            (
+                "docs/guide.md",
+                "# Guide\n\nstep one, edited\nstep two\nstep three\n",
+            ),
+            ("src/a.txt", &lines_with(2, "a edited")),
+        ],
+    );
+    track_with(
+        &repo,
+        "twin",
+        &[],
+        &[
+            ("src/new.txt", "same\n"),
+            ("src/a.txt", &lines_with(9, "twin")),
+        ],
+    );
+    track_with(
+        &repo,
+        "deleted-edit",
+        &[],
+        &[("src/gone.txt", &LINES.replace("gone", "kept"))],
+    );
+
+    repo.track(&["merge", "mover", "adder", "remover", "editor", "twin"])
+        .ok();
+    let merges = first_parents(&repo, "main", "integration");
+    assert_eq!(merges.len(), 5);
+    for m in &merges {
+        assert_tree_is_git_merge_tree(&repo, m);
+    }
+    // the edit of the moved guide followed it to its new folder, as git does it
+    assert_eq!(
+        repo.git(&["show", "integration:manual/guide.md"]),
+        "# Guide\n\nstep one, edited\nstep two\nstep three\n"
+    );
+    assert!(try_rev(&repo, "integration:moved/b.txt").is_some());
+    assert!(try_rev(&repo, "integration:src/b.txt").is_none());
+
+    // an edit of a file the integration branch deleted conflicts, for git and for us
+    let json = repo
+        .track(&["merge", "deleted-edit", "--dry-run", "--json"])
+        .code(1)
+        .json();
+    assert_eq!(
+        json["first_conflict"]["paths"],
+        serde_json::json!(["src/gone.txt"])
+    );
+    let tip = rev(&repo, "integration");
+    let git = repo.try_git_in(
+        &repo.root,
+        &["merge-tree", "--write-tree", &tip, "track/deleted-edit"],
+    );
+    assert_eq!(git.code, 1, "git conflicts too: {}", git.stdout);
+}

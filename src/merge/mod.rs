@@ -12,6 +12,7 @@ pub mod checkpoint;
 pub mod diffstat;
 pub mod gate;
 pub mod plan;
+pub mod prune;
 pub mod run;
 pub mod state;
 pub mod step;

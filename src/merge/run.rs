@@ -375,29 +375,29 @@ fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
         let before = st.tip_id()?;
         let tip = state::id(&st.steps[k].tip)?;
         st.steps[k].before = Some(before.to_string());
-        if engine.contains(before, tip)? {
-            st.steps[k].result = Some(StepResult::AlreadyMerged);
-            st.current = k + 1;
-        } else {
-            let track = st.steps[k].track.clone();
-            let label = st.steps[k].branch.clone();
-            let message = step::message(&track, &st.branch, tip);
-            match engine.merge(before, tip, &label)? {
-                Merged::Clean { tree } => {
-                    let commit = engine.commit(&message, tree, &[before, tip])?;
-                    step::move_branch(
-                        repo,
-                        &full,
-                        Some(before),
-                        commit,
-                        &format!("merge {label}: Merge made by git-track"),
-                    )?;
-                    record_merged(st, k, commit);
-                }
-                Merged::Conflict { paths } => {
-                    if let Some(stop) = merge_in_worktree(repo, st, k, &message, paths)? {
-                        return Ok(Outcome::Stopped(stop));
-                    }
+        let track = st.steps[k].track.clone();
+        let label = st.steps[k].branch.clone();
+        match engine.merge(before, tip, &label)? {
+            Merged::Contained => {
+                st.steps[k].result = Some(StepResult::AlreadyMerged);
+                st.current = k + 1;
+            }
+            Merged::Clean { tree } => {
+                let message = step::message(&track, &st.branch, tip);
+                let commit = engine.commit(&message, tree, &[before, tip])?;
+                step::move_branch(
+                    repo,
+                    &full,
+                    Some(before),
+                    commit,
+                    &format!("merge {label}: Merge made by git-track"),
+                )?;
+                record_merged(st, k, commit);
+            }
+            Merged::Conflict { paths } => {
+                let message = step::message(&track, &st.branch, tip);
+                if let Some(stop) = merge_in_worktree(repo, st, k, &message, paths)? {
+                    return Ok(Outcome::Stopped(stop));
                 }
             }
         }
@@ -930,23 +930,20 @@ pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
     let mut steps = Vec::new();
     let mut first_conflict = None;
     for (i, p) in plan.steps.iter().enumerate() {
-        let (prediction, paths) = if engine.contains(at, p.tip)? {
-            ("already-merged", Vec::new())
-        } else {
-            match engine.merge(at, p.tip, &p.branch)? {
-                Merged::Clean { tree } => {
-                    let message = step::message(&p.track, &start.branch, p.tip);
-                    at = engine.commit(&message, tree, &[at, p.tip])?;
-                    ("clean", Vec::new())
-                }
-                Merged::Conflict { paths } => {
-                    first_conflict.get_or_insert_with(|| FirstConflict {
-                        step: i + 1,
-                        track: p.track.clone(),
-                        paths: paths.clone(),
-                    });
-                    ("conflict", paths)
-                }
+        let (prediction, paths) = match engine.merge(at, p.tip, &p.branch)? {
+            Merged::Contained => ("already-merged", Vec::new()),
+            Merged::Clean { tree } => {
+                let message = step::message(&p.track, &start.branch, p.tip);
+                at = engine.commit(&message, tree, &[at, p.tip])?;
+                ("clean", Vec::new())
+            }
+            Merged::Conflict { paths } => {
+                first_conflict.get_or_insert_with(|| FirstConflict {
+                    step: i + 1,
+                    track: p.track.clone(),
+                    paths: paths.clone(),
+                });
+                ("conflict", paths)
             }
         };
         steps.push(Predicted {

@@ -25,6 +25,8 @@ pub fn message(track: &str, branch: &str, tip: ObjectId) -> String {
 /// What merging two commits gives.
 #[derive(Debug)]
 pub enum Merged {
+    /// `theirs` is already contained in `ours`: nothing to merge.
+    Contained,
     Clean {
         tree: ObjectId,
     },
@@ -38,10 +40,17 @@ pub enum Merged {
 ///
 /// This drives gix's merge plumbing (what `Repository::merge_commits` does) with caches
 /// made once per run: `merge_commits` sets up attributes from the index on each call, and
-/// without an index file (a bare repository) it builds one from HEAD's whole tree.
+/// without an index file (a bare repository) it builds one from HEAD's whole tree. Merges
+/// are computed in an object-memory overlay; only the objects the merged tree needs that
+/// the repository lacks are written to it, so trees that exist already are not written
+/// again and the pruned trees of [`super::prune`] are never written.
 pub struct Engine {
-    repo: gix::Repository,
-    options: gix::merge::commit::Options,
+    /// Reads from the repository, writes to memory.
+    mem: gix::Repository,
+    /// The repository itself; `None` for a dry run.
+    disk: Option<gix::Repository>,
+    tree_options: gix::merge::tree::Options,
+    commit_options: gix::merge::commit::Options,
     diff_cache: gix::diff::blob::Platform,
     blob_merge: gix::merge::blob::Platform,
     commit_graph: Option<gix::commitgraph::Graph>,
@@ -50,66 +59,116 @@ pub struct Engine {
 impl Engine {
     /// `in_memory`: write nothing to the object database (for `--dry-run`).
     pub fn new(repo: &Repo, in_memory: bool) -> Result<Engine> {
-        let mut g = repo.gix.clone();
-        if in_memory {
-            g = g.with_object_memory();
-        }
-        g.object_cache_size_if_unset(32 << 20);
-        let options = g.tree_merge_options()?.into();
-        let diff_cache = g.diff_resource_cache_for_tree_diff()?;
-        let blob_merge = g.merge_resource_cache(Default::default())?;
-        let commit_graph = g.commit_graph_if_enabled()?;
+        let mut disk = repo.gix.clone();
+        disk.object_cache_size_if_unset(32 << 20);
+        let mem = disk.clone().with_object_memory();
+        let tree_options = disk.tree_merge_options()?;
+        let commit_options = tree_options.clone().into();
+        let diff_cache = disk.diff_resource_cache_for_tree_diff()?;
+        let blob_merge = disk.merge_resource_cache(Default::default())?;
+        let commit_graph = disk.commit_graph_if_enabled()?;
         Ok(Engine {
-            repo: g,
-            options,
+            mem,
+            disk: (!in_memory).then_some(disk),
+            tree_options,
+            commit_options,
             diff_cache,
             blob_merge,
             commit_graph,
         })
     }
 
-    pub fn repo(&self) -> &gix::Repository {
-        &self.repo
+    /// Merges `theirs` into `ours` as git does (merge bases found, several merged into a
+    /// virtual one), and writes the merged tree when it is clean. Says so when `ours`
+    /// contains `theirs` already.
+    pub fn merge(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
+        let outcome = self.merge_in_memory(ours, theirs, label)?;
+        let merged = match outcome {
+            Merged::Clean { tree } => {
+                self.persist(tree)?;
+                Merged::Clean { tree }
+            }
+            conflict => conflict,
+        };
+        if self.disk.is_some() {
+            // Everything the result needs is in the repository now.
+            self.mem.objects.reset_object_memory();
+        }
+        Ok(merged)
     }
 
-    /// Merges `theirs` into `ours` as git does (merge bases found, several merged into a
-    /// virtual one), and writes the merged tree when it is clean.
-    pub fn merge(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
+    fn merge_in_memory(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
         let Engine {
-            repo,
-            options,
+            mem,
+            tree_options,
+            commit_options,
             diff_cache,
             blob_merge,
             commit_graph,
+            ..
         } = self;
-        let labels = Labels {
+        let repo = &*mem;
+        let mut graph = repo.revision_graph(commit_graph.as_ref());
+        let bases = repo.merge_bases_many_with_graph(ours, &[theirs], &mut graph)?;
+        if theirs == ours || bases.iter().any(|b| *b == theirs) {
+            return Ok(Merged::Contained);
+        }
+        let trees = match bases.as_slice() {
+            [base] => {
+                let tree_of = |id: ObjectId| -> Result<ObjectId> {
+                    Ok(repo.find_commit(id)?.tree_id()?.detach())
+                };
+                let (b, o, t) = (tree_of(base.detach())?, tree_of(ours)?, tree_of(theirs)?);
+                super::prune::prune(repo, b, o, t)?.map(|(b, t)| (base.detach(), b, o, t))
+            }
+            // Several merge bases are merged into a virtual one by the full merge.
+            _ => None,
+        };
+        let short = |id: ObjectId| id.attach(repo).shorten_or_id().to_string();
+        let mut labels = Labels {
             ancestor: None,
             current: Some("HEAD".into()),
             other: Some(label.into()),
         };
-        let mut graph = repo.revision_graph(commit_graph.as_ref());
-        let mut outcome = gix::merge::plumbing::commit(
-            ours,
-            theirs,
-            labels,
-            &mut graph,
-            diff_cache,
-            blob_merge,
-            &*repo,
-            &mut |id| id.to_owned().attach(repo).shorten_or_id().to_string(),
-            options.clone().into(),
-        )
+        let ancestor;
+        let mut outcome = match trees {
+            Some((base, base_tree, our_tree, their_tree)) => {
+                ancestor = short(base);
+                labels.ancestor = Some(ancestor.as_str().into());
+                gix::merge::plumbing::tree(
+                    &base_tree,
+                    &our_tree,
+                    &their_tree,
+                    labels,
+                    repo,
+                    |buf| repo.write_blob(buf).map(|id| id.detach()),
+                    &mut Default::default(),
+                    diff_cache,
+                    blob_merge,
+                    tree_options.clone().into(),
+                )
+                .map_err(anyhow::Error::from)
+            }
+            None => gix::merge::plumbing::commit(
+                ours,
+                theirs,
+                labels,
+                &mut graph,
+                diff_cache,
+                blob_merge,
+                repo,
+                &mut |id| id.to_owned().attach(repo).shorten_or_id().to_string(),
+                commit_options.clone().into(),
+            )
+            .map(|o| o.tree_merge)
+            .map_err(anyhow::Error::from),
+        }
         .with_context(|| format!("could not merge {theirs} into {ours}"))?;
         diff_cache.clear_resource_cache_keep_allocation();
         let how = TreatAsUnresolved::git();
-        if outcome.tree_merge.has_unresolved_conflicts(how) {
+        if outcome.has_unresolved_conflicts(how) {
             let mut paths = BTreeSet::new();
-            for c in outcome
-                .tree_merge
-                .conflicts
-                .iter()
-                .filter(|c| c.is_unresolved(how))
-            {
+            for c in outcome.conflicts.iter().filter(|c| c.is_unresolved(how)) {
                 let (our, their) = c.changes_in_resolution();
                 paths.insert(our.location().to_string());
                 paths.insert(their.location().to_string());
@@ -119,31 +178,48 @@ impl Engine {
             });
         }
         let tree = outcome
-            .tree_merge
             .tree
             .write(|tree| repo.write_object(tree).map(|id| id.detach()))?;
         Ok(Merged::Clean { tree })
     }
 
-    /// Writes a commit (with the configured identity).
-    pub fn commit(&self, message: &str, tree: ObjectId, parents: &[ObjectId]) -> Result<ObjectId> {
-        Ok(self
-            .repo
-            .new_commit(message, tree, parents.iter().copied())?
-            .id)
+    /// Writes to the repository every object reachable from `tree` that it lacks.
+    fn persist(&self, tree: ObjectId) -> Result<()> {
+        let Some(disk) = &self.disk else {
+            return Ok(());
+        };
+        let mut todo = vec![tree];
+        let mut missing = Vec::new();
+        while let Some(id) = todo.pop() {
+            if disk.has_object(id) {
+                // What the repository has, it has with everything it points to.
+                continue;
+            }
+            let object = self.mem.find_object(id)?.detach();
+            if object.kind == gix::object::Kind::Tree {
+                let decoded = gix::objs::TreeRef::from_bytes(&object.data, disk.object_hash())?;
+                todo.extend(
+                    decoded
+                        .entries
+                        .iter()
+                        .filter(|e| !e.mode.is_commit())
+                        .map(|e| e.oid.to_owned()),
+                );
+            }
+            missing.push(object);
+        }
+        // Children before the trees that point to them, so that an interrupted write
+        // never leaves a tree whose content is missing.
+        for object in missing.iter().rev() {
+            gix::objs::Write::write_buf(disk, object.kind, &object.data)?;
+        }
+        Ok(())
     }
 
-    /// Is `ancestor` reachable from `descendant`?
-    pub fn contains(&self, descendant: ObjectId, ancestor: ObjectId) -> Result<bool> {
-        if ancestor == descendant {
-            return Ok(true);
-        }
-        let mut graph = self.repo.revision_graph(self.commit_graph.as_ref());
-        Ok(self
-            .repo
-            .merge_base_with_graph(ancestor, descendant, &mut graph)?
-            .map(|b| b.detach())
-            == Some(ancestor))
+    /// Writes a commit (with the configured identity).
+    pub fn commit(&self, message: &str, tree: ObjectId, parents: &[ObjectId]) -> Result<ObjectId> {
+        let repo = self.disk.as_ref().unwrap_or(&self.mem);
+        Ok(repo.new_commit(message, tree, parents.iter().copied())?.id)
     }
 }
 
