@@ -278,6 +278,30 @@ pub fn abandon_merge(worktree: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Do the tracked files or the index of `worktree` differ from `commit`?
+pub fn differs_from(worktree: &Path, commit: &str) -> Result<bool> {
+    let git = Git::in_dir(worktree);
+    for args in [
+        &["diff", "--quiet", commit, "--"][..],
+        &["diff", "--cached", "--quiet", commit, "--"],
+    ] {
+        let ran = git.try_run(args)?;
+        match ran.code {
+            Some(0) => {}
+            Some(1) => return Ok(true),
+            _ => {
+                return Err(anyhow::anyhow!(
+                    "`git {}` failed in {}: {}",
+                    args.join(" "),
+                    worktree.display(),
+                    ran.stderr.trim()
+                ));
+            }
+        }
+    }
+    Ok(false)
+}
+
 /// `git reset --keep <to>` in `worktree`: moves its branch and files, keeping local
 /// changes where they do not collide (git refuses otherwise).
 pub fn reset_keep(worktree: &Path, to: &str) -> Result<()> {

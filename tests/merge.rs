@@ -1234,3 +1234,27 @@ fn renames_deletions_and_additions_on_the_integration_side_merge_as_git_merges_t
     );
     assert_eq!(git.code, 1, "git conflicts too: {}", git.stdout);
 }
+
+#[test]
+fn abort_after_a_kill_restores_an_integration_worktree_the_steps_left_behind() {
+    let repo = base_repo();
+    repo.git(&["branch", "integration"]);
+    let wt = repo.tmp.path().join("int");
+    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "integration"]);
+    write_file(&wt.join("local-notes.txt"), "mine\n");
+    conflicting_tracks(&repo);
+    let before = exact_state(&repo, &wt);
+    let mut cmd = repo.command(common::bin(), &repo.root);
+    cmd.args(["merge", "p", "r"])
+        .env("GIT_TRACK_TEST_EXIT_AFTER_STEP", "1");
+    assert_eq!(cmd.output().unwrap().status.code(), Some(137));
+    // the branch moved without its worktree
+    assert_ne!(exact_state(&repo, &wt), before);
+    let json = repo.track(&["merge", "--abort", "--json"]).ok().json();
+    assert_eq!(
+        json["saved"],
+        serde_json::json!([]),
+        "nothing of anyone's to save"
+    );
+    assert_eq!(exact_state(&repo, &wt), before);
+}

@@ -350,6 +350,7 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
 }
 
 fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
+    st.left_as = None;
     let s = &mut st.steps[k];
     s.result = Some(StepResult::Merged);
     s.commit = Some(commit.to_string());
@@ -816,6 +817,7 @@ pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
             save_changed_worktree(repo, &st, &wt, "skipped-worktree")?;
             git::abandon_merge(&wt)?;
             st.worktree_at = Some(st.tip.clone());
+            st.left_as = None;
         }
         let s = &mut st.steps[k];
         s.result = Some(StepResult::Skipped);
@@ -900,11 +902,19 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
 }
 
 /// Saves the files of the integration worktree under refs/tracks-backup/ when they hold
-/// anything besides what the run left there (a conflict as git wrote it, or a clean
-/// checkout). Returns the ref.
+/// changes to tracked files besides what the run left there (a conflict as git wrote it,
+/// or a checkout of the commit it brought the worktree to). Untracked files are not
+/// touched by `--abort` or `--skip`, so they need no saving. Returns the ref.
 fn save_changed_worktree(repo: &Repo, st: &State, wt: &Path, what: &str) -> Result<Option<String>> {
-    if !crate::worktree::has_changes(wt)? {
-        return Ok(None);
+    match &st.left_as {
+        Some(_) if !crate::worktree::has_changes(wt)? => return Ok(None),
+        Some(_) => {}
+        None => {
+            let at = st.worktree_at.as_deref().unwrap_or(st.tip.as_str());
+            if !git::differs_from(wt, at)? {
+                return Ok(None);
+            }
+        }
     }
     let snapshot = git::snapshot_worktree(
         wt,
