@@ -140,3 +140,15 @@ fn tempfile_path(worktree: &Path) -> Result<PathBuf> {
     let git_dir = Git::in_dir(worktree).run(&["rev-parse", "--absolute-git-dir"])?;
     Ok(PathBuf::from(git_dir.trim()).join(format!("track-snapshot-index.{}", std::process::id())))
 }
+
+/// The hooks folder git really uses from `dir`: `core.hooksPath` when set, else the
+/// common `hooks` folder (linked worktrees share it).
+pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {
+    let out = Git::in_dir(dir).run(&["rev-parse", "--git-path", "hooks"])?;
+    let path = PathBuf::from(out.trim_end_matches(['\n', '\r']));
+    Ok(if path.is_absolute() {
+        path
+    } else {
+        dir.join(path)
+    })
+}

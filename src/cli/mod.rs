@@ -1,7 +1,9 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod check;
 mod edit;
+mod hooks;
 mod init;
 mod list;
 mod log;
@@ -10,6 +12,7 @@ mod manpage;
 mod new;
 mod output;
 mod remove;
+mod scope;
 mod show;
 
 use clap::{Parser, Subcommand};
@@ -51,6 +54,9 @@ enum Command {
     Edit(edit::Args),
     Remove(remove::Args),
     Log(log::Args),
+    Check(check::Args),
+    Hooks(hooks::Args),
+    Scope(scope::Args),
 }
 
 impl Command {
@@ -61,6 +67,9 @@ impl Command {
             Command::List(a) => a.json,
             Command::Show(a) => a.json,
             Command::Log(a) => a.json,
+            Command::Check(a) => a.wants_json(),
+            Command::Hooks(a) => a.wants_json(),
+            Command::Scope(a) => a.json,
             Command::Init(_) | Command::Edit(_) | Command::Remove(_) => false,
         }
     }
@@ -106,6 +115,9 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Edit(a) => edit::run(&repo, a),
         Command::Remove(a) => remove::run(&repo, a),
         Command::Log(a) => log::run(&repo, a),
+        Command::Check(a) => check::run(&repo, a),
+        Command::Hooks(a) => hooks::run(&repo, a),
+        Command::Scope(a) => scope::run(&repo, a),
     }
 }
 
