@@ -345,14 +345,25 @@ pub fn uncommitted(repo: &gix::Repository) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// The commits a merge in progress brings in (`MERGE_HEAD`), if any.
+/// The commits a merge in progress brings in: `MERGE_HEAD`, and, while `git merge` runs
+/// its hooks (before it writes `MERGE_HEAD`), the `GITHEAD_<id>` variables it sets.
 pub fn merge_heads(repo: &gix::Repository) -> Vec<ObjectId> {
-    let Ok(text) = std::fs::read_to_string(repo.git_dir().join("MERGE_HEAD")) else {
-        return Vec::new();
-    };
-    text.lines()
+    let mut heads: Vec<ObjectId> = std::fs::read_to_string(repo.git_dir().join("MERGE_HEAD"))
+        .unwrap_or_default()
+        .lines()
         .filter_map(|l| ObjectId::from_hex(l.trim().as_bytes()).ok())
-        .collect()
+        .collect();
+    for (key, _) in std::env::vars_os() {
+        let Some(hex) = key.to_str().and_then(|k| k.strip_prefix("GITHEAD_")) else {
+            continue;
+        };
+        if let Ok(id) = ObjectId::from_hex(hex.as_bytes())
+            && !heads.contains(&id)
+        {
+            heads.push(id);
+        }
+    }
+    heads
 }
 
 /// The blob at `path` in the tree of `commit`, if there is one.
