@@ -141,6 +141,30 @@ fn tempfile_path(worktree: &Path) -> Result<PathBuf> {
     Ok(PathBuf::from(git_dir.trim()).join(format!("track-snapshot-index.{}", std::process::id())))
 }
 
+/// `git init` with `branch` as the first branch, and a local identity so that a
+/// repository made for a demonstration commits on any machine.
+pub fn init_repository(dir: &Path, branch: &str) -> Result<()> {
+    let git = Git::in_dir(dir);
+    git.run(&["init", "-q", "-b", branch])?;
+    git.run(&["config", "user.name", "Demo User"])?;
+    git.run(&["config", "user.email", "demo@example.com"])?;
+    Ok(())
+}
+
+/// Stages everything in the worktree at `dir` and commits it.
+pub fn commit_all(dir: &Path, message: &str) -> Result<()> {
+    let git = Git::in_dir(dir);
+    git.run(&["add", "-A"])?;
+    git.run(&["commit", "-q", "-m", message])?;
+    Ok(())
+}
+
+/// Stages one path in the worktree at `dir`.
+pub fn add(dir: &Path, path: &str) -> Result<()> {
+    Git::in_dir(dir).run(&["add", "--", path])?;
+    Ok(())
+}
+
 /// The hooks folder git really uses from `dir`: `core.hooksPath` when set, else the
 /// common `hooks` folder (linked worktrees share it).
 pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {

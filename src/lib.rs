@@ -12,6 +12,7 @@ pub mod changes;
 pub mod check;
 pub mod claims;
 pub mod config;
+pub mod demo;
 pub mod deps;
 pub mod edit;
 pub mod git;

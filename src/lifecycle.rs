@@ -262,7 +262,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| anyhow!("could not create {}: {e}", parent.display()))?;
             }
-            worktree::add(&repo.gix, path, &branch)?;
+            worktree::add(repo, path, &branch)?;
             undo.worktree = Some(path.clone());
         }
         let commit = store::create(repo, &track)?;
@@ -291,7 +291,7 @@ struct Undo {
 impl Undo {
     fn run(self, repo: &Repo) {
         if let Some(path) = &self.worktree {
-            let _ = worktree::remove(&repo.gix, path, true);
+            let _ = worktree::remove(repo, path, true);
         }
         if let Some((name, at)) = self.branch {
             let _ = delete_ref(repo, &name, at);
@@ -452,7 +452,7 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
             .push(save_backup(repo, &track.name, "branch", tip)?);
     }
     if let Some(path) = &worktree {
-        worktree::remove(&repo.gix, path, dirty)?;
+        worktree::remove(repo, path, dirty)?;
         out.worktree_removed = Some(path.display().to_string());
     }
     store::delete(repo, &stored)?;

@@ -44,6 +44,14 @@ impl Repo {
         Repo::from_gix(gix)
     }
 
+    /// Opens the repository at `path` (not the current directory's).
+    pub fn open(path: &Path) -> Result<Repo> {
+        let mut gix = gix::discover(path)
+            .with_context(|| format!("could not open the repository at {}", path.display()))?;
+        install_identity_fallback(&mut gix)?;
+        Repo::from_gix(gix)
+    }
+
     pub fn from_gix(gix: gix::Repository) -> Result<Repo> {
         let common_dir = canonical(gix.common_dir());
         let workdir = gix.workdir().map(canonical);

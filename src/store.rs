@@ -170,12 +170,18 @@ pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
         PreviousValue::MustNotExist,
         log(&message),
     );
-    repo.gix.edit_reference(edit).map_err(|e| {
-        anyhow::Error::from(
+    if let Err(e) = repo.gix.edit_reference(edit) {
+        let e = anyhow::Error::from(e);
+        // Lost a race to a writer of the same name, or the ref is locked or unwritable.
+        let failure = if repo.ref_target(&ref_name(&track.name))?.is_some() {
             Failure::usage(format!("a track named '{}' already exists", track.name))
-                .hint(format!("{:#}", anyhow::Error::from(e))),
-        )
-    })?;
+        } else {
+            Failure::fatal(format!("could not write {}: {e:#}", ref_name(&track.name))).hint(
+                "if no other git-track or git is running, a stale .lock file may need removing",
+            )
+        };
+        return Err(failure.into());
+    }
     Ok(commit)
 }
 

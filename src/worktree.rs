@@ -1,39 +1,62 @@
 //! Linked worktrees of tracks: adding, inspecting and removing them.
 
+use crate::error::Failure;
+use crate::repo::Repo;
 use anyhow::{Context, Result};
+use gix::lock::acquire::Fail;
 use gix::status::UntrackedFiles;
 use gix::worktree::add::Head;
 use gix::worktree::remove::Force;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 /// Adds a linked worktree at `path` (absolute) with `branch` (a full ref name) checked out.
-pub fn add(repo: &gix::Repository, path: &Path, branch: &str) -> Result<()> {
+pub fn add(repo: &Repo, path: &Path, branch: &str) -> Result<()> {
     let name: gix::refs::FullName = branch
         .try_into()
         .map_err(|e| anyhow::anyhow!("invalid branch '{branch}': {e}"))?;
+    let _lock = lock(repo)?;
     let interrupt = AtomicBool::new(false);
-    repo.add_worktree(
-        path,
-        Head::Attached(name),
-        gix::progress::Discard,
-        &interrupt,
-    )
-    .with_context(|| format!("could not add a worktree at {}", path.display()))?;
+    repo.gix
+        .add_worktree(
+            path,
+            Head::Attached(name),
+            gix::progress::Discard,
+            &interrupt,
+        )
+        .with_context(|| format!("could not add a worktree at {}", path.display()))?;
     Ok(())
 }
 
 /// Removes the linked worktree at `path`; the branch is kept. Without `discard`, a
 /// worktree with changes is refused by gix itself (callers check first and save).
-pub fn remove(repo: &gix::Repository, path: &Path, discard: bool) -> Result<()> {
+pub fn remove(repo: &Repo, path: &Path, discard: bool) -> Result<()> {
     let force = if discard {
         Force::DiscardChanges
     } else {
         Force::Never
     };
-    repo.remove_worktree(path, force, gix::progress::Discard)
+    let _lock = lock(repo)?;
+    repo.gix
+        .remove_worktree(path, force, gix::progress::Discard)
         .with_context(|| format!("could not remove the worktree at {}", path.display()))?;
     Ok(())
+}
+
+/// Serializes adding and removing worktrees between git-track processes: gix reads every
+/// worktree's admin folder while adding one, and a half-written one from a concurrent
+/// process makes that fail.
+fn lock(repo: &Repo) -> Result<gix::lock::Marker> {
+    let dir = repo.state_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+    let resource = dir.join("worktrees");
+    let mode = Fail::AfterDurationWithBackoff(Duration::from_secs(30));
+    gix::lock::Marker::acquire_to_hold_resource(&resource, mode, None, 0).map_err(|e| {
+        Failure::fatal(format!("could not lock {}.lock: {e}", resource.display()))
+            .hint("another git-track is adding or removing a worktree; if none is running, remove that file")
+            .into()
+    })
 }
 
 /// Does the worktree at `path` hold anything not committed: staged, unstaged or

@@ -12,6 +12,7 @@ use git_track::track::{Kind, Status};
 #[derive(clap::Args)]
 pub struct Args {
     /// The track to change
+    #[arg(value_name = "name")]
     name: String,
     #[arg(long, value_name = "kind", value_parser = clap::builder::PossibleValuesParser::new(Kind::ALL))]
     kind: Option<String>,

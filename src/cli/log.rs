@@ -10,6 +10,7 @@ use serde::Serialize;
 #[derive(clap::Args)]
 pub struct Args {
     /// The track (default: every track)
+    #[arg(value_name = "name")]
     name: Option<String>,
     /// Print a JSON array of {track, commit, time, author, message}
     #[arg(long)]

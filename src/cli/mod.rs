@@ -2,6 +2,7 @@
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
 mod check;
+mod demo;
 mod edit;
 mod hooks;
 mod init;
@@ -39,7 +40,7 @@ use std::path::PathBuf;
 pub struct Cli {
     /// Run as if git-track was started in <path> (repeatable, like git -C)
     #[arg(short = 'C', value_name = "path", global = true)]
-    dir: Vec<PathBuf>,
+    change_dir: Vec<PathBuf>,
 
     #[command(subcommand)]
     command: Command,
@@ -54,6 +55,7 @@ enum Command {
     Edit(edit::Args),
     Remove(remove::Args),
     Log(log::Args),
+    Demo(demo::Args),
     Check(check::Args),
     Hooks(hooks::Args),
     Scope(scope::Args),
@@ -70,7 +72,7 @@ impl Command {
             Command::Check(a) => a.wants_json(),
             Command::Hooks(a) => a.wants_json(),
             Command::Scope(a) => a.json,
-            Command::Init(_) | Command::Edit(_) | Command::Remove(_) => false,
+            Command::Init(_) | Command::Edit(_) | Command::Remove(_) | Command::Demo(_) => false,
         }
     }
 }
@@ -85,7 +87,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    for dir in &cli.dir {
+    for dir in &cli.change_dir {
         if let Err(e) = std::env::set_current_dir(dir) {
             return report(&anyhow::Error::from(Failure::fatal(format!(
                 "cannot change to '{}': {e}",
@@ -106,18 +108,20 @@ pub fn main() -> i32 {
 }
 
 fn run(command: Command) -> anyhow::Result<Output> {
-    let repo = Repo::discover()?;
+    // Found only when needed: the demo builds its own repository and works outside any.
+    let repo = Repo::discover;
     match command {
-        Command::Init(a) => init::run(repo, a),
-        Command::New(a) => new::run(&repo, a),
-        Command::List(a) => list::run(&repo, a),
-        Command::Show(a) => show::run(&repo, a),
-        Command::Edit(a) => edit::run(&repo, a),
-        Command::Remove(a) => remove::run(&repo, a),
-        Command::Log(a) => log::run(&repo, a),
-        Command::Check(a) => check::run(&repo, a),
-        Command::Hooks(a) => hooks::run(&repo, a),
-        Command::Scope(a) => scope::run(&repo, a),
+        Command::Demo(a) => demo::run(a),
+        Command::Init(a) => init::run(repo()?, a),
+        Command::New(a) => new::run(&repo()?, a),
+        Command::List(a) => list::run(&repo()?, a),
+        Command::Show(a) => show::run(&repo()?, a),
+        Command::Edit(a) => edit::run(&repo()?, a),
+        Command::Remove(a) => remove::run(&repo()?, a),
+        Command::Log(a) => log::run(&repo()?, a),
+        Command::Check(a) => check::run(&repo()?, a),
+        Command::Hooks(a) => hooks::run(&repo()?, a),
+        Command::Scope(a) => scope::run(&repo()?, a),
     }
 }
 

@@ -14,6 +14,7 @@ use git_track::track::Kind;
 #[derive(clap::Args)]
 pub struct Args {
     /// The track's name: one ref component, e.g. auth-backend
+    #[arg(value_name = "name")]
     name: String,
     /// A path glob the track may change (repeatable; !glob excludes; the last match wins)
     #[arg(long, value_name = "glob")]

@@ -11,6 +11,7 @@ use git_track::repo::Repo;
 #[derive(clap::Args)]
 pub struct Args {
     /// The track to remove
+    #[arg(value_name = "name")]
     name: String,
     /// Remove even with uncommitted work or an unmerged branch, saving them first
     #[arg(long, short)]

@@ -11,6 +11,7 @@ use std::io::{self, Write};
 #[derive(clap::Args)]
 pub struct Args {
     /// The track (default: the track of the current worktree)
+    #[arg(value_name = "name")]
     name: Option<String>,
     /// Print one JSON object
     #[arg(long)]
