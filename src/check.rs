@@ -42,8 +42,7 @@ pub struct Violation {
 #[derive(Debug, Clone)]
 pub struct Rules {
     track: String,
-    scope: Scope,
-    own_contracts: Option<Scope>,
+    own: Own,
     shared: Shared,
     contracts: ClaimIndex,
     claims: ClaimIndex,
@@ -56,20 +55,9 @@ impl Rules {
     }
 
     pub fn with_shared(listing: &Listing, track: &Track, shared: Shared) -> Result<Rules> {
-        let scope =
-            Scope::new(&track.scope).map_err(|e| claims::invalid(track, Field::Scope, e))?;
-        let own_contracts = if claims::claims_something(&track.contracts) {
-            Some(
-                Scope::new(&track.contracts)
-                    .map_err(|e| claims::invalid(track, Field::Contracts, e))?,
-            )
-        } else {
-            None
-        };
         Ok(Rules {
             track: track.name.clone(),
-            scope,
-            own_contracts,
+            own: Own::new(track)?,
             shared,
             contracts: ClaimIndex::of_tracks(listing, Field::Contracts, Some(&track.name))?,
             claims: ClaimIndex::of_tracks(listing, Field::Scope, Some(&track.name))?,
@@ -81,7 +69,7 @@ impl Rules {
     }
 
     pub fn scope(&self) -> &Scope {
-        &self.scope
+        self.own.scope()
     }
 
     pub fn shared(&self) -> &Shared {
@@ -90,12 +78,7 @@ impl Rules {
 
     /// Why the track may not change `path`, or `None` when it may.
     pub fn judge(&self, path: &str) -> Option<Violation> {
-        if self.scope.contains(path)
-            || self
-                .own_contracts
-                .as_ref()
-                .is_some_and(|c| c.contains(path))
-        {
+        if self.own.allows(path) {
             return None;
         }
         let contract_of = self
@@ -126,6 +109,67 @@ impl Rules {
     pub fn judge_all(&self, paths: &[String]) -> Vec<Violation> {
         paths.iter().filter_map(|p| self.judge(p)).collect()
     }
+}
+
+/// What a track may change on its own say: its scope and its own contracts.
+#[derive(Debug, Clone)]
+pub struct Own {
+    scope: Scope,
+    contracts: Option<Scope>,
+}
+
+impl Own {
+    pub fn new(track: &Track) -> Result<Own> {
+        let scope =
+            Scope::new(&track.scope).map_err(|e| claims::invalid(track, Field::Scope, e))?;
+        let contracts = if claims::claims_something(&track.contracts) {
+            Some(
+                Scope::new(&track.contracts)
+                    .map_err(|e| claims::invalid(track, Field::Contracts, e))?,
+            )
+        } else {
+            None
+        };
+        Ok(Own { scope, contracts })
+    }
+
+    pub fn allows(&self, path: &str) -> bool {
+        self.scope.contains(path) || self.contracts.as_ref().is_some_and(|c| c.contains(path))
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+}
+
+/// Judges `paths` for `track`. The other tracks and the shared paths are read only when
+/// a path falls outside what the track may change on its own say, so a change that keeps
+/// to its scope costs no more than matching its own globs.
+pub fn judge(repo: &Repo, track: &Track, paths: &[String]) -> Result<Vec<Violation>> {
+    let own = Own::new(track)?;
+    let outside: Vec<String> = paths.iter().filter(|p| !own.allows(p)).cloned().collect();
+    if outside.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listing = crate::store::list(repo)?;
+    Ok(Rules::new(repo, &listing, track)?.judge_all(&outside))
+}
+
+/// The track of the worktree this process runs in, if any. A branch named like a
+/// track's default branch (`track/<name>`) is looked up directly; other branches need
+/// every definition read, since a track may have adopted any branch.
+pub fn current_track(repo: &Repo) -> Result<Option<crate::store::Stored>> {
+    if let Some(full) = repo.current_branch()
+        && let Some(short) = full.strip_prefix("refs/heads/")
+        && let Some(name) = short.strip_prefix("track/")
+        && crate::track::validate_name(name).is_ok()
+        && let Some(stored) = crate::store::load(repo, name)?
+        && stored.track.branch == short
+    {
+        return Ok(Some(stored));
+    }
+    let listing = crate::store::list(repo)?;
+    Ok(lifecycle::current_track(repo, &listing).ok())
 }
 
 /// Checks the given repository-relative paths.

@@ -63,33 +63,31 @@ fn track_of_branch<'l>(listing: &'l Listing, full_branch: &str) -> Option<&'l Tr
 }
 
 pub fn pre_commit(repo: &Repo) -> Result<Vec<Finding>> {
-    let heads = changes::merge_heads(&repo.gix);
-    let Some(listing) = listing_if_any(repo)? else {
+    if !any_tracks(repo)? {
         return Ok(Vec::new());
-    };
-    let mut lazy = Lazy { repo, shared: None };
+    }
     let mut found = Vec::new();
-    let current = repo
-        .current_branch()
-        .and_then(|b| track_of_branch(&listing, &b).cloned());
+    let current = check::current_track(repo)?.map(|s| s.track);
     if let Some(track) = &current {
         let staged = check::staged_own(&repo.gix)?;
-        if !staged.is_empty() {
-            let rules = lazy.rules(&listing, track)?;
-            found.extend(finding(
-                track,
-                "staged".to_owned(),
-                rules.judge_all(&staged),
-            ));
-        }
+        found.extend(finding(
+            track,
+            "staged".to_owned(),
+            check::judge(repo, track, &staged)?,
+        ));
     }
-    found.extend(merged_tracks(
-        repo,
-        &listing,
-        &heads,
-        current.as_ref(),
-        &mut lazy,
-    )?);
+    let heads = changes::merge_heads(&repo.gix);
+    if !heads.is_empty() {
+        let listing = store::list(repo)?;
+        let mut lazy = Lazy { repo, shared: None };
+        found.extend(merged_tracks(
+            repo,
+            &listing,
+            &heads,
+            current.as_ref(),
+            &mut lazy,
+        )?);
+    }
     Ok(found)
 }
 
@@ -218,15 +216,19 @@ pub fn pre_push(repo: &Repo, pushed: &[PushedRef]) -> Result<Vec<Finding>> {
     Ok(found)
 }
 
-/// The definitions, or `None` at once when the repository has no tracks.
-fn listing_if_any(repo: &Repo) -> Result<Option<Listing>> {
-    let any = repo
+/// Does the repository have any track at all?
+fn any_tracks(repo: &Repo) -> Result<bool> {
+    Ok(repo
         .gix
         .references()?
         .prefixed(store::REF_PREFIX)?
         .next()
-        .is_some();
-    if !any {
+        .is_some())
+}
+
+/// The definitions, or `None` at once when the repository has no tracks.
+fn listing_if_any(repo: &Repo) -> Result<Option<Listing>> {
+    if !any_tracks(repo)? {
         return Ok(None);
     }
     Ok(Some(store::list(repo)?))

@@ -1,12 +1,11 @@
 use super::output::Output;
 use git_track::agent::{self, Protocol, Verdict};
 use git_track::changes;
-use git_track::check::{self, Reason, Rules, Violation};
+use git_track::check::{self, Own, Reason, Rules, Violation};
 use git_track::error::Failure;
-use git_track::lifecycle;
 use git_track::paths::{self, Located};
 use git_track::repo::{Repo, canonical};
-use git_track::store::{self, Listing, Stored};
+use git_track::store::{self, Stored};
 use git_track::usage;
 use serde::Serialize;
 use std::io::{self, Read};
@@ -82,8 +81,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     if let Some(protocol) = agent::protocol(&args.format) {
         return agent_check(repo, &args, protocol.as_ref());
     }
-    let listing = store::list(repo)?;
-    let Some(stored) = select(repo, &listing, args.name.as_deref(), args.if_track)? else {
+    let Some(stored) = select(repo, args.name.as_deref(), args.if_track)? else {
         return Ok(Output::none());
     };
     let track = &stored.track;
@@ -126,11 +124,10 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         report.worktree = changed.worktree.map(|p| p.display().to_string());
         changed.paths
     };
-    let rules = Rules::new(repo, &listing, track)?;
     report.checked = paths.len();
-    report.violations = rules.judge_all(&paths);
+    report.violations = check::judge(repo, track, &paths)?;
     let count = report.violations.len();
-    let scope = rules.scope().describe();
+    let scope = Own::new(track)?.scope().describe();
     let name = track.name.clone();
     let out = Output::new(report, |r, w| {
         for v in &r.violations {
@@ -182,32 +179,15 @@ pub fn describe(v: &Violation, track: &str) -> String {
 
 /// The named track, or the track of the current worktree; `None` with `if_track` when
 /// there is none.
-fn select(
-    repo: &Repo,
-    listing: &Listing,
-    name: Option<&str>,
-    if_track: bool,
-) -> anyhow::Result<Option<Stored>> {
+fn select(repo: &Repo, name: Option<&str>, if_track: bool) -> anyhow::Result<Option<Stored>> {
     match name {
-        Some(n) => match listing.get(n) {
-            Some(s) => Ok(Some(s.clone())),
-            None => match listing
-                .invalid
-                .iter()
-                .find(|i| i.refname == store::ref_name(n))
-            {
-                Some(bad) => Err(Failure::usage(format!(
-                    "the definition of track '{n}' cannot be read: {}",
-                    bad.error
-                ))
+        Some(n) => Ok(Some(store::load_existing(repo, n)?)),
+        None => match check::current_track(repo)? {
+            Some(s) => Ok(Some(s)),
+            None if if_track => Ok(None),
+            None => Err(Failure::usage("this worktree does not belong to a track")
+                .hint("name a track, or run the command inside a track's worktree")
                 .into()),
-                None => Ok(Some(store::load_existing(repo, n)?)),
-            },
-        },
-        None => match lifecycle::current_track(repo, listing) {
-            Ok(s) => Ok(Some(s)),
-            Err(_) if if_track => Ok(None),
-            Err(e) => Err(e),
         },
     }
 }
@@ -293,13 +273,13 @@ fn judge_edit(
     name: Option<&str>,
     request: &agent::EditRequest,
 ) -> anyhow::Result<Verdict> {
-    let listing = store::list(repo)?;
     // Outside any track there is no fence to hold.
-    let Some(stored) = select(repo, &listing, name, true)? else {
+    let Some(stored) = select(repo, name, true)? else {
         return Ok(Verdict::Allow);
     };
     let track = &stored.track;
-    let rules = Rules::new(repo, &listing, track)?;
+    let own = Own::new(track)?;
+    let mut rules: Option<Rules> = None;
     let home = if check::is_current(repo, track) {
         repo.workdir.clone()
     } else {
@@ -330,7 +310,13 @@ fn judge_edit(
             ));
             continue;
         }
-        if let Some(v) = rules.judge(&path) {
+        if own.allows(&path) {
+            continue;
+        }
+        if rules.is_none() {
+            rules = Some(Rules::new(repo, &store::list(repo)?, track)?);
+        }
+        if let Some(v) = rules.as_ref().and_then(|r| r.judge(&path)) {
             reasons.push(describe(&v, &track.name));
         }
     }
@@ -340,7 +326,7 @@ fn judge_edit(
     Ok(Verdict::Deny(format!(
         "git-track: track '{}' may change only {}. Refused: {}. Keep to the files in scope; if this change belongs to the track, ask for its scope to be widened (git track edit {} --add-scope <glob>).",
         track.name,
-        rules.scope().describe(),
+        own.scope().describe(),
         reasons.join("; "),
         track.name
     )))
