@@ -458,6 +458,11 @@ fn if_track_does_nothing_outside_a_track() {
     let out = repo.track(&["check", "--staged", "--if-track"]);
     out.ok();
     assert_eq!(out.stdout, "");
+    let json = repo
+        .track(&["check", "--staged", "--if-track", "--json"])
+        .ok()
+        .json();
+    assert_eq!(json["track"], serde_json::Value::Null);
     repo.track_in(&repo.worktree("auth"), &["check", "--staged", "--if-track"])
         .ok();
 }

@@ -82,7 +82,11 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         return agent_check(repo, &args, protocol.as_ref());
     }
     let Some(stored) = select(repo, args.name.as_deref(), args.if_track)? else {
-        return Ok(Output::none());
+        // Still one JSON document for --json: no track, nothing checked.
+        return Ok(Output::new(
+            serde_json::json!({"track": null, "checked": 0, "violations": []}),
+            |_, _| Ok(()),
+        ));
     };
     let track = &stored.track;
     let mut report = Report {
