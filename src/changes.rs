@@ -174,13 +174,17 @@ impl IndexWalk<'_> {
     /// The group of index entries that starts at `start` (below `prefix`).
     fn group(&self, start: usize, end: usize, prefix_len: usize) -> Group<'_> {
         let path = self.path(start);
-        let rel = &path[prefix_len..];
+        // Entries are sorted, so every one in range is below the prefix; stay safe on an
+        // index that is not.
+        let rel = path.get(prefix_len..).unwrap_or_default();
         match rel.find_byte(b'/') {
             Some(slash) => {
                 let dir_len = prefix_len + slash + 1;
                 let dir = &path[..dir_len];
                 let entries = &self.index.entries()[start..end];
-                let n = entries.partition_point(|e| e.path(self.index).starts_with(dir));
+                let n = entries
+                    .partition_point(|e| e.path(self.index).starts_with(dir))
+                    .max(1);
                 Group {
                     name: &rel[..slash],
                     is_dir: true,
