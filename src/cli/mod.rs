@@ -12,9 +12,11 @@ mod log;
 mod manpage;
 mod new;
 mod output;
+mod overlap;
 mod remove;
 mod scope;
 mod show;
+mod status;
 
 use clap::{Parser, Subcommand};
 use git_track::error::{EXIT_FATAL, EXIT_USAGE, Failure};
@@ -59,6 +61,8 @@ enum Command {
     Check(check::Args),
     Hooks(hooks::Args),
     Scope(scope::Args),
+    Overlap(overlap::Args),
+    Status(status::Args),
 }
 
 impl Command {
@@ -72,6 +76,8 @@ impl Command {
             Command::Check(a) => a.wants_json(),
             Command::Hooks(a) => a.wants_json(),
             Command::Scope(a) => a.json,
+            Command::Overlap(a) => a.json,
+            Command::Status(a) => a.json,
             Command::Init(_) | Command::Edit(_) | Command::Remove(_) | Command::Demo(_) => false,
         }
     }
@@ -122,6 +128,8 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Check(a) => check::run(&repo()?, a),
         Command::Hooks(a) => hooks::run(&repo()?, a),
         Command::Scope(a) => scope::run(&repo()?, a),
+        Command::Overlap(a) => overlap::run(&repo()?, a),
+        Command::Status(a) => status::run(&repo()?, a),
     }
 }
 
