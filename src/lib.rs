@@ -19,6 +19,8 @@ pub mod git;
 pub mod guard;
 pub mod hooks;
 pub mod lifecycle;
+pub mod merge;
+pub mod notes;
 pub mod overlap;
 pub mod paths;
 pub mod repo;
