@@ -1,0 +1,214 @@
+//! Which tracks a merge run takes, in which order, and which it leaves out and why.
+
+use crate::deps;
+use crate::error::Failure;
+use crate::notes::Left;
+use crate::repo::Repo;
+use crate::store::{Listing, Stored};
+use crate::track::Status;
+use anyhow::Result;
+use gix::ObjectId;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One track to merge.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub track: String,
+    pub branch: String,
+    pub tip: ObjectId,
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub steps: Vec<Planned>,
+    /// Tracks with work not in the integration branch that this run leaves out.
+    pub left_out: Vec<Left>,
+}
+
+/// The tip of a track's branch, if the branch exists.
+fn tip_of(repo: &Repo, stored: &Stored) -> Result<Option<ObjectId>> {
+    repo.ref_target(&format!("refs/heads/{}", stored.track.branch))
+}
+
+/// Exactly the tracks `names`, in that order. A track whose dependency is neither in
+/// `integration` nor listed before it is refused.
+pub fn explicit(
+    repo: &Repo,
+    listing: &Listing,
+    names: &[String],
+    integration: Option<ObjectId>,
+) -> Result<Plan> {
+    let mut steps: Vec<Planned> = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            usage!("track '{name}' is listed twice");
+        }
+        let stored = listing.get(name).ok_or_else(|| {
+            Failure::usage(format!("no track named '{name}'"))
+                .hint("'git track list' shows the tracks")
+        })?;
+        let tip = tip_of(repo, stored)?.ok_or_else(|| {
+            Failure::usage(format!(
+                "the branch '{}' of track '{name}' does not exist",
+                stored.track.branch
+            ))
+            .hint(format!(
+                "point the track at its branch with 'git track edit {name} --branch <branch>'"
+            ))
+        })?;
+        for dep in &stored.track.depends_on {
+            if names[..i].contains(dep) {
+                continue;
+            }
+            let Some(dep_stored) = listing.get(dep) else {
+                // A dependency whose definition was removed cannot be merged any more.
+                continue;
+            };
+            if is_merged(repo, dep_stored, integration)? {
+                continue;
+            }
+            let later = names[i + 1..].contains(dep);
+            let hint = if later {
+                format!("list '{dep}' before '{name}'")
+            } else {
+                format!(
+                    "merge '{dep}' first, or list it before '{name}': git track merge {dep} {name}"
+                )
+            };
+            return Err(Failure::usage(format!(
+                "track '{name}' depends on '{dep}', which is neither merged into the integration branch nor listed before it"
+            ))
+            .hint(hint)
+            .into());
+        }
+        steps.push(Planned {
+            track: name.clone(),
+            branch: stored.track.branch.clone(),
+            tip,
+        });
+    }
+    let listed: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+    let mut left_out = Vec::new();
+    for s in &listing.tracks {
+        if listed.contains(s.track.name.as_str()) || !waits(s.track.status) {
+            continue;
+        }
+        if let Some(tip) = tip_of(repo, s)?
+            && !contained(repo, tip, integration)?
+        {
+            left_out.push(Left {
+                track: s.track.name.clone(),
+                reason: "not listed".into(),
+                tip: Some(tip.to_string()),
+            });
+        }
+    }
+    Ok(Plan { steps, left_out })
+}
+
+/// Every active track that is ready — not already merged, every dependency merged or
+/// merged before it — in dependency order, ties broken by creation time.
+pub fn ready(repo: &Repo, listing: &Listing, integration: Option<ObjectId>) -> Result<Plan> {
+    let mut left_out = Vec::new();
+    let mut candidates: BTreeMap<&str, (&Stored, ObjectId)> = BTreeMap::new();
+    let mut merged: BTreeSet<&str> = BTreeSet::new();
+    for s in &listing.tracks {
+        let name = s.track.name.as_str();
+        let tip = tip_of(repo, s)?;
+        if let Some(tip) = tip
+            && contained(repo, tip, integration)?
+        {
+            merged.insert(name);
+            continue;
+        }
+        if !waits(s.track.status) {
+            continue;
+        }
+        let Some(tip) = tip else {
+            left_out.push(Left {
+                track: name.to_owned(),
+                reason: format!("its branch '{}' does not exist", s.track.branch),
+                tip: None,
+            });
+            continue;
+        };
+        if s.track.status != Status::Active {
+            left_out.push(Left {
+                track: name.to_owned(),
+                reason: format!("status is {}", s.track.status),
+                tip: Some(tip.to_string()),
+            });
+            continue;
+        }
+        candidates.insert(name, (s, tip));
+    }
+    // Drop tracks waiting for a dependency that is neither merged nor ready, until none is.
+    loop {
+        let mut dropped = None;
+        for (name, (s, tip)) in &candidates {
+            let missing = s.track.depends_on.iter().find(|d| {
+                listing.get(d).is_some()
+                    && !merged.contains(d.as_str())
+                    && !candidates.contains_key(d.as_str())
+            });
+            if let Some(dep) = missing {
+                dropped = Some((*name, dep.clone(), *tip));
+                break;
+            }
+        }
+        let Some((name, dep, tip)) = dropped else {
+            break;
+        };
+        candidates.remove(name);
+        left_out.push(Left {
+            track: name.to_owned(),
+            reason: format!("waits for '{dep}'"),
+            tip: Some(tip.to_string()),
+        });
+    }
+    let nodes: Vec<&str> = candidates.keys().copied().collect();
+    let graph: deps::Graph<'_> = candidates
+        .iter()
+        .map(|(n, (s, _))| (*n, s.track.depends_on.iter().map(String::as_str).collect()))
+        .collect();
+    let created = |n: &str| {
+        candidates
+            .get(n)
+            .map(|(s, _)| s.track.created.clone())
+            .unwrap_or_default()
+    };
+    let order = deps::order(&nodes, &graph, created).map_err(|cycle| {
+        Failure::usage(format!("dependency cycle: {}", cycle.join(" -> ")))
+            .hint("break it with 'git track edit <name> --remove-depends-on <track>'")
+    })?;
+    let steps = order
+        .into_iter()
+        .filter_map(|n| candidates.get(n))
+        .map(|(s, tip)| Planned {
+            track: s.track.name.clone(),
+            branch: s.track.branch.clone(),
+            tip: *tip,
+        })
+        .collect();
+    left_out.sort_by(|a, b| a.track.cmp(&b.track));
+    Ok(Plan { steps, left_out })
+}
+
+/// Statuses of tracks whose work is still expected to reach the integration branch.
+fn waits(status: Status) -> bool {
+    matches!(status, Status::Active | Status::Blocked | Status::Backlog)
+}
+
+fn contained(repo: &Repo, tip: ObjectId, integration: Option<ObjectId>) -> Result<bool> {
+    match integration {
+        Some(i) => repo.is_ancestor(tip, i),
+        None => Ok(false),
+    }
+}
+
+fn is_merged(repo: &Repo, stored: &Stored, integration: Option<ObjectId>) -> Result<bool> {
+    match tip_of(repo, stored)? {
+        Some(tip) => contained(repo, tip, integration),
+        None => Ok(false),
+    }
+}
