@@ -146,13 +146,30 @@ impl Own {
 /// a path falls outside what the track may change on its own say, so a change that keeps
 /// to its scope costs no more than matching its own globs.
 pub fn judge(repo: &Repo, track: &Track, paths: &[String]) -> Result<Vec<Violation>> {
+    judge_with(repo, None, track, paths)
+}
+
+/// [`judge`] with the definitions already read (they are read here only when needed).
+fn judge_with(
+    repo: &Repo,
+    listing: Option<&Listing>,
+    track: &Track,
+    paths: &[String],
+) -> Result<Vec<Violation>> {
     let own = Own::new(track)?;
     let outside: Vec<String> = paths.iter().filter(|p| !own.allows(p)).cloned().collect();
     if outside.is_empty() {
         return Ok(Vec::new());
     }
-    let listing = crate::store::list(repo)?;
-    Ok(Rules::new(repo, &listing, track)?.judge_all(&outside))
+    let read;
+    let listing = match listing {
+        Some(l) => l,
+        None => {
+            read = crate::store::list(repo)?;
+            &read
+        }
+    };
+    Ok(Rules::new(repo, listing, track)?.judge_all(&outside))
 }
 
 /// The track of the worktree this process runs in, if any. A branch named like a
@@ -179,7 +196,7 @@ pub fn check_paths(
     track: &Track,
     paths: &[String],
 ) -> Result<Vec<Violation>> {
-    Ok(Rules::new(repo, listing, track)?.judge_all(paths))
+    judge_with(repo, Some(listing), track, paths)
 }
 
 /// Checks the paths that differ between two commits (a rename counts as its old and its
@@ -191,8 +208,12 @@ pub fn check_commits(
     from: ObjectId,
     to: ObjectId,
 ) -> Result<Vec<Violation>> {
-    let rules = Rules::new(repo, listing, track)?;
-    Ok(rules.judge_all(&changes::between(&repo.gix, from, to)?))
+    judge_with(
+        repo,
+        Some(listing),
+        track,
+        &changes::between(&repo.gix, from, to)?,
+    )
 }
 
 /// Checks what the track changed since its fork point with the integration branch, and,
@@ -203,9 +224,8 @@ pub fn check_track(
     track: &Track,
     include_worktree: bool,
 ) -> Result<Vec<Violation>> {
-    let rules = Rules::new(repo, listing, track)?;
     let changed = track_changes(repo, track, include_worktree)?;
-    Ok(rules.judge_all(&changed.paths))
+    judge_with(repo, Some(listing), track, &changed.paths)
 }
 
 /// What a track changed, and from where to where.
