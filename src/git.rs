@@ -332,3 +332,15 @@ pub fn add(dir: &Path, path: &str) -> Result<()> {
     Git::in_dir(dir).run(&["add", "--", path])?;
     Ok(())
 }
+
+/// The hooks folder git really uses from `dir`: `core.hooksPath` when set, else the
+/// common `hooks` folder (linked worktrees share it).
+pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {
+    let out = Git::in_dir(dir).run(&["rev-parse", "--git-path", "hooks"])?;
+    let path = PathBuf::from(out.trim_end_matches(['\n', '\r']));
+    Ok(if path.is_absolute() {
+        path
+    } else {
+        dir.join(path)
+    })
+}

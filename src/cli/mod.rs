@@ -1,9 +1,11 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod check;
 mod checkpoints;
 mod demo;
 mod edit;
+mod hooks;
 mod init;
 mod list;
 mod log;
@@ -12,8 +14,11 @@ mod manpage;
 mod merge;
 mod new;
 mod output;
+mod overlap;
 mod remove;
+mod scope;
 mod show;
+mod status;
 
 use clap::{Parser, Subcommand};
 use git_track::error::{EXIT_FATAL, EXIT_USAGE, Failure};
@@ -57,6 +62,11 @@ enum Command {
     Merge(merge::Args),
     Checkpoints(checkpoints::Args),
     Demo(demo::Args),
+    Check(check::Args),
+    Hooks(hooks::Args),
+    Scope(scope::Args),
+    Overlap(overlap::Args),
+    Status(status::Args),
 }
 
 impl Command {
@@ -67,6 +77,11 @@ impl Command {
             Command::List(a) => a.json,
             Command::Show(a) => a.json,
             Command::Log(a) => a.json,
+            Command::Check(a) => a.wants_json(),
+            Command::Hooks(a) => a.wants_json(),
+            Command::Scope(a) => a.json,
+            Command::Overlap(a) => a.json,
+            Command::Status(a) => a.json,
             Command::Merge(a) => a.json,
             Command::Checkpoints(a) => a.json,
             Command::Init(_) | Command::Edit(_) | Command::Remove(_) | Command::Demo(_) => false,
@@ -123,6 +138,11 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Edit(a) => edit::run(&repo()?, a),
         Command::Remove(a) => remove::run(&repo()?, a),
         Command::Log(a) => log::run(&repo()?, a),
+        Command::Check(a) => check::run(&repo()?, a),
+        Command::Hooks(a) => hooks::run(&repo()?, a),
+        Command::Scope(a) => scope::run(&repo()?, a),
+        Command::Overlap(a) => overlap::run(&repo()?, a),
+        Command::Status(a) => status::run(&repo()?, a),
         Command::Merge(a) => merge::run(&repo()?, a),
         Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
     }

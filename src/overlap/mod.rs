@@ -1,0 +1,255 @@
+//! Overlap between tracks, judged where tracks meet: the integration branch.
+//!
+//! Each track T is merged into the integration tip I in memory (M_T); what T brings is
+//! the difference from I to M_T, in I's coordinates, so all tracks are comparable. Pairs
+//! are then compared on those effective changes: shared files, then touching line
+//! ranges, then, for pairs that share changed files, a 3-way merge of M_A and M_B on I
+//! whose verdict equals git's own ordered merge (A into I, then B). Nothing is written
+//! to the object database: merges run against an in-memory object store.
+
+mod cache;
+mod compare;
+mod context;
+mod effect;
+mod hunks;
+mod snapshot;
+
+use crate::error::Failure;
+use crate::repo::Repo;
+use crate::scope::Scope;
+use crate::store::Stored;
+use anyhow::Result;
+use gix::ObjectId;
+use serde::Serialize;
+use std::str::FromStr;
+
+pub use compare::{FileSide, HunkOverlap, SharedFile, Unjudged};
+pub use effect::ChangeKind;
+
+/// How far `analyze` looks, from the cheapest signal to the exact one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Paths in the effective changes of two or more tracks.
+    #[default]
+    Files,
+    /// Changed line ranges of shared files that overlap or touch.
+    Hunks,
+    /// Pairs that git's ordered merge would fail on.
+    Conflicts,
+}
+
+impl Level {
+    pub const ALL: &'static [&'static str] = &["files", "hunks", "conflicts"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Files => "files",
+            Level::Hunks => "hunks",
+            Level::Conflicts => "conflicts",
+        }
+    }
+}
+
+impl FromStr for Level {
+    type Err = Failure;
+    fn from_str(s: &str) -> Result<Self, Failure> {
+        match s {
+            "files" => Ok(Level::Files),
+            "hunks" => Ok(Level::Hunks),
+            "conflicts" => Ok(Level::Conflicts),
+            _ => Err(Failure::usage(format!(
+                "'{s}' is not a level: use one of {}",
+                Level::ALL.join(", ")
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub level: Level,
+    /// Count each track's uncommitted work (staged, unstaged, untracked) in its worktree.
+    pub worktree: bool,
+}
+
+/// The branch tracks are compared against.
+#[derive(Debug, Clone, Serialize)]
+pub struct Integration {
+    /// Short name of the integration branch.
+    pub branch: String,
+    /// The commit compared against: the branch tip, or the base when the branch does not exist yet.
+    pub tip: String,
+    /// Does the integration branch exist? When not, `tip` is the base's commit.
+    pub exists: bool,
+    /// The base rev used instead of a missing integration branch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+}
+
+/// What one track brings into the integration branch.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackReport {
+    pub name: String,
+    /// The commit compared: the branch tip, or an in-memory snapshot of the worktree.
+    pub tip: String,
+    /// Does the track merge into the integration tip without conflict?
+    pub merges_cleanly: bool,
+    /// Paths that conflict with the integration branch (empty when it merges cleanly).
+    pub paths: Vec<String>,
+    /// Is the track's tip already contained in the integration branch?
+    pub merged: bool,
+    /// How many paths the track's effective change touches.
+    pub changed: usize,
+    /// `integration` when compared by its merge into the integration tip, `fork-point` when
+    /// it does not merge cleanly and is compared by its own diff from where it forked.
+    pub compared_by: Basis,
+    /// Did uncommitted work in the track's worktree count (`--worktree`)?
+    pub worktree: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    Integration,
+    ForkPoint,
+}
+
+/// Two tracks whose effective changes meet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pair {
+    pub a: String,
+    pub b: String,
+    /// Paths both change (renames followed, mode and binary changes included).
+    pub files: Vec<SharedFile>,
+    /// Changed line ranges, in the integration tip's lines, that overlap or touch.
+    pub hunks: Vec<HunkOverlap>,
+    /// Shared changes hunks cannot judge (binary, mode, rename, delete, add, type).
+    pub unjudged: Vec<Unjudged>,
+    /// Would merging A into the integration branch and then B fail? `null` when not
+    /// judged: below `--level conflicts`, or when either track does not merge into the
+    /// integration branch by itself.
+    pub conflict: Option<bool>,
+    /// Paths the ordered merge conflicts on, when `conflict` is true.
+    pub conflict_paths: Vec<String>,
+    /// Is this pair a finding at the level asked?
+    pub found: bool,
+}
+
+/// A track left out of the comparison, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub level: Level,
+    pub integration: Integration,
+    pub tracks: Vec<TrackReport>,
+    pub pairs: Vec<Pair>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Report {
+    /// Was anything found at the level asked: a pair, or a track that does not merge into
+    /// the integration branch?
+    pub fn found(&self) -> bool {
+        self.pairs.iter().any(|p| p.found) || self.tracks.iter().any(|t| !t.merges_cleanly)
+    }
+}
+
+/// The integration tip tracks are compared against, or the base when the branch does not
+/// exist yet.
+pub fn integration(repo: &Repo) -> Result<(Integration, ObjectId)> {
+    let settings = &repo.settings;
+    if let Some(tip) = repo.ref_target(&settings.integration_ref())? {
+        let tip = peel_to_commit(repo, tip)?;
+        return Ok((
+            Integration {
+                branch: settings.integration.clone(),
+                tip: tip.to_string(),
+                exists: true,
+                base: None,
+            },
+            tip,
+        ));
+    }
+    let Some(tip) = repo.try_resolve_commit(&settings.base) else {
+        return Err(Failure::usage(format!(
+            "neither the integration branch '{}' nor the base '{}' exists",
+            settings.integration, settings.base
+        ))
+        .hint("set them with 'git track init --integration <branch> --base <rev>'")
+        .into());
+    };
+    Ok((
+        Integration {
+            branch: settings.integration.clone(),
+            tip: tip.to_string(),
+            exists: false,
+            base: Some(settings.base.clone()),
+        },
+        tip,
+    ))
+}
+
+fn peel_to_commit(repo: &Repo, id: ObjectId) -> Result<ObjectId> {
+    Ok(repo
+        .gix
+        .find_object(id)?
+        .peel_to_kind(gix::object::Kind::Commit)?
+        .id)
+}
+
+/// A track to compare: its name, the commit to compare, and its scope.
+pub(crate) struct Input {
+    pub name: String,
+    pub tip: ObjectId,
+    pub scope: Scope,
+    pub worktree: bool,
+}
+
+/// Compares `tracks` with each other in the context of the integration branch.
+pub fn analyze(repo: &Repo, tracks: &[Stored], options: &Options) -> Result<Report> {
+    let (integration, tip) = integration(repo)?;
+    let mut engine = context::Engine::new(repo, tip)?;
+    let mut inputs = Vec::new();
+    let mut skipped = Vec::new();
+    let mut tracks: Vec<&Stored> = tracks.iter().collect();
+    // Pairs are reported (and merged) in name order: `a` is merged before `b`.
+    tracks.sort_by(|x, y| x.track.name.cmp(&y.track.name));
+    tracks.dedup_by(|x, y| x.track.name == y.track.name);
+    for stored in tracks {
+        let track = &stored.track;
+        let branch_ref = format!("refs/heads/{}", track.branch);
+        let Some(branch_tip) = repo.ref_target(&branch_ref)? else {
+            skipped.push(Skipped {
+                name: track.name.clone(),
+                reason: format!("its branch '{}' does not exist", track.branch),
+            });
+            continue;
+        };
+        // A stored scope that no longer parses (edited by hand) counts as "everything".
+        let scope = Scope::new(&track.scope).or_else(|_| Scope::new(&[]))?;
+        let mut input = Input {
+            name: track.name.clone(),
+            tip: branch_tip,
+            scope,
+            worktree: false,
+        };
+        if options.worktree
+            && let Some(path) = crate::lifecycle::find_worktree(repo, track)?
+            && let Some(snapshot) = engine.snapshot_worktree(&path)?
+        {
+            input.tip = snapshot;
+            input.worktree = true;
+        }
+        inputs.push(input);
+    }
+    let mut report = engine.run(&inputs, options.level)?;
+    report.integration = integration;
+    report.skipped = skipped;
+    Ok(report)
+}

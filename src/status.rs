@@ -1,0 +1,228 @@
+//! The dashboard: for every track, where its work stands against the integration branch.
+//!
+//! Per track: its definition's kind, status and owner; its branch and worktree (present,
+//! missing, dirty); commits ahead of its fork point and behind the integration branch;
+//! its last commit and whether it is stale; the tracks it overlaps with (files level,
+//! from the overlap engine and its cache); the dependencies not merged yet; its scope
+//! violations; whether it is merged.
+
+use crate::check::{self, Violation};
+use crate::overlap::{self, Integration, Level};
+use crate::repo::{Repo, WorktreeInfo, canonical, utc_timestamp};
+use crate::store::{Listing, Stored};
+use crate::track::{Kind, Status};
+use anyhow::Result;
+use gix::ObjectId;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    pub integration: Integration,
+    /// `track.staleAfter` in seconds.
+    pub stale_after_secs: i64,
+    pub tracks: Vec<TrackStatus>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackStatus {
+    pub name: String,
+    pub kind: Kind,
+    pub status: Status,
+    pub owner: Option<String>,
+    pub branch: String,
+    /// The branch tip; `None` when the branch does not exist.
+    pub tip: Option<String>,
+    pub worktree: Option<WorktreeState>,
+    /// Commits on the track since its fork point (not in the integration branch).
+    pub ahead: Option<usize>,
+    /// Commits on the integration branch the track does not have.
+    pub behind: Option<usize>,
+    /// Committer time of the tip, UTC.
+    pub last_commit: Option<String>,
+    /// No commit for longer than `track.staleAfter`.
+    pub stale: bool,
+    /// Is the tip contained in the integration branch?
+    pub merged: bool,
+    /// Does the track merge into the integration branch without conflict? `None` when it
+    /// was not compared (not active or blocked, or no branch).
+    pub merges_cleanly: Option<bool>,
+    /// Tracks whose effective changes share files with this one's.
+    pub overlaps: Vec<String>,
+    /// Dependencies whose work is not in the integration branch yet.
+    pub blocked_by: Vec<String>,
+    /// Committed changes since the fork point that the track's scope does not allow (see
+    /// `git track check`); empty for a merged track or one without a branch.
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorktreeState {
+    pub path: String,
+    /// Is the worktree registered and on disk?
+    pub present: bool,
+    /// Does it hold uncommitted work (staged, unstaged or untracked)? `None` when missing.
+    pub dirty: Option<bool>,
+}
+
+/// Tracks whose work is pending: compared for overlaps, as `git track overlap` does.
+pub fn is_pending(status: Status) -> bool {
+    matches!(status, Status::Active | Status::Blocked)
+}
+
+pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
+    let (integration, integration_tip) = overlap::integration(repo)?;
+    let now = repo.now().seconds;
+    let stale_after = repo.settings.stale_after_secs;
+    let worktrees = repo.worktrees()?;
+
+    let tips: BTreeMap<&str, Option<ObjectId>> = tracks
+        .iter()
+        .map(|s| {
+            let tip = repo.ref_target(&format!("refs/heads/{}", s.track.branch))?;
+            Ok((s.track.name.as_str(), tip))
+        })
+        .collect::<Result<_>>()?;
+    let merged: BTreeMap<&str, bool> = tips
+        .iter()
+        .map(|(name, tip)| {
+            let m = match tip {
+                Some(t) => repo.is_ancestor(*t, integration_tip)?,
+                None => false,
+            };
+            Ok((*name, m))
+        })
+        .collect::<Result<_>>()?;
+
+    let pending: Vec<Stored> = tracks
+        .iter()
+        .filter(|s| is_pending(s.track.status))
+        .cloned()
+        .collect();
+    let report = overlap::analyze(
+        repo,
+        &pending,
+        &overlap::Options {
+            level: Level::Files,
+            worktree: false,
+        },
+    )?;
+    let mut overlaps: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for p in report.pairs.iter().filter(|p| p.found) {
+        overlaps.entry(&p.a).or_default().insert(&p.b);
+        overlaps.entry(&p.b).or_default().insert(&p.a);
+    }
+    let cleanly: BTreeMap<&str, bool> = report
+        .tracks
+        .iter()
+        .map(|t| (t.name.as_str(), t.merges_cleanly))
+        .collect();
+
+    // Contracts and claims are judged against every track given.
+    let listing = Listing {
+        tracks: tracks.to_vec(),
+        invalid: Vec::new(),
+    };
+    let mut out = Vec::with_capacity(tracks.len());
+    for stored in tracks {
+        let t = &stored.track;
+        let tip = tips.get(t.name.as_str()).copied().flatten();
+        let (ahead, behind, last_commit, last_secs) = match tip {
+            Some(tip) => {
+                let ahead = count(repo, tip, integration_tip)?;
+                let behind = count(repo, integration_tip, tip)?;
+                let secs = repo.gix.find_commit(tip)?.time()?.seconds;
+                (
+                    Some(ahead),
+                    Some(behind),
+                    Some(utc_timestamp(secs)),
+                    Some(secs),
+                )
+            }
+            None => (None, None, None, None),
+        };
+        let is_merged = merged.get(t.name.as_str()).copied().unwrap_or(false);
+        let blocked_by = t
+            .depends_on
+            .iter()
+            .filter(|dep| !merged.get(dep.as_str()).copied().unwrap_or(false))
+            .cloned()
+            .collect();
+        // Committed work only: a status walk of every worktree would cost too much here.
+        let violations = match tip {
+            Some(_) if !is_merged => check::check_track(repo, &listing, t, false)?,
+            _ => Vec::new(),
+        };
+        out.push(TrackStatus {
+            name: t.name.clone(),
+            kind: t.kind,
+            status: t.status,
+            owner: t.owner.clone(),
+            branch: t.branch.clone(),
+            tip: tip.map(|id| id.to_string()),
+            worktree: worktree_state(&worktrees, t)?,
+            ahead,
+            behind,
+            last_commit,
+            stale: !is_merged && last_secs.is_some_and(|s| now - s > stale_after),
+            merged: is_merged,
+            merges_cleanly: cleanly.get(t.name.as_str()).copied(),
+            overlaps: overlaps
+                .get(t.name.as_str())
+                .map(|s| s.iter().map(|n| n.to_string()).collect())
+                .unwrap_or_default(),
+            blocked_by,
+            violations,
+        });
+    }
+    Ok(Dashboard {
+        integration,
+        stale_after_secs: stale_after,
+        tracks: out,
+    })
+}
+
+/// Commits reachable from `from` but not from `hidden`.
+fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
+    if from == hidden {
+        return Ok(0);
+    }
+    let walk = repo.gix.rev_walk([from]).with_hidden([hidden]).all()?;
+    let mut n = 0;
+    for info in walk {
+        info?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The track's worktree: the registered one at its recorded path, else the one that has
+/// its branch checked out (as `lifecycle::find_worktree` finds it), else the recorded
+/// path reported missing.
+fn worktree_state(
+    worktrees: &[WorktreeInfo],
+    t: &crate::track::Track,
+) -> Result<Option<WorktreeState>> {
+    let recorded = t.worktree.as_deref().map(|p| canonical(Path::new(p)));
+    let branch = format!("refs/heads/{}", t.branch);
+    let linked = || worktrees.iter().filter(|w| !w.is_main);
+    let found: Option<PathBuf> = linked()
+        .find(|w| Some(&w.path) == recorded.as_ref())
+        .or_else(|| linked().find(|w| w.branch.as_deref() == Some(&branch)))
+        .map(|w| w.path.clone());
+    let state = match (found, recorded) {
+        (Some(path), _) if path.is_dir() => WorktreeState {
+            path: path.display().to_string(),
+            present: true,
+            dirty: Some(crate::worktree::has_changes(&path)?),
+        },
+        (Some(path), _) | (None, Some(path)) => WorktreeState {
+            path: path.display().to_string(),
+            present: false,
+            dirty: None,
+        },
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(state))
+}
