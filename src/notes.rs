@@ -126,8 +126,8 @@ pub struct Violation {
     pub reason: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claimed_by: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub contract_of: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_of: Option<String>,
 }
 
 impl Record {
@@ -220,7 +220,13 @@ impl Record {
             "Scope violations",
             self.violations
                 .iter()
-                .map(|v| format!("{}: {} ({})", v.track, v.path, v.reason))
+                .map(|v| {
+                    let reason = v.reason.replace('_', " ");
+                    match &v.contract_of {
+                        Some(owner) => format!("{}: {} ({reason} of {owner})", v.track, v.path),
+                        None => format!("{}: {} ({reason})", v.track, v.path),
+                    }
+                })
                 .collect(),
         );
 
@@ -315,7 +321,7 @@ impl Record {
                     path: unquote(rest),
                     reason: String::new(),
                     claimed_by: Vec::new(),
-                    contract_of: Vec::new(),
+                    contract_of: None,
                 }),
                 _ => {}
             }

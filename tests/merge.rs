@@ -1258,3 +1258,105 @@ fn abort_after_a_kill_restores_an_integration_worktree_the_steps_left_behind() {
     );
     assert_eq!(exact_state(&repo, &wt), before);
 }
+
+#[test]
+fn a_named_track_with_scope_violations_is_refused_unless_allowed_and_the_notes_record_them() {
+    let repo = base_repo();
+    let stray = track_with(
+        &repo,
+        "stray",
+        &["--scope", "src/**"],
+        &[("src/ok.txt", "ok\n"), ("docs/guide.md", "# Changed\n")],
+    );
+    let before = repo.snapshot();
+    repo.track(&["merge", "stray"])
+        .code(1)
+        .stderr_has(
+            "error: track 'stray' changes paths outside its scope: docs/guide.md (outside scope)",
+        )
+        .stderr_has("hint: pass --allow-violations to merge it anyway");
+    repo.track(&["merge", "stray", "--dry-run"]).code(1);
+    assert_eq!(repo.snapshot(), before, "a refused merge changes nothing");
+
+    let json = repo
+        .track(&[
+            "merge",
+            "stray",
+            "--allow-violations",
+            "--checkpoint",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(json["steps"][0]["violations"][0]["path"], "docs/guide.md");
+    assert!(is_ancestor(&repo, &stray, "integration"));
+    let message = repo.git(&["log", "-1", "--format=%B", "integration"]);
+    assert!(
+        message.contains("\nViolation: stray docs/guide.md\n"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Scope violations:\n  stray: docs/guide.md (outside scope)\n"),
+        "{message}"
+    );
+    let cp = &repo.track(&["checkpoints", "--json"]).ok().json()["checkpoints"][0];
+    assert_eq!(
+        cp["violations"],
+        serde_json::json!([{"track": "stray", "path": "docs/guide.md", "reason": "outside_scope"}])
+    );
+}
+
+#[test]
+fn without_names_a_track_with_scope_violations_and_its_dependents_are_left_out() {
+    let repo = base_repo();
+    let good = track_with(
+        &repo,
+        "good",
+        &["--scope", "good/**"],
+        &[("good/a.txt", "a\n")],
+    );
+    track_with(
+        &repo,
+        "stray",
+        &["--scope", "src/**"],
+        &[("docs/guide.md", "# Changed\n")],
+    );
+    track_with(
+        &repo,
+        "after",
+        &["--scope", "after/**", "--depends-on", "stray"],
+        &[("after/a.txt", "a\n")],
+    );
+    let out = repo.track(&["merge", "--json"]);
+    out.ok().stderr_has(
+        "warning: left out 'stray': it changes paths outside its scope: docs/guide.md (outside scope)",
+    );
+    let json = out.json();
+    let merged: Vec<&str> = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["track"].as_str().unwrap())
+        .collect();
+    assert_eq!(merged, ["good"]);
+    assert!(is_ancestor(&repo, &good, "integration"));
+    assert_eq!(
+        json["pending"],
+        serde_json::json!([
+            {"track": "after", "reason": "waits for 'stray'", "tip": rev(&repo, "track/after")},
+            {"track": "stray", "reason": "scope violations: docs/guide.md (outside scope)", "tip": rev(&repo, "track/stray")},
+        ])
+    );
+    // allowed, both go in, in dependency order
+    let json = repo
+        .track(&["merge", "--allow-violations", "--json"])
+        .ok()
+        .json();
+    let merged: Vec<&str> = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["track"].as_str().unwrap())
+        .collect();
+    assert_eq!(merged, ["stray", "after"]);
+}

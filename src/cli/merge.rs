@@ -46,6 +46,10 @@ pub struct Args {
     /// failure stops the run like a conflict (repeatable)
     #[arg(long = "exec", value_name = "cmd", conflicts_with_all = ["resume", "skip", "abort", "dry_run"])]
     exec: Vec<String>,
+    /// Merge tracks that change paths outside their scope (the violations go into the
+    /// notes) instead of refusing them
+    #[arg(long, conflicts_with_all = ["resume", "skip", "abort"])]
+    allow_violations: bool,
     /// Print the plan and predict every step in memory; move nothing
     #[arg(long, conflicts_with_all = ["resume", "skip", "abort"])]
     dry_run: bool,
@@ -105,6 +109,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         checkpoint: args.checkpoint,
         keep_active: args.keep_active,
         exec: args.exec,
+        allow_violations: args.allow_violations,
     };
     if args.dry_run {
         let p = merge::dry_run(repo, &req)?;

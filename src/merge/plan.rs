@@ -1,8 +1,9 @@
 //! Which tracks a merge run takes, in which order, and which it leaves out and why.
 
+use crate::check;
 use crate::deps;
 use crate::error::Failure;
-use crate::notes::Left;
+use crate::notes::{Left, Violation};
 use crate::repo::Repo;
 use crate::store::{Listing, Stored};
 use crate::track::Status;
@@ -16,6 +17,8 @@ pub struct Planned {
     pub track: String,
     pub branch: String,
     pub tip: ObjectId,
+    /// Its scope violations (only when they are allowed).
+    pub violations: Vec<Violation>,
 }
 
 #[derive(Debug, Default)]
@@ -85,6 +88,7 @@ pub fn explicit(
             track: name.clone(),
             branch: stored.track.branch.clone(),
             tip,
+            violations: Vec::new(),
         });
     }
     let listed: BTreeSet<&str> = names.iter().map(String::as_str).collect();
@@ -188,10 +192,110 @@ pub fn ready(repo: &Repo, listing: &Listing, integration: Option<ObjectId>) -> R
             track: s.track.name.clone(),
             branch: s.track.branch.clone(),
             tip: *tip,
+            violations: Vec::new(),
         })
         .collect();
     left_out.sort_by(|a, b| a.track.cmp(&b.track));
     Ok(Plan { steps, left_out })
+}
+
+/// Holds every planned track to its scope: what it brings (from its merge base with the
+/// integration tip to its tip) is checked with [`check::check_commits`]. Without `allow`,
+/// a track with violations is refused: with `explicit` names the whole run is (exit 1);
+/// otherwise it is left out, with the tracks that depend on it, and a warning is
+/// returned. With `allow`, the violations stay with the step for the notes.
+pub fn gate_scope(
+    repo: &Repo,
+    listing: &Listing,
+    plan: &mut Plan,
+    integration: ObjectId,
+    allow: bool,
+    explicit: bool,
+) -> Result<Vec<String>> {
+    let commit_graph = repo.gix.commit_graph_if_enabled()?;
+    let mut graph = repo.gix.revision_graph(commit_graph.as_ref());
+    let mut refused: Vec<(String, Vec<Violation>)> = Vec::new();
+    for step in &mut plan.steps {
+        let Some(stored) = listing.get(&step.track) else {
+            continue;
+        };
+        let from = match repo
+            .gix
+            .merge_base_with_graph(step.tip, integration, &mut graph)?
+        {
+            Some(base) => base.detach(),
+            None => match ObjectId::from_hex(stored.track.base.commit.as_bytes()) {
+                Ok(fork) => fork,
+                Err(_) => continue,
+            },
+        };
+        step.violations = check::check_commits(repo, listing, &stored.track, from, step.tip)?
+            .into_iter()
+            .map(|v| Violation {
+                track: step.track.clone(),
+                path: v.path,
+                reason: serde_json::to_value(v.reason)
+                    .ok()
+                    .and_then(|r| r.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                claimed_by: v.claimed_by,
+                contract_of: v.contract_of,
+            })
+            .collect();
+        if !allow && !step.violations.is_empty() {
+            refused.push((step.track.clone(), step.violations.clone()));
+        }
+    }
+    let describe = |vs: &[Violation]| {
+        vs.iter()
+            .map(|v| format!("{} ({})", v.path, v.reason.replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if explicit && let Some((track, vs)) = refused.first() {
+        return Err(Failure::found(format!(
+            "track '{track}' changes paths outside its scope: {}",
+            describe(vs)
+        ))
+        .hint(format!("'git track check {track}' explains them"))
+        .hint("pass --allow-violations to merge it anyway; the violations go into the notes")
+        .into());
+    }
+    let mut warnings = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for (track, vs) in &refused {
+        warnings.push(format!(
+            "left out '{track}': it changes paths outside its scope: {}",
+            describe(vs)
+        ));
+        out.push(track.clone());
+    }
+    // The tracks that depend on a refused one wait for it (the plan is in dependency order).
+    let steps = std::mem::take(&mut plan.steps);
+    for step in steps {
+        let refused_here = refused.iter().find(|(t, _)| *t == step.track);
+        let waits_for = listing
+            .get(&step.track)
+            .and_then(|s| s.track.depends_on.iter().find(|d| out.contains(d)).cloned());
+        match (refused_here, waits_for) {
+            (Some((_, vs)), _) => plan.left_out.push(Left {
+                track: step.track.clone(),
+                reason: format!("scope violations: {}", describe(vs)),
+                tip: Some(step.tip.to_string()),
+            }),
+            (None, Some(dep)) => {
+                out.push(step.track.clone());
+                plan.left_out.push(Left {
+                    track: step.track.clone(),
+                    reason: format!("waits for '{dep}'"),
+                    tip: Some(step.tip.to_string()),
+                });
+            }
+            (None, None) => plan.steps.push(step),
+        }
+    }
+    plan.left_out.sort_by(|a, b| a.track.cmp(&b.track));
+    Ok(warnings)
 }
 
 /// Statuses of tracks whose work is still expected to reach the integration branch.

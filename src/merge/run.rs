@@ -9,7 +9,7 @@ use super::{InProgress, gate, worktree};
 use crate::error::Failure;
 use crate::git;
 use crate::lifecycle;
-use crate::notes::{Left, Resolution};
+use crate::notes::{Left, Resolution, Violation};
 use crate::repo::Repo;
 use crate::store;
 use anyhow::Result;
@@ -28,6 +28,8 @@ pub struct Request {
     pub checkpoint: bool,
     pub keep_active: bool,
     pub exec: Vec<String>,
+    /// Merge tracks with scope violations (recorded in the notes) instead of refusing them.
+    pub allow_violations: bool,
 }
 
 /// Options `--continue` and `--skip` may add to those the run started with.
@@ -58,6 +60,8 @@ pub struct StepReport {
     pub commit: Option<String>,
     pub conflict: Option<StepConflict>,
     pub reason: Option<String>,
+    /// Scope violations merged with `--allow-violations`.
+    pub violations: Vec<Violation>,
 }
 
 /// A run that went through every step.
@@ -123,6 +127,8 @@ pub struct Predicted {
     /// `clean`, `conflict` or `already-merged`.
     pub prediction: &'static str,
     pub paths: Vec<String>,
+    /// Scope violations (listed when `--allow-violations` lets the track through).
+    pub violations: Vec<Violation>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -203,13 +209,24 @@ fn start_point(repo: &Repo, req: &Request) -> Result<Start> {
     })
 }
 
-fn make_plan(repo: &Repo, req: &Request, tip: ObjectId) -> Result<Plan> {
+/// The plan, held to the tracks' scopes; also returns warnings about tracks left out.
+fn make_plan(repo: &Repo, req: &Request, tip: ObjectId) -> Result<(Plan, Vec<String>)> {
     let listing = store::list(repo)?;
-    if req.names.is_empty() {
-        plan::ready(repo, &listing, Some(tip))
+    let explicit = !req.names.is_empty();
+    let mut plan = if explicit {
+        plan::explicit(repo, &listing, &req.names, Some(tip))?
     } else {
-        plan::explicit(repo, &listing, &req.names, Some(tip))
-    }
+        plan::ready(repo, &listing, Some(tip))?
+    };
+    let warnings = plan::gate_scope(
+        repo,
+        &listing,
+        &mut plan,
+        tip,
+        req.allow_violations,
+        explicit,
+    )?;
+    Ok((plan, warnings))
 }
 
 /// The error for starting a run while one is in progress.
@@ -240,8 +257,9 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
     if let Some(st) = state::load(repo)? {
         return Err(busy(&st));
     }
-    let start = start_point(repo, req)?;
-    let plan = make_plan(repo, req, start.tip)?;
+    let mut start = start_point(repo, req)?;
+    let (plan, warnings) = make_plan(repo, req, start.tip)?;
+    start.warnings.extend(warnings);
 
     let existing_worktree = worktree::find(repo, &start.full)?;
     if let Some(wt) = &existing_worktree {
@@ -289,7 +307,7 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
             commit: None,
             conflict: None,
             skip_reason: None,
-            violations: Vec::new(),
+            violations: p.violations.clone(),
         })
         .collect();
     st.left_out = plan.left_out;
@@ -567,6 +585,7 @@ fn finish(repo: &Repo, st: &mut State, created: bool, saved: bool) -> Result<Out
             commit: s.commit.clone(),
             conflict: s.conflict.clone(),
             reason: s.skip_reason.clone(),
+            violations: s.violations.clone(),
         })
         .collect();
     Ok(Outcome::Finished(Box::new(Finished {
@@ -933,8 +952,9 @@ fn save_changed_worktree(repo: &Repo, st: &State, wt: &Path, what: &str) -> Resu
 /// `--dry-run`: predicts every step in memory, folding the tracks one by one (a step
 /// predicted to conflict is left out of the fold), and moves nothing.
 pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
-    let start = start_point(repo, req)?;
-    let plan = make_plan(repo, req, start.tip)?;
+    let mut start = start_point(repo, req)?;
+    let (plan, warnings) = make_plan(repo, req, start.tip)?;
+    start.warnings.extend(warnings);
     let mut engine = Engine::new(repo, true)?;
     let mut at = start.tip;
     let mut steps = Vec::new();
@@ -962,6 +982,7 @@ pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
             tip: p.tip.to_string(),
             prediction,
             paths,
+            violations: p.violations.clone(),
         });
     }
     Ok(Prediction {
