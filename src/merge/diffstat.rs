@@ -48,3 +48,39 @@ pub fn between(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<D
     out.paths.sort();
     Ok(out)
 }
+
+/// The paths that differ between the trees of two commits, as
+/// [`crate::changes::between`] lists them (no rename detection; a file that became a
+/// folder or back counts), with a diff cache the caller reuses across calls.
+pub fn changed_paths(
+    repo: &gix::Repository,
+    cache: &mut gix::diff::blob::Platform,
+    from: ObjectId,
+    to: ObjectId,
+) -> Result<Vec<String>> {
+    let old = repo.find_commit(from)?.tree()?;
+    let new = repo.find_commit(to)?.tree()?;
+    let mut out = Vec::new();
+    let mut changes = old.changes()?;
+    changes.options(|o| {
+        o.track_path().track_rewrites(None);
+    });
+    changes.for_each_to_obtain_tree_with_cache(&new, cache, |change| {
+        let keep = match &change {
+            Change::Modification {
+                previous_entry_mode,
+                entry_mode,
+                ..
+            } => !previous_entry_mode.is_tree() || !entry_mode.is_tree(),
+            other => !other.entry_mode().is_tree(),
+        };
+        if keep {
+            out.push(change.location().to_string());
+        }
+        Ok(ControlFlow::Continue(()))
+    })?;
+    cache.clear_resource_cache_keep_allocation();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

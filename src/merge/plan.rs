@@ -200,7 +200,7 @@ pub fn ready(repo: &Repo, listing: &Listing, integration: Option<ObjectId>) -> R
 }
 
 /// Holds every planned track to its scope: what it brings (from its merge base with the
-/// integration tip to its tip) is checked with [`check::check_commits`]. Without `allow`,
+/// integration tip to its tip) is checked as [`check::check_commits`] checks it. Without `allow`,
 /// a track with violations is refused: with `explicit` names the whole run is (exit 1);
 /// otherwise it is left out, with the tracks that depend on it, and a warning is
 /// returned. With `allow`, the violations stay with the step for the notes.
@@ -214,6 +214,8 @@ pub fn gate_scope(
 ) -> Result<Vec<String>> {
     let commit_graph = repo.gix.commit_graph_if_enabled()?;
     let mut graph = repo.gix.revision_graph(commit_graph.as_ref());
+    // One diff cache for every track (`check_commits` would set one up per call).
+    let mut cache = repo.gix.diff_resource_cache_for_tree_diff()?;
     let mut refused: Vec<(String, Vec<Violation>)> = Vec::new();
     for step in &mut plan.steps {
         let Some(stored) = listing.get(&step.track) else {
@@ -229,7 +231,8 @@ pub fn gate_scope(
                 Err(_) => continue,
             },
         };
-        step.violations = check::check_commits(repo, listing, &stored.track, from, step.tip)?
+        let paths = super::diffstat::changed_paths(&repo.gix, &mut cache, from, step.tip)?;
+        step.violations = check::check_paths(repo, listing, &stored.track, &paths)?
             .into_iter()
             .map(|v| Violation {
                 track: step.track.clone(),
