@@ -98,7 +98,13 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                     writeln!(w, "  pending: {} ({})", p.track, p.reason)?;
                 }
                 for v in &r.violations {
-                    writeln!(w, "  violation: {} {} ({})", v.track, v.path, v.reason)?;
+                    writeln!(
+                        w,
+                        "  violation: {} {} ({})",
+                        v.track,
+                        v.path,
+                        v.reason.replace('_', " ")
+                    )?;
                 }
             }
             Ok(())
