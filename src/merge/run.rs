@@ -379,7 +379,8 @@ fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
 
 /// Steps through the plan from `st.current`.
 fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
-    let mut engine = Engine::new(repo, false)?;
+    let engine = Engine::new(repo, false)?;
+    let mut engine = engine.session()?;
     let full = st.full_ref();
     loop {
         if st.gate_pending
@@ -955,7 +956,8 @@ pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
     let mut start = start_point(repo, req)?;
     let (plan, warnings) = make_plan(repo, req, start.tip)?;
     start.warnings.extend(warnings);
-    let mut engine = Engine::new(repo, true)?;
+    let engine = Engine::new(repo, true)?;
+    let mut engine = engine.session()?;
     let mut at = start.tip;
     let mut steps = Vec::new();
     let mut first_conflict = None;

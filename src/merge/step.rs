@@ -51,9 +51,22 @@ pub struct Engine {
     disk: Option<gix::Repository>,
     tree_options: gix::merge::tree::Options,
     commit_options: gix::merge::commit::Options,
+    commit_graph: Option<gix::commitgraph::Graph>,
+}
+
+type RevGraph<'a> = gix::revwalk::Graph<
+    'a,
+    'a,
+    gix::revwalk::graph::Commit<gix::revision::plumbing::merge_base::Flags>,
+>;
+
+/// The caches of one run's merges: the revision graph keeps the commits it has read for
+/// the next merge-base search.
+pub struct Session<'e> {
+    engine: &'e Engine,
+    graph: RevGraph<'e>,
     diff_cache: gix::diff::blob::Platform,
     blob_merge: gix::merge::blob::Platform,
-    commit_graph: Option<gix::commitgraph::Graph>,
 }
 
 impl Engine {
@@ -64,20 +77,28 @@ impl Engine {
         let mem = disk.clone().with_object_memory();
         let tree_options = disk.tree_merge_options()?;
         let commit_options = tree_options.clone().into();
-        let diff_cache = disk.diff_resource_cache_for_tree_diff()?;
-        let blob_merge = disk.merge_resource_cache(Default::default())?;
         let commit_graph = disk.commit_graph_if_enabled()?;
         Ok(Engine {
             mem,
             disk: (!in_memory).then_some(disk),
             tree_options,
             commit_options,
-            diff_cache,
-            blob_merge,
             commit_graph,
         })
     }
 
+    /// The caches for a run's merges.
+    pub fn session(&self) -> Result<Session<'_>> {
+        Ok(Session {
+            engine: self,
+            graph: self.mem.revision_graph(self.commit_graph.as_ref()),
+            diff_cache: self.mem.diff_resource_cache_for_tree_diff()?,
+            blob_merge: self.mem.merge_resource_cache(Default::default())?,
+        })
+    }
+}
+
+impl Session<'_> {
     /// Merges `theirs` into `ours` as git does (merge bases found, several merged into a
     /// virtual one), and writes the merged tree when it is clean. Says so when `ours`
     /// contains `theirs` already.
@@ -85,31 +106,38 @@ impl Engine {
         let outcome = self.merge_in_memory(ours, theirs, label)?;
         let merged = match outcome {
             Merged::Clean { tree } => {
-                self.persist(tree)?;
+                self.engine.persist(tree)?;
                 Merged::Clean { tree }
             }
             conflict => conflict,
         };
-        if self.disk.is_some() {
+        if self.engine.disk.is_some() {
             // Everything the result needs is in the repository now.
-            self.mem.objects.reset_object_memory();
+            self.engine.mem.objects.reset_object_memory();
         }
         Ok(merged)
     }
 
+    /// Writes a commit (with the configured identity).
+    pub fn commit(&self, message: &str, tree: ObjectId, parents: &[ObjectId]) -> Result<ObjectId> {
+        self.engine.commit(message, tree, parents)
+    }
+
     fn merge_in_memory(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
+        let Session {
+            engine,
+            graph,
+            diff_cache,
+            blob_merge,
+        } = self;
         let Engine {
             mem,
             tree_options,
             commit_options,
-            diff_cache,
-            blob_merge,
-            commit_graph,
             ..
-        } = self;
-        let repo = &*mem;
-        let mut graph = repo.revision_graph(commit_graph.as_ref());
-        let bases = repo.merge_bases_many_with_graph(ours, &[theirs], &mut graph)?;
+        } = *engine;
+        let repo = mem;
+        let bases = repo.merge_bases_many_with_graph(ours, &[theirs], graph)?;
         if theirs == ours || bases.iter().any(|b| *b == theirs) {
             return Ok(Merged::Contained);
         }
@@ -153,7 +181,7 @@ impl Engine {
                 ours,
                 theirs,
                 labels,
-                &mut graph,
+                graph,
                 diff_cache,
                 blob_merge,
                 repo,
@@ -182,7 +210,9 @@ impl Engine {
             .write(|tree| repo.write_object(tree).map(|id| id.detach()))?;
         Ok(Merged::Clean { tree })
     }
+}
 
+impl Engine {
     /// Writes to the repository every object reachable from `tree` that it lacks.
     fn persist(&self, tree: ObjectId) -> Result<()> {
         let Some(disk) = &self.disk else {
