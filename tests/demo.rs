@@ -29,7 +29,7 @@ fn the_demo_shows_the_whole_loop_and_ends_with_the_integration_notes() {
         "$ git track overlap --level files",
         "$ git track overlap --level hunks",
         "$ git track overlap --level conflicts",
-        "$ git track merge --dry-run",
+        "$ git track merge --dry-run --allow-violations",
         "$ git track merge --checkpoint --allow-violations",
         "$ git add config/app.json",
         "$ git track merge --continue",
@@ -68,7 +68,7 @@ fn the_demo_shows_the_whole_loop_and_ends_with_the_integration_notes() {
         conflicts.contains("backend and infra: 1 shared file, merge cleanly"),
         "{conflicts}"
     );
-    let dry_run = section("$ git track merge --dry-run", "\n# ");
+    let dry_run = section("$ git track merge --dry-run --allow-violations", "\n# ");
     assert!(
         dry_run.contains("First conflict: step 2 (frontend) in config/app.json"),
         "{dry_run}"
