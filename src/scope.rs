@@ -68,6 +68,11 @@ pub fn validate(patterns: &[String]) -> Result<(), Failure> {
     Scope::new(patterns).map(|_| ())
 }
 
+/// One pattern as a glob and whether it includes (`false` for a `!` exclude).
+pub fn parse_pattern(pattern: &str) -> Result<(bool, Glob), Failure> {
+    parse(pattern)
+}
+
 fn parse(pattern: &str) -> Result<(bool, Glob), Failure> {
     let (include, body) = match pattern.strip_prefix('!') {
         Some(rest) => (false, rest),

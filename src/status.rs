@@ -3,12 +3,13 @@
 //! Per track: its definition's kind, status and owner; its branch and worktree (present,
 //! missing, dirty); commits ahead of its fork point and behind the integration branch;
 //! its last commit and whether it is stale; the tracks it overlaps with (files level,
-//! from the overlap engine and its cache); the dependencies not merged yet; whether it
-//! is merged.
+//! from the overlap engine and its cache); the dependencies not merged yet; its scope
+//! violations; whether it is merged.
 
+use crate::check::{self, Violation};
 use crate::overlap::{self, Integration, Level};
 use crate::repo::{Repo, WorktreeInfo, canonical, utc_timestamp};
-use crate::store::Stored;
+use crate::store::{Listing, Stored};
 use crate::track::{Kind, Status};
 use anyhow::Result;
 use gix::ObjectId;
@@ -51,6 +52,9 @@ pub struct TrackStatus {
     pub overlaps: Vec<String>,
     /// Dependencies whose work is not in the integration branch yet.
     pub blocked_by: Vec<String>,
+    /// Committed changes since the fork point that the track's scope does not allow (see
+    /// `git track check`); empty for a merged track or one without a branch.
+    pub violations: Vec<Violation>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -136,6 +140,11 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
         }
     }
 
+    // Contracts and claims are judged against every track given.
+    let listing = Listing {
+        tracks: tracks.to_vec(),
+        invalid: Vec::new(),
+    };
     let mut out = Vec::with_capacity(tracks.len());
     for (stored, worktree) in tracks.iter().zip(states) {
         let t = &stored.track;
@@ -161,6 +170,11 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             .filter(|dep| !merged.get(dep.as_str()).copied().unwrap_or(false))
             .cloned()
             .collect();
+        // Committed work only: a status walk of every worktree would cost too much here.
+        let violations = match tip {
+            Some(_) if !is_merged => check::check_track(repo, &listing, t, false)?,
+            _ => Vec::new(),
+        };
         out.push(TrackStatus {
             name: t.name.clone(),
             kind: t.kind,
@@ -180,6 +194,7 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
                 .map(|s| s.iter().map(|n| n.to_string()).collect())
                 .unwrap_or_default(),
             blocked_by,
+            violations,
         });
     }
     Ok(Dashboard {

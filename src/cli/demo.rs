@@ -50,17 +50,16 @@ pub fn run(args: Args) -> anyhow::Result<Output> {
     for action in &built.actions {
         writeln!(out, "$ {action}")?;
     }
-    writeln!(out, "\n$ cd {}", built.root.display())?;
+    writeln!(
+        out,
+        "\nThe repository stays at {} for you to explore afterwards.",
+        built.root.display()
+    )?;
+    writeln!(out, "$ cd {}", built.root.display())?;
 
     for step in &scenario.steps {
         run_step(&mut out, &exe, &built.root, step)?;
     }
-    writeln!(
-        out,
-        "\nThe repository stays at {} for you to explore:",
-        built.root.display()
-    )?;
-    writeln!(out, "  cd {} && git track status", built.root.display())?;
     Ok(Output::none())
 }
 

@@ -99,8 +99,18 @@ pub fn run(repo: &Repo, a: Args) -> anyhow::Result<Output> {
         depends_on: list(a.depends_on, false, a.add_depends_on, a.remove_depends_on),
     };
     let (stored, summary) = git_track::edit::edit(repo, &a.name, &edit)?;
+    let scope_edited =
+        edit.scope.set.is_some() || !edit.scope.add.is_empty() || !edit.scope.remove.is_empty();
     Ok(match summary {
-        Some(s) => Output::none().info(format!("Edited track '{}': {s}", stored.track.name)),
+        Some(s) => {
+            let mut out = Output::none().info(format!("Edited track '{}': {s}", stored.track.name));
+            if scope_edited {
+                for warning in super::scope::lint_warnings(repo, &stored.track) {
+                    out = out.warn(warning);
+                }
+            }
+            out
+        }
         None => Output::none().info(format!(
             "Track '{}' already is as asked; nothing changed",
             stored.track.name

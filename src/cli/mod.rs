@@ -1,17 +1,22 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod check;
+mod checkpoints;
 mod demo;
 mod edit;
+mod hooks;
 mod init;
 mod list;
 mod log;
 #[cfg(test)]
 mod manpage;
+mod merge;
 mod new;
 mod output;
 mod overlap;
 mod remove;
+mod scope;
 mod show;
 mod status;
 
@@ -54,7 +59,12 @@ enum Command {
     Edit(edit::Args),
     Remove(remove::Args),
     Log(log::Args),
+    Merge(merge::Args),
+    Checkpoints(checkpoints::Args),
     Demo(demo::Args),
+    Check(check::Args),
+    Hooks(hooks::Args),
+    Scope(scope::Args),
     Overlap(overlap::Args),
     Status(status::Args),
 }
@@ -67,8 +77,13 @@ impl Command {
             Command::List(a) => a.json,
             Command::Show(a) => a.json,
             Command::Log(a) => a.json,
+            Command::Check(a) => a.wants_json(),
+            Command::Hooks(a) => a.wants_json(),
+            Command::Scope(a) => a.json,
             Command::Overlap(a) => a.json,
             Command::Status(a) => a.json,
+            Command::Merge(a) => a.json,
+            Command::Checkpoints(a) => a.json,
             Command::Init(_) | Command::Edit(_) | Command::Remove(_) | Command::Demo(_) => false,
         }
     }
@@ -106,7 +121,14 @@ pub fn main() -> i32 {
 
 fn run(command: Command) -> anyhow::Result<Output> {
     // Found only when needed: the demo builds its own repository and works outside any.
-    let repo = Repo::discover;
+    let warn = !matches!(&command, Command::Merge(a) if a.resolves());
+    let repo = || -> anyhow::Result<Repo> {
+        let repo = Repo::discover()?;
+        if warn {
+            warn_of_interrupted_merge(&repo);
+        }
+        Ok(repo)
+    };
     match command {
         Command::Demo(a) => demo::run(a),
         Command::Init(a) => init::run(repo()?, a),
@@ -116,8 +138,42 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Edit(a) => edit::run(&repo()?, a),
         Command::Remove(a) => remove::run(&repo()?, a),
         Command::Log(a) => log::run(&repo()?, a),
+        Command::Check(a) => check::run(&repo()?, a),
+        Command::Hooks(a) => hooks::run(&repo()?, a),
+        Command::Scope(a) => scope::run(&repo()?, a),
         Command::Overlap(a) => overlap::run(&repo()?, a),
         Command::Status(a) => status::run(&repo()?, a),
+        Command::Merge(a) => merge::run(&repo()?, a),
+        Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
+    }
+}
+
+/// Every command reports a merge run left behind by a killed process (on stderr, so
+/// `--json` output stays one document), except the merge commands that deal with it.
+fn warn_of_interrupted_merge(repo: &Repo) {
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    match git_track::merge::in_progress(repo) {
+        Ok(Some(p)) if p.is_interrupted() => {
+            let _ = output::prefixed(
+                &mut err,
+                "warning: ",
+                &format!(
+                    "a git track merge was interrupted at step {} ({}): its process is gone",
+                    p.step,
+                    p.track.as_deref().unwrap_or("-")
+                ),
+            );
+            let _ = output::prefixed(
+                &mut err,
+                "hint: ",
+                "resume it with 'git track merge --continue', or undo it with 'git track merge --abort'",
+            );
+        }
+        Ok(_) => {}
+        Err(e) => {
+            let _ = output::prefixed(&mut err, "warning: ", &format!("{e:#}"));
+        }
     }
 }
 

@@ -87,11 +87,15 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
             t.name, t.branch
         ),
     };
-    Ok(Output::new(TrackJson::new(&created.stored), |d, w| {
+    let mut out = Output::new(TrackJson::new(&created.stored), |d, w| {
         match &d.track.worktree {
             Some(p) => writeln!(w, "{p}"),
             None => Ok(()),
         }
     })
-    .info(note))
+    .info(note);
+    for warning in super::scope::lint_warnings(repo, t) {
+        out = out.warn(warning);
+    }
+    Ok(out)
 }

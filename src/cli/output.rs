@@ -86,30 +86,36 @@ impl Output {
         self
     }
 
+    /// Warnings and notes go to stderr before the body, hints after it: a hint says what
+    /// to do about what was just shown, as git places them.
     pub fn emit(&self, json: bool) -> io::Result<()> {
-        {
-            let stderr = io::stderr();
-            let mut err = stderr.lock();
-            for m in &self.messages {
-                match m {
-                    Message::Warning(s) => prefixed(&mut err, "warning: ", s)?,
-                    Message::Hint(s) => prefixed(&mut err, "hint: ", s)?,
-                    Message::Info(s) => writeln!(err, "{s}")?,
-                }
+        self.messages_to_stderr(false)?;
+        if let Some(body) = &self.body {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            if json {
+                let text = body.json().map_err(io::Error::other)?;
+                writeln!(out, "{text}")?;
+            } else {
+                body.text(&mut out)?;
+            }
+            out.flush()?;
+        }
+        self.messages_to_stderr(true)
+    }
+
+    fn messages_to_stderr(&self, hints: bool) -> io::Result<()> {
+        let stderr = io::stderr();
+        let mut err = stderr.lock();
+        for m in &self.messages {
+            match m {
+                Message::Warning(s) if !hints => prefixed(&mut err, "warning: ", s)?,
+                Message::Info(s) if !hints => writeln!(err, "{s}")?,
+                Message::Hint(s) if hints => prefixed(&mut err, "hint: ", s)?,
+                _ => {}
             }
         }
-        let Some(body) = &self.body else {
-            return Ok(());
-        };
-        let stdout = io::stdout();
-        let mut out = io::BufWriter::new(stdout.lock());
-        if json {
-            let text = body.json().map_err(io::Error::other)?;
-            writeln!(out, "{text}")?;
-        } else {
-            body.text(&mut out)?;
-        }
-        out.flush()
+        Ok(())
     }
 }
 

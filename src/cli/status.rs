@@ -11,7 +11,8 @@ use std::io::{self, Write};
 /// ahead of its fork point and behind the integration branch, last commit ("stale" past
 /// track.staleAfter, default 2 days), the tracks it overlaps with (files level, as
 /// 'git track overlap' computes it for active and blocked tracks), the dependencies not
-/// merged yet (blocked by), and whether it is merged.
+/// merged yet (blocked by), committed changes outside its scope (violations, as 'git
+/// track check' judges them), and whether it is merged.
 #[derive(clap::Args)]
 pub struct Args {
     /// Print one JSON object: {integration, stale_after_secs, tracks: [...]} (see the README)
@@ -65,6 +66,7 @@ fn write_dashboard(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
             "LAST COMMIT",
             "OVERLAPS",
             "BLOCKED BY",
+            "VIOLATIONS",
             "MERGED",
         ]
         .map(str::to_owned)
@@ -108,6 +110,11 @@ fn row(t: &TrackStatus) -> Vec<String> {
         last,
         list_or_dash(&t.overlaps),
         list_or_dash(&t.blocked_by),
+        match t.violations.len() {
+            0 => "-".to_owned(),
+            1 => t.violations[0].path.clone(),
+            n => format!("{} (+{} more)", t.violations[0].path, n - 1),
+        },
         merged,
     ]
 }

@@ -1,0 +1,222 @@
+//! `git track check --staged` against `git diff --cached --name-only` on the synthetic
+//! repository (100,000 files, 50 tracks): `cargo bench --bench check`.
+//!
+//! The main worktree checks out track t05 (scope `m05/**`, `shared/**`) and commits once
+//! (so the index is as it is after any commit), then stages a change. Both commands run
+//! on that same staged change, alternating, after warm-up runs; the medians and their
+//! ratio are printed. Also timed: the pre-commit hook on a branch that is not a track.
+//! `BENCH_FILES=10000` makes a smaller repository for a quick look; `BENCH_KEEP=1` keeps
+//! the repository (its path is printed) for looking into it afterwards.
+
+mod synth;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const WARMUP: usize = 3;
+const RUNS: usize = 21;
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_git-track"))
+}
+
+/// `git` (or `git track`, through git, as a user types it) in `dir`, with git-track on PATH.
+fn command(dir: &Path, program: &str, args: &[&str]) -> Command {
+    let mut cmd = synth::git_cmd(dir);
+    if program != "git" {
+        cmd = Command::new(program);
+        cmd.current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("LC_ALL", "C");
+    }
+    let bin_dir = bin().parent().expect("bin dir").to_owned();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    cmd.args(args).env("PATH", path);
+    cmd
+}
+
+/// Runs once and returns the wall time and the exit code.
+fn time(dir: &Path, program: &str, args: &[&str]) -> (Duration, i32) {
+    let mut cmd = command(dir, program, args);
+    let start = Instant::now();
+    let out = cmd.output().expect("run");
+    (start.elapsed(), out.status.code().unwrap_or(-1))
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Alternates the commands for `RUNS` rounds after `WARMUP`; returns each one's medians
+/// and minimums, and checks each exits as expected every time.
+fn race(dir: &Path, cmds: &[(&str, Vec<&str>, i32)]) -> Vec<(Duration, Duration)> {
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); cmds.len()];
+    for round in 0..WARMUP + RUNS {
+        for (i, (program, args, expected)) in cmds.iter().enumerate() {
+            let (t, code) = time(dir, program, args);
+            assert_eq!(code, *expected, "{program} {args:?} exited {code}");
+            if round >= WARMUP {
+                times[i].push(t);
+            }
+        }
+    }
+    times
+        .into_iter()
+        .map(|t| {
+            let min = *t.iter().min().expect("runs");
+            (median(t), min)
+        })
+        .collect()
+}
+
+fn main() {
+    if let Some(repo) = std::env::var_os(MEASURE) {
+        measure(Path::new(&repo));
+        return;
+    }
+    let files = std::env::var("BENCH_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let spec = synth::Spec {
+        files,
+        ..synth::Spec::default()
+    };
+    let built = Instant::now();
+    let s = synth::generate(&spec);
+    synth::register(&s, &bin());
+    eprintln!("built {} tracks in {:.1?}", s.tracks.len(), built.elapsed());
+    // Time from a fresh, small process: spawning from this one, which built the whole
+    // repository in memory, costs each command several milliseconds more.
+    let exe = std::env::current_exe().expect("bench executable");
+    let status = Command::new(exe)
+        .env(MEASURE, &s.repo)
+        .env("BENCH_TRACKS", s.tracks.len().to_string())
+        .status()
+        .expect("run the measuring process");
+    assert!(status.success(), "measuring failed");
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        let synth::Synth { dir, repo, .. } = s;
+        let _ = dir.keep();
+        eprintln!("kept the repository at {}", repo.display());
+    }
+}
+
+/// Set (to the repository) in the process that measures.
+const MEASURE: &str = "BENCH_MEASURE_REPO";
+
+fn measure(repo: &Path) {
+    let tracks = std::env::var("BENCH_TRACKS").unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let n_files = synth::git(repo, &["ls-files"]).lines().count();
+
+    // The main worktree becomes track t05's, with one commit of its own.
+    synth::git(repo, &["checkout", "-q", "track/t05"]);
+    let edit = |rel: &str, text: &str| {
+        std::fs::write(repo.join(rel), text).expect("write");
+    };
+    edit("m05/d0/f000.txt", "committed on t05\n");
+    synth::git(repo, &["commit", "-q", "-am", "t05: one more"]);
+
+    // The staged change: ten files in scope, one new folder.
+    for d in 0..10 {
+        edit(
+            &format!("m05/d{d}/f001.txt"),
+            &format!("staged change {d}\n"),
+        );
+    }
+    std::fs::create_dir_all(repo.join("m05/extra")).expect("mkdir");
+    edit("m05/extra/new.txt", "new\n");
+    synth::git(repo, &["add", "-A"]);
+    let staged = synth::git(repo, &["diff", "--cached", "--name-only"])
+        .lines()
+        .count();
+
+    let git_diff = vec!["diff", "--cached", "--name-only"];
+    let check = vec!["track", "check", "--staged"];
+    let bin_path = bin();
+    let direct = bin_path.to_str().expect("utf8");
+    let clean = race(
+        repo,
+        &[
+            ("git", git_diff.clone(), 0),
+            ("git", check.clone(), 0),
+            (direct, check[1..].to_vec(), 0),
+        ],
+    );
+
+    // The same with one path outside the scope (the report names who claims it).
+    edit("m42/d0/f000.txt", "stray\n");
+    synth::git(repo, &["add", "-A"]);
+    let stray = race(
+        repo,
+        &[("git", git_diff.clone(), 0), ("git", check.clone(), 1)],
+    );
+
+    // The pre-commit hook on a branch that is not a track, and `git rev-parse HEAD` (one
+    // git process doing next to nothing) for scale.
+    synth::git(repo, &["stash", "-q"]);
+    synth::git(repo, &["checkout", "-q", "main"]);
+    let installed = command(repo, "git", &["track", "hooks", "install"])
+        .output()
+        .expect("install hooks");
+    assert!(installed.status.success(), "hooks install failed");
+    let hook = repo.join(".git/hooks/pre-commit");
+    let hook = hook.to_str().expect("utf8");
+    let off_track = race(
+        repo,
+        &[("git", vec!["rev-parse", "HEAD"], 0), (hook, vec![], 0)],
+    );
+
+    println!(
+        "git track check --staged vs git diff --cached --name-only ({n_files} files, {tracks} tracks, {cores} cores; median of {RUNS} runs after {WARMUP} warm-up runs)"
+    );
+    let row = |label: &str, (med, min): (Duration, Duration)| {
+        println!("  {label:<62} median {:>9}  (min {})", ms(med), ms(min));
+    };
+    row(
+        &format!("git diff --cached --name-only ({staged} paths)"),
+        clean[0],
+    );
+    row("git track check --staged (all in scope)", clean[1]);
+    println!(
+        "  ratio: {:.2}x (target: at most 2x)",
+        clean[1].0.as_secs_f64() / clean[0].0.as_secs_f64()
+    );
+    row(
+        "git-track check --staged (the binary itself, as hooks run it)",
+        clean[2],
+    );
+    println!(
+        "  ratio: {:.2}x",
+        clean[2].0.as_secs_f64() / clean[0].0.as_secs_f64()
+    );
+    row(
+        &format!("git diff --cached --name-only ({} paths)", staged + 1),
+        stray[0],
+    );
+    row(
+        "git track check --staged (1 path outside the scope)",
+        stray[1],
+    );
+    println!(
+        "  ratio: {:.2}x",
+        stray[1].0.as_secs_f64() / stray[0].0.as_secs_f64()
+    );
+    row("git rev-parse HEAD (for scale)", off_track[0]);
+    row(
+        "pre-commit hook on a branch that is not a track",
+        off_track[1],
+    );
+}

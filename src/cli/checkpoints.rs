@@ -1,0 +1,117 @@
+use super::output::Output;
+use git_track::error::Failure;
+use git_track::notes::{self, Entry};
+use git_track::repo::Repo;
+use serde::Serialize;
+
+/// List the checkpoints (Integration Notes) of the integration branch, newest first
+///
+/// Reads each checkpoint commit on the branch's first-parent history and the TOML note
+/// attached to it under refs/notes/tracks; when the note is missing (not fetched), what
+/// the commit's trailers hold is shown instead.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The integration branch [default: track.integration]
+    #[arg(long, value_name = "branch")]
+    branch: Option<String>,
+    /// Print one JSON object: {branch, checkpoints: [...]} (keys in docs/merge.md)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Listing {
+    branch: String,
+    checkpoints: Vec<Entry>,
+}
+
+pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+    let branch = args
+        .branch
+        .unwrap_or_else(|| repo.settings.integration.clone());
+    let tip = repo
+        .ref_target(&format!("refs/heads/{branch}"))?
+        .ok_or_else(|| {
+            Failure::usage(format!("no branch named '{branch}'"))
+                .hint("name the integration branch with --branch <branch>")
+        })?;
+    let checkpoints = notes::list(repo, tip)?;
+    let warnings: Vec<String> = checkpoints
+        .iter()
+        .filter_map(|e| {
+            e.note_error
+                .as_ref()
+                .map(|err| format!("the note of checkpoint {}: {err}", e.commit))
+        })
+        .collect();
+    let mut out = Output::new(
+        Listing {
+            branch,
+            checkpoints,
+        },
+        |l, w| {
+            if l.checkpoints.is_empty() {
+                return writeln!(w, "no checkpoints on '{}'", l.branch);
+            }
+            for e in &l.checkpoints {
+                let r = &e.record;
+                writeln!(
+                    w,
+                    "checkpoint {}  {}  {}{}",
+                    r.checkpoint,
+                    &e.commit[..e.commit.len().min(12)],
+                    r.created,
+                    if e.source == "trailers" {
+                        "  (no note: from trailers)"
+                    } else {
+                        ""
+                    }
+                )?;
+                for (i, m) in r.merged.iter().enumerate() {
+                    writeln!(
+                        w,
+                        "  {}. {}  {} file{}, +{} -{}",
+                        i + 1,
+                        m.track,
+                        m.files,
+                        if m.files == 1 { "" } else { "s" },
+                        m.insertions,
+                        m.deletions
+                    )?;
+                }
+                for o in &r.overlaps {
+                    writeln!(w, "  overlap: {} ({})", o.path, o.tracks.join(", "))?;
+                }
+                for c in &r.conflicts {
+                    writeln!(
+                        w,
+                        "  conflict: {} in {} ({})",
+                        c.track,
+                        c.paths.join(", "),
+                        c.resolution.describe()
+                    )?;
+                }
+                for s in &r.skipped {
+                    writeln!(w, "  skipped: {} ({})", s.track, s.reason)?;
+                }
+                for p in &r.pending {
+                    writeln!(w, "  pending: {} ({})", p.track, p.reason)?;
+                }
+                for v in &r.violations {
+                    writeln!(
+                        w,
+                        "  violation: {} {} ({})",
+                        v.track,
+                        v.path,
+                        v.reason.replace('_', " ")
+                    )?;
+                }
+            }
+            Ok(())
+        },
+    );
+    for warning in warnings {
+        out = out.warn(warning);
+    }
+    Ok(out)
+}

@@ -1,0 +1,331 @@
+use super::output::{Output, table};
+use git_track::error::EXIT_FOUND;
+use git_track::merge::{self, Also, Outcome, Request};
+use git_track::notes::Resolution;
+use git_track::repo::Repo;
+use std::io::{self, Write};
+
+/// Test hook: `GIT_TRACK_TEST_EXIT_AFTER_STEP=<n>` makes the process exit (code 137, as
+/// if killed, without any cleanup) right after step <n> is done and saved, so tests can
+/// leave behind what a killed run leaves. Read only here, by the binary.
+const EXIT_AFTER_STEP: &str = "GIT_TRACK_TEST_EXIT_AFTER_STEP";
+
+/// Merge tracks into the integration branch, one merge commit per track
+///
+/// With names, merges exactly those tracks in that order; without, every active track
+/// that is ready (not blocked, not merged yet, its dependencies merged) in dependency
+/// order, ties broken by creation time. Each step is computed in memory and makes a real
+/// merge commit ("Merge track '<name>' into <branch>", trailers Track: and Track-Tip:),
+/// moving the branch with compare-and-swap; clean steps touch no worktree. Tracks
+/// already in the branch are skipped, so a re-run is safe.
+///
+/// A step that conflicts is left in the integration worktree (added under the worktree
+/// root when the branch has none) for git's tools: resolve, 'git add', then --continue.
+/// When rerere resolves every path, the merge is committed and the run goes on. Exit
+/// codes: 0 merged, 1 stopped (conflict, failed gate) or a conflict predicted by
+/// --dry-run, 2 bad input, 128 fatal.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Tracks to merge, in this order (default: every ready track, in dependency order)
+    #[arg(value_name = "name", conflicts_with_all = ["resume", "skip", "abort"])]
+    names: Vec<String>,
+    /// The branch to merge into [default: track.integration]
+    #[arg(long, value_name = "branch", conflicts_with_all = ["resume", "skip", "abort"])]
+    into: Option<String>,
+    /// Where the integration branch starts when it does not exist yet [default: track.base]
+    #[arg(long, value_name = "rev", conflicts_with_all = ["resume", "skip", "abort"])]
+    onto: Option<String>,
+    /// After the last step, record an Integration Notes commit (and its note under
+    /// refs/notes/tracks); merged tracks become done. Also with --continue and --skip
+    #[arg(long, conflicts_with_all = ["abort", "dry_run"])]
+    checkpoint: bool,
+    /// With --checkpoint: leave the merged tracks' status as it is
+    #[arg(long, requires = "checkpoint")]
+    keep_active: bool,
+    /// Run <cmd> (with sh -c) in the integration worktree after each merged step; a
+    /// failure stops the run like a conflict (repeatable)
+    #[arg(long = "exec", value_name = "cmd", conflicts_with_all = ["resume", "skip", "abort", "dry_run"])]
+    exec: Vec<String>,
+    /// Merge tracks that change paths outside their scope (the violations go into the
+    /// notes) instead of refusing them
+    #[arg(long, conflicts_with_all = ["resume", "skip", "abort"])]
+    allow_violations: bool,
+    /// Print the plan and predict every step in memory; move nothing
+    #[arg(long, conflicts_with_all = ["resume", "skip", "abort"])]
+    dry_run: bool,
+    /// Take the resolution of the stopped step (staged, or committed) and go on
+    #[arg(long = "continue", id = "resume", conflicts_with_all = ["skip", "abort"])]
+    resume: bool,
+    /// Leave the stopped step's track out and go on
+    #[arg(long, conflicts_with = "abort")]
+    skip: bool,
+    /// Put the integration branch, its index and its worktree back as before the run
+    #[arg(long)]
+    abort: bool,
+    /// Print one JSON object (keys in docs/merge.md)
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Args {
+    /// Does this invocation deal with the run in progress (so need not be warned of it)?
+    pub fn resolves(&self) -> bool {
+        self.resume || self.skip || self.abort
+    }
+}
+
+pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+    if args.abort {
+        let aborted = merge::abort(repo)?;
+        return Ok(Output::new(aborted, |a, w| {
+            match &a.restored {
+                Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short(tip))?,
+                None => writeln!(w, "'{}' was created by the run and is deleted", a.branch)?,
+            }
+            if let Some(wt) = &a.removed_worktree {
+                writeln!(w, "removed the integration worktree {wt}")?;
+            }
+            for s in &a.saved {
+                writeln!(w, "saved: {s}")?;
+            }
+            Ok(())
+        }));
+    }
+    let mut hook = exit_after_step_hook();
+    let also = Also {
+        checkpoint: args.checkpoint,
+        keep_active: args.keep_active,
+    };
+    if args.resume {
+        return Ok(render(merge::resume(repo, also, &mut hook)?));
+    }
+    if args.skip {
+        return Ok(render(merge::skip(repo, also, &mut hook)?));
+    }
+    let req = Request {
+        names: args.names,
+        into: args.into,
+        onto: args.onto,
+        checkpoint: args.checkpoint,
+        keep_active: args.keep_active,
+        exec: args.exec,
+        allow_violations: args.allow_violations,
+    };
+    if args.dry_run {
+        let p = merge::dry_run(repo, &req)?;
+        let code = if p.first_conflict.is_some() {
+            EXIT_FOUND
+        } else {
+            0
+        };
+        let warnings = p.warnings.clone();
+        let mut out = Output::new(p, |p, w| {
+            let create = if p.create { " (to be created)" } else { "" };
+            writeln!(
+                w,
+                "Plan for '{}'{create}, from {}:",
+                p.branch,
+                short(&p.tip)
+            )?;
+            let rows: Vec<Vec<String>> = p
+                .steps
+                .iter()
+                .map(|s| {
+                    let what = match s.prediction {
+                        "conflict" => format!("conflict in {}", s.paths.join(", ")),
+                        other => other.replace('-', " "),
+                    };
+                    vec![
+                        format!("  {}.", s.step),
+                        s.track.clone(),
+                        short(&s.tip).to_owned(),
+                        what,
+                    ]
+                })
+                .collect();
+            if rows.is_empty() {
+                writeln!(w, "  nothing to merge")?;
+            }
+            table(&rows, w)?;
+            write_pending(&p.pending, w)?;
+            match &p.first_conflict {
+                Some(c) => writeln!(
+                    w,
+                    "First conflict: step {} ({}) in {}",
+                    c.step,
+                    c.track,
+                    c.paths.join(", ")
+                ),
+                None => Ok(()),
+            }
+        })
+        .code(code);
+        for warning in warnings {
+            out = out.warn(warning);
+        }
+        return Ok(out);
+    }
+    Ok(render(merge::start(repo, &req, &mut hook)?))
+}
+
+/// The test hook described at [`EXIT_AFTER_STEP`].
+fn exit_after_step_hook() -> impl FnMut(usize) {
+    let exit_after: Option<usize> = std::env::var(EXIT_AFTER_STEP)
+        .ok()
+        .and_then(|v| v.parse().ok());
+    move |step| {
+        if exit_after == Some(step) {
+            std::process::exit(137);
+        }
+    }
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+fn write_pending(pending: &[git_track::notes::Left], w: &mut dyn Write) -> io::Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "Not merged:")?;
+    let rows: Vec<Vec<String>> = pending
+        .iter()
+        .map(|l| vec![format!("  {}", l.track), l.reason.clone()])
+        .collect();
+    table(&rows, w)
+}
+
+fn render(outcome: Outcome) -> Output {
+    match outcome {
+        Outcome::Finished(f) => {
+            let warnings = f.warnings.clone();
+            let mut out = Output::new(*f, |f, w| {
+                let merged = f
+                    .steps
+                    .iter()
+                    .filter(|s| s.result == Some(merge::state::StepResult::Merged))
+                    .count();
+                match &f.from {
+                    Some(from) if *from != f.tip => writeln!(
+                        w,
+                        "'{}': {} -> {} ({merged} merged)",
+                        f.branch,
+                        short(from),
+                        short(&f.tip)
+                    )?,
+                    Some(_) => writeln!(w, "'{}' is up to date", f.branch)?,
+                    None => writeln!(
+                        w,
+                        "'{}' created at {} ({merged} merged)",
+                        f.branch,
+                        short(&f.tip)
+                    )?,
+                }
+                let rows: Vec<Vec<String>> = f
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        let result = match s.result {
+                            Some(merge::state::StepResult::Merged) => {
+                                let mut r = format!(
+                                    "merged {}",
+                                    short(s.commit.as_deref().unwrap_or_default())
+                                );
+                                if let Some(c) = &s.conflict {
+                                    let how = c.resolution.unwrap_or(Resolution::Unknown);
+                                    r.push_str(&format!(
+                                        " (conflict in {}, {})",
+                                        c.paths.join(", "),
+                                        how.describe()
+                                    ));
+                                }
+                                r
+                            }
+                            Some(merge::state::StepResult::AlreadyMerged) => {
+                                "already merged".to_owned()
+                            }
+                            Some(merge::state::StepResult::Skipped) => {
+                                format!("skipped: {}", s.reason.as_deref().unwrap_or("skipped"))
+                            }
+                            None => "not done".to_owned(),
+                        };
+                        vec![format!("  {}.", s.step), s.track.clone(), result]
+                    })
+                    .collect();
+                table(&rows, w)?;
+                write_pending(&f.pending, w)?;
+                if let Some(c) = &f.checkpoint {
+                    writeln!(w, "Checkpoint {}: {}", c.number, short(&c.commit))?;
+                    if !c.done.is_empty() {
+                        writeln!(w, "Now done: {}", c.done.join(", "))?;
+                    }
+                }
+                Ok(())
+            });
+            for warning in warnings {
+                out = out.warn(warning);
+            }
+            out
+        }
+        Outcome::Stopped(s) => {
+            let at = &s.at;
+            let track = at.track.clone().unwrap_or_default();
+            let wt = at.worktree.clone().unwrap_or_default();
+            let mut hints = Vec::new();
+            if at.state == "gate-failed" {
+                hints.push(format!(
+                    "fix it in {wt} and commit, then 'git track merge --continue' runs the gate again"
+                ));
+                hints.push(format!(
+                    "or 'git track merge --skip' to take '{track}' out again, 'git track merge --abort' to undo the run"
+                ));
+            } else {
+                hints.push(format!(
+                    "resolve the conflicts in {wt} ('git status', 'git mergetool'), 'git add' them,"
+                ));
+                hints.push("then run 'git track merge --continue'".to_owned());
+                hints.push(format!(
+                    "or 'git track merge --skip' to leave '{track}' out, 'git track merge --abort' to undo the run"
+                ));
+            }
+            let warnings = s.warnings.clone();
+            let mut out = Output::new(s, |s, w| {
+                let at = &s.at;
+                let track = at.track.as_deref().unwrap_or("-");
+                if at.state == "gate-failed" {
+                    writeln!(
+                        w,
+                        "GATE FAILED after merging track '{track}' (step {} of {}) into '{}': {}",
+                        at.step,
+                        s.total,
+                        s.branch,
+                        s.gate.as_deref().unwrap_or("a gate failed")
+                    )?;
+                    writeln!(w, "in {}", at.worktree.as_deref().unwrap_or("-"))
+                } else {
+                    writeln!(
+                        w,
+                        "CONFLICT merging track '{track}' (step {} of {}) into '{}', left in {}:",
+                        at.step,
+                        s.total,
+                        s.branch,
+                        at.worktree.as_deref().unwrap_or("-")
+                    )?;
+                    for p in &at.paths {
+                        writeln!(w, "    {p}")?;
+                    }
+                    Ok(())
+                }
+            })
+            .code(EXIT_FOUND);
+            for warning in warnings {
+                out = out.warn(warning);
+            }
+            for h in hints {
+                out = out.hint(h);
+            }
+            out
+        }
+    }
+}

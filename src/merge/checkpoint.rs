@@ -1,0 +1,197 @@
+//! `--checkpoint`: the Integration Notes commit that closes a run, and its note.
+
+use super::diffstat;
+use super::state::{State, StepResult};
+use super::step::{self, T_TRACK, T_TRACK_TIP};
+use crate::notes::{self, Conflict, Left, Merged, Overlap, Record, Resolution};
+use crate::repo::Repo;
+use crate::store;
+use crate::track::Status;
+use anyhow::Result;
+use gix::ObjectId;
+use std::collections::BTreeMap;
+
+/// A checkpoint that was written.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Made {
+    pub number: u64,
+    pub commit: String,
+    /// Tracks whose status became `done`.
+    pub done: Vec<String>,
+    #[serde(skip)]
+    pub record: Record,
+}
+
+/// A merge commit on the first-parent history since the previous checkpoint.
+struct Found {
+    commit: ObjectId,
+    first_parent: ObjectId,
+    track: String,
+    tip: String,
+}
+
+/// Writes the checkpoint for the merges since the previous one (this run's and any
+/// earlier run's that made none). Returns `None` when there is nothing to record.
+pub fn make(repo: &Repo, state: &State) -> Result<Option<Made>> {
+    let tip = state.tip_id()?;
+    let by_commit: BTreeMap<&str, &super::state::Step> = state
+        .steps
+        .iter()
+        .filter_map(|s| s.commit.as_deref().map(|c| (c, s)))
+        .collect();
+
+    // Walk the first parents back to the previous checkpoint, collecting merges of tracks.
+    let mut found = Vec::new();
+    let mut previous = None;
+    let mut next = Some(tip);
+    while let Some(id) = next {
+        let commit = repo.gix.find_commit(id)?;
+        let decoded = commit.decode()?;
+        let message = decoded.message.to_string();
+        let parents: Vec<ObjectId> = decoded.parents().collect();
+        drop(decoded);
+        if let Some(r) = Record::from_message(&message, None) {
+            previous = Some((id, r.checkpoint));
+            break;
+        }
+        next = parents.first().copied();
+        if parents.len() < 2 {
+            continue;
+        }
+        let hex = id.to_string();
+        let from_state = by_commit.get(hex.as_str());
+        let trailers = notes::trailers(&message);
+        let trailer = |key: &str| {
+            trailers
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        };
+        let (track, track_tip) = match (from_state, trailer(T_TRACK), trailer(T_TRACK_TIP)) {
+            (Some(s), _, _) => (s.track.clone(), s.tip.clone()),
+            (None, Some(t), Some(tt)) => (t, tt),
+            _ => continue,
+        };
+        found.push(Found {
+            commit: id,
+            first_parent: parents[0],
+            track,
+            tip: track_tip,
+        });
+    }
+    found.reverse();
+
+    let skipped: Vec<&super::state::Step> = state
+        .steps
+        .iter()
+        .filter(|s| s.result == Some(StepResult::Skipped))
+        .collect();
+    if found.is_empty() && skipped.is_empty() {
+        return Ok(None);
+    }
+
+    let mut merged = Vec::new();
+    let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in &found {
+        let stat = diffstat::between(&repo.gix, f.first_parent, f.commit)?;
+        for p in &stat.paths {
+            let tracks = touched.entry(p.clone()).or_default();
+            if !tracks.contains(&f.track) {
+                tracks.push(f.track.clone());
+            }
+        }
+        merged.push(Merged {
+            track: f.track.clone(),
+            tip: f.tip.clone(),
+            commit: f.commit.to_string(),
+            files: stat.paths.len() as u64,
+            insertions: stat.insertions,
+            deletions: stat.deletions,
+        });
+    }
+    let overlaps = touched
+        .into_iter()
+        .filter(|(_, tracks)| tracks.len() > 1)
+        .map(|(path, tracks)| Overlap { path, tracks })
+        .collect();
+    let conflicts = state
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let c = s.conflict.as_ref()?;
+            Some(Conflict {
+                track: s.track.clone(),
+                paths: c.paths.clone(),
+                resolution: c.resolution.unwrap_or(Resolution::Unknown),
+            })
+        })
+        .collect();
+    let skipped = skipped
+        .iter()
+        .map(|s| Left {
+            track: s.track.clone(),
+            reason: s.skip_reason.clone().unwrap_or_else(|| "skipped".into()),
+            tip: Some(s.tip.clone()),
+        })
+        .collect();
+    let violations = state
+        .steps
+        .iter()
+        .filter(|s| s.result == Some(StepResult::Merged))
+        .flat_map(|s| s.violations.iter().cloned())
+        .collect();
+    let number = previous.map_or(1, |(_, n)| n + 1);
+    let record = Record {
+        version: notes::VERSION,
+        checkpoint: number,
+        branch: state.branch.clone(),
+        created: repo.timestamp(),
+        tip: tip.to_string(),
+        previous: previous.map(|(id, _)| id.to_string()),
+        merged,
+        overlaps,
+        conflicts,
+        skipped,
+        pending: state.left_out.clone(),
+        violations,
+    };
+
+    let tree = repo.gix.find_commit(tip)?.tree_id()?.detach();
+    let commit = repo.gix.new_commit(record.message(), tree, [tip])?.id;
+    step::move_branch(
+        repo,
+        &state.full_ref(),
+        Some(tip),
+        commit,
+        &format!("git track: checkpoint {number}"),
+    )?;
+    notes::write(repo, commit, &record)?;
+    Ok(Some(Made {
+        number,
+        commit: commit.to_string(),
+        done: Vec::new(),
+        record,
+    }))
+}
+
+/// Marks the tracks merged at a checkpoint `done`; returns their names.
+pub fn mark_done(repo: &Repo, made: &Made) -> Result<Vec<String>> {
+    let mut done = Vec::new();
+    for m in &made.record.merged {
+        if store::load(repo, &m.track)?.is_none() {
+            continue;
+        }
+        let number = made.number;
+        let (_, changed) = store::update(repo, &m.track, |t| {
+            if t.status == Status::Done {
+                return Ok(None);
+            }
+            t.status = Status::Done;
+            Ok(Some(format!("status done: merged at checkpoint {number}")))
+        })?;
+        if changed.is_some() {
+            done.push(m.track.clone());
+        }
+    }
+    Ok(done)
+}

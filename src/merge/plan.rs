@@ -1,0 +1,321 @@
+//! Which tracks a merge run takes, in which order, and which it leaves out and why.
+
+use crate::check;
+use crate::deps;
+use crate::error::Failure;
+use crate::notes::{Left, Violation};
+use crate::repo::Repo;
+use crate::store::{Listing, Stored};
+use crate::track::Status;
+use anyhow::Result;
+use gix::ObjectId;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One track to merge.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub track: String,
+    pub branch: String,
+    pub tip: ObjectId,
+    /// Its scope violations (only when they are allowed).
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub steps: Vec<Planned>,
+    /// Tracks with work not in the integration branch that this run leaves out.
+    pub left_out: Vec<Left>,
+}
+
+/// The tip of a track's branch, if the branch exists.
+fn tip_of(repo: &Repo, stored: &Stored) -> Result<Option<ObjectId>> {
+    repo.ref_target(&format!("refs/heads/{}", stored.track.branch))
+}
+
+/// Exactly the tracks `names`, in that order. A track whose dependency is neither in
+/// `integration` nor listed before it is refused.
+pub fn explicit(
+    repo: &Repo,
+    listing: &Listing,
+    names: &[String],
+    integration: Option<ObjectId>,
+) -> Result<Plan> {
+    let mut steps: Vec<Planned> = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            usage!("track '{name}' is listed twice");
+        }
+        let stored = listing.get(name).ok_or_else(|| {
+            Failure::usage(format!("no track named '{name}'"))
+                .hint("'git track list' shows the tracks")
+        })?;
+        let tip = tip_of(repo, stored)?.ok_or_else(|| {
+            Failure::usage(format!(
+                "the branch '{}' of track '{name}' does not exist",
+                stored.track.branch
+            ))
+            .hint(format!(
+                "point the track at its branch with 'git track edit {name} --branch <branch>'"
+            ))
+        })?;
+        for dep in &stored.track.depends_on {
+            if names[..i].contains(dep) {
+                continue;
+            }
+            let Some(dep_stored) = listing.get(dep) else {
+                // A dependency whose definition was removed cannot be merged any more.
+                continue;
+            };
+            if is_merged(repo, dep_stored, integration)? {
+                continue;
+            }
+            let later = names[i + 1..].contains(dep);
+            let hint = if later {
+                format!("list '{dep}' before '{name}'")
+            } else {
+                format!(
+                    "merge '{dep}' first, or list it before '{name}': git track merge {dep} {name}"
+                )
+            };
+            return Err(Failure::usage(format!(
+                "track '{name}' depends on '{dep}', which is neither merged into the integration branch nor listed before it"
+            ))
+            .hint(hint)
+            .into());
+        }
+        steps.push(Planned {
+            track: name.clone(),
+            branch: stored.track.branch.clone(),
+            tip,
+            violations: Vec::new(),
+        });
+    }
+    let listed: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+    let mut left_out = Vec::new();
+    for s in &listing.tracks {
+        if listed.contains(s.track.name.as_str()) || !waits(s.track.status) {
+            continue;
+        }
+        if let Some(tip) = tip_of(repo, s)?
+            && !contained(repo, tip, integration)?
+        {
+            left_out.push(Left {
+                track: s.track.name.clone(),
+                reason: "not listed".into(),
+                tip: Some(tip.to_string()),
+            });
+        }
+    }
+    Ok(Plan { steps, left_out })
+}
+
+/// Every active track that is ready — not already merged, every dependency merged or
+/// merged before it — in dependency order, ties broken by creation time.
+pub fn ready(repo: &Repo, listing: &Listing, integration: Option<ObjectId>) -> Result<Plan> {
+    let mut left_out = Vec::new();
+    let mut candidates: BTreeMap<&str, (&Stored, ObjectId)> = BTreeMap::new();
+    let mut merged: BTreeSet<&str> = BTreeSet::new();
+    for s in &listing.tracks {
+        let name = s.track.name.as_str();
+        let tip = tip_of(repo, s)?;
+        if let Some(tip) = tip
+            && contained(repo, tip, integration)?
+        {
+            merged.insert(name);
+            continue;
+        }
+        if !waits(s.track.status) {
+            continue;
+        }
+        let Some(tip) = tip else {
+            left_out.push(Left {
+                track: name.to_owned(),
+                reason: format!("its branch '{}' does not exist", s.track.branch),
+                tip: None,
+            });
+            continue;
+        };
+        if s.track.status != Status::Active {
+            left_out.push(Left {
+                track: name.to_owned(),
+                reason: format!("status is {}", s.track.status),
+                tip: Some(tip.to_string()),
+            });
+            continue;
+        }
+        candidates.insert(name, (s, tip));
+    }
+    // Drop tracks waiting for a dependency that is neither merged nor ready, until none is.
+    loop {
+        let mut dropped = None;
+        for (name, (s, tip)) in &candidates {
+            let missing = s.track.depends_on.iter().find(|d| {
+                listing.get(d).is_some()
+                    && !merged.contains(d.as_str())
+                    && !candidates.contains_key(d.as_str())
+            });
+            if let Some(dep) = missing {
+                dropped = Some((*name, dep.clone(), *tip));
+                break;
+            }
+        }
+        let Some((name, dep, tip)) = dropped else {
+            break;
+        };
+        candidates.remove(name);
+        left_out.push(Left {
+            track: name.to_owned(),
+            reason: format!("waits for '{dep}'"),
+            tip: Some(tip.to_string()),
+        });
+    }
+    let nodes: Vec<&str> = candidates.keys().copied().collect();
+    let graph: deps::Graph<'_> = candidates
+        .iter()
+        .map(|(n, (s, _))| (*n, s.track.depends_on.iter().map(String::as_str).collect()))
+        .collect();
+    let created = |n: &str| {
+        candidates
+            .get(n)
+            .map(|(s, _)| s.track.created.clone())
+            .unwrap_or_default()
+    };
+    let order = deps::order(&nodes, &graph, created).map_err(|cycle| {
+        Failure::usage(format!("dependency cycle: {}", cycle.join(" -> ")))
+            .hint("break it with 'git track edit <name> --remove-depends-on <track>'")
+    })?;
+    let steps = order
+        .into_iter()
+        .filter_map(|n| candidates.get(n))
+        .map(|(s, tip)| Planned {
+            track: s.track.name.clone(),
+            branch: s.track.branch.clone(),
+            tip: *tip,
+            violations: Vec::new(),
+        })
+        .collect();
+    left_out.sort_by(|a, b| a.track.cmp(&b.track));
+    Ok(Plan { steps, left_out })
+}
+
+/// Holds every planned track to its scope: what it brings (from its merge base with the
+/// integration tip to its tip) is checked as [`check::check_commits`] checks it. Without `allow`,
+/// a track with violations is refused: with `explicit` names the whole run is (exit 1);
+/// otherwise it is left out, with the tracks that depend on it, and a warning is
+/// returned. With `allow`, the violations stay with the step for the notes.
+pub fn gate_scope(
+    repo: &Repo,
+    listing: &Listing,
+    plan: &mut Plan,
+    integration: ObjectId,
+    allow: bool,
+    explicit: bool,
+) -> Result<Vec<String>> {
+    let commit_graph = repo.gix.commit_graph_if_enabled()?;
+    let mut graph = repo.gix.revision_graph(commit_graph.as_ref());
+    // One diff cache for every track (`check_commits` would set one up per call).
+    let mut cache = repo.gix.diff_resource_cache_for_tree_diff()?;
+    let mut refused: Vec<(String, Vec<Violation>)> = Vec::new();
+    for step in &mut plan.steps {
+        let Some(stored) = listing.get(&step.track) else {
+            continue;
+        };
+        let from = match repo
+            .gix
+            .merge_base_with_graph(step.tip, integration, &mut graph)?
+        {
+            Some(base) => base.detach(),
+            None => match ObjectId::from_hex(stored.track.base.commit.as_bytes()) {
+                Ok(fork) => fork,
+                Err(_) => continue,
+            },
+        };
+        let paths = super::diffstat::changed_paths(&repo.gix, &mut cache, from, step.tip)?;
+        step.violations = check::check_paths(repo, listing, &stored.track, &paths)?
+            .into_iter()
+            .map(|v| Violation {
+                track: step.track.clone(),
+                path: v.path,
+                reason: serde_json::to_value(v.reason)
+                    .ok()
+                    .and_then(|r| r.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                claimed_by: v.claimed_by,
+                contract_of: v.contract_of,
+            })
+            .collect();
+        if !allow && !step.violations.is_empty() {
+            refused.push((step.track.clone(), step.violations.clone()));
+        }
+    }
+    let describe = |vs: &[Violation]| {
+        vs.iter()
+            .map(|v| format!("{} ({})", v.path, v.reason.replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if explicit && let Some((track, vs)) = refused.first() {
+        return Err(Failure::found(format!(
+            "track '{track}' changes paths outside its scope: {}",
+            describe(vs)
+        ))
+        .hint(format!("'git track check {track}' explains them"))
+        .hint("pass --allow-violations to merge it anyway; the violations go into the notes")
+        .into());
+    }
+    let mut warnings = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for (track, vs) in &refused {
+        warnings.push(format!(
+            "left out '{track}': it changes paths outside its scope: {}",
+            describe(vs)
+        ));
+        out.push(track.clone());
+    }
+    // The tracks that depend on a refused one wait for it (the plan is in dependency order).
+    let steps = std::mem::take(&mut plan.steps);
+    for step in steps {
+        let refused_here = refused.iter().find(|(t, _)| *t == step.track);
+        let waits_for = listing
+            .get(&step.track)
+            .and_then(|s| s.track.depends_on.iter().find(|d| out.contains(d)).cloned());
+        match (refused_here, waits_for) {
+            (Some((_, vs)), _) => plan.left_out.push(Left {
+                track: step.track.clone(),
+                reason: format!("scope violations: {}", describe(vs)),
+                tip: Some(step.tip.to_string()),
+            }),
+            (None, Some(dep)) => {
+                out.push(step.track.clone());
+                plan.left_out.push(Left {
+                    track: step.track.clone(),
+                    reason: format!("waits for '{dep}'"),
+                    tip: Some(step.tip.to_string()),
+                });
+            }
+            (None, None) => plan.steps.push(step),
+        }
+    }
+    plan.left_out.sort_by(|a, b| a.track.cmp(&b.track));
+    Ok(warnings)
+}
+
+/// Statuses of tracks whose work is still expected to reach the integration branch.
+fn waits(status: Status) -> bool {
+    matches!(status, Status::Active | Status::Blocked | Status::Backlog)
+}
+
+fn contained(repo: &Repo, tip: ObjectId, integration: Option<ObjectId>) -> Result<bool> {
+    match integration {
+        Some(i) => repo.is_ancestor(tip, i),
+        None => Ok(false),
+    }
+}
+
+fn is_merged(repo: &Repo, stored: &Stored, integration: Option<ObjectId>) -> Result<bool> {
+    match tip_of(repo, stored)? {
+        Some(tip) => contained(repo, tip, integration),
+        None => Ok(false),
+    }
+}

@@ -1,0 +1,270 @@
+//! The saved state of a merge run: `<common dir>/track/merge-state.json`.
+//!
+//! Written before the first step and after every step (to a temporary file, then renamed),
+//! so that a run stopped at a conflict, or killed, can be continued or undone.
+
+use crate::error::Failure;
+use crate::notes::{Left, Resolution, Violation};
+use crate::repo::Repo;
+use anyhow::{Context, Result};
+use gix::ObjectId;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "merge-state.json";
+const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// A process is working on it (or was, until it was killed).
+    Running,
+    /// Stopped at a conflict left in the integration worktree.
+    Conflict,
+    /// Stopped because an `--exec` gate failed.
+    GateFailed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepResult {
+    Merged,
+    /// The track's tip was already in the integration branch.
+    AlreadyMerged,
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepConflict {
+    pub paths: Vec<String>,
+    /// `None` while the conflict is still open.
+    pub resolution: Option<Resolution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub track: String,
+    /// The track's branch, as it was planned.
+    pub branch: String,
+    /// The commit to merge, fixed when the run started.
+    pub tip: String,
+    #[serde(default)]
+    pub result: Option<StepResult>,
+    /// The integration tip this step merged onto.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// The merge commit.
+    #[serde(default)]
+    pub commit: Option<String>,
+    #[serde(default)]
+    pub conflict: Option<StepConflict>,
+    #[serde(default)]
+    pub skip_reason: Option<String>,
+    /// Scope violations let through with `--allow-violations`.
+    #[serde(default)]
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunOptions {
+    pub checkpoint: bool,
+    pub keep_active: bool,
+    pub exec: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct State {
+    pub version: u32,
+    pub pid: u32,
+    pub status: Status,
+    /// Short name of the integration branch.
+    pub branch: String,
+    /// Its tip before the run; `None` when this run created it.
+    pub original: Option<String>,
+    /// `refs/tracks-backup/...` holding `original`.
+    pub backup: Option<String>,
+    /// The integration tip after the last completed action.
+    pub tip: String,
+    /// The integration worktree, once known.
+    pub worktree: Option<PathBuf>,
+    /// This run added that worktree (`--abort` removes it again).
+    pub worktree_created: bool,
+    /// The commit the integration worktree's index and files hold (its branch moves
+    /// without it on clean steps).
+    pub worktree_at: Option<String>,
+    pub options: RunOptions,
+    pub steps: Vec<Step>,
+    /// Index of the step being worked on; `steps.len()` when all are done.
+    pub current: usize,
+    /// The step before `current` was merged and its `--exec` gates have not passed yet.
+    pub gate_pending: bool,
+    /// Tracks not in the plan, and why.
+    pub left_out: Vec<Left>,
+    /// The gate command that failed, while stopped on it.
+    #[serde(default)]
+    pub failed_gate: Option<String>,
+    /// The tree of the integration worktree's files as `git merge` left the conflict:
+    /// `--abort` and `--skip` save the files to a backup ref only when they differ.
+    #[serde(default)]
+    pub left_as: Option<String>,
+    pub started: String,
+}
+
+pub fn path(repo: &Repo) -> PathBuf {
+    repo.state_dir().join(FILE_NAME)
+}
+
+/// Reads the saved state, if a run left one.
+pub fn load(repo: &Repo) -> Result<Option<State>> {
+    let path = path(repo);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(anyhow::anyhow!("could not read {}: {e}", path.display())),
+    };
+    let state: State = serde_json::from_str(&text).map_err(|e| corrupt(&path, &e.to_string()))?;
+    if state.version != VERSION {
+        return Err(corrupt(
+            &path,
+            &format!("version {} is not {VERSION}", state.version),
+        ));
+    }
+    Ok(Some(state))
+}
+
+fn corrupt(path: &Path, why: &str) -> anyhow::Error {
+    Failure::fatal(format!("the saved merge state {} is unreadable: {why}", path.display()))
+        .hint("if no merge is in progress, remove that file; the integration branch's backup is under refs/tracks-backup/")
+        .into()
+}
+
+impl State {
+    pub fn new(branch: String, original: Option<ObjectId>, tip: ObjectId, started: String) -> Self {
+        State {
+            version: VERSION,
+            pid: std::process::id(),
+            status: Status::Running,
+            branch,
+            original: original.map(|o| o.to_string()),
+            backup: None,
+            tip: tip.to_string(),
+            worktree: None,
+            worktree_created: false,
+            worktree_at: None,
+            options: RunOptions::default(),
+            steps: Vec::new(),
+            current: 0,
+            gate_pending: false,
+            left_out: Vec::new(),
+            failed_gate: None,
+            left_as: None,
+            started,
+        }
+    }
+
+    /// Writes the state of a new run; fails if another run's state exists.
+    pub fn create(&self, repo: &Repo) -> Result<()> {
+        let path = path(repo);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("could not create {}", dir.display()))?;
+        }
+        let mut file = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Failure::usage("a git track merge is already in progress")
+                    .hint("finish it with 'git track merge --continue', or undo it with 'git track merge --abort'")
+                    .into());
+            }
+            Err(e) => return Err(anyhow::anyhow!("could not create {}: {e}", path.display())),
+        };
+        file.write_all(self.to_json()?.as_bytes())
+            .with_context(|| format!("could not write {}", path.display()))?;
+        Ok(())
+    }
+
+    /// Replaces the saved state (write to a temporary file, then rename).
+    pub fn save(&self, repo: &Repo) -> Result<()> {
+        let path = path(repo);
+        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, self.to_json()?)
+            .with_context(|| format!("could not write {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path)
+            .with_context(|| format!("could not replace {}", path.display()))?;
+        Ok(())
+    }
+
+    fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self).context("could not serialize the merge state")
+    }
+
+    /// Claims the state for this process (a `--continue` after a stop or a kill).
+    pub fn claim(&mut self) {
+        self.pid = std::process::id();
+        self.status = Status::Running;
+    }
+
+    /// Is another process working on this run right now?
+    pub fn held_by_live_process(&self) -> bool {
+        self.status == Status::Running
+            && self.pid != std::process::id()
+            && process_is_git_track(self.pid)
+    }
+
+    pub fn tip_id(&self) -> Result<ObjectId> {
+        id(&self.tip)
+    }
+
+    pub fn original_id(&self) -> Result<Option<ObjectId>> {
+        self.original.as_deref().map(id).transpose()
+    }
+
+    pub fn full_ref(&self) -> String {
+        format!("refs/heads/{}", self.branch)
+    }
+}
+
+pub fn remove(repo: &Repo) -> Result<()> {
+    let path = path(repo);
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("could not remove {}: {e}", path.display())),
+    }
+}
+
+/// Parses an object id stored in the state.
+pub fn id(hex: &str) -> Result<ObjectId> {
+    ObjectId::from_hex(hex.as_bytes()).map_err(|e| {
+        Failure::fatal(format!(
+            "the saved merge state holds a bad object id '{hex}': {e}"
+        ))
+        .into()
+    })
+}
+
+/// Is `pid` a running git-track process? Linux answers through /proc; elsewhere a run
+/// whose state says "running" is taken as killed, which `--continue` recovers.
+fn process_is_git_track(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        let named = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .map(|comm| comm.trim().starts_with("git-track"))
+            .unwrap_or(false);
+        // A killed process not yet reaped by its parent is a zombie: state `Z`.
+        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| {
+                let after = stat.rsplit_once(") ")?.1.to_owned();
+                after.chars().next()
+            })
+            .is_some_and(|s| s == 'Z' || s == 'X');
+        named && !zombie
+    } else {
+        false
+    }
+}

@@ -1,0 +1,303 @@
+//! One merge step, in memory: git's merge of two commits (gix `merge_commits`, the same
+//! tree `git merge-tree --write-tree` gives), a merge commit, and a compare-and-swap move
+//! of the integration branch. No worktree is touched.
+
+use crate::error::Failure;
+use crate::repo::Repo;
+use anyhow::{Context, Result, anyhow};
+use gix::ObjectId;
+use gix::merge::blob::builtin_driver::text::Labels;
+use gix::merge::tree::TreatAsUnresolved;
+use gix::prelude::ObjectIdExt;
+use gix::refs::Target;
+use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
+use std::collections::BTreeSet;
+
+/// Trailer keys of a merge commit.
+pub const T_TRACK: &str = "Track";
+pub const T_TRACK_TIP: &str = "Track-Tip";
+
+/// The message of the merge commit of `track` into `branch`.
+pub fn message(track: &str, branch: &str, tip: ObjectId) -> String {
+    format!("Merge track '{track}' into {branch}\n\n{T_TRACK}: {track}\n{T_TRACK_TIP}: {tip}\n")
+}
+
+/// What merging two commits gives.
+#[derive(Debug)]
+pub enum Merged {
+    /// `theirs` is already contained in `ours`: nothing to merge.
+    Contained,
+    Clean {
+        tree: ObjectId,
+    },
+    /// Paths git would leave conflicted.
+    Conflict {
+        paths: Vec<String>,
+    },
+}
+
+/// Merges commits in memory, reusing caches between steps.
+///
+/// This drives gix's merge plumbing (what `Repository::merge_commits` does) with caches
+/// made once per run: `merge_commits` sets up attributes from the index on each call, and
+/// without an index file (a bare repository) it builds one from HEAD's whole tree. Merges
+/// are computed in an object-memory overlay; only the objects the merged tree needs that
+/// the repository lacks are written to it, so trees that exist already are not written
+/// again and the pruned trees of [`super::prune`] are never written.
+pub struct Engine {
+    /// Reads from the repository, writes to memory.
+    mem: gix::Repository,
+    /// The repository itself; `None` for a dry run.
+    disk: Option<gix::Repository>,
+    tree_options: gix::merge::tree::Options,
+    commit_options: gix::merge::commit::Options,
+    commit_graph: Option<gix::commitgraph::Graph>,
+}
+
+type RevGraph<'a> = gix::revwalk::Graph<
+    'a,
+    'a,
+    gix::revwalk::graph::Commit<gix::revision::plumbing::merge_base::Flags>,
+>;
+
+/// The caches of one run's merges: the revision graph keeps the commits it has read for
+/// the next merge-base search.
+pub struct Session<'e> {
+    engine: &'e Engine,
+    graph: RevGraph<'e>,
+    diff_cache: gix::diff::blob::Platform,
+    blob_merge: gix::merge::blob::Platform,
+}
+
+impl Engine {
+    /// `in_memory`: write nothing to the object database (for `--dry-run`).
+    pub fn new(repo: &Repo, in_memory: bool) -> Result<Engine> {
+        let mut disk = repo.gix.clone();
+        disk.object_cache_size_if_unset(32 << 20);
+        let mem = disk.clone().with_object_memory();
+        let tree_options = disk.tree_merge_options()?;
+        let commit_options = tree_options.clone().into();
+        let commit_graph = disk.commit_graph_if_enabled()?;
+        Ok(Engine {
+            mem,
+            disk: (!in_memory).then_some(disk),
+            tree_options,
+            commit_options,
+            commit_graph,
+        })
+    }
+
+    /// The caches for a run's merges.
+    pub fn session(&self) -> Result<Session<'_>> {
+        Ok(Session {
+            engine: self,
+            graph: self.mem.revision_graph(self.commit_graph.as_ref()),
+            diff_cache: self.mem.diff_resource_cache_for_tree_diff()?,
+            blob_merge: self.mem.merge_resource_cache(Default::default())?,
+        })
+    }
+}
+
+impl Session<'_> {
+    /// Merges `theirs` into `ours` as git does (merge bases found, several merged into a
+    /// virtual one), and writes the merged tree when it is clean. Says so when `ours`
+    /// contains `theirs` already.
+    pub fn merge(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
+        let outcome = self.merge_in_memory(ours, theirs, label)?;
+        let merged = match outcome {
+            Merged::Clean { tree } => {
+                self.engine.persist(tree)?;
+                Merged::Clean { tree }
+            }
+            conflict => conflict,
+        };
+        if self.engine.disk.is_some() {
+            // Everything the result needs is in the repository now.
+            self.engine.mem.objects.reset_object_memory();
+        }
+        Ok(merged)
+    }
+
+    /// Writes a commit (with the configured identity).
+    pub fn commit(&self, message: &str, tree: ObjectId, parents: &[ObjectId]) -> Result<ObjectId> {
+        self.engine.commit(message, tree, parents)
+    }
+
+    fn merge_in_memory(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
+        let Session {
+            engine,
+            graph,
+            diff_cache,
+            blob_merge,
+        } = self;
+        let Engine {
+            mem,
+            tree_options,
+            commit_options,
+            ..
+        } = *engine;
+        let repo = mem;
+        let bases = repo.merge_bases_many_with_graph(ours, &[theirs], graph)?;
+        if theirs == ours || bases.iter().any(|b| *b == theirs) {
+            return Ok(Merged::Contained);
+        }
+        let trees = match bases.as_slice() {
+            [base] => {
+                let tree_of = |id: ObjectId| -> Result<ObjectId> {
+                    Ok(repo.find_commit(id)?.tree_id()?.detach())
+                };
+                let (b, o, t) = (tree_of(base.detach())?, tree_of(ours)?, tree_of(theirs)?);
+                super::prune::prune(repo, b, o, t)?.map(|(b, t)| (base.detach(), b, o, t))
+            }
+            // Several merge bases are merged into a virtual one by the full merge.
+            _ => None,
+        };
+        let short = |id: ObjectId| id.attach(repo).shorten_or_id().to_string();
+        let mut labels = Labels {
+            ancestor: None,
+            current: Some("HEAD".into()),
+            other: Some(label.into()),
+        };
+        let ancestor;
+        let mut outcome = match trees {
+            Some((base, base_tree, our_tree, their_tree)) => {
+                ancestor = short(base);
+                labels.ancestor = Some(ancestor.as_str().into());
+                gix::merge::plumbing::tree(
+                    &base_tree,
+                    &our_tree,
+                    &their_tree,
+                    labels,
+                    repo,
+                    |buf| repo.write_blob(buf).map(|id| id.detach()),
+                    &mut Default::default(),
+                    diff_cache,
+                    blob_merge,
+                    tree_options.clone().into(),
+                )
+                .map_err(anyhow::Error::from)
+            }
+            None => gix::merge::plumbing::commit(
+                ours,
+                theirs,
+                labels,
+                graph,
+                diff_cache,
+                blob_merge,
+                repo,
+                &mut |id| id.to_owned().attach(repo).shorten_or_id().to_string(),
+                commit_options.clone().into(),
+            )
+            .map(|o| o.tree_merge)
+            .map_err(anyhow::Error::from),
+        }
+        .with_context(|| format!("could not merge {theirs} into {ours}"))?;
+        diff_cache.clear_resource_cache_keep_allocation();
+        let how = TreatAsUnresolved::git();
+        if outcome.has_unresolved_conflicts(how) {
+            let mut paths = BTreeSet::new();
+            for c in outcome.conflicts.iter().filter(|c| c.is_unresolved(how)) {
+                let (our, their) = c.changes_in_resolution();
+                paths.insert(our.location().to_string());
+                paths.insert(their.location().to_string());
+            }
+            return Ok(Merged::Conflict {
+                paths: paths.into_iter().collect(),
+            });
+        }
+        let tree = outcome
+            .tree
+            .write(|tree| repo.write_object(tree).map(|id| id.detach()))?;
+        Ok(Merged::Clean { tree })
+    }
+}
+
+impl Engine {
+    /// Writes to the repository every object reachable from `tree` that it lacks.
+    fn persist(&self, tree: ObjectId) -> Result<()> {
+        let Some(disk) = &self.disk else {
+            return Ok(());
+        };
+        let mut todo = vec![tree];
+        let mut missing = Vec::new();
+        while let Some(id) = todo.pop() {
+            if disk.has_object(id) {
+                // What the repository has, it has with everything it points to.
+                continue;
+            }
+            let object = self.mem.find_object(id)?.detach();
+            if object.kind == gix::object::Kind::Tree {
+                let decoded = gix::objs::TreeRef::from_bytes(&object.data, disk.object_hash())?;
+                todo.extend(
+                    decoded
+                        .entries
+                        .iter()
+                        .filter(|e| !e.mode.is_commit())
+                        .map(|e| e.oid.to_owned()),
+                );
+            }
+            missing.push(object);
+        }
+        // Children before the trees that point to them, so that an interrupted write
+        // never leaves a tree whose content is missing.
+        for object in missing.iter().rev() {
+            gix::objs::Write::write_buf(disk, object.kind, &object.data)?;
+        }
+        Ok(())
+    }
+
+    /// Writes a commit (with the configured identity).
+    pub fn commit(&self, message: &str, tree: ObjectId, parents: &[ObjectId]) -> Result<ObjectId> {
+        let repo = self.disk.as_ref().unwrap_or(&self.mem);
+        Ok(repo.new_commit(message, tree, parents.iter().copied())?.id)
+    }
+}
+
+/// Moves `full_ref` from `from` to `to`, only if it still points to `from`.
+pub fn move_branch(
+    repo: &Repo,
+    full_ref: &str,
+    from: Option<ObjectId>,
+    to: ObjectId,
+    reflog: &str,
+) -> Result<()> {
+    let name: gix::refs::FullName = full_ref
+        .try_into()
+        .map_err(|e| anyhow!("invalid ref name '{full_ref}': {e}"))?;
+    let expected = match from {
+        Some(f) => PreviousValue::MustExistAndMatch(Target::Object(f)),
+        None => PreviousValue::MustNotExist,
+    };
+    let edit = RefEdit::update_with_log(
+        name,
+        to,
+        expected,
+        LogChange {
+            mode: RefLog::AndReference,
+            force_create_reflog: false,
+            message: reflog.into(),
+        },
+    );
+    repo.gix.edit_reference(edit).map_err(|e| {
+        let now = repo
+            .ref_target(full_ref)
+            .ok()
+            .flatten()
+            .map_or_else(|| "nothing".to_owned(), |id| id.to_string());
+        anyhow::Error::from(
+            Failure::fatal(format!(
+                "{full_ref} moved while git track merge was working (expected {}, found {now})",
+                from.map_or_else(|| "no branch".to_owned(), |f| f.to_string()),
+            ))
+            .hint(format!("{:#}", anyhow::Error::from(e)))
+            .hint("'git track merge --abort' puts it back as it was before the run"),
+        )
+    })?;
+    Ok(())
+}
+
+/// Deletes `full_ref` if it still points to `expected`.
+pub fn delete_branch(repo: &Repo, full_ref: &str, expected: ObjectId) -> Result<()> {
+    crate::lifecycle::delete_ref(repo, full_ref, expected)
+        .with_context(|| format!("could not delete {full_ref}"))
+}
