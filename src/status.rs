@@ -7,6 +7,7 @@
 //! violations; whether it is merged.
 
 use crate::check::{self, Violation};
+use crate::merge::{self, InProgress};
 use crate::overlap::{self, Integration, Level};
 use crate::repo::{Repo, WorktreeInfo, canonical, utc_timestamp};
 use crate::store::{Listing, Stored};
@@ -23,6 +24,9 @@ pub struct Dashboard {
     /// `track.staleAfter` in seconds.
     pub stale_after_secs: i64,
     pub tracks: Vec<TrackStatus>,
+    /// A `git track merge` run that has not finished: stopped at a conflict or a failed
+    /// gate, killed, or running in another process.
+    pub merge_in_progress: Option<InProgress>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -201,6 +205,7 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
         integration,
         stale_after_secs: stale_after,
         tracks: out,
+        merge_in_progress: merge::in_progress(repo)?,
     })
 }
 

@@ -150,3 +150,29 @@ fn status_changes_nothing() {
     assert_eq!(before, s.repo.snapshot());
     assert_eq!(objects, s.repo.git(&["count-objects", "-v"]));
 }
+
+#[test]
+fn status_shows_a_merge_stopped_on_a_conflict_until_it_is_aborted() {
+    let s = Scenario::new(&[("f.txt", &numbered(20))]);
+    s.track("a", &[], |wt| {
+        write(wt, "f.txt", &replace(&numbered(20), &[(5, "a")]))
+    });
+    s.track("b", &[], |wt| {
+        write(wt, "f.txt", &replace(&numbered(20), &[(5, "b")]))
+    });
+    s.repo.track(&["merge"]).code(1);
+
+    let text = s.repo.track(&["status"]);
+    text.ok()
+        .stdout_has("merge in progress: conflict at step 2 (b)")
+        .stdout_has("conflicted: f.txt");
+    let json = s.repo.track(&["status", "--json"]).ok().json();
+    let m = &json["merge_in_progress"];
+    assert_eq!(m["state"], "conflict");
+    assert_eq!(m["track"], "b");
+    assert_eq!(m["paths"], serde_json::json!(["f.txt"]));
+
+    s.repo.track(&["merge", "--abort"]).ok();
+    let json = s.repo.track(&["status", "--json"]).ok().json();
+    assert!(json["merge_in_progress"].is_null(), "{json}");
+}

@@ -12,10 +12,11 @@ use std::io::{self, Write};
 /// track.staleAfter, default 2 days), the tracks it overlaps with (files level, as
 /// 'git track overlap' computes it for active and blocked tracks), the dependencies not
 /// merged yet (blocked by), committed changes outside its scope (violations, as 'git
-/// track check' judges them), and whether it is merged.
+/// track check' judges them), and whether it is merged; then a merge run that has not
+/// finished (stopped at a conflict or a failed gate, or killed), if there is one.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Print one JSON object: {integration, stale_after_secs, tracks: [...]} (see the README)
+    /// Print one JSON object: {integration, stale_after_secs, tracks: [...], merge_in_progress} (see the README)
     #[arg(long)]
     pub json: bool,
 }
@@ -51,7 +52,7 @@ fn write_dashboard(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
     }
     if d.tracks.is_empty() {
         writeln!(w, "no tracks; start one with 'git track new <name>'")?;
-        return Ok(());
+        return write_merge_in_progress(d, w);
     }
     let mut rows = vec![
         [
@@ -73,7 +74,30 @@ fn write_dashboard(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
         .to_vec(),
     ];
     rows.extend(d.tracks.iter().map(row));
-    table(&rows, w)
+    table(&rows, w)?;
+    write_merge_in_progress(d, w)
+}
+
+fn write_merge_in_progress(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
+    let Some(m) = &d.merge_in_progress else {
+        return Ok(());
+    };
+    let track = m.track.as_deref().unwrap_or("-");
+    writeln!(
+        w,
+        "\nmerge in progress: {} at step {} ({track})",
+        m.state, m.step
+    )?;
+    if let Some(wt) = &m.worktree {
+        writeln!(w, "  in {wt}")?;
+    }
+    if !m.paths.is_empty() {
+        writeln!(w, "  conflicted: {}", m.paths.join(", "))?;
+    }
+    writeln!(
+        w,
+        "  go on with 'git track merge --continue', or 'git track merge --skip' / '--abort'"
+    )
 }
 
 fn row(t: &TrackStatus) -> Vec<String> {
