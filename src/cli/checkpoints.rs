@@ -14,7 +14,7 @@ pub struct Args {
     /// The integration branch [default: track.integration]
     #[arg(long, value_name = "branch")]
     branch: Option<String>,
-    /// Print one JSON object: {branch, checkpoints: [...]} (keys in docs/merge.md)
+    /// Print one JSON object: {branch, checkpoints: [...]} (keys in the README)
     #[arg(long)]
     pub json: bool,
 }

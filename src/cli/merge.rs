@@ -62,7 +62,7 @@ pub struct Args {
     /// Put the integration branch, its index and its worktree back as before the run
     #[arg(long)]
     abort: bool,
-    /// Print one JSON object (keys in docs/merge.md)
+    /// Print one JSON object (keys in the README)
     #[arg(long)]
     pub json: bool,
 }
