@@ -31,15 +31,7 @@ pub fn between(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<V
         o.track_path().track_rewrites(None);
     });
     changes.for_each_to_obtain_tree(&new, |change| {
-        let keep = match &change {
-            Change::Modification {
-                previous_entry_mode,
-                entry_mode,
-                ..
-            } => !previous_entry_mode.is_tree() || !entry_mode.is_tree(),
-            other => !other.entry_mode().is_tree(),
-        };
-        if keep {
+        if is_file_change(&change) {
             out.push(change.location().to_string());
         }
         Ok(Action::Continue(()))
@@ -47,6 +39,19 @@ pub fn between(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<V
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// Does a tree-diff change concern a file (blob, symlink, submodule)? Folders are left
+/// out, except where a file became a folder or back: then the path changed too.
+pub fn is_file_change(change: &Change<'_, '_, '_>) -> bool {
+    match change {
+        Change::Modification {
+            previous_entry_mode,
+            entry_mode,
+            ..
+        } => !previous_entry_mode.is_tree() || !entry_mode.is_tree(),
+        other => !other.entry_mode().is_tree(),
+    }
 }
 
 /// Every file (blob, symlink or submodule) of a tree, sorted.

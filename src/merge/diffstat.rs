@@ -66,15 +66,7 @@ pub fn changed_paths(
         o.track_path().track_rewrites(None);
     });
     changes.for_each_to_obtain_tree_with_cache(&new, cache, |change| {
-        let keep = match &change {
-            Change::Modification {
-                previous_entry_mode,
-                entry_mode,
-                ..
-            } => !previous_entry_mode.is_tree() || !entry_mode.is_tree(),
-            other => !other.entry_mode().is_tree(),
-        };
-        if keep {
+        if crate::changes::is_file_change(&change) {
             out.push(change.location().to_string());
         }
         Ok(ControlFlow::Continue(()))
