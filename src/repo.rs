@@ -176,12 +176,13 @@ fn head_branch(repo: &gix::Repository) -> Option<String> {
 }
 
 fn install_identity_fallback(repo: &mut gix::Repository) -> Result<()> {
+    use gix::config::tree::gitoxide;
     if repo.committer().is_some() && repo.author().is_some() {
         return Ok(());
     }
-    // Environment variables reach everything that needs an identity: repositories gix
-    // opens anew (a new worktree's HEAD reflog) and the git subprocesses we run. Set
-    // while the process has a single thread, before any other work starts.
+    // This repository gets the fallback in memory; environment variables carry it to
+    // what opens a repository anew (a new worktree's HEAD reflog) and to git
+    // subprocesses. Set while the process has a single thread, before other work starts.
     for (key, value) in [
         ("GIT_COMMITTER_NAME", "git-track"),
         ("GIT_COMMITTER_EMAIL", "git-track@localhost"),
@@ -189,11 +190,17 @@ fn install_identity_fallback(repo: &mut gix::Repository) -> Result<()> {
         ("GIT_AUTHOR_EMAIL", "git-track@localhost"),
     ] {
         if std::env::var_os(key).is_none() {
-            // SAFETY: called from `Repo::discover` at start-up, before any thread is spawned.
+            // SAFETY: called from `Repo::discover`/`Repo::open` at start-up, before any
+            // thread is spawned.
             unsafe { std::env::set_var(key, value) };
         }
     }
-    *repo = gix::discover_with_environment_overrides(repo.workdir().unwrap_or(repo.git_dir()))?;
+    let mut config = gix::config::File::new(gix::config::file::Metadata::api());
+    config.set_raw_value(&gitoxide::Committer::NAME_FALLBACK, "git-track")?;
+    config.set_raw_value(&gitoxide::Committer::EMAIL_FALLBACK, "git-track@localhost")?;
+    config.set_raw_value(&gitoxide::Author::NAME_FALLBACK, "git-track")?;
+    config.set_raw_value(&gitoxide::Author::EMAIL_FALLBACK, "git-track@localhost")?;
+    repo.config_snapshot_mut().append(config)?;
     Ok(())
 }
 
