@@ -196,10 +196,10 @@ fn install_identity_fallback(repo: &mut gix::Repository) -> Result<()> {
         }
     }
     let mut config = gix::config::File::new(gix::config::file::Metadata::api());
-    config.set_raw_value(&gitoxide::Committer::NAME_FALLBACK, "git-track")?;
-    config.set_raw_value(&gitoxide::Committer::EMAIL_FALLBACK, "git-track@localhost")?;
-    config.set_raw_value(&gitoxide::Author::NAME_FALLBACK, "git-track")?;
-    config.set_raw_value(&gitoxide::Author::EMAIL_FALLBACK, "git-track@localhost")?;
+    config.set_raw_value(gitoxide::Committer::NAME_FALLBACK, "git-track")?;
+    config.set_raw_value(gitoxide::Committer::EMAIL_FALLBACK, "git-track@localhost")?;
+    config.set_raw_value(gitoxide::Author::NAME_FALLBACK, "git-track")?;
+    config.set_raw_value(gitoxide::Author::EMAIL_FALLBACK, "git-track@localhost")?;
     repo.config_snapshot_mut().append(config)?;
     Ok(())
 }
