@@ -70,16 +70,29 @@ fn full_name(name: &str) -> Result<FullName> {
 /// Reads every definition; a ref whose content is malformed is listed as invalid, not fatal.
 pub fn list(repo: &Repo) -> Result<Listing> {
     let mut listing = Listing::default();
+    let mut cache = TextCache::read(repo);
     let platform = repo.gix.references()?;
     for reference in platform.prefixed(REF_PREFIX)? {
         let mut reference =
             reference.map_err(|e| anyhow!("could not read refs under {REF_PREFIX}: {e}"))?;
         let refname = reference.name().as_bstr().to_string();
         let name = refname[REF_PREFIX.len()..].to_owned();
-        let result = reference
-            .peel_to_id()
-            .map_err(anyhow::Error::from)
-            .and_then(|id| read_definition(repo, id.detach(), &name).map(|t| (t, id.detach())));
+        // Definition refs point straight at commits; peel only what points elsewhere.
+        let id = match reference.target().try_id() {
+            Some(id) => Ok(id.to_owned()),
+            None => reference
+                .peel_to_id()
+                .map(|id| id.detach())
+                .map_err(anyhow::Error::from),
+        };
+        let result = id.and_then(|id| {
+            let text = cache.text(repo, id)?;
+            match parse_definition(&text, &name) {
+                Ok(track) => Ok((track, id)),
+                // A damaged cache must not make a good definition look malformed.
+                Err(_) => parse_definition(&cache.reread(repo, id)?, &name).map(|t| (t, id)),
+            }
+        });
         match result {
             Ok((track, commit)) => listing.tracks.push(Stored { track, commit }),
             Err(e) => listing.invalid.push(Invalid {
@@ -88,10 +101,98 @@ pub fn list(repo: &Repo) -> Result<Listing> {
             }),
         }
     }
+    cache.write(repo);
     listing
         .tracks
         .sort_by(|a, b| a.track.name.cmp(&b.track.name));
     Ok(listing)
+}
+
+/// The `track.toml` texts of definition commits, kept under `<common dir>/track/` so that
+/// listing every track does not read three objects per track. A commit id fixes its
+/// content, so an entry is never stale; a file that does not parse is ignored and
+/// rewritten, and one that cannot be written is simply not kept.
+struct TextCache {
+    known: std::collections::HashMap<ObjectId, String>,
+    used: std::collections::HashMap<ObjectId, String>,
+    changed: bool,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TextCacheFile {
+    version: u32,
+    texts: std::collections::HashMap<String, String>,
+}
+
+const TEXT_CACHE_FILE: &str = "definitions-cache.json";
+const TEXT_CACHE_VERSION: u32 = 1;
+
+impl TextCache {
+    fn read(repo: &Repo) -> TextCache {
+        let known = std::fs::read(repo.state_dir().join(TEXT_CACHE_FILE))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<TextCacheFile>(&bytes).ok())
+            .filter(|f| f.version == TEXT_CACHE_VERSION)
+            .map(|f| {
+                f.texts
+                    .into_iter()
+                    .filter_map(|(id, text)| Some((ObjectId::from_hex(id.as_bytes()).ok()?, text)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        TextCache {
+            known,
+            used: Default::default(),
+            changed: false,
+        }
+    }
+
+    fn text(&mut self, repo: &Repo, commit: ObjectId) -> Result<String> {
+        let text = match self.known.remove(&commit) {
+            Some(text) => text,
+            None => {
+                self.changed = true;
+                read_definition_text(repo, commit)?
+            }
+        };
+        self.used.insert(commit, text.clone());
+        Ok(text)
+    }
+
+    /// Reads a text from the objects even when the cache has it.
+    fn reread(&mut self, repo: &Repo, commit: ObjectId) -> Result<String> {
+        let text = read_definition_text(repo, commit)?;
+        self.changed = true;
+        self.used.insert(commit, text.clone());
+        Ok(text)
+    }
+
+    /// Keeps exactly the texts of this listing: removed tracks drop out.
+    fn write(self, repo: &Repo) {
+        if !self.changed && self.known.is_empty() {
+            return;
+        }
+        let file = TextCacheFile {
+            version: TEXT_CACHE_VERSION,
+            texts: self
+                .used
+                .into_iter()
+                .map(|(id, text)| (id.to_string(), text))
+                .collect(),
+        };
+        let dir = repo.state_dir();
+        let Ok(bytes) = serde_json::to_vec(&file) else {
+            return;
+        };
+        let tmp = dir.join(format!("{TEXT_CACHE_FILE}.{}", std::process::id()));
+        // Write then rename, so a reader never sees half a file.
+        let written = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&tmp, bytes))
+            .and_then(|()| std::fs::rename(&tmp, dir.join(TEXT_CACHE_FILE)));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
 }
 
 /// Reads one definition; `Ok(None)` when there is no such track.
@@ -118,6 +219,11 @@ pub fn load_existing(repo: &Repo, name: &str) -> Result<Stored> {
 }
 
 fn read_definition(repo: &Repo, commit: ObjectId, name: &str) -> Result<Track> {
+    parse_definition(&read_definition_text(repo, commit)?, name)
+}
+
+/// The `track.toml` of a definition commit.
+fn read_definition_text(repo: &Repo, commit: ObjectId) -> Result<String> {
     let commit = repo
         .gix
         .find_commit(commit)
@@ -127,7 +233,10 @@ fn read_definition(repo: &Repo, commit: ObjectId, name: &str) -> Result<Track> {
         .lookup_entry_by_path(FILE_NAME)?
         .ok_or_else(|| anyhow!("no {FILE_NAME} in its tree"))?;
     let data = entry.object()?.detach().data;
-    let text = std::str::from_utf8(&data).map_err(|_| anyhow!("{FILE_NAME} is not UTF-8"))?;
+    String::from_utf8(data).map_err(|_| anyhow!("{FILE_NAME} is not UTF-8"))
+}
+
+fn parse_definition(text: &str, name: &str) -> Result<Track> {
     let track = Track::from_toml(text).map_err(|e| anyhow!("malformed {FILE_NAME}: {e:#}"))?;
     if track.name != name {
         return Err(anyhow!(

@@ -384,3 +384,41 @@ fn works_with_no_identity_configured() {
         "git-track"
     );
 }
+
+#[test]
+fn the_definitions_cache_follows_edits_and_survives_damage() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "a", "--no-worktree", "--owner", "x"])
+        .ok();
+    repo.track(&["new", "b", "--no-worktree"]).ok();
+    repo.track(&["list"]).ok();
+    let cache = repo.path(".git/track/definitions-cache.json");
+    assert!(cache.exists(), "listing keeps the definitions' texts");
+
+    // An edit makes a new definition commit: the listing shows it, not the cached text.
+    repo.track(&["edit", "a", "--owner", "y"]).ok();
+    let json = repo.track(&["list", "--json"]).ok().json();
+    assert_eq!(json["tracks"][0]["owner"], "y");
+
+    // Garbage, and a valid file with a wrong text, are both read past.
+    std::fs::write(&cache, "not json").unwrap();
+    let json = repo.track(&["list", "--json"]).ok().json();
+    assert_eq!(json["tracks"].as_array().unwrap().len(), 2);
+    let text = std::fs::read_to_string(&cache).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for (_, v) in file["texts"].as_object_mut().unwrap() {
+        *v = serde_json::Value::String("name = [broken".into());
+    }
+    std::fs::write(&cache, file.to_string()).unwrap();
+    let out = repo.track(&["list", "--json"]);
+    let json = out.ok().json();
+    assert_eq!(json["invalid"], serde_json::json!([]), "{}", out.stderr);
+    assert_eq!(json["tracks"][1]["name"], "b");
+
+    // A removed track drops out of the cache.
+    repo.track(&["remove", "b"]).ok();
+    repo.track(&["list"]).ok();
+    let text = std::fs::read_to_string(&cache).unwrap();
+    let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(file["texts"].as_object().unwrap().len(), 1);
+}
