@@ -23,14 +23,11 @@ fn bin() -> PathBuf {
 
 /// `git` (or `git track`, through git, as a user types it) in `dir`, with git-track on PATH.
 fn command(dir: &Path, program: &str, args: &[&str]) -> Command {
-    let mut cmd = synth::git_cmd(dir);
-    if program != "git" {
-        cmd = Command::new(program);
-        cmd.current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("LC_ALL", "C");
-    }
+    let mut cmd = if program == "git" {
+        synth::git_cmd(dir)
+    } else {
+        synth::isolated(program, dir)
+    };
     let bin_dir = bin().parent().expect("bin dir").to_owned();
     let path = format!(
         "{}:{}",

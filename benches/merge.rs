@@ -35,18 +35,7 @@ fn env_usize(key: &str, default: usize) -> usize {
 }
 
 fn git_track(repo: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_git-track"));
-    cmd.current_dir(repo)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Synth")
-        .env("GIT_AUTHOR_EMAIL", "synth@example.com")
-        .env("GIT_COMMITTER_NAME", "Synth")
-        .env("GIT_COMMITTER_EMAIL", "synth@example.com")
-        .env("GIT_AUTHOR_DATE", synth::DATE)
-        .env("GIT_COMMITTER_DATE", synth::DATE)
-        .env("LC_ALL", "C");
-    cmd
+    synth::identified(env!("CARGO_BIN_EXE_git-track"), repo)
 }
 
 /// The tree of each first-parent commit after `integration`, oldest first.

@@ -118,12 +118,8 @@ struct Bench {
 
 impl Bench {
     fn git_track(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(&self.git_track);
-        c.current_dir(&self.repo)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("LC_ALL", "C")
-            .args(args);
+        let mut c = synth::isolated(&self.git_track, &self.repo);
+        c.args(args);
         c
     }
 

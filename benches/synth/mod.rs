@@ -84,20 +84,31 @@ pub struct Synth {
     pub main_commits: Vec<String>,
 }
 
-/// `git` with an isolated configuration: no system or global config, fixed identity.
-pub fn git_cmd(dir: &Path) -> Command {
-    let mut cmd = Command::new("git");
+/// `program` (git or git-track) in `dir` with no system or global configuration.
+pub fn isolated(program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
+    let mut cmd = Command::new(program);
     cmd.current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Synth")
+        .env("LC_ALL", "C");
+    cmd
+}
+
+/// [`isolated`], plus a fixed identity and fixed dates, for commands that commit.
+pub fn identified(program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
+    let mut cmd = isolated(program, dir);
+    cmd.env("GIT_AUTHOR_NAME", "Synth")
         .env("GIT_AUTHOR_EMAIL", "synth@example.com")
         .env("GIT_COMMITTER_NAME", "Synth")
         .env("GIT_COMMITTER_EMAIL", "synth@example.com")
         .env("GIT_AUTHOR_DATE", DATE)
-        .env("GIT_COMMITTER_DATE", DATE)
-        .env("LC_ALL", "C");
+        .env("GIT_COMMITTER_DATE", DATE);
     cmd
+}
+
+/// `git` with an isolated configuration, a fixed identity and fixed dates.
+pub fn git_cmd(dir: &Path) -> Command {
+    identified("git", dir)
 }
 
 /// Runs git and returns its stdout; panics with its stderr on failure (bench/test code).
@@ -372,13 +383,8 @@ pub fn generate(spec: &Spec) -> Synth {
 /// Registers every synthetic track with `git track new --branch ... --no-worktree`.
 pub fn register(synth: &Synth, git_track: &Path) {
     for t in &synth.tracks {
-        let mut cmd = Command::new(git_track);
-        cmd.current_dir(&synth.repo)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_COMMITTER_DATE", DATE)
-            .env("GIT_AUTHOR_DATE", DATE)
-            .args(["new", &t.name, "--branch", &t.branch, "--no-worktree"]);
+        let mut cmd = identified(git_track, &synth.repo);
+        cmd.args(["new", &t.name, "--branch", &t.branch, "--no-worktree"]);
         for s in &t.scope {
             cmd.args(["--scope", s]);
         }
