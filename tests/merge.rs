@@ -130,6 +130,14 @@ fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Refs, and a worktree's HEAD, index (with stages), status and files.
+/// Branch `integration` at `main`, checked out in its own worktree (`<tmp>/int`).
+fn integration_worktree(repo: &TestRepo) -> std::path::PathBuf {
+    repo.git(&["branch", "integration"]);
+    let wt = repo.tmp.path().join("int");
+    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "integration"]);
+    wt
+}
+
 fn exact_state(repo: &TestRepo, wt: &Path) -> String {
     let refs = repo.git(&["for-each-ref", "--format=%(refname) %(objectname)"]);
     let head = repo.git_in(wt, &["symbolic-ref", "HEAD"]);
@@ -549,9 +557,7 @@ fn skip_leaves_the_conflicting_track_out_and_goes_on() {
 fn abort_restores_refs_index_and_worktree_exactly() {
     let repo = base_repo();
     // An integration branch with its own worktree, an untracked file in it.
-    repo.git(&["branch", "integration"]);
-    let wt = repo.tmp.path().join("int");
-    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "integration"]);
+    let wt = integration_worktree(&repo);
     write_file(&wt.join("local-notes.txt"), "mine\n");
     conflicting_tracks(&repo);
     let before = exact_state(&repo, &wt);
@@ -575,9 +581,7 @@ fn abort_restores_refs_index_and_worktree_exactly() {
 #[test]
 fn abort_keeps_a_begun_resolution_in_a_backup_ref() {
     let repo = base_repo();
-    repo.git(&["branch", "integration"]);
-    let wt = repo.tmp.path().join("int");
-    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "integration"]);
+    let wt = integration_worktree(&repo);
     conflicting_tracks(&repo);
     let before = exact_state(&repo, &wt);
     repo.track(&["merge", "p", "q"]).code(1);
@@ -1054,9 +1058,7 @@ fn a_checkpoint_covers_merges_of_earlier_runs_committed_by_hand_with_git_comment
 #[test]
 fn a_merge_refuses_to_start_over_a_dirty_integration_worktree() {
     let repo = base_repo();
-    repo.git(&["branch", "integration"]);
-    let wt = repo.tmp.path().join("int");
-    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "integration"]);
+    let wt = integration_worktree(&repo);
     write_file(&wt.join("lines.txt"), "dirty\n");
     conflicting_tracks(&repo);
     let before = repo.snapshot();
@@ -1073,9 +1075,7 @@ fn a_merge_refuses_to_start_over_a_dirty_integration_worktree() {
 #[test]
 fn clean_steps_bring_an_existing_integration_worktree_along() {
     let repo = base_repo();
-    repo.git(&["branch", "integration"]);
-    let wt = repo.tmp.path().join("int");
-    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "integration"]);
+    let wt = integration_worktree(&repo);
     write_file(&wt.join("untracked.txt"), "kept\n");
     let (p, _, r) = conflicting_tracks(&repo);
     repo.track(&["merge", "p", "r"]).ok();
@@ -1238,9 +1238,7 @@ fn renames_deletions_and_additions_on_the_integration_side_merge_as_git_merges_t
 #[test]
 fn abort_after_a_kill_restores_an_integration_worktree_the_steps_left_behind() {
     let repo = base_repo();
-    repo.git(&["branch", "integration"]);
-    let wt = repo.tmp.path().join("int");
-    repo.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "integration"]);
+    let wt = integration_worktree(&repo);
     write_file(&wt.join("local-notes.txt"), "mine\n");
     conflicting_tracks(&repo);
     let before = exact_state(&repo, &wt);

@@ -460,20 +460,7 @@ impl<'r> Engine<'r> {
 
     /// The merge commit of a track into the integration tip, in memory.
     fn merge_commit(&self, tree: ObjectId, tip: ObjectId) -> Result<ObjectId> {
-        let signature = gix::actor::Signature {
-            name: "git-track".into(),
-            email: "git-track@localhost".into(),
-            time: gix::date::Time::new(0, 0),
-        };
-        let commit = gix::objs::Commit {
-            tree,
-            parents: [self.integration, tip].into_iter().collect(),
-            author: signature.clone(),
-            committer: signature,
-            encoding: None,
-            message: "merge\n".into(),
-            extra_headers: Vec::new(),
-        };
+        let commit = super::fixed_commit(tree, &[self.integration, tip], "merge\n");
         Ok(self.main.write_object(&commit)?.detach())
     }
 }

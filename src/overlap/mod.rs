@@ -252,3 +252,26 @@ pub fn analyze(repo: &Repo, tracks: &[Stored], options: &Options) -> Result<Repo
     report.skipped = skipped;
     Ok(report)
 }
+
+/// A commit object for work judged in memory. A fixed identity and time make the same
+/// work give the same id, and so the same cache key.
+pub(crate) fn fixed_commit(
+    tree: ObjectId,
+    parents: &[ObjectId],
+    message: &str,
+) -> gix::objs::Commit {
+    let signature = gix::actor::Signature {
+        name: "git-track".into(),
+        email: "git-track@localhost".into(),
+        time: gix::date::Time::new(0, 0),
+    };
+    gix::objs::Commit {
+        tree,
+        parents: parents.iter().copied().collect(),
+        author: signature.clone(),
+        committer: signature,
+        encoding: None,
+        message: message.into(),
+        extra_headers: Vec::new(),
+    }
+}

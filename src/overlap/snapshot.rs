@@ -40,21 +40,7 @@ pub fn take(worktree: &Path) -> Result<Option<(ObjectId, Storage)>> {
             }
         }
         let tree = editor.write()?.detach();
-        // A fixed identity and time make the same work give the same id (and cache key).
-        let signature = gix::actor::Signature {
-            name: "git-track".into(),
-            email: "git-track@localhost".into(),
-            time: gix::date::Time::new(0, 0),
-        };
-        let commit = gix::objs::Commit {
-            tree,
-            parents: std::iter::once(head_id).collect(),
-            author: signature.clone(),
-            committer: signature,
-            encoding: None,
-            message: "uncommitted work\n".into(),
-            extra_headers: Vec::new(),
-        };
+        let commit = super::fixed_commit(tree, &[head_id], "uncommitted work\n");
         repo.write_object(&commit)?.detach()
     };
     let storage = repo
