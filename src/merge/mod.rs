@@ -16,6 +16,7 @@ pub mod prune;
 pub mod run;
 pub mod state;
 pub mod step;
+pub mod verdict;
 pub mod worktree;
 
 pub use run::{

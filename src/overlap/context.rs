@@ -40,14 +40,14 @@ impl<'r> Engine<'r> {
             .context("could not read the merge settings")?
             .into();
         let settings_key = format!(
-            "{} {:?} {:?} directory-rename-conflicts={}",
+            "{} {:?} {:?} directory-rename-conflicts={} text-merges-by-git",
             env!("CARGO_PKG_VERSION"),
             tree_options.rewrites,
             tree_options.blob_merge,
-            super::effect::directory_rename_conflicts(&main)
+            crate::merge::verdict::directory_rename_conflicts(&main)
         );
         let integration_tree = commit_tree(&main, integration)?;
-        let directory_rename_conflicts = super::effect::directory_rename_conflicts(&main);
+        let directory_rename_conflicts = crate::merge::verdict::directory_rename_conflicts(&main);
         Ok(Engine {
             directory_rename_conflicts,
             repo,

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 use gix::diff::tree_with_rewrites::{Change as DiffChange, ChangeRef, Options as DiffOptions};
-use gix::merge::plumbing::tree::TreatAsUnresolved;
+use crate::merge::verdict::{Judge, Settled};
 use gix::objs::TreeRefIter;
 use gix::objs::tree::EntryMode;
 use serde::{Deserialize, Serialize};
@@ -112,9 +112,8 @@ pub(super) struct Worker<'r> {
     blob_merge: Option<gix::merge::blob::Platform>,
     state: gix::diff::tree::State,
     tree_options: gix::merge::plumbing::tree::Options,
-    /// git's `merge.directoryRenames=conflict` (its default): a file the merge moves
-    /// because the other side renamed its folder counts as a conflict.
-    directory_rename_conflicts: bool,
+    /// What git leaves unresolved (text merges judged by git itself).
+    judge: Judge,
     /// Tree entries looked up by (tree, path), for the check that a track's changes
     /// apply as they are.
     entries: HashMap<(ObjectId, String), Option<(u16, ObjectId)>>,
@@ -130,7 +129,7 @@ impl<'r> Worker<'r> {
             repo,
             diff_cache,
             blob_merge: None,
-            directory_rename_conflicts: directory_rename_conflicts(repo),
+            judge: Judge::new(repo),
             state: Default::default(),
             tree_options,
             entries: HashMap::new(),
@@ -348,15 +347,10 @@ impl<'r> Worker<'r> {
         let mut outcome = outcome
             .map_err(|e| anyhow!("{e}"))
             .context("in-memory merge failed")?;
-        if let Some(paths) = self.unresolved(&outcome.conflicts) {
-            return Ok((None, paths));
-        }
-        let tree = outcome
-            .tree
-            .write(|tree| repo.write_object(tree).map(|id| id.detach()))
-            .map_err(|e| anyhow!("{e}"))
-            .context("could not write the merged tree to memory")?;
-        Ok((Some(tree), Vec::new()))
+        Ok(match self.judge.settle(repo, &mut outcome)? {
+            Settled::Clean(tree) => (Some(tree), Vec::new()),
+            Settled::Conflict(paths) => (None, paths),
+        })
     }
 
     /// git's ordered merge of `theirs` into `ours` (commits; merge bases found as git
@@ -391,41 +385,13 @@ impl<'r> Worker<'r> {
             options,
         );
         diff_cache.clear_resource_cache_keep_allocation();
-        let outcome = outcome
+        let mut outcome = outcome
             .map_err(|e| anyhow!("{e}"))
             .context("in-memory merge failed")?;
-        Ok(self.unresolved(&outcome.tree_merge.conflicts))
-    }
-
-    /// The paths of the conflicts git would stop on, if any.
-    fn unresolved(
-        &self,
-        conflicts: &[gix::merge::plumbing::tree::Conflict],
-    ) -> Option<Vec<String>> {
-        let how = TreatAsUnresolved::git();
-        let moved = self.directory_rename_conflicts;
-        let unresolved = |c: &&gix::merge::plumbing::tree::Conflict| {
-            c.is_unresolved(how)
-                || (moved
-                    && matches!(
-                        c.resolution,
-                        Ok(gix::merge::plumbing::tree::Resolution::SourceLocationAffectedByRename { .. })
-                    ))
-        };
-        let mut paths: Vec<String> = conflicts
-            .iter()
-            .filter(unresolved)
-            .flat_map(|c| {
-                let (ours, theirs) = c.changes_in_resolution();
-                [ours.location().to_string(), theirs.location().to_string()]
-            })
-            .collect();
-        if paths.is_empty() {
-            return None;
-        }
-        paths.sort();
-        paths.dedup();
-        Some(paths)
+        Ok(match self.judge.settle(repo, &mut outcome.tree_merge)? {
+            Settled::Clean(_) => None,
+            Settled::Conflict(paths) => Some(paths),
+        })
     }
 
     /// The changed non-tree entries from `old` to `new`, renames followed, sorted by path.
@@ -565,19 +531,6 @@ fn record(change: DiffChange, out: &mut Vec<Change>) {
         }
         _ => {}
     }
-}
-
-/// Does `merge.directoryRenames` make a file moved by a folder rename a conflict? It
-/// does unless set to true (or false, which turns the detection off).
-pub(super) fn directory_rename_conflicts(repo: &gix::Repository) -> bool {
-    let value = repo
-        .config_snapshot()
-        .string("merge.directoryRenames")
-        .map(|v| v.to_string().to_ascii_lowercase());
-    !matches!(
-        value.as_deref(),
-        Some("true" | "yes" | "on" | "1" | "false" | "no" | "off" | "0")
-    )
 }
 
 pub(super) fn commit_tree(repo: &gix::Repository, commit: ObjectId) -> Result<ObjectId> {
