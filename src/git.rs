@@ -355,10 +355,10 @@ pub struct TreeMerge {
     pub conflicted: Vec<String>,
 }
 
-/// git's merge of the trees `ours` and `theirs` on the base tree `base`
-/// (`git merge-tree --write-tree --merge-base=<base> <ours> <theirs>`), with the
-/// repository's merge settings (attributes, merge drivers, `merge.conflictStyle`):
-/// git's own merge-ort and xdiff.
+/// git's merge of `ours` and `theirs`: trees on the base tree `base`
+/// (`git merge-tree --write-tree --merge-base=<base> <ours> <theirs>`), or commits on the
+/// merge bases git finds when `base` is `None`; with the repository's merge settings
+/// (attributes, merge drivers, `merge.conflictStyle`): git's own merge-ort and xdiff.
 ///
 /// git reads the repository's objects through `alternates` and writes only into
 /// `objects`, a scratch object directory the caller owns, so the repository itself never
@@ -368,19 +368,19 @@ pub fn merge_trees(
     dir: &Path,
     objects: &Path,
     alternates: &Path,
-    [base, ours, theirs]: [&str; 3],
+    base: Option<&str>,
+    [ours, theirs]: [&str; 2],
 ) -> Result<TreeMerge> {
-    let base = format!("--merge-base={base}");
-    let args = [
+    let base = base.map(|b| format!("--merge-base={b}"));
+    let mut args = vec![
         "merge-tree",
         "--write-tree",
         "--name-only",
         "--no-messages",
         "-z",
-        base.as_str(),
-        ours,
-        theirs,
     ];
+    args.extend(base.as_deref());
+    args.extend([ours, theirs]);
     let ran = Git::in_dir(dir)
         .env("GIT_OBJECT_DIRECTORY", objects)
         .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", alternates)

@@ -143,6 +143,13 @@ impl Session<'_> {
         if theirs == ours || bases.iter().any(|b| *b == theirs) {
             return Ok(Merged::Contained);
         }
+        if bases.len() > 1 {
+            // git's recursive virtual base is not gix's: git merges these.
+            return Ok(match judge.merge_commits_by_git(repo, ours, theirs)? {
+                Settled::Clean(tree) => Merged::Clean { tree },
+                Settled::Conflict(paths) => Merged::Conflict { paths },
+            });
+        }
         let trees = match bases.as_slice() {
             [base] => {
                 let tree_of = |id: ObjectId| -> Result<ObjectId> {
@@ -151,7 +158,6 @@ impl Session<'_> {
                 let (b, o, t) = (tree_of(base.detach())?, tree_of(ours)?, tree_of(theirs)?);
                 super::prune::prune(repo, b, o, t)?.map(|(b, t)| (base.detach(), b, o, t))
             }
-            // Several merge bases are merged into a virtual one by the full merge.
             _ => None,
         };
         let short = |id: ObjectId| id.attach(repo).shorten_or_id().to_string();

@@ -87,6 +87,9 @@ impl Judge {
         let mut unresolved = BTreeSet::new();
         let mut texts = Vec::new();
         for c in &outcome.conflicts {
+            if std::env::var_os("FIDELITY_DEBUG").is_some() {
+                eprintln!("DEBUG {:?} ours={} theirs={} entries={:?}", c.resolution, c.ours.location(), c.theirs.location(), c.entries());
+            }
             if let Some(text) = text_merge(c) {
                 texts.push(text);
             } else if self.is_unresolved(c) {
@@ -151,7 +154,8 @@ impl Judge {
             &dir,
             &git.scratch.0,
             &objects,
-            [&base.to_string(), &ours.to_string(), &theirs.to_string()],
+            Some(&base.to_string()),
+            [&ours.to_string(), &theirs.to_string()],
         )?;
         let conflicted: BTreeSet<&str> = merged.conflicted.iter().map(String::as_str).collect();
         let tree = ObjectId::from_hex(merged.tree.as_bytes())
@@ -163,12 +167,47 @@ impl Judge {
                 continue;
             }
             let (mode, id) = git
-                .entry_at(tree, &text.path)?
+                .entry_at(repo, tree, &text.path)?
                 .ok_or_else(|| anyhow!("git's merge of {} lost the file", text.path))?;
             git.import(repo, id)?;
             out.push((text.path.clone(), Some((mode, id))));
         }
         Ok(out)
+    }
+
+    /// git's merge of two commits that have several merge bases, all of it. git merges
+    /// the bases into a virtual one recursively, and gix's virtual base is not always
+    /// git's (add/add and content conflicts between the bases settle differently), so
+    /// for these merges git's whole answer is taken. The merged tree is made readable
+    /// through `repo` when clean.
+    pub fn merge_commits_by_git(
+        &mut self,
+        repo: &gix::Repository,
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Result<Settled> {
+        let dir = self.dir.clone();
+        let objects = self.objects.clone();
+        let git = self.git_side()?;
+        git.export_all(repo, ours)?;
+        git.export_all(repo, theirs)?;
+        let merged = crate::git::merge_trees(
+            &dir,
+            &git.scratch.0,
+            &objects,
+            None,
+            [&ours.to_string(), &theirs.to_string()],
+        )?;
+        if !merged.clean {
+            let mut paths = merged.conflicted;
+            paths.sort();
+            paths.dedup();
+            return Ok(Settled::Conflict(paths));
+        }
+        let tree = ObjectId::from_hex(merged.tree.as_bytes())
+            .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?;
+        git.import_all(repo, tree)?;
+        Ok(Settled::Clean(tree))
     }
 
     fn git_side(&mut self) -> Result<&mut GitSide> {
@@ -200,18 +239,81 @@ impl GitSide {
         Ok(())
     }
 
+    /// Makes a commit of `repo` readable by git with everything it reaches that exists
+    /// only in memory (parents, trees, blobs).
+    fn export_all(&self, repo: &gix::Repository, id: ObjectId) -> Result<()> {
+        let mut todo = vec![id];
+        while let Some(id) = todo.pop() {
+            if gix::objs::Exists::exists(&**repo.objects, &id) {
+                // On disk, with everything it points to.
+                continue;
+            }
+            let object = repo.find_object(id)?.detach();
+            match object.kind {
+                gix::objs::Kind::Commit => {
+                    let commit = gix::objs::CommitRef::from_bytes(&object.data, self.hash)?;
+                    todo.push(commit.tree());
+                    todo.extend(commit.parents());
+                }
+                gix::objs::Kind::Tree => {
+                    let tree = gix::objs::TreeRef::from_bytes(&object.data, self.hash)?;
+                    todo.extend(
+                        tree.entries
+                            .iter()
+                            .filter(|e| !e.mode.is_commit())
+                            .map(|e| e.oid.to_owned()),
+                    );
+                }
+                _ => {}
+            }
+            gix::objs::Write::write_buf(&self.store, object.kind, &object.data)
+                .map_err(|e| anyhow!("{e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Makes a tree git wrote readable through `repo`, with all it holds.
+    fn import_all(&self, repo: &gix::Repository, tree: ObjectId) -> Result<()> {
+        let mut todo = vec![tree];
+        while let Some(id) = todo.pop() {
+            if repo.has_object(id) {
+                continue;
+            }
+            let (kind, data) = self.read(repo, id)?;
+            if kind == gix::objs::Kind::Tree {
+                let tree = gix::objs::TreeRef::from_bytes(&data, self.hash)?;
+                todo.extend(
+                    tree.entries
+                        .iter()
+                        .filter(|e| !e.mode.is_commit())
+                        .map(|e| e.oid.to_owned()),
+                );
+            }
+            gix::objs::Write::write_buf(repo, kind, &data).map_err(|e| anyhow!("{e}"))?;
+        }
+        Ok(())
+    }
+
     /// Makes an object git wrote readable through `repo` (in its memory, if it has one).
     fn import(&self, repo: &gix::Repository, id: ObjectId) -> Result<()> {
         if repo.has_object(id) {
             return Ok(());
         }
-        let mut buf = Vec::new();
-        let data = self.store
-            .try_find(&id, &mut buf)
-            .map_err(|e| anyhow!("{e}"))?
-            .ok_or_else(|| anyhow!("git merge-tree wrote no object {id}"))?;
-        gix::objs::Write::write_buf(repo, data.kind, data.data).map_err(|e| anyhow!("{e}"))?;
+        let (kind, data) = self.read(repo, id)?;
+        gix::objs::Write::write_buf(repo, kind, &data).map_err(|e| anyhow!("{e}"))?;
         Ok(())
+    }
+
+    /// An object git wrote, or (git writes nothing the repository has) one of `repo`.
+    fn read(&self, repo: &gix::Repository, id: ObjectId) -> Result<(gix::objs::Kind, Vec<u8>)> {
+        let mut buf = Vec::new();
+        if let Some(data) = self.store.try_find(&id, &mut buf).map_err(|e| anyhow!("{e}"))? {
+            return Ok((data.kind, data.data.to_vec()));
+        }
+        let object = repo
+            .find_object(id)
+            .with_context(|| format!("git merge-tree answered {id}, which is nowhere"))?;
+        Ok((object.kind, object.detach().data))
     }
 
     /// Writes the tree holding `files` (paths with `/`) to the scratch directory.
@@ -243,16 +345,17 @@ impl GitSide {
     }
 
     /// The entry at `path` of a tree git wrote.
-    fn entry_at(&self, tree: ObjectId, path: &str) -> Result<Option<(EntryMode, ObjectId)>> {
+    fn entry_at(
+        &self,
+        repo: &gix::Repository,
+        tree: ObjectId,
+        path: &str,
+    ) -> Result<Option<(EntryMode, ObjectId)>> {
         let mut id = tree;
-        let mut buf = Vec::new();
         let mut parts = path.split('/').peekable();
         while let Some(name) = parts.next() {
-            let data = self.store
-            .try_find(&id, &mut buf)
-                .map_err(|e| anyhow!("{e}"))?
-                .ok_or_else(|| anyhow!("git merge-tree wrote no tree {id}"))?;
-            let tree = gix::objs::TreeRef::from_bytes(data.data, self.hash)?;
+            let (_, data) = self.read(repo, id)?;
+            let tree = gix::objs::TreeRef::from_bytes(&data, self.hash)?;
             let Some(entry) = tree.entries.iter().find(|e| e.filename == BStr::new(name)) else {
                 return Ok(None);
             };

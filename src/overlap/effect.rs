@@ -200,7 +200,25 @@ impl<'r> Worker<'r> {
                 self.diff(integration_tree, tip_tree)?,
             ));
         }
-        let base_tree = if bases.len() == 1 {
+        if bases.len() > 1 {
+            // git's recursive virtual base is not gix's: git merges these.
+            return Ok(match self.judge.merge_commits_by_git(repo, integration, tip)? {
+                Settled::Clean(tree) => clean(integration_tree, self.diff(integration_tree, tree)?),
+                Settled::Conflict(conflicts) => {
+                    let base_tree = commit_tree(repo, *bases.first())?;
+                    Effect {
+                        clean: false,
+                        merged: false,
+                        basis: Basis::ForkPoint,
+                        conflicts,
+                        old_tree: base_tree,
+                        changes: self.diff(base_tree, tip_tree)?,
+                        lines: BTreeMap::new(),
+                    }
+                }
+            });
+        }
+        let base_tree = {
             let base_tree = commit_tree(repo, *bases.first())?;
             // Most tracks change paths the integration branch left alone since they
             // forked: then the merge is the integration tip plus the track's own changes,
@@ -211,9 +229,6 @@ impl<'r> Worker<'r> {
                 return Ok(clean(integration_tree, theirs));
             }
             base_tree
-        } else {
-            let ids: Vec<ObjectId> = bases.iter().copied().collect();
-            self.virtual_base(graph, ids)?
         };
         let (result_tree, conflicts) = self.merge_trees(base_tree, integration_tree, tip_tree)?;
         match result_tree {
@@ -285,34 +300,6 @@ impl<'r> Worker<'r> {
         Ok(found)
     }
 
-    /// Several merge bases are merged into one virtual base, as git's recursive merge does.
-    fn virtual_base(
-        &mut self,
-        graph: &mut Graph<'_, '_>,
-        mut ids: Vec<ObjectId>,
-    ) -> Result<ObjectId> {
-        let repo = self.repo;
-        let (Some(first), Some(second)) = (ids.pop(), ids.pop()) else {
-            return Err(anyhow!("expected several merge bases"));
-        };
-        let options = self.tree_options.clone();
-        let (diff_cache, blob_merge) = self.merge_tools()?;
-        let out = gix::merge::plumbing::commit::virtual_merge_base(
-            first,
-            second,
-            ids,
-            graph,
-            diff_cache,
-            blob_merge,
-            repo,
-            &mut |id| id.to_hex_with_len(7).to_string(),
-            options,
-        )
-        .map_err(|e| anyhow!("{e}"))
-        .context("could not merge the merge bases")?;
-        Ok(out.tree_id)
-    }
-
     /// A 3-way merge of trees in memory: the result tree when clean, else the paths that
     /// conflict (as git counts conflicts).
     pub fn merge_trees(
@@ -362,6 +349,16 @@ impl<'r> Worker<'r> {
         theirs: ObjectId,
     ) -> Result<Option<Vec<String>>> {
         let repo = self.repo;
+        let bases = gix::revision::plumbing::merge_base(ours, &[theirs], graph)
+            .map_err(|e| anyhow!("{e}"))
+            .context("could not find the merge base")?;
+        if bases.is_some_and(|b| b.len() > 1) {
+            // git's recursive virtual base is not gix's: git merges these.
+            return Ok(match self.judge.merge_commits_by_git(repo, ours, theirs)? {
+                Settled::Clean(_) => None,
+                Settled::Conflict(paths) => Some(paths),
+            });
+        }
         let labels = gix::merge::blob::builtin_driver::text::Labels {
             ancestor: None,
             current: Some("ours".into()),
