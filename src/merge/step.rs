@@ -143,12 +143,15 @@ impl Session<'_> {
         if theirs == ours || bases.iter().any(|b| *b == theirs) {
             return Ok(Merged::Contained);
         }
-        if bases.len() > 1 {
-            // git's recursive virtual base is not gix's: git merges these.
-            return Ok(match judge.merge_commits_by_git(repo, ours, theirs)? {
+        let by_git = |judge: &mut Judge| -> Result<Merged> {
+            Ok(match judge.merge_commits_by_git(repo, ours, theirs)? {
                 Settled::Clean(tree) => Merged::Clean { tree },
                 Settled::Conflict(paths) => Merged::Conflict { paths },
-            });
+            })
+        };
+        if bases.len() > 1 {
+            // git's recursive virtual base is not gix's: git merges these.
+            return by_git(judge);
         }
         let trees = match bases.as_slice() {
             [base] => {
@@ -156,6 +159,9 @@ impl Session<'_> {
                     Ok(repo.find_commit(id)?.tree_id()?.detach())
                 };
                 let (b, o, t) = (tree_of(base.detach())?, tree_of(ours)?, tree_of(theirs)?);
+                if judge.renames_decide(repo, b, o, t)? {
+                    return by_git(judge);
+                }
                 super::prune::prune(repo, b, o, t)?.map(|(b, t)| (base.detach(), b, o, t))
             }
             _ => None,

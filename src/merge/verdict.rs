@@ -87,9 +87,6 @@ impl Judge {
         let mut unresolved = BTreeSet::new();
         let mut texts = Vec::new();
         for c in &outcome.conflicts {
-            if std::env::var_os("FIDELITY_DEBUG").is_some() {
-                eprintln!("DEBUG {:?} ours={} theirs={} entries={:?}", c.resolution, c.ours.location(), c.theirs.location(), c.entries());
-            }
             if let Some(text) = text_merge(c) {
                 texts.push(text);
             } else if self.is_unresolved(c) {
@@ -173,6 +170,45 @@ impl Judge {
             out.push((text.path.clone(), Some((mode, id))));
         }
         Ok(out)
+    }
+
+    /// Can rename detection decide this merge? When one side added files and deleted a
+    /// file the other changed (or deleted too), whether that was a rename decides the
+    /// outcome; when the other side added a file in a folder the first deleted from,
+    /// git's directory-rename detection may move it. gix pairs renames by another
+    /// similarity measure than git's (binary files it does not pair at all) and does not
+    /// detect every directory rename git does: such merges are git's whole
+    /// ([`Judge::merge_commits_by_git`]). Other deletions and additions merge the same
+    /// whether they were renames or not.
+    pub fn renames_decide(
+        &self,
+        repo: &gix::Repository,
+        base: ObjectId,
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Result<bool> {
+        let ours = changed_files(repo, base, ours)?;
+        let theirs = changed_files(repo, base, theirs)?;
+        let decides = |x: &BTreeMap<Vec<u8>, Changed>, y: &BTreeMap<Vec<u8>, Changed>| {
+            if !x.values().any(|c| *c == Changed::Added) {
+                return false;
+            }
+            // Folders x deleted files from: x may have renamed them, and git then moves
+            // what y added there (directory renames).
+            let mut emptied = BTreeSet::new();
+            for (path, c) in x {
+                if *c == Changed::Deleted {
+                    if y.contains_key(path) {
+                        return true;
+                    }
+                    emptied.extend(folders(path));
+                }
+            }
+            y.iter().any(|(path, c)| {
+                *c == Changed::Added && folders(path).any(|f| emptied.contains(f))
+            })
+        };
+        Ok(decides(&ours, &theirs) || decides(&theirs, &ours))
     }
 
     /// git's merge of two commits that have several merge bases, all of it. git merges
@@ -393,6 +429,66 @@ fn text_merge(c: &Conflict) -> Option<Text> {
     Some(Text {
         path: path.to_str_lossy().into_owned(),
         stages,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Changed {
+    Added,
+    Deleted,
+    Modified,
+}
+
+/// The files (not folders) that differ from `old` to `new`, without rename detection.
+fn changed_files(
+    repo: &gix::Repository,
+    old: ObjectId,
+    new: ObjectId,
+) -> Result<BTreeMap<Vec<u8>, Changed>> {
+    use gix::object::tree::diff::{Action, Change};
+    let mut out = BTreeMap::new();
+    if old == new {
+        return Ok(out);
+    }
+    let (old, new) = (repo.find_tree(old)?, repo.find_tree(new)?);
+    let mut changes = old.changes()?;
+    changes.options(|o| {
+        o.track_path().track_rewrites(None);
+    });
+    changes.for_each_to_obtain_tree(&new, |change| {
+        let (path, what) = match change {
+            Change::Addition { location, entry_mode, .. } if !entry_mode.is_tree() => {
+                (location, Changed::Added)
+            }
+            Change::Deletion { location, entry_mode, .. } if !entry_mode.is_tree() => {
+                (location, Changed::Deleted)
+            }
+            Change::Modification {
+                location,
+                previous_entry_mode,
+                entry_mode,
+                ..
+            } => match (previous_entry_mode.is_tree(), entry_mode.is_tree()) {
+                (false, false) => (location, Changed::Modified),
+                (true, false) => (location, Changed::Added),
+                (false, true) => (location, Changed::Deleted),
+                (true, true) => return Ok(Action::Continue(())),
+            },
+            _ => return Ok(Action::Continue(())),
+        };
+        out.insert(path.to_vec(), what);
+        Ok(Action::Continue(()))
+    })?;
+    Ok(out)
+}
+
+/// The folders holding `path`, innermost first.
+fn folders(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = path;
+    std::iter::from_fn(move || {
+        let cut = rest.iter().rposition(|b| *b == b'/')?;
+        rest = &rest[..cut];
+        Some(rest)
     })
 }
 

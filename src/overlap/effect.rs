@@ -200,23 +200,10 @@ impl<'r> Worker<'r> {
                 self.diff(integration_tree, tip_tree)?,
             ));
         }
+        let first_base = *bases.first();
         if bases.len() > 1 {
             // git's recursive virtual base is not gix's: git merges these.
-            return Ok(match self.judge.merge_commits_by_git(repo, integration, tip)? {
-                Settled::Clean(tree) => clean(integration_tree, self.diff(integration_tree, tree)?),
-                Settled::Conflict(conflicts) => {
-                    let base_tree = commit_tree(repo, *bases.first())?;
-                    Effect {
-                        clean: false,
-                        merged: false,
-                        basis: Basis::ForkPoint,
-                        conflicts,
-                        old_tree: base_tree,
-                        changes: self.diff(base_tree, tip_tree)?,
-                        lines: BTreeMap::new(),
-                    }
-                }
-            });
+            return self.effect_by_git(integration, integration_tree, tip, first_base);
         }
         let base_tree = {
             let base_tree = commit_tree(repo, *bases.first())?;
@@ -227,6 +214,12 @@ impl<'r> Worker<'r> {
             let theirs = self.diff(base_tree, tip_tree)?;
             if self.applies_as_is(base_tree, integration_tree, &theirs)? {
                 return Ok(clean(integration_tree, theirs));
+            }
+            if self
+                .judge
+                .renames_decide(repo, base_tree, integration_tree, tip_tree)?
+            {
+                return self.effect_by_git(integration, integration_tree, tip, first_base);
             }
             base_tree
         };
@@ -246,6 +239,40 @@ impl<'r> Worker<'r> {
                 lines: BTreeMap::new(),
             }),
         }
+    }
+
+    /// The effect of a merge git makes whole (see [`Judge::merge_commits_by_git`]).
+    fn effect_by_git(
+        &mut self,
+        integration: ObjectId,
+        integration_tree: ObjectId,
+        tip: ObjectId,
+        fork_point: ObjectId,
+    ) -> Result<Effect> {
+        let repo = self.repo;
+        Ok(match self.judge.merge_commits_by_git(repo, integration, tip)? {
+            Settled::Clean(tree) => Effect {
+                clean: true,
+                merged: false,
+                basis: Basis::Integration,
+                conflicts: Vec::new(),
+                old_tree: integration_tree,
+                changes: self.diff(integration_tree, tree)?,
+                lines: BTreeMap::new(),
+            },
+            Settled::Conflict(conflicts) => {
+                let base_tree = commit_tree(repo, fork_point)?;
+                Effect {
+                    clean: false,
+                    merged: false,
+                    basis: Basis::ForkPoint,
+                    conflicts,
+                    old_tree: base_tree,
+                    changes: self.diff(base_tree, commit_tree(repo, tip)?)?,
+                    lines: BTreeMap::new(),
+                }
+            }
+        })
     }
 
     /// Can `theirs` (a track's changes since the fork point `base_tree`) be applied to the
@@ -352,8 +379,19 @@ impl<'r> Worker<'r> {
         let bases = gix::revision::plumbing::merge_base(ours, &[theirs], graph)
             .map_err(|e| anyhow!("{e}"))
             .context("could not find the merge base")?;
-        if bases.is_some_and(|b| b.len() > 1) {
-            // git's recursive virtual base is not gix's: git merges these.
+        // Several merge bases (git's recursive virtual base is not gix's), or renames
+        // that decide the merge: git merges these.
+        let by_git = match &bases {
+            Some(b) if b.len() == 1 => self.judge.renames_decide(
+                repo,
+                commit_tree(repo, *b.first())?,
+                commit_tree(repo, ours)?,
+                commit_tree(repo, theirs)?,
+            )?,
+            Some(_) => true,
+            None => false,
+        };
+        if by_git {
             return Ok(match self.judge.merge_commits_by_git(repo, ours, theirs)? {
                 Settled::Clean(_) => None,
                 Settled::Conflict(paths) => Some(paths),
