@@ -122,19 +122,45 @@ const LINES: &[&str] = &[
 
 #[derive(Debug, Clone)]
 enum Edit {
-    Insert { at: usize, lines: Vec<usize> },
-    Delete { at: usize, len: usize },
-    Replace { at: usize, len: usize, lines: Vec<usize> },
+    Insert {
+        at: usize,
+        lines: Vec<usize>,
+    },
+    Delete {
+        at: usize,
+        len: usize,
+    },
+    Replace {
+        at: usize,
+        len: usize,
+        lines: Vec<usize>,
+    },
 }
 
 #[derive(Debug, Clone)]
 enum Op {
-    Edit { file: usize, edits: Vec<Edit> },
-    Rename { file: usize, to: usize, edit: Option<Edit> },
-    Chmod { file: usize },
-    Binary { file: usize },
-    Delete { file: usize },
-    Add { path: usize, lines: Vec<usize> },
+    Edit {
+        file: usize,
+        edits: Vec<Edit>,
+    },
+    Rename {
+        file: usize,
+        to: usize,
+        edit: Option<Edit>,
+    },
+    Chmod {
+        file: usize,
+    },
+    Binary {
+        file: usize,
+    },
+    Delete {
+        file: usize,
+    },
+    Add {
+        path: usize,
+        lines: Vec<usize>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -180,7 +206,10 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
 
 fn history() -> impl Strategy<Value = History> {
     (
-        prop::collection::vec((0..PATHS.len(), prop::collection::vec(0..LINES.len(), 2..12)), 1..4),
+        prop::collection::vec(
+            (0..PATHS.len(), prop::collection::vec(0..LINES.len(), 2..12)),
+            1..4,
+        ),
         ops(),
         ops(),
         prop::option::weighted(0.2, (ops(), ops())),
@@ -215,7 +244,11 @@ fn apply_edit(lines: &mut Vec<usize>, edit: &Edit) {
             let end = (at + len).min(lines.len());
             lines.drain(at..end);
         }
-        Edit::Replace { at, len, lines: new } => {
+        Edit::Replace {
+            at,
+            len,
+            lines: new,
+        } => {
             let at = clamp(*at, lines);
             let end = (at + len).min(lines.len());
             lines.splice(at..end, new.iter().copied());
@@ -352,7 +385,10 @@ fn build(repo: &gix::Repository, h: &History, n: usize) -> (ObjectId, ObjectId) 
     }
     let b = commit(repo, &base, &[], n);
     let (om, tm) = (apply(&base, &h.ours), apply(&base, &h.theirs));
-    let (o, t) = (commit(repo, &om, &[b], n), commit(repo, &tm, &[b], n + 1_000_000));
+    let (o, t) = (
+        commit(repo, &om, &[b], n),
+        commit(repo, &tm, &[b], n + 1_000_000),
+    );
     match &h.criss_cross {
         None => (o, t),
         Some((o2, t2)) => (
@@ -370,7 +406,13 @@ fn git_verdicts(repo: &TestRepo, pairs: &[(ObjectId, ObjectId)]) -> Vec<Verdict>
     use std::io::Write;
     let mut child = repo
         .command("git", &repo.root)
-        .args(["merge-tree", "--stdin", "--write-tree", "--name-only", "--no-messages"])
+        .args([
+            "merge-tree",
+            "--stdin",
+            "--write-tree",
+            "--name-only",
+            "--no-messages",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -445,7 +487,10 @@ fn check_batch(histories: &[History]) -> Result<(), TestCaseError> {
             .expect("tree");
         let dry = Engine::new(&track_repo, true).expect("engine");
         let dry = of_merged(
-            dry.session().expect("session").merge(*o, *t, "theirs").expect("dry run"),
+            dry.session()
+                .expect("session")
+                .merge(*o, *t, "theirs")
+                .expect("dry run"),
             ours_tree,
         );
         let merged = of_merged(real.merge(*o, *t, "theirs").expect("merge"), ours_tree);
@@ -453,7 +498,11 @@ fn check_batch(histories: &[History]) -> Result<(), TestCaseError> {
             .expect("overlap")
             .pop()
             .expect("one verdict");
-        for (what, ours) in [("merge --dry-run", &dry), ("merge", &merged), ("overlap", &overlap)] {
+        for (what, ours) in [
+            ("merge --dry-run", &dry),
+            ("merge", &merged),
+            ("overlap", &overlap),
+        ] {
             if !same(git, ours) {
                 differences.push(format!(
                     "{what} differs from git merge-tree {o} {t}:\n git: {git:?}\n ours: {ours:?}\n history: {:?}",

@@ -49,11 +49,14 @@ struct GitSide {
     hash: gix::hash::Kind,
 }
 
+/// A file's mode and blob.
+type Stage = (EntryMode, ObjectId);
+
 /// One file whose content both sides changed, as gix merged it.
 struct Text {
     path: String,
     /// Base (absent for an add/add), ours, theirs.
-    stages: [Option<(EntryMode, ObjectId)>; 3],
+    stages: [Option<Stage>; 3],
 }
 
 impl Judge {
@@ -79,11 +82,7 @@ impl Judge {
 
     /// Ends gix's tree merge as git would: text merges redone by git, then the rule.
     /// Writes the merged tree (and git's merged blobs) through `repo` when clean.
-    pub fn settle(
-        &mut self,
-        repo: &gix::Repository,
-        outcome: &mut Outcome<'_>,
-    ) -> Result<Settled> {
+    pub fn settle(&mut self, repo: &gix::Repository, outcome: &mut Outcome<'_>) -> Result<Settled> {
         let mut unresolved = BTreeSet::new();
         let mut texts = Vec::new();
         for c in &outcome.conflicts {
@@ -127,7 +126,7 @@ impl Judge {
         &mut self,
         repo: &gix::Repository,
         texts: &[Text],
-    ) -> Result<Vec<(String, Option<(EntryMode, ObjectId)>)>> {
+    ) -> Result<Vec<(String, Option<Stage>)>> {
         let dir = self.dir.clone();
         let objects = self.objects.clone();
         let git = self.git_side()?;
@@ -204,9 +203,8 @@ impl Judge {
                     emptied.extend(folders(path));
                 }
             }
-            y.iter().any(|(path, c)| {
-                *c == Changed::Added && folders(path).any(|f| emptied.contains(f))
-            })
+            y.iter()
+                .any(|(path, c)| *c == Changed::Added && folders(path).any(|f| emptied.contains(f)))
         };
         Ok(decides(&ours, &theirs) || decides(&theirs, &ours))
     }
@@ -343,7 +341,11 @@ impl GitSide {
     /// An object git wrote, or (git writes nothing the repository has) one of `repo`.
     fn read(&self, repo: &gix::Repository, id: ObjectId) -> Result<(gix::objs::Kind, Vec<u8>)> {
         let mut buf = Vec::new();
-        if let Some(data) = self.store.try_find(&id, &mut buf).map_err(|e| anyhow!("{e}"))? {
+        if let Some(data) = self
+            .store
+            .try_find(&id, &mut buf)
+            .map_err(|e| anyhow!("{e}"))?
+        {
             return Ok((data.kind, data.data.to_vec()));
         }
         let object = repo
@@ -457,12 +459,16 @@ fn changed_files(
     });
     changes.for_each_to_obtain_tree(&new, |change| {
         let (path, what) = match change {
-            Change::Addition { location, entry_mode, .. } if !entry_mode.is_tree() => {
-                (location, Changed::Added)
-            }
-            Change::Deletion { location, entry_mode, .. } if !entry_mode.is_tree() => {
-                (location, Changed::Deleted)
-            }
+            Change::Addition {
+                location,
+                entry_mode,
+                ..
+            } if !entry_mode.is_tree() => (location, Changed::Added),
+            Change::Deletion {
+                location,
+                entry_mode,
+                ..
+            } if !entry_mode.is_tree() => (location, Changed::Deleted),
             Change::Modification {
                 location,
                 previous_entry_mode,

@@ -3,11 +3,11 @@
 
 use super::Basis;
 use super::hunks::Lines;
+use crate::merge::verdict::{Judge, Settled};
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 use gix::diff::tree_with_rewrites::{Change as DiffChange, ChangeRef, Options as DiffOptions};
-use crate::merge::verdict::{Judge, Settled};
 use gix::objs::TreeRefIter;
 use gix::objs::tree::EntryMode;
 use serde::{Deserialize, Serialize};
@@ -250,29 +250,31 @@ impl<'r> Worker<'r> {
         fork_point: ObjectId,
     ) -> Result<Effect> {
         let repo = self.repo;
-        Ok(match self.judge.merge_commits_by_git(repo, integration, tip)? {
-            Settled::Clean(tree) => Effect {
-                clean: true,
-                merged: false,
-                basis: Basis::Integration,
-                conflicts: Vec::new(),
-                old_tree: integration_tree,
-                changes: self.diff(integration_tree, tree)?,
-                lines: BTreeMap::new(),
-            },
-            Settled::Conflict(conflicts) => {
-                let base_tree = commit_tree(repo, fork_point)?;
-                Effect {
-                    clean: false,
+        Ok(
+            match self.judge.merge_commits_by_git(repo, integration, tip)? {
+                Settled::Clean(tree) => Effect {
+                    clean: true,
                     merged: false,
-                    basis: Basis::ForkPoint,
-                    conflicts,
-                    old_tree: base_tree,
-                    changes: self.diff(base_tree, commit_tree(repo, tip)?)?,
+                    basis: Basis::Integration,
+                    conflicts: Vec::new(),
+                    old_tree: integration_tree,
+                    changes: self.diff(integration_tree, tree)?,
                     lines: BTreeMap::new(),
+                },
+                Settled::Conflict(conflicts) => {
+                    let base_tree = commit_tree(repo, fork_point)?;
+                    Effect {
+                        clean: false,
+                        merged: false,
+                        basis: Basis::ForkPoint,
+                        conflicts,
+                        old_tree: base_tree,
+                        changes: self.diff(base_tree, commit_tree(repo, tip)?)?,
+                        lines: BTreeMap::new(),
+                    }
                 }
-            }
-        })
+            },
+        )
     }
 
     /// Can `theirs` (a track's changes since the fork point `base_tree`) be applied to the

@@ -79,7 +79,11 @@ pub type MergeVerdict = std::result::Result<ObjectId, Vec<String>>;
 /// Each of `tips` merged into `integration` in memory, as `overlap` judges a track: the
 /// merged tree when clean, else the conflicting paths. Nothing is written. For the
 /// fidelity tests and harness, which compare it with `git merge-tree`.
-pub fn merge_into(repo: &Repo, integration: ObjectId, tips: &[ObjectId]) -> Result<Vec<MergeVerdict>> {
+pub fn merge_into(
+    repo: &Repo,
+    integration: ObjectId,
+    tips: &[ObjectId],
+) -> Result<Vec<MergeVerdict>> {
     context::Engine::new(repo, integration)?.merge_into(tips)
 }
 
