@@ -8,6 +8,8 @@ pub const KEY_BASE: &str = "track.base";
 pub const KEY_WORKTREE_ROOT: &str = "track.worktreeRoot";
 pub const KEY_STALE_AFTER: &str = "track.staleAfter";
 pub const KEY_SHARED_PATHS: &str = "track.sharedPaths";
+/// Whether git-track colours its output; `color.ui` when unset.
+pub const KEY_COLOR: &str = "color.track";
 
 pub const DEFAULT_INTEGRATION: &str = "integration";
 /// Two days.
@@ -24,6 +26,8 @@ pub struct Settings {
     pub stale_after_secs: i64,
     /// Paths every track may touch.
     pub shared_paths: Vec<String>,
+    /// When to colour: `color.track`, else `color.ui` (as git config spells it).
+    pub color: Option<String>,
 }
 
 impl Settings {
@@ -60,12 +64,14 @@ impl Settings {
             .map(|v| v.to_string())
             .filter(|v| !v.is_empty())
             .collect();
+        let color = string(KEY_COLOR).or_else(|| string("color.ui"));
         Ok(Settings {
             integration,
             base,
             worktree_root,
             stale_after_secs,
             shared_paths,
+            color,
         })
     }
 

@@ -1,7 +1,8 @@
-use super::output::{Output, table};
+use super::output::{Output, Paint, paint, table};
 use git_track::error::EXIT_FOUND;
 use git_track::merge::{self, Also, Outcome, Request};
 use git_track::notes::Resolution;
+use git_track::progress::Progress;
 use git_track::repo::Repo;
 use std::io::{self, Write};
 
@@ -74,7 +75,7 @@ impl Args {
     }
 }
 
-pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<Output> {
     if args.abort {
         let aborted = merge::abort(repo)?;
         return Ok(Output::new(aborted, |a, w| {
@@ -97,10 +98,10 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         keep_active: args.keep_active,
     };
     if args.resume {
-        return Ok(render(merge::resume(repo, also, &mut hook)?));
+        return Ok(render(merge::resume(repo, also, &mut hook, progress)?));
     }
     if args.skip {
-        return Ok(render(merge::skip(repo, also, &mut hook)?));
+        return Ok(render(merge::skip(repo, also, &mut hook, progress)?));
     }
     let req = Request {
         names: args.names,
@@ -132,7 +133,10 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                 .iter()
                 .map(|s| {
                     let what = match s.prediction {
-                        "conflict" => format!("conflict in {}", s.paths.join(", ")),
+                        "conflict" => paint(
+                            Paint::Conflict,
+                            &format!("conflict in {}", s.paths.join(", ")),
+                        ),
                         other => other.replace('-', " "),
                     };
                     vec![
@@ -151,7 +155,8 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
             match &p.first_conflict {
                 Some(c) => writeln!(
                     w,
-                    "First conflict: step {} ({}) in {}",
+                    "{}: step {} ({}) in {}",
+                    paint(Paint::Conflict, "First conflict"),
                     c.step,
                     c.track,
                     c.paths.join(", ")
@@ -165,7 +170,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         }
         return Ok(out);
     }
-    Ok(render(merge::start(repo, &req, &mut hook)?))
+    Ok(render(merge::start(repo, &req, &mut hook, progress)?))
 }
 
 /// The test hook described at [`EXIT_AFTER_STEP`].
@@ -229,14 +234,16 @@ fn render(outcome: Outcome) -> Output {
                         let result = match s.result {
                             Some(merge::state::StepResult::Merged) => {
                                 let mut r = format!(
-                                    "merged {}",
+                                    "{} {}",
+                                    paint(Paint::Good, "merged"),
                                     short(s.commit.as_deref().unwrap_or_default())
                                 );
                                 if let Some(c) = &s.conflict {
                                     let how = c.resolution.unwrap_or(Resolution::Unknown);
+                                    let conflict = format!("conflict in {}", c.paths.join(", "));
                                     r.push_str(&format!(
-                                        " (conflict in {}, {})",
-                                        c.paths.join(", "),
+                                        " ({}, {})",
+                                        paint(Paint::Conflict, &conflict),
                                         how.describe()
                                     ));
                                 }
@@ -296,7 +303,8 @@ fn render(outcome: Outcome) -> Output {
                 if at.state == "gate-failed" {
                     writeln!(
                         w,
-                        "GATE FAILED after merging track '{track}' (step {} of {}) into '{}': {}",
+                        "{} after merging track '{track}' (step {} of {}) into '{}': {}",
+                        paint(Paint::Conflict, "GATE FAILED"),
                         at.step,
                         s.total,
                         s.branch,
@@ -306,14 +314,15 @@ fn render(outcome: Outcome) -> Output {
                 } else {
                     writeln!(
                         w,
-                        "CONFLICT merging track '{track}' (step {} of {}) into '{}', left in {}:",
+                        "{} merging track '{track}' (step {} of {}) into '{}', left in {}:",
+                        paint(Paint::Conflict, "CONFLICT"),
                         at.step,
                         s.total,
                         s.branch,
                         at.worktree.as_deref().unwrap_or("-")
                     )?;
                     for p in &at.paths {
-                        writeln!(w, "    {p}")?;
+                        writeln!(w, "    {}", paint(Paint::Conflict, p))?;
                     }
                     Ok(())
                 }

@@ -1,8 +1,10 @@
-use super::output::{Output, table};
+use super::output::{Output, Paint, paint, table};
 use super::{list_or_dash, or_dash};
+use git_track::progress::Progress;
 use git_track::repo::Repo;
 use git_track::status::{self, Dashboard, TrackStatus};
 use git_track::store;
+use git_track::track::Status;
 use std::io::{self, Write};
 
 /// The dashboard: where every track stands against the integration branch
@@ -21,9 +23,9 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(repo: &Repo, _args: Args) -> anyhow::Result<Output> {
+pub fn run(repo: &Repo, _args: Args, progress: &dyn Progress) -> anyhow::Result<Output> {
     let listing = store::list(repo)?;
-    let dashboard = status::dashboard(repo, &listing.tracks)?;
+    let dashboard = status::dashboard(repo, &listing.tracks, progress)?;
     let missing_integration = !dashboard.integration.exists && !dashboard.tracks.is_empty();
     let mut out = Output::new(dashboard, write_dashboard);
     for i in &listing.invalid {
@@ -70,7 +72,7 @@ fn write_dashboard(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
             "VIOLATIONS",
             "MERGED",
         ]
-        .map(str::to_owned)
+        .map(|h| paint(Paint::Heading, h))
         .to_vec(),
     ];
     rows.extend(d.tracks.iter().map(row));
@@ -83,16 +85,24 @@ fn write_merge_in_progress(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     };
     let track = m.track.as_deref().unwrap_or("-");
+    let state = match m.state.as_str() {
+        "conflict" | "gate-failed" => paint(Paint::Conflict, &m.state),
+        other => paint(Paint::Attention, other),
+    };
     writeln!(
         w,
-        "\nmerge in progress: {} at step {} ({track})",
-        m.state, m.step
+        "\nmerge in progress: {state} at step {} ({track})",
+        m.step
     )?;
     if let Some(wt) = &m.worktree {
         writeln!(w, "  in {wt}")?;
     }
     if !m.paths.is_empty() {
-        writeln!(w, "  conflicted: {}", m.paths.join(", "))?;
+        writeln!(
+            w,
+            "  conflicted: {}",
+            paint(Paint::Conflict, &m.paths.join(", "))
+        )?;
     }
     writeln!(
         w,
@@ -104,28 +114,36 @@ fn row(t: &TrackStatus) -> Vec<String> {
     let number = |n: Option<usize>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
     let worktree = match &t.worktree {
         None => "-".to_owned(),
-        Some(wt) if !wt.present => "missing".to_owned(),
-        Some(wt) if wt.dirty == Some(true) => "dirty".to_owned(),
+        Some(wt) if !wt.present => paint(Paint::Attention, "missing"),
+        Some(wt) if wt.dirty == Some(true) => paint(Paint::Attention, "dirty"),
         Some(_) => "clean".to_owned(),
     };
     let last = match &t.last_commit {
         None => "no branch".to_owned(),
         Some(time) => {
-            let mut s = time.replace('T', " ").trim_end_matches('Z').to_owned();
+            let s = time.replace('T', " ").trim_end_matches('Z').to_owned();
             if t.stale {
-                s.push_str(" (stale)");
+                paint(Paint::Attention, &format!("{s} (stale)"))
+            } else {
+                s
             }
-            s
         }
     };
-    let mut merged = if t.merged { "yes" } else { "no" }.to_owned();
-    if t.merges_cleanly == Some(false) {
-        merged.push_str(" (needs sync)");
-    }
+    let merged = if t.merged {
+        paint(Paint::Good, "yes")
+    } else if t.merges_cleanly == Some(false) {
+        paint(Paint::Violation, "no (needs sync)")
+    } else {
+        "no".to_owned()
+    };
+    let status = match t.status {
+        Status::Blocked => paint(Paint::Attention, "blocked"),
+        s => s.to_string(),
+    };
     vec![
         t.name.clone(),
         t.kind.to_string(),
-        t.status.to_string(),
+        status,
         or_dash(t.owner.as_deref()),
         t.branch.clone(),
         worktree,
@@ -136,8 +154,11 @@ fn row(t: &TrackStatus) -> Vec<String> {
         list_or_dash(&t.blocked_by),
         match t.violations.len() {
             0 => "-".to_owned(),
-            1 => t.violations[0].path.clone(),
-            n => format!("{} (+{} more)", t.violations[0].path, n - 1),
+            1 => paint(Paint::Violation, &t.violations[0].path),
+            n => paint(
+                Paint::Violation,
+                &format!("{} (+{} more)", t.violations[0].path, n - 1),
+            ),
         },
         merged,
     ]

@@ -10,6 +10,7 @@ use crate::error::Failure;
 use crate::git;
 use crate::lifecycle;
 use crate::notes::{Left, Resolution, Violation};
+use crate::progress::Progress;
 use crate::repo::Repo;
 use crate::store;
 use anyhow::Result;
@@ -253,7 +254,12 @@ fn busy(st: &State) -> anyhow::Error {
 
 /// Starts a run: plans, saves a backup of the integration branch and the plan, then
 /// merges step by step.
-pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn start(
+    repo: &Repo,
+    req: &Request,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     if let Some(st) = state::load(repo)? {
         return Err(busy(&st));
     }
@@ -359,7 +365,7 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
         let _ = state::remove(repo);
         return Err(e);
     }
-    let mut out = advance(repo, &mut st, hook)?;
+    let mut out = advance(repo, &mut st, hook, progress)?;
     match &mut out {
         Outcome::Finished(f) => f.warnings.extend(start.warnings),
         Outcome::Stopped(s) => s.warnings.extend(start.warnings),
@@ -377,8 +383,25 @@ fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
     st.gate_pending = !st.options.exec.is_empty();
 }
 
-/// Steps through the plan from `st.current`.
-fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
+/// Steps through the plan from `st.current`, telling `progress` of each step.
+fn advance(
+    repo: &Repo,
+    st: &mut State,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
+    let total = st.steps.len().saturating_sub(st.current);
+    crate::progress::stage(progress, "Merging tracks", total, || {
+        steps(repo, st, hook, progress)
+    })
+}
+
+fn steps(
+    repo: &Repo,
+    st: &mut State,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let engine = Engine::new(repo, false)?;
     let mut engine = engine.session()?;
     let full = st.full_ref();
@@ -423,6 +446,7 @@ fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
         }
         st.save(repo)?;
         hook(k + 1);
+        progress.tick();
     }
     finish(repo, st, st.original.is_none(), true)
 }
@@ -688,7 +712,12 @@ fn reconcile(repo: &Repo, st: &mut State) -> Result<()> {
 
 /// `--continue`: takes the resolution of a conflict (staged, or committed), re-runs a
 /// failed gate, or resumes a killed run, then goes on with the plan.
-pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn resume(
+    repo: &Repo,
+    also: Also,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let mut st = load_for_resolution(repo, "continue")?;
     also.apply(&mut st);
     reconcile(repo, &mut st)?;
@@ -713,7 +742,7 @@ pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
     st.claim();
     st.failed_gate = None;
     st.save(repo)?;
-    advance(repo, &mut st, hook)
+    advance(repo, &mut st, hook, progress)
 }
 
 /// Commits the resolution staged in the integration worktree.
@@ -788,7 +817,12 @@ fn conclude(st: &mut State, wt: &Path, merge_head: ObjectId) -> Result<()> {
 
 /// `--skip`: leaves the stopped step's track out (undoing its merge when a gate failed
 /// after it) and goes on.
-pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn skip(
+    repo: &Repo,
+    also: Also,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let mut st = load_for_resolution(repo, "skip")?;
     also.apply(&mut st);
     reconcile(repo, &mut st)?;
@@ -854,7 +888,7 @@ pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
     st.failed_gate = None;
     st.save(repo)?;
     hook(number);
-    advance(repo, &mut st, hook)
+    advance(repo, &mut st, hook, progress)
 }
 
 /// `--abort`: the integration branch, its index and its worktree back as before the run.
