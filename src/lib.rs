@@ -25,6 +25,7 @@ pub mod overlap;
 pub mod paths;
 pub mod progress;
 pub mod repo;
+pub mod report;
 pub mod scope;
 pub mod settings;
 pub mod shared;

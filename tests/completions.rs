@@ -100,8 +100,7 @@ fn bash_completes_git_track_through_gits_own_completion() {
     let out = bash(
         &repo,
         &format!(
-            "source /usr/share/bash-completion/bash_completion 2>/dev/null
-             source {GIT_BASH_COMPLETION}
+            "source {GIT_BASH_COMPLETION}
              source {}
              {BASH_DRIVER}
              complete -p git

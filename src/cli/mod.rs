@@ -17,6 +17,7 @@ mod new;
 mod output;
 mod overlap;
 mod remove;
+mod report;
 mod scope;
 mod show;
 mod status;
@@ -88,6 +89,7 @@ enum Command {
     Scope(scope::Args),
     Overlap(overlap::Args),
     Status(status::Args),
+    Report(report::Args),
     Completions(completions::Args),
     #[command(name = "__complete", hide = true)]
     Complete(completions::CompleteArgs),
@@ -112,6 +114,7 @@ impl Command {
             | Command::Edit(_)
             | Command::Remove(_)
             | Command::Demo(_)
+            | Command::Report(_)
             | Command::Completions(_)
             | Command::Complete(_) => false,
         }
@@ -196,6 +199,7 @@ fn run(
         Command::Overlap(a) => overlap::run(&repo()?, a, progress),
         Command::Status(a) => status::run(&repo()?, a, progress),
         Command::Merge(a) => merge::run(&repo()?, a, progress),
+        Command::Report(a) => report::run(&repo()?, a, progress),
         Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
     }
 }

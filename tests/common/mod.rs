@@ -2,6 +2,8 @@
 //! dates and an empty global config, driven through the real `git-track` binary.
 #![allow(dead_code)]
 
+pub mod schema;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -204,13 +206,16 @@ impl TestRepo {
         self.track_in(&self.root, args)
     }
 
+    /// Runs `git-track` in `dir`; a JSON document it prints is checked against its schema.
     pub fn track_in(&self, dir: &Path, args: &[&str]) -> Out {
-        Out::from(
+        let out = Out::from(
             self.command(bin(), dir)
                 .args(args)
                 .output()
                 .expect("run git-track"),
-        )
+        );
+        schema::check(args, &out.stdout);
+        out
     }
 
     /// Runs `git-track` with `stdin` as its standard input.
@@ -230,7 +235,9 @@ impl TestRepo {
             .expect("stdin")
             .write_all(stdin.as_bytes())
             .expect("write stdin");
-        Out::from(child.wait_with_output().expect("wait git-track"))
+        let out = Out::from(child.wait_with_output().expect("wait git-track"));
+        schema::check(args, &out.stdout);
+        out
     }
 
     /// Writes a file (creating folders) relative to the repository root.
