@@ -404,3 +404,41 @@ mod tests {
         assert_eq!(text, format!("{painted}   b\nyy  c\n"));
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    /// Every command with `--json` has a schema in `schemas/` (the test suite validates
+    /// each document it reads against it, see tests/common/schema.rs).
+    #[test]
+    fn every_json_output_has_a_schema() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let name = if path.is_empty() {
+                String::new()
+            } else {
+                path.to_owned()
+            };
+            if cmd.get_arguments().any(|a| a.get_long() == Some("json")) {
+                // `hooks install|uninstall|status` share one document.
+                let file = name.split(' ').next().unwrap_or_default().to_owned();
+                let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("schemas")
+                    .join(format!("{file}.schema.json"));
+                if !schema.exists() {
+                    missing.push(schema.display().to_string());
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let path = format!("{name} {}", sub.get_name());
+                walk(sub, path.trim(), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&crate::cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "no schema: {missing:?}");
+        for mode in ["merge-dry-run", "merge-abort"] {
+            let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("schemas/{mode}.schema.json"));
+            assert!(schema.exists(), "{}", schema.display());
+        }
+    }
+}
