@@ -211,8 +211,10 @@ fn the_report_renders_in_headless_chromium() {
     );
     assert!(dom_text.contains("Checkpoint 2"));
 
-    // A picture for a person: target/tmp/report.png (kept out of git).
-    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report.png");
+    // For a person to look at: target/tmp/report.html and report.png (kept out of git).
+    let kept = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::copy(&page, kept.join("report.html")).unwrap();
+    let shot = kept.join("report.png");
     let _ = std::fs::remove_file(&shot);
     let out = chromium(
         profile.path(),
