@@ -2,7 +2,7 @@
 //! each level) and `checkpoints --json` print, plus the dependency plan drawn from the
 //! definitions. The command line renders it as one self-contained HTML file.
 
-use crate::notes::{self, Entry};
+use crate::merge::notes::{self, Entry};
 use crate::overlap::{self, Level};
 use crate::progress::Progress;
 use crate::repo::Repo;

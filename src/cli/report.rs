@@ -43,9 +43,8 @@ pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<O
         None => repo.state_dir().join("report.html"),
     };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            Failure::fatal(format!("cannot create '{}': {e}", parent.display()))
-        })?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Failure::fatal(format!("cannot create '{}': {e}", parent.display())))?;
     }
     std::fs::write(&path, page)
         .map_err(|e| Failure::fatal(format!("cannot write '{}': {e}", path.display())))?;
@@ -176,7 +175,11 @@ fn header(h: &mut String, r: &Report) {
         esc(&r.repository),
         esc(&i.branch),
         short(&i.tip),
-        if i.exists { "" } else { " (does not exist yet)" },
+        if i.exists {
+            ""
+        } else {
+            " (does not exist yet)"
+        },
         esc(&r.generated)
     );
     let tracks = &r.status.tracks;
@@ -185,7 +188,9 @@ fn header(h: &mut String, r: &Report) {
         .overlap
         .iter()
         .find(|o| o.level == Level::Conflicts)
-        .map_or(0, |o| o.pairs.iter().filter(|p| p.conflict == Some(true)).count());
+        .map_or(0, |o| {
+            o.pairs.iter().filter(|p| p.conflict == Some(true)).count()
+        });
     let _ = write!(
         h,
         "<div class=\"summary\"><div><b>{}</b>tracks</div><div><b>{}</b>active</div><div><b>{}</b>merged</div>\
@@ -195,7 +200,11 @@ fn header(h: &mut String, r: &Report) {
         count(&|t| t.status == Status::Active),
         count(&|t| t.merged),
         if conflicts > 0 { "bad" } else { "good" },
-        if count(&|t| !t.violations.is_empty()) > 0 { "bad" } else { "good" },
+        if count(&|t| !t.violations.is_empty()) > 0 {
+            "bad"
+        } else {
+            "good"
+        },
         count(&|t| !t.violations.is_empty()),
         r.checkpoints.len(),
         r.plan.critical_path.len()
@@ -300,11 +309,7 @@ fn graph(h: &mut String, r: &Report) {
     let width = pad * 2.0 + cols as f64 * w + (cols - 1) as f64 * gap_x;
     let height = pad * 2.0 + max_rows as f64 * hgt + (max_rows - 1) as f64 * gap_y;
     let critical = &r.plan.critical_path;
-    let on_path = |a: &str, b: &str| {
-        critical
-            .windows(2)
-            .any(|p| p[0] == a && p[1] == b)
-    };
+    let on_path = |a: &str, b: &str| critical.windows(2).any(|p| p[0] == a && p[1] == b);
     let _ = write!(
         h,
         "<div class=\"graph\"><svg width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"dependency graph\">\
@@ -345,7 +350,11 @@ fn graph(h: &mut String, r: &Report) {
             .iter()
             .find(|d| d.name == t.name)
             .and_then(|d| d.experiment.as_deref());
-        let mut line2 = format!("{} · {}", t.status, t.owner.as_deref().unwrap_or("no owner"));
+        let mut line2 = format!(
+            "{} · {}",
+            t.status,
+            t.owner.as_deref().unwrap_or("no owner")
+        );
         if t.merged {
             line2.push_str(" · merged");
         }
@@ -462,7 +471,12 @@ fn matrices(h: &mut String, r: &Report) {
         let pairs: BTreeMap<(&str, &str), &Pair> = o
             .pairs
             .iter()
-            .flat_map(|p| [((p.a.as_str(), p.b.as_str()), p), ((p.b.as_str(), p.a.as_str()), p)])
+            .flat_map(|p| {
+                [
+                    ((p.a.as_str(), p.b.as_str()), p),
+                    ((p.b.as_str(), p.a.as_str()), p),
+                ]
+            })
             .collect();
         let unclean: Vec<&str> = o
             .tracks
@@ -508,7 +522,12 @@ fn matrices(h: &mut String, r: &Report) {
                         );
                     }
                     None => {
-                        let _ = write!(h, "<td class=\"h0\" data-a=\"{}\" data-b=\"{}\"></td>", esc(a), esc(b));
+                        let _ = write!(
+                            h,
+                            "<td class=\"h0\" data-a=\"{}\" data-b=\"{}\"></td>",
+                            esc(a),
+                            esc(b)
+                        );
                     }
                 }
             }
@@ -539,10 +558,18 @@ fn matrices(h: &mut String, r: &Report) {
                 esc(&f.path),
                 esc(&p.a),
                 f.a.change.as_str(),
-                if f.a.in_scope { "" } else { " <span class=\"bad\">(outside its scope)</span>" },
+                if f.a.in_scope {
+                    ""
+                } else {
+                    " <span class=\"bad\">(outside its scope)</span>"
+                },
                 esc(&p.b),
                 f.b.change.as_str(),
-                if f.b.in_scope { "" } else { " <span class=\"bad\">(outside its scope)</span>" },
+                if f.b.in_scope {
+                    ""
+                } else {
+                    " <span class=\"bad\">(outside its scope)</span>"
+                },
                 if f.same_change { " (same change)" } else { "" }
             );
             let hunks: Vec<String> = p
@@ -601,7 +628,11 @@ fn timeline(h: &mut String, r: &Report) {
             esc(&c.created),
             short(&e.commit),
             esc(&c.branch),
-            if e.source == "trailers" { " &middot; note missing: from the commit's trailers" } else { "" }
+            if e.source == "trailers" {
+                " &middot; note missing: from the commit's trailers"
+            } else {
+                ""
+            }
         );
         for (i, m) in c.merged.iter().enumerate() {
             let _ = write!(
@@ -633,10 +664,20 @@ fn timeline(h: &mut String, r: &Report) {
             );
         }
         for s in &c.skipped {
-            let _ = write!(h, "<li>skipped: {} ({})</li>", esc(&s.track), esc(&s.reason));
+            let _ = write!(
+                h,
+                "<li>skipped: {} ({})</li>",
+                esc(&s.track),
+                esc(&s.reason)
+            );
         }
         for p in &c.pending {
-            let _ = write!(h, "<li class=\"muted\">pending: {} ({})</li>", esc(&p.track), esc(&p.reason));
+            let _ = write!(
+                h,
+                "<li class=\"muted\">pending: {} ({})</li>",
+                esc(&p.track),
+                esc(&p.reason)
+            );
         }
         for v in &c.violations {
             let _ = write!(
@@ -657,7 +698,12 @@ fn cards(h: &mut String, r: &Report) {
         .overlap
         .iter()
         .find(|o| o.level == Level::Conflicts)
-        .map(|o| o.pairs.iter().filter(|p| p.conflict == Some(true)).collect())
+        .map(|o| {
+            o.pairs
+                .iter()
+                .filter(|p| p.conflict == Some(true))
+                .collect()
+        })
         .unwrap_or_default();
     for (i, t) in r.status.tracks.iter().enumerate() {
         let def = r.definitions.iter().find(|d| d.name == t.name);
@@ -670,7 +716,11 @@ fn cards(h: &mut String, r: &Report) {
             esc(&t.name),
             esc(&t.name)
         );
-        let _ = write!(h, "<span class=\"badge\">{}</span><span class=\"badge\">{}</span>", t.kind, t.status);
+        let _ = write!(
+            h,
+            "<span class=\"badge\">{}</span><span class=\"badge\">{}</span>",
+            t.kind, t.status
+        );
         if t.merged {
             h.push_str("<span class=\"badge good\">merged</span>");
         }
@@ -728,13 +778,20 @@ fn cards(h: &mut String, r: &Report) {
             }
         }
         let n = |v: Option<usize>| v.map_or("-".to_owned(), |v| v.to_string());
-        row("ahead / behind", format!("{} / {}", n(t.ahead), n(t.behind)));
+        row(
+            "ahead / behind",
+            format!("{} / {}", n(t.ahead), n(t.behind)),
+        );
         row(
             "last commit",
             format!(
                 "{}{}",
                 esc(t.last_commit.as_deref().unwrap_or("no branch")),
-                if t.stale { " <span class=\"warn\">(stale)</span>" } else { "" }
+                if t.stale {
+                    " <span class=\"warn\">(stale)</span>"
+                } else {
+                    ""
+                }
             ),
         );
         if let Some(wt) = &t.worktree {
@@ -748,7 +805,13 @@ fn cards(h: &mut String, r: &Report) {
             row("worktree", state.to_owned());
         }
         if !t.blocked_by.is_empty() {
-            row("blocked by", format!("<span class=\"warn\">{}</span>", esc(&t.blocked_by.join(", "))));
+            row(
+                "blocked by",
+                format!(
+                    "<span class=\"warn\">{}</span>",
+                    esc(&t.blocked_by.join(", "))
+                ),
+            );
         }
         if !t.overlaps.is_empty() {
             row("overlaps", esc(&t.overlaps.join(", ")));
@@ -772,6 +835,9 @@ fn cards(h: &mut String, r: &Report) {
 mod tests {
     #[test]
     fn text_is_escaped_for_html() {
-        assert_eq!(super::esc("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+        assert_eq!(
+            super::esc("<a href='x'>&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
     }
 }

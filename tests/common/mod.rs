@@ -2,6 +2,7 @@
 //! dates and an empty global config, driven through the real `git-track` binary.
 #![allow(dead_code)]
 
+pub mod scenarios;
 pub mod schema;
 
 use std::path::{Path, PathBuf};

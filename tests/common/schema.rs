@@ -80,10 +80,7 @@ pub fn check(args: &[&str], stdout: &str) {
         let dir = Path::new(&samples).join(&name);
         let _ = std::fs::create_dir_all(&dir);
         let n = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
-        let _ = std::fs::write(
-            dir.join(format!("{}-{n}.json", std::process::id())),
-            stdout,
-        );
+        let _ = std::fs::write(dir.join(format!("{}-{n}.json", std::process::id())), stdout);
         return;
     }
     let validator = validators().get(&name).unwrap_or_else(|| {

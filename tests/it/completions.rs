@@ -1,6 +1,6 @@
 //! `git track completions`: the scripts driven through real shells.
 
-mod common;
+use crate::common;
 
 use common::TestRepo;
 use std::path::Path;

@@ -1,7 +1,6 @@
 //! Colour as git decides it, and progress on stderr as git draws it.
 
-mod common;
-mod scenarios;
+use crate::common::scenarios;
 
 use scenarios::{Scenario, numbered, replace, write};
 

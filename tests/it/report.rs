@@ -1,7 +1,7 @@
 //! `git track report`: one self-contained HTML page, rendered by a real browser.
 
-mod common;
-mod scenarios;
+use crate::common;
+use crate::common::scenarios;
 
 use scenarios::{Scenario, numbered, replace, write};
 use std::path::{Path, PathBuf};
@@ -24,11 +24,14 @@ fn eight_tracks() -> Scenario {
     s.track("cli", &["f.txt"], |wt| {
         write(wt, "f.txt", &replace(&numbered(20), &[(15, "cli")]))
     });
-    s.track("e2e", &["tests/**"], |wt| write(wt, "tests/e2e.txt", "e2e\n"));
+    s.track("e2e", &["tests/**"], |wt| {
+        write(wt, "tests/e2e.txt", "e2e\n")
+    });
     // e2e strays outside its scope.
     s.repo.commit_all_in(&s.repo.worktree("e2e"), "e2e: more");
     write(&s.repo.worktree("e2e"), "h.txt", "outside\n");
-    s.repo.commit_all_in(&s.repo.worktree("e2e"), "e2e: outside");
+    s.repo
+        .commit_all_in(&s.repo.worktree("e2e"), "e2e: outside");
     for (name, line) in [("cache-lru", "lru"), ("cache-ttl", "ttl")] {
         s.track(name, &["src/cache.txt"], |wt| {
             write(wt, "src/cache.txt", &format!("{line}\n"))
@@ -87,7 +90,9 @@ fn the_report_is_one_self_contained_page_built_from_the_json_documents() {
     assert_eq!(out.stdout.trim(), path.display().to_string());
     let html = std::fs::read_to_string(&path).unwrap();
     // Nothing to load from anywhere: no URL, no external script, style, font or image.
-    for needle in ["http://", "https://", "<link", "@import", " src=", "//cdn", "url(http"] {
+    for needle in [
+        "http://", "https://", "<link", "@import", " src=", "//cdn", "url(http",
+    ] {
         assert!(!html.contains(needle), "the page refers to {needle:?}");
     }
     for name in TRACKS {
@@ -187,11 +192,15 @@ fn the_report_renders_in_headless_chromium() {
 
     let dom = chromium(profile.path(), &["--dump-dom"], &page);
     let dom_text = String::from_utf8_lossy(&dom.stdout);
-    assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
     assert!(dom_text.contains("<svg"), "{dom_text}");
     for name in TRACKS {
         assert!(
-            dom_text.contains(&format!("<div class=\"card") )
+            dom_text.contains(&format!("<div class=\"card"))
                 && dom_text.contains(&format!("data-track=\"{name}\"")),
             "no card for {name}"
         );
@@ -202,7 +211,11 @@ fn the_report_renders_in_headless_chromium() {
             .find(&format!("data-level=\"{level}\""))
             .unwrap_or_else(|| panic!("no {level} matrix"));
         let table = &dom_text[table_at..table_at + dom_text[table_at..].find("</table>").unwrap()];
-        assert_eq!(table.matches("<td class=\"h").count() + table.matches("<td class=\"na").count(), 30, "{level}: {table}");
+        assert_eq!(
+            table.matches("<td class=\"h").count() + table.matches("<td class=\"na").count(),
+            30,
+            "{level}: {table}"
+        );
     }
     let conflicts_at = dom_text.find("data-level=\"conflicts\"").unwrap();
     assert!(
@@ -224,8 +237,16 @@ fn the_report_renders_in_headless_chromium() {
         ],
         &page,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let png = std::fs::read(&shot).expect("the screenshot");
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
     eprintln!("screenshot of the report: {}", shot.display());
 }
