@@ -206,7 +206,7 @@ fn describe(side: &overlap::FileSide, track: &str) -> String {
 }
 
 /// `[start, end]` as a person reads it: `10-12`, `10`, or `before 10` for an insertion.
-fn range([start, end]: [u32; 2]) -> String {
+pub fn range([start, end]: [u32; 2]) -> String {
     if end < start {
         format!("before {start}")
     } else if end == start {

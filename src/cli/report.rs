@@ -1,4 +1,5 @@
 use super::output::Output;
+use super::overlap::range;
 use git_track::error::Failure;
 use git_track::overlap::{Level, Pair};
 use git_track::progress::Progress;
@@ -289,7 +290,7 @@ fn graph(h: &mut String, r: &Report) {
         return;
     }
     let layers = layers(r);
-    let (w, hgt, gap_x, gap_y, pad) = (190.0, 58.0, 70.0, 18.0, 16.0);
+    let (w, hgt, gap_x, gap_y, pad) = (170.0, 58.0, 56.0, 16.0, 16.0);
     let mut rows: BTreeMap<usize, usize> = BTreeMap::new();
     let mut at: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
     for t in &r.status.tracks {
@@ -598,17 +599,6 @@ fn matrices(h: &mut String, r: &Report) {
         h.push_str("</ul></div>");
     }
     h.push_str("</section>\n");
-}
-
-/// `[start, end]` as a person reads it.
-fn range([start, end]: [u32; 2]) -> String {
-    if end < start {
-        format!("before {start}")
-    } else if end == start {
-        start.to_string()
-    } else {
-        format!("{start}-{end}")
-    }
 }
 
 fn timeline(h: &mut String, r: &Report) {

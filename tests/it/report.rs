@@ -250,3 +250,60 @@ fn the_report_renders_in_headless_chromium() {
     );
     eprintln!("screenshot of the report: {}", shot.display());
 }
+
+/// `--open` hands the written page to the desktop's opener (here a stand-in on PATH);
+/// without a working opener the page is still written, with a warning.
+#[test]
+fn open_hands_the_page_to_xdg_open_and_a_missing_opener_is_only_a_warning() {
+    let s = Scenario::new(&[("f.txt", "f\n")]);
+    let fake = s.repo.tmp.path().join("fake-bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let opened = s.repo.tmp.path().join("opened");
+    let opener = fake.join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > {}.tmp && mv {0}.tmp {0}\n",
+            opened.display()
+        ),
+    )
+    .unwrap();
+    // `with_system`: the rest of PATH too (where a real xdg-open may be).
+    let run = |mode: u32, with_system: bool| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mut cmd = s.repo.command(common::bin(), &s.repo.root);
+        let mut path = format!(
+            "{}:{}",
+            fake.display(),
+            common::bin().parent().unwrap().display()
+        );
+        if with_system {
+            path = format!("{path}:{}", std::env::var("PATH").unwrap_or_default());
+        }
+        cmd.env("PATH", path);
+        cmd.args(["report", "--output", "page.html", "--open"]);
+        cmd.output().unwrap()
+    };
+    let out = run(0o755, true);
+    assert!(out.status.success(), "{out:?}");
+    let page = s.repo.path("page.html");
+    // The opener runs on its own; wait (bounded) for it to say what it was given.
+    for _ in 0..200 {
+        if opened.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(std::fs::read_to_string(&opened).unwrap(), "page.html");
+    assert!(page.exists());
+
+    std::fs::remove_file(&page).unwrap();
+    let out = run(0o644, false);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("warning: could not open page.html"),
+        "{out:?}"
+    );
+    assert!(page.exists());
+}
