@@ -16,6 +16,13 @@ pub struct Git {
     env: Vec<(String, String)>,
 }
 
+/// Environment variables every git subprocess that may record an identity (a commit, a
+/// reflog entry) gets on behalf of a repository: the identity git-track falls back to
+/// when none is configured (see [`crate::repo::Repo::discover`]). Passed explicitly, the
+/// process's own environment is never changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Env(pub Vec<(&'static str, &'static str)>);
+
 /// The result of a git call whose non-zero exit the caller interprets itself.
 pub struct Ran {
     pub success: bool,
@@ -37,6 +44,14 @@ impl Git {
             key.to_owned(),
             value.as_ref().to_string_lossy().into_owned(),
         ));
+        self
+    }
+
+    /// Adds `env`'s variables.
+    pub fn envs(mut self, env: &Env) -> Self {
+        for (key, value) in &env.0 {
+            self = self.env(key, value);
+        }
         self
     }
 
@@ -108,9 +123,11 @@ impl Git {
 /// Saves everything in `worktree` that is not committed — staged, unstaged and
 /// untracked files (ignored ones excepted) — as a commit on top of HEAD, without
 /// touching the worktree or its index. Returns the commit id.
-pub fn snapshot_worktree(worktree: &Path, message: &str) -> Result<String> {
+pub fn snapshot_worktree(env: &Env, worktree: &Path, message: &str) -> Result<String> {
     let scratch = tempfile_path(worktree)?;
-    let git = Git::in_dir(worktree).env("GIT_INDEX_FILE", &scratch);
+    let git = Git::in_dir(worktree)
+        .envs(env)
+        .env("GIT_INDEX_FILE", &scratch);
     let result = (|| {
         let head = Git::in_dir(worktree)
             .run(&["rev-parse", "--verify", "-q", "HEAD"])
@@ -157,8 +174,13 @@ pub struct WorktreeMerge {
 /// Runs `git merge --no-ff --no-verify -m <message> <rev>` in `worktree`, so that
 /// rerere, merge drivers and mergetools apply as they would for a person. `rev` also
 /// names the other side in conflict markers, so a branch name reads best.
-pub fn merge_into_worktree(worktree: &Path, rev: &str, message: &str) -> Result<WorktreeMerge> {
-    let ran = Git::in_dir(worktree).try_run(&[
+pub fn merge_into_worktree(
+    env: &Env,
+    worktree: &Path,
+    rev: &str,
+    message: &str,
+) -> Result<WorktreeMerge> {
+    let ran = Git::in_dir(worktree).envs(env).try_run(&[
         "merge",
         "--no-ff",
         "--no-verify",
@@ -235,8 +257,8 @@ pub fn stage_paths(worktree: &Path, paths: &[String]) -> Result<()> {
 
 /// Concludes the merge in progress in `worktree` with `message` (`git commit`, so that
 /// rerere records the resolution). Returns the new HEAD.
-pub fn commit_merge(worktree: &Path, message: &str) -> Result<String> {
-    let git = Git::in_dir(worktree);
+pub fn commit_merge(env: &Env, worktree: &Path, message: &str) -> Result<String> {
+    let git = Git::in_dir(worktree).envs(env);
     git.run(&[
         "commit",
         "--no-verify",
@@ -268,8 +290,8 @@ pub fn reset_worktree(worktree: &Path, to: &str) -> Result<()> {
 /// Abandons the merge in progress in `worktree`: `git merge --abort`, and when git
 /// refuses, forgets the merge state (`git merge --quit`, `git rerere clear`) so the
 /// caller can reset the files itself.
-pub fn abandon_merge(worktree: &Path) -> Result<()> {
-    let git = Git::in_dir(worktree);
+pub fn abandon_merge(env: &Env, worktree: &Path) -> Result<()> {
+    let git = Git::in_dir(worktree).envs(env);
     if git.try_run(&["merge", "--abort"])?.success {
         return Ok(());
     }
@@ -304,8 +326,10 @@ pub fn differs_from(worktree: &Path, commit: &str) -> Result<bool> {
 
 /// `git reset --keep <to>` in `worktree`: moves its branch and files, keeping local
 /// changes where they do not collide (git refuses otherwise).
-pub fn reset_keep(worktree: &Path, to: &str) -> Result<()> {
-    Git::in_dir(worktree).run(&["reset", "--quiet", "--keep", to])?;
+pub fn reset_keep(env: &Env, worktree: &Path, to: &str) -> Result<()> {
+    Git::in_dir(worktree)
+        .envs(env)
+        .run(&["reset", "--quiet", "--keep", to])?;
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 //! This library holds the model and the operations; it neither parses arguments nor
 //! prints. The `git-track` binary (`src/main.rs`, `src/cli/`) is a thin layer over it.
 
+#![forbid(unsafe_code)]
+
 #[macro_use]
 pub mod error;
 

@@ -73,7 +73,7 @@ pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
             .collect::<Vec<_>>(),
     )?;
 
-    let repo = Repo::from_gix(gix::open(repo.gix.git_dir())?)?;
+    let repo = Repo::from_gix(gix::open(repo.gix.git_dir())?, repo.git_env.clone())?;
     let s = repo.settings;
     let data = Settings {
         integration: s.integration,
