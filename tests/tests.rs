@@ -16,6 +16,7 @@ mod it {
     mod cli;
     mod concurrency;
     mod demo;
+    mod docs;
     mod hooks;
     mod merge;
     mod overlap;
