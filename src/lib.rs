@@ -23,6 +23,7 @@ pub mod merge;
 pub mod notes;
 pub mod overlap;
 pub mod paths;
+pub mod remote;
 pub mod repo;
 pub mod scope;
 pub mod settings;
