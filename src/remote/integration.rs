@@ -61,20 +61,34 @@ pub fn prepare(repo: &Repo, remote: &Remote, branch: &str) -> Result<()> {
         ),
         Some(o) if o == theirs || repo.is_ancestor(theirs, o)? => Ok(()),
         Some(o) if repo.is_ancestor(o, theirs)? => fast_forward(repo, &full, o, theirs),
-        Some(_) => Err(Failure::usage(format!(
-            "'{branch}' and '{}/{branch}' have diverged: both have merges the other lacks",
-            remote.name
-        ))
-        .hint(format!(
-            "bring theirs in first: 'git merge {}/{branch}' in a worktree of '{branch}'",
-            remote.name
-        ))
-        .hint(format!(
-            "or start from theirs: 'git branch -f {branch} {}/{branch}', then 'git track merge --push' (tracks merged there are skipped)",
-            remote.name
-        ))
-        .into()),
+        Some(_) => Err(diverged(repo, remote, branch)?.into()),
     }
+}
+
+/// The refusal when the local and the remote integration branches both have merges.
+fn diverged(repo: &Repo, remote: &Remote, branch: &str) -> Result<Failure> {
+    let theirs = format!("{}/{branch}", remote.name);
+    let failure = Failure::usage(format!(
+        "'{branch}' and '{theirs}' have diverged: both have merges the other lacks"
+    ));
+    Ok(match repo.worktree_of_branch(&format!("refs/heads/{branch}"))? {
+        Some(wt) => failure
+            .hint(format!(
+                "bring theirs in: 'git -C {} merge {theirs}', then 'git track merge --push' again",
+                wt.path.display()
+            ))
+            .hint(format!(
+                "or start from theirs: 'git -C {} reset --keep {theirs}' (tracks merged there are skipped)",
+                wt.path.display()
+            )),
+        None => failure
+            .hint(format!(
+                "start from theirs: 'git branch -f {branch} {theirs}', then 'git track merge --push' again (tracks merged there are skipped)"
+            ))
+            .hint(format!(
+                "or bring theirs in: 'git merge {theirs}' in a worktree of '{branch}'"
+            )),
+    })
 }
 
 fn fast_forward(repo: &Repo, full: &str, from: ObjectId, to: ObjectId) -> Result<()> {

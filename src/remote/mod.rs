@@ -123,6 +123,29 @@ impl Remote {
     }
 }
 
+/// Adds the definitions' and notes' refspecs to `remote.<name>.fetch`, so that a plain
+/// `git fetch` fills the remote-tracking namespaces too; returns those it added.
+pub fn add_fetch_refspecs(repo: &Repo, remote: &Remote) -> Result<Vec<String>> {
+    let key = format!("remote.{}.fetch", remote.name);
+    let present: Vec<String> = repo
+        .gix
+        .config_snapshot()
+        .plumbing()
+        .strings(key.as_str())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.to_string())
+        .collect();
+    let mut added = Vec::new();
+    for spec in &remote.fetch_refspecs()[..2] {
+        if !present.contains(spec) {
+            crate::git::config_add(&git_dir_for_commands(repo), &key, spec)?;
+            added.push(spec.clone());
+        }
+    }
+    Ok(added)
+}
+
 /// The remote of the integration branch's upstream, else `origin` when it exists.
 pub fn default_name(repo: &Repo) -> Option<String> {
     let cfg = repo.gix.config_snapshot();

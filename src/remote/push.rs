@@ -1,4 +1,4 @@
-//! `git track push`: reconcile with what was last fetched, push every definition that
+//! `git track push`: fetch, reconcile, push every definition that
 //! moved (and the notes) with leases, all at once; when another machine won the race,
 //! fetch, reconcile and try again, a bounded number of times.
 
@@ -74,6 +74,9 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
     }
     let selected = |name: &str| req.names.is_empty() || req.names.iter().any(|n| n == name);
     let mut losses = Vec::new();
+    // Push what was reconciled with the remote's newest state: fewer lost races, and a
+    // push also brings what others shared.
+    fetch::download(repo, remote)?;
     for attempt in 1..=ATTEMPTS {
         let report = reconcile::all(repo, remote, &mut synced);
         synced.save()?;
