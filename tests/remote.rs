@@ -55,8 +55,10 @@ impl Net {
         };
         for i in 1..=machines {
             let dir = base.join(format!("m{i}"));
-            net.remote
-                .git_in(&base, &["clone", "-q", &net.url, dir.to_str().expect("utf8")]);
+            net.remote.git_in(
+                &base,
+                &["clone", "-q", &net.url, dir.to_str().expect("utf8")],
+            );
             net.machines.push(dir);
         }
         net
@@ -157,18 +159,32 @@ fn action(out: &Out, track: &str) -> String {
 
 fn create_edit_push_fetch_in_every_order(t: Transport) {
     let net = Net::new(t, 3);
-    net.track(1, &["new", "auth", "--no-worktree", "--scope", "src/auth/**"])
-        .ok();
+    net.track(
+        1,
+        &["new", "auth", "--no-worktree", "--scope", "src/auth/**"],
+    )
+    .ok();
     // Fetch before anything was pushed: nothing there yet.
-    assert!(net.track(2, &["fetch", "--json"]).ok().json()["tracks"]
-        .as_array()
-        .expect("tracks")
-        .is_empty());
-    assert_eq!(action(net.track(1, &["push", "--json"]).ok(), "auth"), "local-only");
-    assert_eq!(action(net.track(2, &["fetch", "--json"]).ok(), "auth"), "created");
+    assert!(
+        net.track(2, &["fetch", "--json"]).ok().json()["tracks"]
+            .as_array()
+            .expect("tracks")
+            .is_empty()
+    );
+    assert_eq!(
+        action(net.track(1, &["push", "--json"]).ok(), "auth"),
+        "local-only"
+    );
+    assert_eq!(
+        action(net.track(2, &["fetch", "--json"]).ok(), "auth"),
+        "created"
+    );
     // Machine 3 pushes (nothing of its own) before it ever fetched: a push fetches first.
     net.track(3, &["push"]).ok();
-    assert_eq!(net.show(3, "auth")["scope"], serde_json::json!(["src/auth/**"]));
+    assert_eq!(
+        net.show(3, "auth")["scope"],
+        serde_json::json!(["src/auth/**"])
+    );
 
     net.track(2, &["edit", "auth", "--owner", "two"]).ok();
     net.track(2, &["push"]).ok();
@@ -213,10 +229,25 @@ fn divergent_edits_of_different_fields_merge(t: Transport) {
         .ok();
     net.track(1, &["push"]).ok();
     net.track(2, &["fetch"]).ok();
-    net.track(1, &["edit", "ui", "--owner", "alice", "--add-scope", "x/**"])
-        .ok();
-    net.track(2, &["edit", "ui", "--kind", "fix", "--add-scope", "y/**", "--remove-scope", "ui/**"])
-        .ok();
+    net.track(
+        1,
+        &["edit", "ui", "--owner", "alice", "--add-scope", "x/**"],
+    )
+    .ok();
+    net.track(
+        2,
+        &[
+            "edit",
+            "ui",
+            "--kind",
+            "fix",
+            "--add-scope",
+            "y/**",
+            "--remove-scope",
+            "ui/**",
+        ],
+    )
+    .ok();
     net.track(1, &["push"]).ok();
     let out = net.track(2, &["push", "--json"]);
     out.ok();
@@ -255,7 +286,9 @@ fn same_field_two_ways_is_reported_and_neither_is_lost(t: Transport) {
     net.track(1, &["push"]).ok();
     let out = net.track(2, &["push"]);
     out.code(1)
-        .stdout_has("conflict in 'api': status: kept 'done' (here); origin had 'blocked'; was 'active'")
+        .stdout_has(
+            "conflict in 'api': status: kept 'done' (here); origin had 'blocked'; was 'active'",
+        )
         .stderr_has("git track edit");
     let json = net.track(2, &["fetch", "--json"]);
     // Reported once, at the merge; the merge commit keeps both values.
@@ -269,7 +302,10 @@ fn same_field_two_ways_is_reported_and_neither_is_lost(t: Transport) {
         "{log}"
     );
     // Machine 1 learns of it by fast-forward, with the conflict in the history.
-    assert_eq!(action(net.track(1, &["fetch", "--json"]).ok(), "api"), "fast-forward");
+    assert_eq!(
+        action(net.track(1, &["fetch", "--json"]).ok(), "api"),
+        "fast-forward"
+    );
 }
 
 #[test]
@@ -330,12 +366,22 @@ fn remove_against_edit_is_reported_both_ways(t: Transport) {
         .git(&["rev-parse", "--verify", "refs/tracks/gone-here"]);
     assert_eq!(
         net.remote
-            .try_git_in(&net.remote.root, &["rev-parse", "--verify", "-q", "refs/tracks/gone-there"])
+            .try_git_in(
+                &net.remote.root,
+                &["rev-parse", "--verify", "-q", "refs/tracks/gone-there"]
+            )
             .code,
         1
     );
     // The removal of an untouched track arrived, and what it held is kept in a backup.
-    let backups = net.git(2, &["for-each-ref", "--format=%(refname)", "refs/tracks-backup/plain/"]);
+    let backups = net.git(
+        2,
+        &[
+            "for-each-ref",
+            "--format=%(refname)",
+            "refs/tracks-backup/plain/",
+        ],
+    );
     assert_eq!(backups.lines().count(), 1, "{backups}");
     // Deciding: machine 2 keeps its edit by naming the track; the other stays held.
     net.track(2, &["push", "origin", "gone-there"])
@@ -370,9 +416,8 @@ fn concurrent_pushes_lose_no_edit(t: Transport) {
         for p in 0..8 {
             let glob = format!("m{m}p{p}/**");
             let track = if p % 2 == 0 { "shared" } else { "other" };
-            let script = format!(
-                "git-track edit {track} --add-scope '{glob}' && git-track push --json"
-            );
+            let script =
+                format!("git-track edit {track} --add-scope '{glob}' && git-track push --json");
             let child = net
                 .remote
                 .command("sh", net.m(m))
@@ -393,14 +438,21 @@ fn concurrent_pushes_lose_no_edit(t: Transport) {
             String::from_utf8_lossy(&out.stderr)
         );
         let log = net.remote_log(track);
-        assert!(log.contains(&glob), "{glob} not in the remote's log of {track}");
+        assert!(
+            log.contains(&glob),
+            "{glob} not in the remote's log of {track}"
+        );
     }
     net.track(1, &["fetch"]).ok();
     for (track, parity) in [("shared", 0), ("other", 1)] {
         let mut scope = strings(&net.show(1, track)["scope"]);
         scope.sort();
         let mut expected: Vec<String> = (1..=3)
-            .flat_map(|m| (0..8).filter(move |p| p % 2 == parity).map(move |p| format!("m{m}p{p}/**")))
+            .flat_map(|m| {
+                (0..8)
+                    .filter(move |p| p % 2 == parity)
+                    .map(move |p| format!("m{m}p{p}/**"))
+            })
             .collect();
         expected.sort();
         assert_eq!(scope, expected, "{track}");
@@ -437,7 +489,9 @@ fn malformed_and_misnamed_remote_definitions_are_skipped_by_ref_name() {
         let b = blob(text);
         let tree = {
             let mut cmd = r.command("git", &r.root);
-            cmd.args(["mktree"]).stdin(Stdio::piped()).stdout(Stdio::piped());
+            cmd.args(["mktree"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped());
             let mut child = cmd.spawn().expect("mktree");
             use std::io::Write;
             child
@@ -459,7 +513,11 @@ fn malformed_and_misnamed_remote_definitions_are_skipped_by_ref_name() {
     };
     let broken = commit("name = \"good\"\nthis is not toml [[[", Some(&good));
     r.git(&["update-ref", "refs/tracks/good", &broken]);
-    let misnamed = commit(&net.git(1, &["show", "refs/tracks/good:track.toml"]).replace("\"good\"", "\"a/b\""), None);
+    let misnamed = commit(
+        &net.git(1, &["show", "refs/tracks/good:track.toml"])
+            .replace("\"good\"", "\"a/b\""),
+        None,
+    );
     r.git(&["update-ref", "refs/tracks/a/b", &misnamed]);
     let other = commit(&net.git(1, &["show", &format!("{good}:track.toml")]), None);
     r.git(&["update-ref", "refs/tracks/impostor", &other]);
@@ -488,8 +546,14 @@ fn notes_from_two_machines_are_united() {
         net.git(1, &["push", "-q", "origin", "HEAD:refs/heads/one"]);
         net.git(1, &["rev-parse", "HEAD"]).trim().to_owned()
     };
-    net.git(1, &["notes", "--ref=tracks", "add", "-m", "record one", &c1]);
-    net.git(2, &["notes", "--ref=tracks", "add", "-m", "record base", &head]);
+    net.git(
+        1,
+        &["notes", "--ref=tracks", "add", "-m", "record one", &c1],
+    );
+    net.git(
+        2,
+        &["notes", "--ref=tracks", "add", "-m", "record base", &head],
+    );
     net.track(1, &["push"]).ok();
     let out = net.track(2, &["push", "--json"]);
     assert_eq!(out.ok().json()["notes"], "merged");
@@ -508,7 +572,12 @@ fn notes_from_two_machines_are_united() {
 #[test]
 fn attach_checks_out_a_track_defined_on_another_machine() {
     let net = Net::new(Transport::File, 2);
-    let wt = net.track(1, &["new", "feature", "--scope", "f/**"]).ok().stdout.trim().to_owned();
+    let wt = net
+        .track(1, &["new", "feature", "--scope", "f/**"])
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
     common::write_file(&Path::new(&wt).join("f/a.txt"), "a\n");
     net.remote.commit_all_in(Path::new(&wt), "work");
     net.track(1, &["push", "--with-branches"]).ok();
@@ -519,13 +588,22 @@ fn attach_checks_out_a_track_defined_on_another_machine() {
     net.track(2, &["fetch"]).ok();
     let out = net.track(2, &["attach", "feature", "--json"]);
     let json = out.ok().json();
-    assert_eq!(json["branch_from"], "origin/feature".replace("feature", "track/feature"));
+    assert_eq!(
+        json["branch_from"],
+        "origin/feature".replace("feature", "track/feature")
+    );
     let path = PathBuf::from(json["worktree"].as_str().expect("path"));
     assert!(path.starts_with(net.m(2).parent().expect("parent").join("m2.tracks")));
-    assert_eq!(std::fs::read_to_string(path.join("f/a.txt")).expect("file"), "a\n");
+    assert_eq!(
+        std::fs::read_to_string(path.join("f/a.txt")).expect("file"),
+        "a\n"
+    );
     // Never a path from the fetched definition, which names machine 1's folder.
     assert!(!path.starts_with(net.m(1)));
-    assert_eq!(net.show(2, "feature")["worktree"], path.display().to_string());
+    assert_eq!(
+        net.show(2, "feature")["worktree"],
+        path.display().to_string()
+    );
     net.track(2, &["attach", "feature"])
         .code(2)
         .stderr_has("already has a worktree");
@@ -534,7 +612,12 @@ fn attach_checks_out_a_track_defined_on_another_machine() {
 #[test]
 fn status_and_overlap_see_a_remote_branch_ahead_and_say_so() {
     let net = Net::new(Transport::File, 2);
-    let wt = net.track(1, &["new", "feature"]).ok().stdout.trim().to_owned();
+    let wt = net
+        .track(1, &["new", "feature"])
+        .ok()
+        .stdout
+        .trim()
+        .to_owned();
     net.track(1, &["push", "--with-branches"]).ok();
     net.track(2, &["fetch"]).ok();
     net.track(2, &["attach", "feature"]).ok();
@@ -560,7 +643,10 @@ fn init_remote_makes_plain_git_fetch_bring_definitions() {
     net.track(1, &["push"]).ok();
     let before = net.git(2, &["config", "--get-all", "remote.origin.fetch"]);
     net.track(2, &["init"]).ok();
-    assert_eq!(net.git(2, &["config", "--get-all", "remote.origin.fetch"]), before);
+    assert_eq!(
+        net.git(2, &["config", "--get-all", "remote.origin.fetch"]),
+        before
+    );
     net.track(2, &["init", "--remote", "origin"]).ok();
     net.track(2, &["init", "--remote", "origin"]).ok();
     let after = net.git(2, &["config", "--get-all", "remote.origin.fetch"]);
@@ -568,7 +654,10 @@ fn init_remote_makes_plain_git_fetch_bring_definitions() {
     net.git(2, &["fetch", "-q"]);
     net.git(2, &["rev-parse", "--verify", "refs/track-remotes/origin/t"]);
     // The definition appears when git-track reconciles.
-    assert_eq!(action(net.track(2, &["fetch", "--json"]).ok(), "t"), "created");
+    assert_eq!(
+        action(net.track(2, &["fetch", "--json"]).ok(), "t"),
+        "created"
+    );
     net.track(2, &["init", "--remote", "nowhere"])
         .code(2)
         .stderr_has("no remote named 'nowhere'");
@@ -610,7 +699,10 @@ fn merge_push_from_two_machines_at_once_one_wins_the_other_refuses() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("moved on 'origin'"), "{stderr}");
-    assert!(stderr.contains("hint: your merges are kept in 'integration' here"), "{stderr}");
+    assert!(
+        stderr.contains("hint: your merges are kept in 'integration' here"),
+        "{stderr}"
+    );
     // Machine 1's merge is on the remote; machine 2's is kept locally.
     let remote_log = net.remote.git(&["log", "--format=%s", "integration"]);
     assert!(remote_log.contains("Merge track 'a'"), "{remote_log}");
@@ -623,12 +715,17 @@ fn merge_push_from_two_machines_at_once_one_wins_the_other_refuses() {
         .stderr_has("have diverged")
         .stderr_has("merge origin/integration");
     // Its run made an integration worktree (for the gate): bring theirs in there.
-    let wt = net.m(2).parent().expect("parent").join("m2.tracks/integration");
+    let wt = net
+        .m(2)
+        .parent()
+        .expect("parent")
+        .join("m2.tracks/integration");
     net.remote
         .git_in(&wt, &["merge", "-q", "--no-edit", "origin/integration"]);
     net.track(2, &["merge", "b", "--push"]).ok();
     let remote_log = net.remote.git(&["log", "--format=%s", "integration"]);
     assert!(remote_log.contains("Merge track 'a'") && remote_log.contains("Merge track 'b'"));
     // The checkpoint's note travelled too.
-    net.remote.git(&["rev-parse", "--verify", "refs/notes/tracks"]);
+    net.remote
+        .git(&["rev-parse", "--verify", "refs/notes/tracks"]);
 }

@@ -1,9 +1,9 @@
 use super::output::{Output, table};
 use git_track::error::EXIT_FOUND;
+use git_track::remote::Remote;
 use git_track::remote::fetch::{self, Fetched};
 use git_track::remote::fields;
 use git_track::remote::reconcile::{Action, Outcome};
-use git_track::remote::Remote;
 use git_track::repo::Repo;
 use git_track::store::Invalid;
 use std::io::{self, Write};
@@ -50,7 +50,11 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
 }
 
 /// One line per track that is not simply up to date, then each field conflict.
-pub(super) fn write_outcomes(remote: &str, tracks: &[Outcome], w: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write_outcomes(
+    remote: &str,
+    tracks: &[Outcome],
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let rows: Vec<Vec<String>> = tracks
         .iter()
         .filter(|t| t.action != Action::UpToDate || t.pushed)

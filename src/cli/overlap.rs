@@ -106,7 +106,11 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     )?;
     for t in r.tracks.iter() {
         if let Some(from) = &t.tip_from {
-            writeln!(w, "{}: compared at {from}, ahead of the local branch", t.name)?;
+            writeln!(
+                w,
+                "{}: compared at {from}, ahead of the local branch",
+                t.name
+            )?;
         }
     }
     for t in r.tracks.iter().filter(|t| !t.merges_cleanly) {

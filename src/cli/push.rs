@@ -50,8 +50,15 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                 .branches
                 .iter()
                 .map(|b| {
-                    let detail = b.detail.as_deref().map(|d| format!(" {d}")).unwrap_or_default();
-                    vec![format!("branch {}", b.branch), format!("{}{detail}", b.result)]
+                    let detail = b
+                        .detail
+                        .as_deref()
+                        .map(|d| format!(" {d}"))
+                        .unwrap_or_default();
+                    vec![
+                        format!("branch {}", b.branch),
+                        format!("{}{detail}", b.result),
+                    ]
                 })
                 .collect();
             table(&rows, w)

@@ -67,7 +67,11 @@ pub fn merge(base: Option<&Track>, local: &Track, remote: &Track) -> Result<Merg
             l
         } else if LATEST.contains(&key.as_str()) || EARLIEST.contains(&key.as_str()) {
             let later = text(&l) >= text(&r);
-            if later == LATEST.contains(&key.as_str()) { l } else { r }
+            if later == LATEST.contains(&key.as_str()) {
+                l
+            } else {
+                r
+            }
         } else if l == b {
             from_remote.push(key.clone());
             r

@@ -95,7 +95,13 @@ fn fast_forward(repo: &Repo, full: &str, from: ObjectId, to: ObjectId) -> Result
     match repo.worktree_of_branch(full)? {
         // Its files move with it; git refuses if that would overwrite local changes.
         Some(wt) => git::reset_keep(&wt.path, &to.to_string()),
-        None => store::swap(repo, full, Some(from), Some(to), "track: fast-forward integration"),
+        None => store::swap(
+            repo,
+            full,
+            Some(from),
+            Some(to),
+            "track: fast-forward integration",
+        ),
     }
 }
 

@@ -80,7 +80,9 @@ impl Remote {
         };
         if !names.contains(&name) {
             return Err(Failure::usage(format!("no remote named '{name}'"))
-                .hint("add it with 'git remote add <name> <url>'; 'git remote -v' lists the remotes")
+                .hint(
+                    "add it with 'git remote add <name> <url>'; 'git remote -v' lists the remotes",
+                )
                 .into());
         }
         // The name becomes a ref component of the remote-tracking namespaces.
@@ -159,13 +161,15 @@ pub fn default_name(repo: &Repo) -> Option<String> {
     repo.gix
         .remote_names()
         .iter()
-        .any(|n| n.to_string() == "origin")
+        .any(|n| *n == "origin")
         .then(|| "origin".to_owned())
 }
 
 /// Where git subprocesses run: the worktree, or the git dir of a bare repository.
 pub fn git_dir_for_commands(repo: &Repo) -> PathBuf {
-    repo.workdir.clone().unwrap_or_else(|| repo.common_dir.clone())
+    repo.workdir
+        .clone()
+        .unwrap_or_else(|| repo.common_dir.clone())
 }
 
 /// Makes the processes of this clone take turns with one remote.
@@ -176,7 +180,9 @@ pub fn lock(repo: &Repo, remote: &Remote) -> Result<gix::lock::Marker> {
     let mode = Fail::AfterDurationWithBackoff(Duration::from_secs(300));
     gix::lock::Marker::acquire_to_hold_resource(&resource, mode, None, 0).map_err(|e| {
         Failure::fatal(format!("could not lock {}.lock: {e}", resource.display()))
-            .hint("another git-track is talking to this remote; if none is running, remove that file")
+            .hint(
+                "another git-track is talking to this remote; if none is running, remove that file",
+            )
             .into()
     })
 }

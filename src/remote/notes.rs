@@ -45,7 +45,13 @@ pub fn reconcile(repo: &Repo, remote: &Remote) -> Result<NotesAction> {
             }
             Some(o) if !repo.is_ancestor(o, theirs)? => merged(repo, remote, o, theirs)
                 .and_then(|m| {
-                    store::swap(repo, NOTES_REF, Some(o), Some(m), "notes: merge from remote")
+                    store::swap(
+                        repo,
+                        NOTES_REF,
+                        Some(o),
+                        Some(m),
+                        "notes: merge from remote",
+                    )
                 })
                 .map(|()| NotesAction::Merged),
             _ => store::swap(
@@ -68,14 +74,18 @@ pub fn reconcile(repo: &Repo, remote: &Remote) -> Result<NotesAction> {
 
 /// The merge of two notes commits, made on a scratch notes ref so that the real one
 /// moves only by compare-and-swap.
-fn merged(repo: &Repo, remote: &Remote, ours: gix::ObjectId, theirs: gix::ObjectId) -> Result<gix::ObjectId> {
+fn merged(
+    repo: &Repo,
+    remote: &Remote,
+    ours: gix::ObjectId,
+    theirs: gix::ObjectId,
+) -> Result<gix::ObjectId> {
     let scratch = format!("refs/notes/track-merge-{}", std::process::id());
-    store::swap(repo, &scratch, None, Some(ours), "notes: merge scratch")
-        .or_else(|_| {
-            // Left behind by a killed process of the same id: start again.
-            let old = repo.ref_target(&scratch)?;
-            store::swap(repo, &scratch, old, Some(ours), "notes: merge scratch")
-        })?;
+    store::swap(repo, &scratch, None, Some(ours), "notes: merge scratch").or_else(|_| {
+        // Left behind by a killed process of the same id: start again.
+        let old = repo.ref_target(&scratch)?;
+        store::swap(repo, &scratch, old, Some(ours), "notes: merge scratch")
+    })?;
     let result = git::notes_merge_ours(
         &super::git_dir_for_commands(repo),
         &scratch,

@@ -238,7 +238,13 @@ fn one(
     Err(last.unwrap_or_else(|| anyhow::anyhow!("could not reconcile {local_ref}")))
 }
 
-fn both(repo: &Repo, remote: &Remote, name: &str, ours: &Stored, theirs: &Stored) -> Result<Outcome> {
+fn both(
+    repo: &Repo,
+    remote: &Remote,
+    name: &str,
+    ours: &Stored,
+    theirs: &Stored,
+) -> Result<Outcome> {
     let (l, r) = (ours.commit, theirs.commit);
     let local_ref = store::ref_name(name);
     if l == r {

@@ -108,8 +108,11 @@ impl Synced {
                 .collect(),
         };
         let dir = self.path.parent().context("state path has no parent")?;
-        std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
-        let tmp = self.path.with_extension(format!("json.{}", std::process::id()));
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+        let tmp = self
+            .path
+            .with_extension(format!("json.{}", std::process::id()));
         std::fs::write(&tmp, serde_json::to_vec_pretty(&file)?)
             .and_then(|()| std::fs::rename(&tmp, &self.path))
             .with_context(|| format!("could not write {}", self.path.display()))?;
