@@ -12,7 +12,7 @@ use crate::lifecycle;
 use crate::repo::Repo;
 use crate::store;
 use crate::track::{self, Track};
-use crate::worktree;
+use crate::linked_worktree as worktree;
 use anyhow::{Result, anyhow};
 use serde::Serialize;
 use std::path::{Path, PathBuf};

@@ -119,7 +119,7 @@ impl Remote {
         vec![
             format!("+{}*:{}*", crate::store::REF_PREFIX, self.tracking_prefix()),
             // A pattern, so that a remote without notes is not an error.
-            format!("+{}*:{}*", crate::notes::NOTES_REF, self.notes_ref()),
+            format!("+{}*:{}*", crate::merge::notes::NOTES_REF, self.notes_ref()),
             format!("+refs/heads/*:refs/remotes/{}/*", self.name),
         ]
     }

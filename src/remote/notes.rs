@@ -6,7 +6,7 @@
 
 use super::Remote;
 use crate::git;
-use crate::notes::NOTES_REF;
+use crate::merge::notes::NOTES_REF;
 use crate::repo::Repo;
 use crate::store;
 use anyhow::{Context, Result};

@@ -9,7 +9,7 @@ use super::synced::Synced;
 use super::{Remote, fetch, lock};
 use crate::error::Failure;
 use crate::git;
-use crate::notes::NOTES_REF;
+use crate::merge::notes::NOTES_REF;
 use crate::repo::Repo;
 use crate::store::{self, Invalid};
 use anyhow::Result;

@@ -2,8 +2,7 @@
 //! machines, over the local transport and over git's own network protocol (a `git
 //! daemon` on 127.0.0.1 that each test starts and stops itself).
 
-mod common;
-use common::{Out, TestRepo};
+use crate::common::{self, Out, TestRepo};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
