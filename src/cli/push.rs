@@ -67,7 +67,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         &report.tracks,
         &report.invalid,
     );
-    if nothing {
+    if nothing && !conflicts {
         out = out.info(format!("Everything up-to-date with '{}'", remote.name));
     }
     if report.branches.iter().any(|b| b.result == "rejected") {
