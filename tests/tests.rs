@@ -20,6 +20,7 @@ mod it {
     mod hooks;
     mod merge;
     mod overlap;
+    mod remote;
     mod scope;
     mod status;
     mod synth;
