@@ -461,8 +461,9 @@ pub fn push(
 /// Merges the notes commit `other` into the notes ref `notes_ref` with `git notes merge
 /// -s ours`: the union of the annotated commits, this side's note kept where both
 /// annotated the same commit differently.
-pub fn notes_merge_ours(dir: &Path, notes_ref: &str, other: &str) -> Result<()> {
-    Git::in_dir(dir).run(&[
+pub fn notes_merge_ours(env: &Env, dir: &Path, notes_ref: &str, other: &str) -> Result<()> {
+    // The merge writes a commit: it needs the identity the repository was opened with.
+    Git::in_dir(dir).envs(env).run(&[
         "notes",
         &format!("--ref={notes_ref}"),
         "merge",

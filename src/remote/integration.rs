@@ -94,7 +94,7 @@ fn diverged(repo: &Repo, remote: &Remote, branch: &str) -> Result<Failure> {
 fn fast_forward(repo: &Repo, full: &str, from: ObjectId, to: ObjectId) -> Result<()> {
     match repo.worktree_of_branch(full)? {
         // Its files move with it; git refuses if that would overwrite local changes.
-        Some(wt) => git::reset_keep(&wt.path, &to.to_string()),
+        Some(wt) => git::reset_keep(&repo.git_env, &wt.path, &to.to_string()),
         None => store::swap(
             repo,
             full,

@@ -87,6 +87,7 @@ fn merged(
         store::swap(repo, &scratch, old, Some(ours), "notes: merge scratch")
     })?;
     let result = git::notes_merge_ours(
+        &repo.git_env,
         &super::git_dir_for_commands(repo),
         &scratch,
         &theirs.to_string(),
