@@ -5,6 +5,9 @@
 //! declared in `mod it` below; [`no_test_file_is_forgotten`] fails when one is not.
 
 mod common;
+/// The benchmarks' synthetic repository generator (`it::synth` checks its promises).
+#[path = "../benches/synth/mod.rs"]
+mod synth;
 
 mod it {
     mod agent;
@@ -15,9 +18,11 @@ mod it {
     mod completions;
     mod concurrency;
     mod demo;
+    mod docs;
     mod hooks;
     mod merge;
     mod overlap;
+    mod remote;
     mod report;
     mod scope;
     mod status;

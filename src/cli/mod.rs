@@ -1,11 +1,13 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod attach;
 mod check;
 mod checkpoints;
 mod completions;
 mod demo;
 mod edit;
+mod fetch;
 mod hooks;
 mod init;
 mod list;
@@ -16,6 +18,7 @@ mod merge;
 mod new;
 mod output;
 mod overlap;
+mod push;
 mod remove;
 mod report;
 mod scope;
@@ -89,6 +92,9 @@ enum Command {
     Scope(scope::Args),
     Overlap(overlap::Args),
     Status(status::Args),
+    Push(push::Args),
+    Fetch(fetch::Args),
+    Attach(attach::Args),
     Report(report::Args),
     Completions(completions::Args),
     #[command(name = "__complete", hide = true)]
@@ -110,6 +116,9 @@ impl Command {
             Command::Status(a) => a.json,
             Command::Merge(a) => a.json,
             Command::Checkpoints(a) => a.json,
+            Command::Push(a) => a.json,
+            Command::Fetch(a) => a.json,
+            Command::Attach(a) => a.json,
             Command::Init(_)
             | Command::Edit(_)
             | Command::Remove(_)
@@ -201,6 +210,9 @@ fn run(
         Command::Merge(a) => merge::run(&repo()?, a, progress),
         Command::Report(a) => report::run(&repo()?, a, progress),
         Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
+        Command::Push(a) => push::run(&repo()?, a),
+        Command::Fetch(a) => fetch::run(&repo()?, a),
+        Command::Attach(a) => attach::run(&repo()?, a),
     }
 }
 
