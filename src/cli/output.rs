@@ -324,14 +324,12 @@ impl Meter {
 
 impl MeterState {
     fn line(&self) -> String {
-        if self.total == 0 {
-            format!("{}: {}", self.label, self.done)
-        } else {
-            let percent = self.done * 100 / self.total;
-            format!(
+        match (self.done * 100).checked_div(self.total) {
+            Some(percent) => format!(
                 "{}: {percent:3}% ({}/{})",
                 self.label, self.done, self.total
-            )
+            ),
+            None => format!("{}: {}", self.label, self.done),
         }
     }
 
@@ -366,7 +364,7 @@ impl git_track::progress::Progress for Meter {
             return;
         }
         // Redraw when the percentage moves, or now and then when there is no total.
-        let percent = (st.total > 0).then(|| st.done * 100 / st.total);
+        let percent = (st.done * 100).checked_div(st.total);
         let due = match percent {
             Some(p) => st.last_percent != Some(p),
             None => st.last_draw.elapsed() >= Duration::from_millis(100),

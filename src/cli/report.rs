@@ -650,7 +650,7 @@ fn timeline(h: &mut String, r: &Report) {
                 "<li class=\"bad\">conflict: {} in <code>{}</code> ({})</li>",
                 esc(&x.track),
                 esc(&x.paths.join(", ")),
-                esc(&x.resolution.describe())
+                esc(x.resolution.describe())
             );
         }
         for s in &c.skipped {
