@@ -304,3 +304,22 @@ fn path_with_bin() -> String {
         Err(_) => bin_dir.display().to_string(),
     }
 }
+
+/// Does `program <probe>` run? When it does not: on CI (`CI` set) that fails the test,
+/// since .ci/run installs `package`; elsewhere the test says on stderr that it skipped.
+#[track_caller]
+pub fn installed(program: &str, probe: &[&str], package: &str) -> bool {
+    let found = Command::new(program)
+        .args(probe)
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is not installed; .ci/run installs it (apt-get install {package})"
+        );
+        eprintln!("skipped: {program} is not installed (apt-get install {package})");
+    }
+    found
+}

@@ -28,24 +28,6 @@ fn repo() -> TestRepo {
     repo
 }
 
-/// Is `shell` installed? When not: on CI that is a failure (.ci/run installs it), elsewhere
-/// the test says on stderr that it skipped, and why.
-fn have(shell: &str) -> bool {
-    let found = std::process::Command::new(shell)
-        .arg("-c")
-        .arg("exit 0")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{shell} is not installed; .ci/run installs it"
-        );
-        eprintln!("skipped: {shell} is not installed (apt-get install {shell})");
-    }
-    found
-}
-
 /// Runs `script` in bash in the repository, with the completion script at `completion`.
 fn bash(repo: &TestRepo, script: &str) -> String {
     let out = repo
@@ -188,7 +170,7 @@ fn bash_completion_outside_a_repository_offers_no_live_values_and_no_error() {
 
 #[test]
 fn zsh_script_passes_zshs_syntax_check_and_completes() {
-    if !have("zsh") {
+    if !common::installed("zsh", &["-c", "exit 0"], "zsh") {
         return;
     }
     let repo = repo();
@@ -226,7 +208,7 @@ fn zsh_script_passes_zshs_syntax_check_and_completes() {
 
 #[test]
 fn fish_script_passes_fishs_syntax_check_and_completes() {
-    if !have("fish") {
+    if !common::installed("fish", &["-c", "exit 0"], "fish") {
         return;
     }
     let repo = repo();

@@ -171,16 +171,7 @@ fn chromium(profile: &Path, args: &[&str], page: &Path) -> std::process::Output 
 
 #[test]
 fn the_report_renders_in_headless_chromium() {
-    let found = std::process::Command::new(CHROMIUM)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium is not installed; .ci/run installs it"
-        );
-        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+    if !common::installed(CHROMIUM, &["--version"], "chromium") {
         return;
     }
     let s = eight_tracks();
