@@ -32,6 +32,8 @@ pub struct NewTrack {
     pub experiment: Option<String>,
     pub hypothesis: Option<String>,
     pub description: Option<String>,
+    /// Adopt this existing linked worktree (made by another tool) and its branch.
+    pub adopt_worktree: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -145,8 +147,13 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         .unwrap_or_else(|| repo.settings.base.clone());
     let base_commit = repo.try_resolve_commit(&base_ref);
 
+    let foreign = match &req.adopt_worktree {
+        Some(path) => Some(foreign_worktree(repo, &listing, path)?),
+        None => None,
+    };
     // The branch: adopted as it is, or made new at --from (default: the base).
-    let (branch, start, adopted) = match &req.branch {
+    let adopt_branch = foreign.as_ref().map(|(_, b)| b.clone()).or(req.branch.clone());
+    let (branch, start, adopted) = match &adopt_branch {
         Some(b) => {
             let full = if b.starts_with("refs/heads/") {
                 b.clone()
@@ -197,7 +204,9 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         None => start,
     };
 
-    let worktree = if req.no_worktree {
+    let worktree = if let Some((path, _)) = &foreign {
+        Some(path.clone())
+    } else if req.no_worktree {
         None
     } else {
         let path = worktree_path(repo, &req.name)?;
@@ -256,7 +265,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             )?;
             undo.branch = Some((branch.clone(), start));
         }
-        if let Some(path) = &worktree {
+        if let Some(path) = worktree.as_ref().filter(|_| foreign.is_none()) {
             if let Some(parent) = path.parent() {
                 undo.dirs = created_dirs(parent);
                 std::fs::create_dir_all(parent)
@@ -278,6 +287,46 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             Err(e)
         }
     }
+}
+
+/// The linked worktree at `path` and the branch it has checked out, when `path` is one
+/// of this repository's linked worktrees on a branch no track has.
+fn foreign_worktree(repo: &Repo, listing: &Listing, path: &Path) -> Result<(PathBuf, String)> {
+    let wanted = crate::repo::canonical(path);
+    let worktrees = repo.worktrees()?;
+    let Some(found) = worktrees.iter().find(|w| w.path == wanted) else {
+        return Err(Failure::usage(format!(
+            "'{}' is not a worktree of this repository",
+            path.display()
+        ))
+        .hint("'git worktree list' shows the worktrees this repository has")
+        .into());
+    };
+    if found.is_main {
+        return Err(Failure::usage(format!(
+            "'{}' is the main worktree; only a linked worktree can become a track's",
+            path.display()
+        ))
+        .hint("make one with 'git worktree add', or let 'git track new' make it")
+        .into());
+    }
+    let Some(branch) = found.branch.clone() else {
+        return Err(Failure::usage(format!(
+            "the worktree at '{}' has no branch checked out (detached HEAD)",
+            path.display()
+        ))
+        .hint("check out a branch in it first ('git switch -c <branch>' inside it)")
+        .into());
+    };
+    let short = branch.strip_prefix("refs/heads/").unwrap_or(&branch);
+    if let Some(owner) = listing.tracks.iter().find(|s| s.track.branch == short) {
+        return Err(Failure::usage(format!(
+            "branch '{short}' of that worktree already belongs to track '{}'",
+            owner.track.name
+        ))
+        .into());
+    }
+    Ok((found.path.clone(), branch))
 }
 
 /// What a half-made track leaves behind, to take away again.

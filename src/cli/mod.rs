@@ -1,10 +1,12 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod agent_setup;
 mod check;
 mod checkpoints;
 mod demo;
 mod edit;
+mod exec;
 mod hooks;
 mod init;
 mod list;
@@ -15,8 +17,10 @@ mod merge;
 mod new;
 mod output;
 mod overlap;
+mod prune;
 mod remove;
 mod scope;
+mod setup;
 mod show;
 mod status;
 
@@ -67,6 +71,10 @@ enum Command {
     Scope(scope::Args),
     Overlap(overlap::Args),
     Status(status::Args),
+    Setup(setup::Args),
+    Exec(exec::Args),
+    AgentSetup(agent_setup::Args),
+    Prune(prune::Args),
 }
 
 impl Command {
@@ -84,6 +92,10 @@ impl Command {
             Command::Status(a) => a.json,
             Command::Merge(a) => a.json,
             Command::Checkpoints(a) => a.json,
+            Command::Setup(a) => a.json,
+            Command::Exec(a) => a.json,
+            Command::AgentSetup(a) => a.json,
+            Command::Prune(a) => a.json,
             Command::Init(_) | Command::Edit(_) | Command::Remove(_) | Command::Demo(_) => false,
         }
     }
@@ -145,6 +157,10 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Status(a) => status::run(&repo()?, a),
         Command::Merge(a) => merge::run(&repo()?, a),
         Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
+        Command::Setup(a) => setup::run(&repo()?, a),
+        Command::Exec(a) => exec::run(&repo()?, a),
+        Command::AgentSetup(a) => agent_setup::run(&repo()?, a),
+        Command::Prune(a) => prune::run(&repo()?, a),
     }
 }
 

@@ -2,7 +2,12 @@ use super::output::Output;
 use super::show::TrackJson;
 use git_track::lifecycle::{self, NewTrack};
 use git_track::repo::Repo;
+use git_track::agents::{self, Configured};
+use git_track::setup::{self, Prepared};
+use git_track::store;
 use git_track::track::Kind;
+use git_track::track_env::{self, TrackEnv};
+use serde::Serialize;
 
 /// Create a track: a branch, a linked worktree and a stored definition
 ///
@@ -52,9 +57,30 @@ pub struct Args {
     /// A sentence on what the track is for
     #[arg(long, value_name = "text")]
     description: Option<String>,
-    /// Print one JSON object: the definition plus {ref, definition}
+    /// Adopt this existing linked worktree (made by another tool) with its branch
+    #[arg(long = "worktree", value_name = "path", conflicts_with_all = ["branch", "from", "no_worktree"])]
+    adopt_worktree: Option<std::path::PathBuf>,
+    /// Write this agent's pre-edit hook configuration into the worktree (see agent-setup)
+    #[arg(long, value_name = "agent", value_parser = clap::builder::PossibleValuesParser::new(git_track::agents::NAMES))]
+    agent: Option<String>,
+    /// Copy no included files and run no track.setup command
+    #[arg(long)]
+    no_setup: bool,
+    /// Print one JSON object: the definition plus {ref, definition, env, prepared, agent}
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Serialize)]
+struct NewJson {
+    #[serde(flatten)]
+    track: TrackJson,
+    /// GIT_TRACK, GIT_TRACK_INDEX and GIT_TRACK_PORT as commands for the track see them.
+    env: TrackEnv,
+    /// Included files copied and the set-up command run, when there is a worktree.
+    prepared: Option<Prepared>,
+    /// The agent configuration written, with --agent.
+    agent: Option<Configured>,
 }
 
 pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
@@ -72,9 +98,23 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         experiment: args.experiment,
         hypothesis: args.hypothesis,
         description: args.description,
+        adopt_worktree: args.adopt_worktree,
     };
     let created = lifecycle::create(repo, &req)?;
     let t = &created.stored.track;
+    let env = track_env::for_track(repo, &store::list(repo)?, &t.name)?;
+    let mut prepared = None;
+    let mut configured = None;
+    if let Some(wt) = &created.worktree {
+        if !args.no_setup {
+            prepared = Some(setup::prepare(repo, &env, wt, &mut |line| {
+                super::setup::progress(line)
+            })?);
+        }
+        if let Some(agent) = &args.agent {
+            configured = Some(agents::configure(repo, agent, wt)?);
+        }
+    }
     let note = match &created.worktree {
         Some(p) => format!(
             "Created track '{}' on branch '{}' with a worktree at {}",
@@ -87,13 +127,23 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
             t.name, t.branch
         ),
     };
-    let mut out = Output::new(TrackJson::new(&created.stored), |d, w| {
-        match &d.track.worktree {
-            Some(p) => writeln!(w, "{p}"),
-            None => Ok(()),
-        }
+    let data = NewJson {
+        track: TrackJson::new(&created.stored),
+        env,
+        prepared: prepared.clone(),
+        agent: configured.clone(),
+    };
+    let mut out = Output::new(data, |d, w| match &d.track.track.worktree {
+        Some(p) => writeln!(w, "{p}"),
+        None => Ok(()),
     })
     .info(note);
+    if let Some(p) = &prepared {
+        out = super::setup::report(out, &t.name, p);
+    }
+    if let Some(c) = &configured {
+        out = super::agent_setup::report(out, &t.name, c);
+    }
     for warning in super::scope::lint_warnings(repo, t) {
         out = out.warn(warning);
     }

@@ -516,12 +516,14 @@ fn run_gates(repo: &Repo, st: &mut State) -> Result<Option<Stopped>> {
     st.save(repo)?;
     let k = st.current.saturating_sub(1);
     let s = &st.steps[k];
-    let env = [
+    let mut env = vec![
         ("GIT_TRACK_MERGE_TRACK", s.track.clone()),
         ("GIT_TRACK_MERGE_STEP", (k + 1).to_string()),
         ("GIT_TRACK_MERGE_BRANCH", st.branch.clone()),
         ("GIT_TRACK_MERGE_TIP", s.tip.clone()),
     ];
+    // A gate is a command run for the merged track: it sees that track's environment.
+    env.extend(crate::track_env::for_track(repo, &crate::store::list(repo)?, &s.track)?.vars());
     match gate::run(&wt, &st.options.exec, &env)? {
         None => {
             st.gate_pending = false;

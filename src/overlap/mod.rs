@@ -11,7 +11,7 @@ mod cache;
 mod compare;
 mod context;
 mod effect;
-mod hunks;
+pub(crate) mod hunks;
 mod snapshot;
 mod tools;
 
