@@ -44,7 +44,7 @@ impl Protocol for Shape {
 
     fn read_request(&self, payload: &str) -> Result<Option<EditRequest>, Failure> {
         let bad = |why: &str| {
-            Failure::usage(format!("not a {} hook payload: {why}", self.title))
+            Failure::usage(format!("not a hook payload of {}: {why}", self.title))
                 .hint(self.wiring.to_owned())
         };
         let value: Value =
