@@ -236,7 +236,10 @@ fn agent_setup_merges_into_an_existing_settings_file_and_is_idempotent() {
     assert_eq!(pre.len(), 2);
     assert_eq!(pre[0]["hooks"][0]["command"], "./guard.sh");
     assert_eq!(pre[1]["matcher"], "Write|Edit|MultiEdit|NotebookEdit");
-    assert_eq!(pre[1]["hooks"][0]["command"], "git track check --format claude-code");
+    assert_eq!(
+        pre[1]["hooks"][0]["command"],
+        "git -C \"$CLAUDE_PROJECT_DIR\" track check --format claude-code"
+    );
     // The keys keep their order; a second run changes nothing.
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["permissions", "hooks"]);
@@ -267,7 +270,7 @@ fn agent_setup_writes_each_agents_own_file_from_a_linked_worktree() {
     assert_eq!(gemini["theme"], "dark");
     assert_eq!(
         gemini["hooks"]["BeforeTool"][0]["hooks"][0]["command"],
-        "git track check --format gemini"
+        "git -C \"$GEMINI_PROJECT_DIR\" track check --format gemini"
     );
     let cursor = read(".cursor/hooks.json");
     assert_eq!(cursor["version"], 1);

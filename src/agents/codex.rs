@@ -30,6 +30,7 @@ pub static AGENT: Agent = Agent {
     protocol: &SHAPE,
     config: Config {
         file: ".codex/hooks.json",
+        command: "git track check --format codex",
         event: "PreToolUse",
         entry: |command| {
             json!({

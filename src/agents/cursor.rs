@@ -35,6 +35,7 @@ pub static AGENT: Agent = Agent {
     protocol: &SHAPE,
     config: Config {
         file: ".cursor/hooks.json",
+        command: "git track check --format cursor",
         event: "preToolUse",
         entry: |command| json!({ "command": command }),
         top: &[("version", 1)],

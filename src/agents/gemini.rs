@@ -28,6 +28,7 @@ pub static AGENT: Agent = Agent {
     protocol: &SHAPE,
     config: Config {
         file: ".gemini/settings.json",
+        command: "git -C \"$GEMINI_PROJECT_DIR\" track check --format gemini",
         event: "BeforeTool",
         entry: |command| {
             json!({

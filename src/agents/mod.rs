@@ -34,6 +34,11 @@ pub struct Agent {
 pub struct Config {
     /// The file, relative to the worktree root.
     pub file: &'static str,
+    /// The command the hook runs. The track is the one of the worktree the agent works
+    /// in, so the same file works in any track's worktree (and does nothing elsewhere).
+    /// Where the agent names its project folder in the environment, `git -C` starts
+    /// there, whatever folder the agent's shell moved to (`-C ""` changes nothing).
+    pub command: &'static str,
     /// The hook event, a key under the file's `hooks` object holding a list.
     pub event: &'static str,
     /// The entry that runs a command before an edit.
@@ -48,6 +53,7 @@ static CLAUDE_CODE: Agent = Agent {
         // The local settings file, which Claude Code reads and nobody commits: the hook
         // is this worktree's, not the project's.
         file: ".claude/settings.local.json",
+        command: "git -C \"$CLAUDE_PROJECT_DIR\" track check --format claude-code",
         event: "PreToolUse",
         entry: |command| {
             json!({
@@ -90,12 +96,6 @@ impl Protocol for Forward {
     }
 }
 
-/// The command every agent's hook runs: the track is the one of the worktree the agent
-/// works in, so the same file works in any track's worktree (and does nothing elsewhere).
-pub fn hook_command(agent: &str) -> String {
-    format!("git track check --format {agent}")
-}
-
 /// What [`configure`] did to one worktree.
 #[derive(Debug, Clone, Serialize)]
 pub struct Configured {
@@ -135,7 +135,7 @@ pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Confi
                 ))
                 .hint(format!(
                     "fix it, or add the hook yourself: run '{}' on the {} event",
-                    hook_command(agent_name),
+                    cfg.command,
                     cfg.event
                 ))
                 .into());
@@ -143,7 +143,7 @@ pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Confi
         },
     };
     let before = Value::Object(doc.clone());
-    merge_entry(&mut doc, cfg, &hook_command(agent_name), &path)?;
+    merge_entry(&mut doc, cfg, cfg.command, &path)?;
     let after = Value::Object(doc);
     let action = match (&existing, before == after) {
         (Some(_), true) => "unchanged",
@@ -208,7 +208,7 @@ fn runs_git_track_check(entry: &Value) -> bool {
     let is_ours = |v: &Value| {
         v.get("command")
             .and_then(Value::as_str)
-            .is_some_and(|c| c.starts_with("git track check --format"))
+            .is_some_and(|c| c.contains("track check --format"))
     };
     is_ours(entry)
         || entry

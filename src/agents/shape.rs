@@ -153,3 +153,19 @@ pub fn silent() -> Answer {
         code: 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_patch_names_each_file_it_adds_updates_deletes_or_moves_to_once() {
+        let patch = "*** Begin Patch\n*** Update File: src/a.rs\n@@\n-a\n+b\n*** Move to: src/b.rs\n*** Add File: web/c.ts\n+x\n*** Delete File: old.txt\n*** Update File: src/a.rs\n*** End Patch\n";
+        let got: Vec<String> = patch_paths(patch)
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        assert_eq!(got, ["src/a.rs", "src/b.rs", "web/c.ts", "old.txt"]);
+        assert!(patch_paths("no patch here").is_empty());
+    }
+}

@@ -12,10 +12,13 @@ use serde::Serialize;
 /// Create a track: a branch, a linked worktree and a stored definition
 ///
 /// Creates branch track/<name> at --from (default: the base), or adopts an existing
-/// branch with --branch; adds a worktree at <worktreeRoot>/<name> unless --no-worktree;
+/// branch with --branch; adds a worktree at <worktreeRoot>/<name> unless --no-worktree,
+/// or adopts a linked worktree another tool made with --worktree <path> (and its branch);
 /// writes the definition to refs/tracks/<name>. Prints the worktree path, so that
 /// `cd "$(git track new x)"` works. All or nothing: when a step fails, nothing of it
-/// remains.
+/// remains. Then the worktree is set up as 'git track setup' does (included files copied,
+/// track.setup run; a failed set-up keeps the track and exits 1), and with --agent the
+/// agent's hook is written as 'git track agent-setup' does.
 #[derive(clap::Args)]
 pub struct Args {
     /// The track's name: one ref component, e.g. auth-backend
