@@ -91,11 +91,6 @@ pub fn failed(repo: &Repo, name: &str) -> Option<String> {
     std::fs::read_to_string(failed_path(repo, name)).ok()
 }
 
-/// Forgets the mark of a track that is gone.
-pub fn forget(repo: &Repo, name: &str) {
-    let _ = std::fs::remove_file(failed_path(repo, name));
-}
-
 fn failed_path(repo: &Repo, name: &str) -> PathBuf {
     repo.state_dir().join(FAILED_DIR).join(name)
 }

@@ -116,17 +116,6 @@ pub fn index(repo: &Repo, listing: &Listing, name: &str) -> Result<u32> {
     Ok(n)
 }
 
-/// Frees the index of a track that is gone (best effort: a stale entry is freed anyway
-/// by the next allocation).
-pub fn forget(repo: &Repo, name: &str) {
-    let path = repo.state_dir().join(FILE_NAME);
-    let Ok(_lock) = lock(repo) else { return };
-    let mut table = read(&path);
-    if table.remove(name).is_some() {
-        let _ = write(&path, &table);
-    }
-}
-
 fn read(path: &Path) -> BTreeMap<String, u32> {
     // A damaged file loses only the indexes (they are handed out again), never more.
     std::fs::read_to_string(path)

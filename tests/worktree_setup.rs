@@ -95,10 +95,14 @@ fn a_failed_setup_keeps_the_track_marks_it_and_setup_reruns_it() {
         .stderr_has("not ready");
     let wt = repo.worktree("a");
     assert!(wt.is_dir());
-    repo.track(&["show", "a"]).ok();
+    repo.track(&["show", "a"])
+        .ok()
+        .stderr_has("warning: track 'a' is not set up: its set-up command");
     // Fixed, it runs again and succeeds.
     std::fs::write(wt.join("ready"), "").unwrap();
     repo.track(&["setup", "a"]).ok().stderr_has("finished");
+    let shown = repo.track(&["show", "a"]);
+    assert!(!shown.ok().stderr.contains("not set up"), "{}", shown.stderr);
     // From inside the worktree, the track is found by itself.
     repo.track_in(&wt, &["setup"]).ok();
 }
