@@ -222,7 +222,12 @@ fn measure(repo: &Path) {
 }
 
 /// Runs once with `input` on stdin; returns the wall time, the exit code and stdout.
-fn time_with_input(dir: &Path, program: &str, args: &[&str], input: &str) -> (Duration, i32, String) {
+fn time_with_input(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    input: &str,
+) -> (Duration, i32, String) {
     use std::io::Write;
     let mut cmd = command(dir, program, args);
     cmd.stdin(std::process::Stdio::piped())
@@ -261,8 +266,18 @@ fn pre_edit(repo: &Path, direct: &str) {
     let mut rows: Vec<(String, Duration, Duration)> = Vec::new();
     for (label, mode, input, expect_ask) in [
         ("collision warning off", "off", &quiet, false),
-        ("collision warning on, no other track changed the file", "ask", &quiet, false),
-        ("collision warning on, two other tracks changed the file", "ask", &colliding, true),
+        (
+            "collision warning on, no other track changed the file",
+            "ask",
+            &quiet,
+            false,
+        ),
+        (
+            "collision warning on, two other tracks changed the file",
+            "ask",
+            &colliding,
+            true,
+        ),
     ] {
         synth::git(repo, &["config", "track.collision", mode]);
         let mut times = Vec::new();
@@ -277,7 +292,9 @@ fn pre_edit(repo: &Path, direct: &str) {
         let min = *times.iter().min().expect("runs");
         rows.push((label.to_owned(), median(times), min));
     }
-    println!("pre-edit check (git-track check --format claude-code, a PreToolUse payload on stdin, track t05)");
+    println!(
+        "pre-edit check (git-track check --format claude-code, a PreToolUse payload on stdin, track t05)"
+    );
     for (label, med, min) in &rows {
         println!("  {label:<62} median {:>9}  (min {})", ms(*med), ms(*min));
     }

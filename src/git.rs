@@ -408,7 +408,10 @@ pub fn ignored_matching(
     if listed.is_empty() {
         return Ok(listed);
     }
-    let input: Vec<u8> = listed.iter().flat_map(|p| [p.as_bytes(), b"\0"].concat()).collect();
+    let input: Vec<u8> = listed
+        .iter()
+        .flat_map(|p| [p.as_bytes(), b"\0"].concat())
+        .collect();
     let args = ["check-ignore", "-z", "--stdin"];
     let ran = git.try_run_with_input(&args, &input)?;
     // Exit 1: none of them is ignored.

@@ -152,7 +152,10 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         None => None,
     };
     // The branch: adopted as it is, or made new at --from (default: the base).
-    let adopt_branch = foreign.as_ref().map(|(_, b)| b.clone()).or(req.branch.clone());
+    let adopt_branch = foreign
+        .as_ref()
+        .map(|(_, b)| b.clone())
+        .or(req.branch.clone());
     let (branch, start, adopted) = match &adopt_branch {
         Some(b) => {
             let full = if b.starts_with("refs/heads/") {

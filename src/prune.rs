@@ -121,7 +121,7 @@ fn judge(
     if worktree.is_none() && !options.delete_branches {
         return Ok(Err("no worktree to remove".to_owned()));
     }
-    if track.base.commit == tip.to_string() {
+    if track.base.commit == tip {
         return Ok(Err("no commits of its own yet".to_owned()));
     }
     let merged = if repo.is_ancestor(tip, integration)? {
@@ -138,7 +138,9 @@ fn judge(
     };
     if let Some(path) = &worktree {
         if repo.workdir.as_deref() == Some(path.as_path()) {
-            return Ok(Err("its worktree is the one this command runs in".to_owned()));
+            return Ok(Err(
+                "its worktree is the one this command runs in".to_owned()
+            ));
         }
         if worktree::has_changes(path)? {
             return Ok(Err(format!(

@@ -17,8 +17,17 @@ fn repo_with_tracks() -> TestRepo {
     repo.write("web/app.ts", "app\n");
     repo.commit_all("layout");
     repo.track(&["new", "auth", "--scope", "src/**"]).ok();
-    repo.track(&["new", "web", "--scope", "web/**", "--scope", "src/shared.rs", "--owner", "agent-2"])
-        .ok();
+    repo.track(&[
+        "new",
+        "web",
+        "--scope",
+        "web/**",
+        "--scope",
+        "src/shared.rs",
+        "--owner",
+        "agent-2",
+    ])
+    .ok();
     repo
 }
 
@@ -68,7 +77,10 @@ fn each_protocol_denies_an_edit_outside_the_scope_in_its_own_terms() {
         let v = out.json();
         let reason = match *agent {
             "codex" => {
-                assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny", "{agent}");
+                assert_eq!(
+                    v["hookSpecificOutput"]["permissionDecision"], "deny",
+                    "{agent}"
+                );
                 v["hookSpecificOutput"]["permissionDecisionReason"].clone()
             }
             "gemini" => {
@@ -84,7 +96,8 @@ fn each_protocol_denies_an_edit_outside_the_scope_in_its_own_terms() {
         let reason = reason.as_str().expect("reason");
         assert!(
             reason.contains("track 'auth' may change only src/**")
-                && reason.contains("web/app.ts: outside the scope of track 'auth' (claimed by 'web')"),
+                && reason
+                    .contains("web/app.ts: outside the scope of track 'auth' (claimed by 'web')"),
             "{agent}: {reason}"
         );
     }
@@ -127,15 +140,23 @@ fn a_new_file_from_gemini_write_file_outside_the_scope_is_denied() {
 fn a_codex_patch_is_judged_on_every_file_it_names() {
     let repo = repo_with_tracks();
     let wt = repo.worktree("auth");
-    let patch = payload("codex", "pre-tool-use-apply-patch.json", &wt, "src/auth/login.rs")
-        .replace(
-            "*** End Patch",
-            "*** Add File: web/extra.ts\\n+x\\n*** End Patch",
-        );
+    let patch = payload(
+        "codex",
+        "pre-tool-use-apply-patch.json",
+        &wt,
+        "src/auth/login.rs",
+    )
+    .replace(
+        "*** End Patch",
+        "*** Add File: web/extra.ts\\n+x\\n*** End Patch",
+    );
     let out = repo.track_stdin(&wt, &["check", "--format", "codex"], &patch);
     out.ok();
     let reason = out.json()["hookSpecificOutput"]["permissionDecisionReason"].clone();
-    assert!(reason.as_str().unwrap().contains("web/extra.ts"), "{reason}");
+    assert!(
+        reason.as_str().unwrap().contains("web/extra.ts"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -143,18 +164,30 @@ fn the_collision_warning_names_the_other_track_its_owner_and_its_lines() {
     let repo = repo_with_tracks();
     web_changes_shared(&repo);
     // Claude Code can ask: the person decides, told why.
-    let out = ask(&repo, "claude-code", "pre-tool-use-edit.json", "src/shared.rs");
+    let out = ask(
+        &repo,
+        "claude-code",
+        "pre-tool-use-edit.json",
+        "src/shared.rs",
+    );
     let d = out.json()["hookSpecificOutput"].clone();
     assert_eq!(d["permissionDecision"], "ask");
     let reason = d["permissionDecisionReason"].as_str().unwrap().to_owned();
     assert!(
-        reason.contains("src/shared.rs is also changed by track 'web', owner agent-2, which changed lines 3-4"),
+        reason.contains(
+            "src/shared.rs is also changed by track 'web', owner agent-2, which changed lines 3-4"
+        ),
         "{reason}"
     );
     // Cursor can ask too.
     let out = ask(&repo, "cursor", "pre-tool-use-write.json", "src/shared.rs");
     assert_eq!(out.json()["permission"], "ask");
-    assert!(out.json()["user_message"].as_str().unwrap().contains("track 'web'"));
+    assert!(
+        out.json()["user_message"]
+            .as_str()
+            .unwrap()
+            .contains("track 'web'")
+    );
     // Codex and Gemini cannot ask: they allow, with the message for the person.
     for (agent, fixture) in [
         ("codex", "pre-tool-use-apply-patch.json"),
@@ -169,7 +202,13 @@ fn the_collision_warning_names_the_other_track_its_owner_and_its_lines() {
     }
     // A file nobody else changed is not a collision.
     assert_eq!(
-        ask(&repo, "claude-code", "pre-tool-use-edit.json", "src/auth/login.rs").stdout,
+        ask(
+            &repo,
+            "claude-code",
+            "pre-tool-use-edit.json",
+            "src/auth/login.rs"
+        )
+        .stdout,
         ""
     );
 }
@@ -179,14 +218,22 @@ fn track_collision_deny_warn_and_off_change_the_answer() {
     let repo = repo_with_tracks();
     web_changes_shared(&repo);
     let claude = |repo: &TestRepo| {
-        ask(repo, "claude-code", "pre-tool-use-edit.json", "src/shared.rs")
+        ask(
+            repo,
+            "claude-code",
+            "pre-tool-use-edit.json",
+            "src/shared.rs",
+        )
     };
     repo.git(&["config", "track.collision", "deny"]);
     let v = claude(&repo).json();
     assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "deny");
     repo.git(&["config", "track.collision", "warn"]);
     let v = claude(&repo).json();
-    assert!(v["hookSpecificOutput"].get("permissionDecision").is_none(), "{v}");
+    assert!(
+        v["hookSpecificOutput"].get("permissionDecision").is_none(),
+        "{v}"
+    );
     assert!(v["systemMessage"].as_str().unwrap().contains("track 'web'"));
     repo.git(&["config", "track.collision", "off"]);
     assert_eq!(claude(&repo).stdout, "");
@@ -195,7 +242,12 @@ fn track_collision_deny_warn_and_off_change_the_answer() {
     repo.track_stdin(
         &wt,
         &["check", "--format", "claude-code"],
-        &payload("claude-code", "pre-tool-use-edit.json", &wt, "src/shared.rs"),
+        &payload(
+            "claude-code",
+            "pre-tool-use-edit.json",
+            &wt,
+            "src/shared.rs",
+        ),
     )
     .code(2)
     .stderr_has("track.collision is 'sometimes'");
@@ -206,7 +258,12 @@ fn a_done_track_does_not_collide() {
     let repo = repo_with_tracks();
     web_changes_shared(&repo);
     repo.track(&["edit", "web", "--status", "done"]).ok();
-    let out = ask(&repo, "claude-code", "pre-tool-use-edit.json", "src/shared.rs");
+    let out = ask(
+        &repo,
+        "claude-code",
+        "pre-tool-use-edit.json",
+        "src/shared.rs",
+    );
     assert_eq!(out.stdout, "");
 }
 
@@ -231,7 +288,10 @@ fn agent_setup_merges_into_an_existing_settings_file_and_is_idempotent() {
         .stderr_has("Added the hook to");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(v["permissions"]["allow"][0], "Bash(cargo test:*)");
-    assert_eq!(v["hooks"]["PostToolUse"][0]["hooks"][0]["command"], "cargo fmt");
+    assert_eq!(
+        v["hooks"]["PostToolUse"][0]["hooks"][0]["command"],
+        "cargo fmt"
+    );
     let pre = v["hooks"]["PreToolUse"].as_array().unwrap();
     assert_eq!(pre.len(), 2);
     assert_eq!(pre[0]["hooks"][0]["command"], "./guard.sh");
@@ -265,7 +325,10 @@ fn agent_setup_writes_each_agents_own_file_from_a_linked_worktree() {
         serde_json::from_str(&std::fs::read_to_string(wt.join(rel)).unwrap()).unwrap()
     };
     let codex = read(".codex/hooks.json");
-    assert_eq!(codex["hooks"]["PreToolUse"][0]["matcher"], "apply_patch|Edit|Write");
+    assert_eq!(
+        codex["hooks"]["PreToolUse"][0]["matcher"],
+        "apply_patch|Edit|Write"
+    );
     let gemini = read(".gemini/settings.json");
     assert_eq!(gemini["theme"], "dark");
     assert_eq!(
@@ -274,14 +337,18 @@ fn agent_setup_writes_each_agents_own_file_from_a_linked_worktree() {
     );
     let cursor = read(".cursor/hooks.json");
     assert_eq!(cursor["version"], 1);
-    assert_eq!(cursor["hooks"]["preToolUse"][0]["command"], "git track check --format cursor");
+    assert_eq!(
+        cursor["hooks"]["preToolUse"][0]["command"],
+        "git track check --format cursor"
+    );
     assert_eq!(repo.git_in(&wt, &["status", "--porcelain"]), "");
 }
 
 #[test]
 fn new_with_an_agent_fences_the_new_worktree() {
     let repo = repo_with_tracks();
-    repo.track(&["new", "api", "--scope", "api/**", "--agent", "codex"]).ok();
+    repo.track(&["new", "api", "--scope", "api/**", "--agent", "codex"])
+        .ok();
     assert!(repo.worktree("api").join(".codex/hooks.json").is_file());
 }
 

@@ -10,7 +10,10 @@ use std::collections::BTreeSet;
 fn repo_with_ignored_files() -> TestRepo {
     let repo = TestRepo::new();
     repo.write(".gitignore", ".env\nconfig/local.toml\ntarget/\n");
-    repo.write(".worktreeinclude", "# files a worktree needs\n.env\nconfig/\n");
+    repo.write(
+        ".worktreeinclude",
+        "# files a worktree needs\n.env\nconfig/\n",
+    );
     repo.commit_all("ignore rules");
     repo.write(".env", "SECRET=1\n");
     repo.write("config/local.toml", "port = 1\n");
@@ -27,7 +30,10 @@ fn worktreeinclude_copies_ignored_files_listed_there_and_reports_them() {
         .stderr_has("Copied .env from the main worktree")
         .stderr_has("Copied config/local.toml from the main worktree");
     let wt = repo.worktree("a");
-    assert_eq!(std::fs::read_to_string(wt.join(".env")).unwrap(), "SECRET=1\n");
+    assert_eq!(
+        std::fs::read_to_string(wt.join(".env")).unwrap(),
+        "SECRET=1\n"
+    );
     assert_eq!(
         std::fs::read_to_string(wt.join("config/local.toml")).unwrap(),
         "port = 1\n"
@@ -49,7 +55,10 @@ fn included_files_never_overwrite_what_the_worktree_has() {
     repo.track(&["setup", "a"])
         .ok()
         .stderr_has("Kept .env: the worktree has it already");
-    assert_eq!(std::fs::read_to_string(wt.join(".env")).unwrap(), "SECRET=mine\n");
+    assert_eq!(
+        std::fs::read_to_string(wt.join(".env")).unwrap(),
+        "SECRET=mine\n"
+    );
 }
 
 #[test]
@@ -87,7 +96,11 @@ fn setup_runs_in_the_new_worktree_with_the_track_environment() {
 #[test]
 fn a_failed_setup_keeps_the_track_marks_it_and_setup_reruns_it() {
     let repo = TestRepo::new();
-    repo.git(&["config", "track.setup", "test -f ready || { echo not ready >&2; exit 3; }"]);
+    repo.git(&[
+        "config",
+        "track.setup",
+        "test -f ready || { echo not ready >&2; exit 3; }",
+    ]);
     let out = repo.track(&["new", "a"]);
     out.code(1)
         .stderr_has("the set-up command 'test -f ready || { echo not ready >&2; exit 3; }' failed (exit 3); track 'a' is kept but not set up")
@@ -102,7 +115,11 @@ fn a_failed_setup_keeps_the_track_marks_it_and_setup_reruns_it() {
     std::fs::write(wt.join("ready"), "").unwrap();
     repo.track(&["setup", "a"]).ok().stderr_has("finished");
     let shown = repo.track(&["show", "a"]);
-    assert!(!shown.ok().stderr.contains("not set up"), "{}", shown.stderr);
+    assert!(
+        !shown.ok().stderr.contains("not set up"),
+        "{}",
+        shown.stderr
+    );
     // From inside the worktree, the track is found by itself.
     repo.track_in(&wt, &["setup"]).ok();
 }
@@ -126,7 +143,10 @@ fn twenty_tracks_get_twenty_different_ports_and_keep_them() {
     let mut indexes = BTreeSet::new();
     for i in 0..20 {
         let name = format!("t{i:02}");
-        let v = repo.track(&["new", &name, "--no-worktree", "--json"]).ok().json();
+        let v = repo
+            .track(&["new", &name, "--no-worktree", "--json"])
+            .ok()
+            .json();
         indexes.insert(v["env"]["index"].as_u64().unwrap());
         ports.insert(v["env"]["port"].as_u64().unwrap());
     }
@@ -134,12 +154,18 @@ fn twenty_tracks_get_twenty_different_ports_and_keep_them() {
     assert_eq!(indexes, (1..=20).collect());
     // Stable: asking again gives the same; a removed track's number is given out again.
     repo.track(&["remove", "t04"]).ok();
-    let v = repo.track(&["new", "late", "--no-worktree", "--json"]).ok().json();
+    let v = repo
+        .track(&["new", "late", "--no-worktree", "--json"])
+        .ok()
+        .json();
     assert_eq!(v["env"]["index"], 5);
     assert_eq!(v["env"]["port"], 3050);
     repo.git(&["config", "track.portBase", "8000"]);
     repo.git(&["config", "track.portStride", "2"]);
-    let v = repo.track(&["new", "later", "--no-worktree", "--json"]).ok().json();
+    let v = repo
+        .track(&["new", "later", "--no-worktree", "--json"])
+        .ok()
+        .json();
     assert_eq!(v["env"]["index"], 21);
     assert_eq!(v["env"]["port"], 8042);
 }
@@ -198,11 +224,27 @@ fn merge_gates_see_the_merged_tracks_environment() {
 fn new_adopts_a_worktree_made_by_another_tool() {
     let repo = TestRepo::new();
     let foreign = repo.tmp.path().join("elsewhere");
-    repo.git(&["worktree", "add", "-q", "-b", "feature", foreign.to_str().unwrap()]);
-    let out = repo.track(&["new", "feat", "--worktree", foreign.to_str().unwrap(), "--json"]);
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature",
+        foreign.to_str().unwrap(),
+    ]);
+    let out = repo.track(&[
+        "new",
+        "feat",
+        "--worktree",
+        foreign.to_str().unwrap(),
+        "--json",
+    ]);
     let v = out.ok().json();
     assert_eq!(v["branch"], "feature");
-    assert_eq!(v["worktree"], foreign.canonicalize().unwrap().display().to_string());
+    assert_eq!(
+        v["worktree"],
+        foreign.canonicalize().unwrap().display().to_string()
+    );
     // The adopted worktree is the track's: check finds it from inside.
     repo.track_in(&foreign, &["check"]).ok();
     // Its own worktree was not touched and no second one was made.
@@ -229,7 +271,13 @@ fn adopting_refuses_what_is_not_a_linked_worktree_of_this_repository() {
         .code(2)
         .stderr_has("is not a worktree of this repository");
     let detached = repo.tmp.path().join("detached");
-    repo.git(&["worktree", "add", "-q", "--detach", detached.to_str().unwrap()]);
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--detach",
+        detached.to_str().unwrap(),
+    ]);
     repo.track(&["new", "x", "--worktree", detached.to_str().unwrap()])
         .code(2)
         .stderr_has("detached HEAD");
@@ -242,7 +290,8 @@ fn adopting_refuses_what_is_not_a_linked_worktree_of_this_repository() {
 fn repo_for_prune() -> TestRepo {
     let repo = TestRepo::new();
     for name in ["merged", "squashed", "dirty", "open"] {
-        repo.track(&["new", name, "--scope", &format!("{name}/**")]).ok();
+        repo.track(&["new", name, "--scope", &format!("{name}/**")])
+            .ok();
         let wt = repo.worktree(name);
         common::write_file(&wt.join(format!("{name}/a.txt")), "one\n");
         repo.commit_all_in(&wt, &format!("{name}: one"));
@@ -252,11 +301,20 @@ fn repo_for_prune() -> TestRepo {
     repo.track(&["merge", "merged", "dirty"]).ok();
     // Squash-merge by hand in a scratch worktree of the integration branch.
     let scratch = repo.tmp.path().join("scratch");
-    repo.git(&["worktree", "add", "-q", scratch.to_str().unwrap(), "integration"]);
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        scratch.to_str().unwrap(),
+        "integration",
+    ]);
     repo.git_in(&scratch, &["merge", "-q", "--squash", "track/squashed"]);
     repo.git_in(&scratch, &["commit", "-q", "-m", "squashed"]);
     repo.git(&["worktree", "remove", scratch.to_str().unwrap()]);
-    common::write_file(&repo.worktree("dirty").join("dirty/c.txt"), "not committed\n");
+    common::write_file(
+        &repo.worktree("dirty").join("dirty/c.txt"),
+        "not committed\n",
+    );
     repo
 }
 
@@ -276,10 +334,23 @@ fn prune_dry_run_lists_what_it_would_remove_and_why_the_rest_is_kept() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|k| format!("{}: {}", k["track"].as_str().unwrap(), k["reason"].as_str().unwrap()))
+        .map(|k| {
+            format!(
+                "{}: {}",
+                k["track"].as_str().unwrap(),
+                k["reason"].as_str().unwrap()
+            )
+        })
         .collect();
-    assert!(kept.iter().any(|k| k.starts_with("dirty: uncommitted or untracked changes")), "{kept:?}");
-    assert!(kept.contains(&"open: not merged into 'integration'".to_owned()), "{kept:?}");
+    assert!(
+        kept.iter()
+            .any(|k| k.starts_with("dirty: uncommitted or untracked changes")),
+        "{kept:?}"
+    );
+    assert!(
+        kept.contains(&"open: not merged into 'integration'".to_owned()),
+        "{kept:?}"
+    );
     assert_eq!(repo.snapshot(), before);
 }
 
@@ -300,7 +371,11 @@ fn prune_removes_merged_and_squash_merged_worktrees_and_never_unmerged_work() {
     assert!(!branches.contains("track/merged") && !branches.contains("track/squashed"));
     assert!(branches.contains("track/open") && branches.contains("track/dirty"));
     // The squash-merged commits are saved, and the definitions stay, done.
-    let backups = repo.git(&["for-each-ref", "--format=%(objectname)", "refs/tracks-backup/"]);
+    let backups = repo.git(&[
+        "for-each-ref",
+        "--format=%(objectname)",
+        "refs/tracks-backup/",
+    ]);
     assert_eq!(backups.trim(), squashed_tip);
     let v = repo.track(&["show", "merged", "--json"]).ok().json();
     assert_eq!(v["status"], "done");

@@ -41,7 +41,11 @@ impl Mode {
 
     /// The configured mode; an unknown value is an error naming the key.
     pub fn read(repo: &Repo) -> Result<Mode> {
-        let value = repo.gix.config_snapshot().string(KEY).map(|v| v.to_string());
+        let value = repo
+            .gix
+            .config_snapshot()
+            .string(KEY)
+            .map(|v| v.to_string());
         match value.as_deref().map(str::trim) {
             None | Some("") | Some("ask") => Ok(Mode::Ask),
             Some("deny") => Ok(Mode::Deny),
@@ -82,7 +86,13 @@ impl Collision {
                 let ranges: Vec<String> = self
                     .lines
                     .iter()
-                    .map(|(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+                    .map(|(a, b)| {
+                        if a == b {
+                            a.to_string()
+                        } else {
+                            format!("{a}-{b}")
+                        }
+                    })
                     .collect();
                 format!(
                     "changed line{} {}",
@@ -136,7 +146,12 @@ struct Entry {
 }
 
 /// The collisions of editing `paths` (repository-relative) in track `me`.
-pub fn find(repo: &Repo, listing: &Listing, me: &Track, paths: &[String]) -> Result<Vec<Collision>> {
+pub fn find(
+    repo: &Repo,
+    listing: &Listing,
+    me: &Track,
+    paths: &[String],
+) -> Result<Vec<Collision>> {
     if paths.is_empty() {
         return Ok(Vec::new());
     }

@@ -9,8 +9,8 @@
 //!   into the worktree's configuration file, keeping everything else there.
 //! - [`collision`]: which other live tracks changed the files an agent is about to edit.
 
-pub mod collision;
 mod codex;
+pub mod collision;
 mod cursor;
 mod gemini;
 pub mod shape;
@@ -112,9 +112,11 @@ pub struct Configured {
 /// what the file has. A file that is not a JSON object is refused, never replaced.
 pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Configured> {
     let Some(agent) = agent(agent_name) else {
-        return Err(Failure::usage(format!("'{agent_name}' is not an agent git-track knows"))
-            .hint(format!("the agents are: {}", NAMES.join(", ")))
-            .into());
+        return Err(
+            Failure::usage(format!("'{agent_name}' is not an agent git-track knows"))
+                .hint(format!("the agents are: {}", NAMES.join(", ")))
+                .into(),
+        );
     };
     let cfg = &agent.config;
     let path = worktree.join(cfg.file);
@@ -135,8 +137,7 @@ pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Confi
                 ))
                 .hint(format!(
                     "fix it, or add the hook yourself: run '{}' on the {} event",
-                    cfg.command,
-                    cfg.event
+                    cfg.command, cfg.event
                 ))
                 .into());
             }
@@ -172,13 +173,14 @@ pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Confi
 }
 
 /// Adds the hook entry under `hooks.<event>`, replacing an earlier git-track entry.
-fn merge_entry(doc: &mut Map<String, Value>, cfg: &Config, command: &str, path: &Path) -> Result<()> {
+fn merge_entry(
+    doc: &mut Map<String, Value>,
+    cfg: &Config,
+    command: &str,
+    path: &Path,
+) -> Result<()> {
     let shape_error = |what: &str| -> anyhow::Error {
-        Failure::usage(format!(
-            "{}: {what}; it was left as it is",
-            path.display()
-        ))
-        .into()
+        Failure::usage(format!("{}: {what}; it was left as it is", path.display())).into()
     };
     for (key, value) in cfg.top {
         doc.entry(*key).or_insert(json!(value));
@@ -231,13 +233,16 @@ fn exclude(repo: &Repo, worktree: &Path, file: &str) -> Result<bool> {
         return Ok(true);
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
     }
     let mut new = text;
     if !new.is_empty() && !new.ends_with('\n') {
         new.push('\n');
     }
-    new.push_str(&format!("# git-track: agent hook configuration of track worktrees\n{line}\n"));
+    new.push_str(&format!(
+        "# git-track: agent hook configuration of track worktrees\n{line}\n"
+    ));
     std::fs::write(&path, new).with_context(|| format!("could not write {}", path.display()))?;
     Ok(true)
 }

@@ -109,9 +109,7 @@ impl Protocol for Shape {
 fn cwd(obj: &Map<String, Value>, fields: &[&str]) -> Option<PathBuf> {
     fields.iter().find_map(|f| {
         let v = obj.get(*f)?;
-        let s = v
-            .as_str()
-            .or_else(|| v.as_array()?.first()?.as_str())?;
+        let s = v.as_str().or_else(|| v.as_array()?.first()?.as_str())?;
         (!s.is_empty()).then(|| PathBuf::from(s))
     })
 }

@@ -20,7 +20,11 @@ use std::io::Write;
 #[derive(clap::Args)]
 pub struct Args {
     /// The tracks to run in
-    #[arg(value_name = "name", required_unless_present = "all", conflicts_with = "all")]
+    #[arg(
+        value_name = "name",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
     names: Vec<String>,
     /// Every track that has a worktree
     #[arg(long)]

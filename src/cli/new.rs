@@ -1,8 +1,8 @@
 use super::output::Output;
 use super::show::TrackJson;
+use git_track::agents::{self, Configured};
 use git_track::lifecycle::{self, NewTrack};
 use git_track::repo::Repo;
-use git_track::agents::{self, Configured};
 use git_track::setup::{self, Prepared};
 use git_track::store;
 use git_track::track::Kind;

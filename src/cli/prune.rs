@@ -39,7 +39,11 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
             Merged::Ancestry => "merged",
             Merged::Content => "merged by content (squash or rebase)",
         };
-        let verb = if report.dry_run { "Would remove" } else { "Removed" };
+        let verb = if report.dry_run {
+            "Would remove"
+        } else {
+            "Removed"
+        };
         let mut what = Vec::new();
         if let Some(w) = &p.worktree {
             what.push(format!("worktree {w}"));
@@ -47,7 +51,11 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         if let Some(b) = &p.branch {
             what.push(format!("branch {b}"));
         }
-        notes.push(format!("{verb} {} of '{}' ({how})", what.join(" and "), p.track));
+        notes.push(format!(
+            "{verb} {} of '{}' ({how})",
+            what.join(" and "),
+            p.track
+        ));
         for s in &p.saved {
             notes.push(format!("Saved the tip of '{}' to {s}", p.track));
         }

@@ -50,7 +50,8 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         return Err(
             Failure::usage(format!("track '{name}' has no worktree to set up"))
                 .hint(format!(
-                    "give it one with 'git track new <name> --worktree <path>' or check its branch out in a linked worktree"
+                    "check its branch out in a linked worktree: git worktree add <path> {}",
+                    stored.track.branch
                 ))
                 .into(),
         );
