@@ -4,35 +4,30 @@
 //! This library holds the model and the operations; it neither parses arguments nor
 //! prints. The `git-track` binary (`src/main.rs`, `src/cli/`) is a thin layer over it.
 
+#![forbid(unsafe_code)]
+
 #[macro_use]
 pub mod error;
 
-pub mod agent;
 pub mod agents;
-pub mod changes;
-pub mod check;
-pub mod claims;
 pub mod config;
 pub mod demo;
 pub mod deps;
 pub mod edit;
 pub mod exec;
 pub mod git;
-pub mod guard;
 pub mod hooks;
 pub mod lifecycle;
+pub mod linked_worktree;
 pub mod merge;
-pub mod notes;
 pub mod overlap;
-pub mod paths;
 pub mod prune;
+pub mod remote;
 pub mod repo;
 pub mod scope;
 pub mod settings;
 pub mod setup;
-pub mod shared;
 pub mod status;
 pub mod store;
 pub mod track;
 pub mod track_env;
-pub mod worktree;

@@ -3,11 +3,11 @@
 use crate::deps;
 use crate::error::Failure;
 use crate::git;
+use crate::linked_worktree;
 use crate::repo::Repo;
 use crate::scope;
 use crate::store::{self, Listing, Stored};
 use crate::track::{self, Base, Kind, Status, Track};
-use crate::worktree;
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
 use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
@@ -213,7 +213,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         None
     } else {
         let path = worktree_path(repo, &req.name)?;
-        if !worktree::is_free(&path) {
+        if !linked_worktree::is_free(&path) {
             return Err(Failure::usage(format!(
                 "'{}' already exists and is not empty",
                 path.display()
@@ -274,7 +274,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| anyhow!("could not create {}: {e}", parent.display()))?;
             }
-            worktree::add(repo, path, &branch)?;
+            linked_worktree::add(repo, path, &branch)?;
             undo.worktree = Some(path.clone());
         }
         let commit = store::create(repo, &track)?;
@@ -343,7 +343,7 @@ struct Undo {
 impl Undo {
     fn run(self, repo: &Repo) {
         if let Some(path) = &self.worktree {
-            let _ = worktree::remove(repo, path, true);
+            let _ = linked_worktree::remove(repo, path, true);
         }
         if let Some((name, at)) = self.branch {
             let _ = delete_ref(repo, &name, at);
@@ -464,7 +464,7 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
     }
     let branch_tip = repo.ref_target(&branch_full)?;
     let dirty = match &worktree {
-        Some(path) => worktree::has_changes(path)?,
+        Some(path) => linked_worktree::has_changes(path)?,
         None => false,
     };
     let unmerged_branch = match (req.delete_branch, branch_tip) {
@@ -491,6 +491,7 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
 
     if dirty && let Some(path) = &worktree {
         let snapshot = git::snapshot_worktree(
+            &repo.git_env,
             path,
             &format!("git track: uncommitted work of {}", track.name),
         )?;
@@ -504,7 +505,7 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
             .push(save_backup(repo, &track.name, "branch", tip)?);
     }
     if let Some(path) = &worktree {
-        worktree::remove(repo, path, dirty)?;
+        linked_worktree::remove(repo, path, dirty)?;
         out.worktree_removed = Some(path.display().to_string());
     }
     store::delete(repo, &stored)?;

@@ -17,7 +17,7 @@ use crate::repo::Repo;
 use crate::status::is_pending;
 use crate::store::{self, Stored};
 use crate::track::Status;
-use crate::worktree;
+use crate::linked_worktree as worktree;
 use anyhow::Result;
 use gix::ObjectId;
 use serde::Serialize;
@@ -76,7 +76,7 @@ pub fn prune(repo: &Repo, options: Options) -> Result<Report> {
         .workdir
         .clone()
         .unwrap_or_else(|| repo.common_dir.clone());
-    let integration_tree = crate::changes::tree_of(&repo.gix, integration)?;
+    let integration_tree = crate::scope::changes::tree_of(&repo.gix, integration)?;
     let mut report = Report {
         integration: repo.settings.integration.clone(),
         dry_run: options.dry_run,

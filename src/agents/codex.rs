@@ -5,7 +5,7 @@
 
 use super::shape::{self, Paths, Shape};
 use super::{Agent, Config};
-use crate::agent::{Answer, Verdict};
+use crate::hooks::agent::{Answer, Verdict};
 use serde_json::json;
 
 static SHAPE: Shape = Shape {

@@ -9,7 +9,7 @@
 //! Uncommitted work in other worktrees is not looked at: that would cost a status of every
 //! worktree before every edit.
 
-use crate::changes;
+use crate::scope::changes;
 use crate::repo::Repo;
 use crate::status::is_pending;
 use crate::store::Listing;

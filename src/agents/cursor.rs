@@ -6,7 +6,7 @@
 
 use super::shape::{self, Paths, Shape};
 use super::{Agent, Config};
-use crate::agent::{Answer, Verdict};
+use crate::hooks::agent::{Answer, Verdict};
 use serde_json::json;
 
 const PATH_FIELDS: &[&str] = &["file_path", "path", "target_file"];

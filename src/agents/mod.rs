@@ -3,7 +3,7 @@
 //!
 //! - [`Agent`]: one agent = a protocol (read its hook payload, answer a verdict in its
 //!   terms) and a [`Config`] (which file holds its hooks, which event, which entry). Claude
-//!   Code's protocol is `crate::agent::ClaudeCode`; the others are [`shape::Shape`]
+//!   Code's protocol is `crate::hooks::agent::ClaudeCode`; the others are [`shape::Shape`]
 //!   values, data describing a JSON hook protocol, so the next agent is one more value.
 //! - [`configure`]: `git track agent-setup` / `new --agent`: merges the agent's hook entry
 //!   into the worktree's configuration file, keeping everything else there.
@@ -15,7 +15,7 @@ mod cursor;
 mod gemini;
 pub mod shape;
 
-use crate::agent::{ClaudeCode, Protocol};
+use crate::hooks::agent::{ClaudeCode, Protocol};
 use crate::error::Failure;
 use crate::git;
 use crate::repo::Repo;
@@ -74,7 +74,7 @@ pub fn agent(name: &str) -> Option<&'static Agent> {
     AGENTS.iter().copied().find(|a| a.protocol.name() == name)
 }
 
-/// The protocol of an agent other than Claude Code (see `crate::agent::protocol`).
+/// The protocol of an agent other than Claude Code (see `crate::hooks::agent::protocol`).
 pub fn protocol(name: &str) -> Option<Box<dyn Protocol>> {
     agent(name).map(|a| Box::new(Forward(a.protocol)) as Box<dyn Protocol>)
 }
@@ -88,10 +88,10 @@ impl Protocol for Forward {
     fn read_request(
         &self,
         payload: &str,
-    ) -> Result<Option<crate::agent::EditRequest>, crate::error::Failure> {
+    ) -> Result<Option<crate::hooks::agent::EditRequest>, crate::error::Failure> {
         self.0.read_request(payload)
     }
-    fn answer(&self, verdict: &crate::agent::Verdict) -> crate::agent::Answer {
+    fn answer(&self, verdict: &crate::hooks::agent::Verdict) -> crate::hooks::agent::Answer {
         self.0.answer(verdict)
     }
 }

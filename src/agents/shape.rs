@@ -2,7 +2,7 @@
 //! the files the tool would write, and how a verdict is answered. An agent whose pre-tool
 //! hook speaks JSON on stdin is one more [`Shape`] value.
 
-use crate::agent::{Answer, EditRequest, Protocol, Verdict};
+use crate::hooks::agent::{Answer, EditRequest, Protocol, Verdict};
 use crate::error::Failure;
 use serde_json::{Map, Value};
 use std::path::PathBuf;

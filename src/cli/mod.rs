@@ -1,11 +1,13 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod attach;
 mod agent_setup;
 mod check;
 mod checkpoints;
 mod demo;
 mod edit;
+mod fetch;
 mod exec;
 mod hooks;
 mod init;
@@ -17,6 +19,7 @@ mod merge;
 mod new;
 mod output;
 mod overlap;
+mod push;
 mod prune;
 mod remove;
 mod scope;
@@ -71,6 +74,9 @@ enum Command {
     Scope(scope::Args),
     Overlap(overlap::Args),
     Status(status::Args),
+    Push(push::Args),
+    Fetch(fetch::Args),
+    Attach(attach::Args),
     Setup(setup::Args),
     Exec(exec::Args),
     AgentSetup(agent_setup::Args),
@@ -92,6 +98,9 @@ impl Command {
             Command::Status(a) => a.json,
             Command::Merge(a) => a.json,
             Command::Checkpoints(a) => a.json,
+            Command::Push(a) => a.json,
+            Command::Fetch(a) => a.json,
+            Command::Attach(a) => a.json,
             Command::Setup(a) => a.json,
             Command::Exec(a) => a.json,
             Command::AgentSetup(a) => a.json,
@@ -157,6 +166,9 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Status(a) => status::run(&repo()?, a),
         Command::Merge(a) => merge::run(&repo()?, a),
         Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
+        Command::Push(a) => push::run(&repo()?, a),
+        Command::Fetch(a) => fetch::run(&repo()?, a),
+        Command::Attach(a) => attach::run(&repo()?, a),
         Command::Setup(a) => setup::run(&repo()?, a),
         Command::Exec(a) => exec::run(&repo()?, a),
         Command::AgentSetup(a) => agent_setup::run(&repo()?, a),
