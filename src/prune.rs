@@ -13,11 +13,11 @@
 use crate::error::Failure;
 use crate::git;
 use crate::lifecycle::{self, delete_ref, save_backup};
+use crate::linked_worktree as worktree;
 use crate::repo::Repo;
 use crate::status::is_pending;
 use crate::store::{self, Stored};
 use crate::track::Status;
-use crate::linked_worktree as worktree;
 use anyhow::Result;
 use gix::ObjectId;
 use serde::Serialize;

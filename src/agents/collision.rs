@@ -9,8 +9,8 @@
 //! Uncommitted work in other worktrees is not looked at: that would cost a status of every
 //! worktree before every edit.
 
-use crate::scope::changes;
 use crate::repo::Repo;
+use crate::scope::changes;
 use crate::status::is_pending;
 use crate::store::Listing;
 use crate::track::Track;

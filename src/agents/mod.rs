@@ -15,9 +15,9 @@ mod cursor;
 mod gemini;
 pub mod shape;
 
-use crate::hooks::agent::{ClaudeCode, Protocol};
 use crate::error::Failure;
 use crate::git;
+use crate::hooks::agent::{ClaudeCode, Protocol};
 use crate::repo::Repo;
 use anyhow::{Context, Result};
 use serde::Serialize;

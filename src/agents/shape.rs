@@ -2,8 +2,8 @@
 //! the files the tool would write, and how a verdict is answered. An agent whose pre-tool
 //! hook speaks JSON on stdin is one more [`Shape`] value.
 
-use crate::hooks::agent::{Answer, EditRequest, Protocol, Verdict};
 use crate::error::Failure;
+use crate::hooks::agent::{Answer, EditRequest, Protocol, Verdict};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 

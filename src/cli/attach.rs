@@ -79,7 +79,10 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         env,
         prepared: prepared.clone(),
     };
-    let mut out = Output::new(data, |a: &AttachJson, w| writeln!(w, "{}", a.attached.worktree)).info(note);
+    let mut out = Output::new(data, |a: &AttachJson, w| {
+        writeln!(w, "{}", a.attached.worktree)
+    })
+    .info(note);
     if let Some(p) = &prepared {
         out = super::setup::report(out, &name, p);
     }

@@ -1,14 +1,14 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
-mod attach;
 mod agent_setup;
+mod attach;
 mod check;
 mod checkpoints;
 mod demo;
 mod edit;
-mod fetch;
 mod exec;
+mod fetch;
 mod hooks;
 mod init;
 mod list;
@@ -19,8 +19,8 @@ mod merge;
 mod new;
 mod output;
 mod overlap;
-mod push;
 mod prune;
+mod push;
 mod remove;
 mod scope;
 mod setup;

@@ -388,12 +388,19 @@ fn prune_removes_merged_and_squash_merged_worktrees_and_never_unmerged_work() {
 #[test]
 fn attach_sets_up_the_worktree_it_makes() {
     let repo = repo_with_ignored_files();
-    repo.git(&["config", "track.setup", "echo \"$GIT_TRACK $GIT_TRACK_PORT\" > attached.out"]);
+    repo.git(&[
+        "config",
+        "track.setup",
+        "echo \"$GIT_TRACK $GIT_TRACK_PORT\" > attached.out",
+    ]);
     repo.track(&["new", "a", "--no-worktree"]).ok();
     repo.track(&["attach", "a"])
         .ok()
         .stderr_has("Copied .env from the main worktree")
         .stderr_has("Set-up of track 'a' finished");
     let wt = repo.worktree("a");
-    assert_eq!(std::fs::read_to_string(wt.join("attached.out")).unwrap(), "a 3010\n");
+    assert_eq!(
+        std::fs::read_to_string(wt.join("attached.out")).unwrap(),
+        "a 3010\n"
+    );
 }
