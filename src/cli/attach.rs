@@ -1,9 +1,8 @@
 use super::output::Output;
 use git_track::remote::attach::{self, Attached, Request};
 use git_track::repo::Repo;
-use git_track::setup::{self, Prepared};
-use git_track::store;
-use git_track::track_env::{self, TrackEnv};
+use git_track::setup::Prepared;
+use git_track::track_env::TrackEnv;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -62,17 +61,12 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
             attached.name, attached.branch, attached.worktree
         ),
     };
-    let env = track_env::for_track(repo, &store::list(repo)?, &attached.name)?;
-    let prepared = if args.no_setup {
-        None
-    } else {
-        Some(setup::prepare(
-            repo,
-            &env,
-            Path::new(&attached.worktree),
-            &mut |l| super::setup::progress(l),
-        )?)
-    };
+    let (env, prepared) = super::setup::set_up_new(
+        repo,
+        &attached.name,
+        Some(Path::new(&attached.worktree)),
+        args.no_setup,
+    )?;
     let name = attached.name.clone();
     let data = AttachJson {
         attached,

@@ -3,10 +3,9 @@ use super::show::TrackJson;
 use git_track::agents::{self, Configured};
 use git_track::lifecycle::{self, NewTrack};
 use git_track::repo::Repo;
-use git_track::setup::{self, Prepared};
-use git_track::store;
+use git_track::setup::Prepared;
 use git_track::track::Kind;
-use git_track::track_env::{self, TrackEnv};
+use git_track::track_env::TrackEnv;
 use serde::Serialize;
 
 /// Create a track: a branch, a linked worktree and a stored definition
@@ -105,19 +104,12 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     };
     let created = lifecycle::create(repo, &req)?;
     let t = &created.stored.track;
-    let env = track_env::for_track(repo, &store::list(repo)?, &t.name)?;
-    let mut prepared = None;
-    let mut configured = None;
-    if let Some(wt) = &created.worktree {
-        if !args.no_setup {
-            prepared = Some(setup::prepare(repo, &env, wt, &mut |line| {
-                super::setup::progress(line)
-            })?);
-        }
-        if let Some(agent) = &args.agent {
-            configured = Some(agents::configure(repo, agent, wt)?);
-        }
-    }
+    let (env, prepared) =
+        super::setup::set_up_new(repo, &t.name, created.worktree.as_deref(), args.no_setup)?;
+    let configured = match (&created.worktree, &args.agent) {
+        (Some(wt), Some(agent)) => Some(agents::configure(repo, agent, wt)?),
+        _ => None,
+    };
     let note = match &created.worktree {
         Some(p) => format!(
             "Created track '{}' on branch '{}' with a worktree at {}",

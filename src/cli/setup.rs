@@ -74,6 +74,22 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     Ok(out)
 }
 
+/// The environment of track `name`, and its new `worktree` set up unless `skip`: what
+/// `new` and `attach` do once the worktree exists.
+pub fn set_up_new(
+    repo: &Repo,
+    name: &str,
+    worktree: Option<&std::path::Path>,
+    skip: bool,
+) -> anyhow::Result<(track_env::TrackEnv, Option<Prepared>)> {
+    let env = track_env::for_track(repo, &store::list(repo)?, name)?;
+    let prepared = match worktree {
+        Some(wt) if !skip => Some(setup::prepare(repo, &env, wt, &mut |l| progress(l))?),
+        _ => None,
+    };
+    Ok((env, prepared))
+}
+
 /// A progress line, on stderr at once (the set-up command's output follows it there).
 pub fn progress(line: &str) {
     eprintln!("{line}");
