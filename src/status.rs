@@ -207,13 +207,13 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             Some(_) if !is_merged => check::check_track(repo, &listing, t, false)?,
             _ => Vec::new(),
         };
-        // The last change: a commit, or an edit of the definition (creation included).
-        let last_change = match (
-            last_secs,
-            crate::plan::efficiency::parse_timestamp(&t.updated),
-        ) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
+        // The last change: its newest commit; for a branch still at its fork point, the
+        // last edit of its definition (a new track on an old base is not stale).
+        let own_commits = tip.is_some_and(|tip| !crate::plan::at_fork_point(t, tip));
+        let last_change = if own_commits {
+            last_secs
+        } else {
+            crate::plan::efficiency::parse_timestamp(&t.updated)
         };
         let dirty = worktree.as_ref().and_then(|w| w.dirty) == Some(true);
         let stale = !is_merged && last_change.is_some_and(|s| now - s > stale_after);

@@ -18,7 +18,8 @@ use std::io::{self, Write};
 /// Flags: "behind" past track.behindLimit commits behind the integration branch; "needs
 /// sync" when it no longer merges cleanly into it ('git track sync'); "stuck" when
 /// active with uncommitted work and no commit for track.stuckAfter (default 2h);
-/// "stale" when nothing changed (no commit, no edit) for track.staleAfter. --watch
+/// "stale" when no commit for track.staleAfter (a track without commits of its own counts
+/// from its last definition edit). --watch
 /// redraws the dashboard whenever it changes, until interrupted.
 #[derive(clap::Args)]
 pub struct Args {

@@ -252,9 +252,9 @@ fn width(live: &[&Node], preds: &[Vec<usize>]) -> Parallelism {
         // Dependency order: the ancestors of each predecessor are known already.
         for &p in &preds[j] {
             before[p][j] = true;
-            for i in 0..n {
-                if before[i][p] {
-                    before[i][j] = true;
+            for row in before.iter_mut() {
+                if row[p] {
+                    row[j] = true;
                 }
             }
         }

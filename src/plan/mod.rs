@@ -36,8 +36,13 @@ pub fn is_merged(
     let Some(tip) = repo.ref_target(&format!("refs/heads/{}", track.branch))? else {
         return Ok(false);
     };
-    if tip.to_string() == track.base.commit {
+    if at_fork_point(track, tip) {
         return Ok(false);
     }
     repo.is_ancestor(tip, integration_tip)
+}
+
+/// Is `tip` the commit the track forked at (no commit of its own yet)?
+pub fn at_fork_point(track: &Track, tip: gix::ObjectId) -> bool {
+    gix::ObjectId::from_hex(track.base.commit.as_bytes()).ok() == Some(tip)
 }

@@ -86,7 +86,7 @@ pub fn ready(repo: &Repo, listing: &Listing) -> Result<Ready> {
                     None => out
                         .waiting
                         .push(entry(format!("its branch '{}' does not exist", t.branch))),
-                    Some(tip) if tip.to_string() == t.base.commit => {
+                    Some(tip) if super::at_fork_point(t, tip) => {
                         out.waiting.push(entry("no commits yet".to_owned()))
                     }
                     Some(_) => out.merge.push(entry(deps)),
