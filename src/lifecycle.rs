@@ -3,11 +3,11 @@
 use crate::deps;
 use crate::error::Failure;
 use crate::git;
+use crate::linked_worktree;
 use crate::repo::Repo;
 use crate::scope;
 use crate::store::{self, Listing, Stored};
 use crate::track::{self, Base, Kind, Status, Track};
-use crate::worktree;
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
 use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
@@ -208,7 +208,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         None
     } else {
         let path = worktree_path(repo, &req.name)?;
-        if !worktree::is_free(&path) {
+        if !linked_worktree::is_free(&path) {
             return Err(Failure::usage(format!(
                 "'{}' already exists and is not empty",
                 path.display()
@@ -270,7 +270,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| anyhow!("could not create {}: {e}", parent.display()))?;
             }
-            worktree::add(repo, path, &branch)?;
+            linked_worktree::add(repo, path, &branch)?;
             undo.worktree = Some(path.clone());
         }
         let commit = store::create(repo, &track)?;
@@ -299,7 +299,7 @@ struct Undo {
 impl Undo {
     fn run(self, repo: &Repo) {
         if let Some(path) = &self.worktree {
-            let _ = worktree::remove(repo, path, true);
+            let _ = linked_worktree::remove(repo, path, true);
         }
         if let Some((name, at)) = self.branch {
             let _ = delete_ref(repo, &name, at);
@@ -466,7 +466,7 @@ pub fn worktree_to_retire(repo: &Repo, track: &Track, force: bool) -> Result<Opt
         .hint("run the command from another worktree, e.g. with -C <main worktree>")
         .into());
     }
-    let dirty = worktree::has_changes(&path)?;
+    let dirty = linked_worktree::has_changes(&path)?;
     if dirty && !force {
         return Err(Failure::usage(format!(
             "the worktree of '{}' at '{}' has uncommitted or untracked changes",
@@ -497,7 +497,7 @@ impl Retiring {
 
     /// Removes the worktree (after [`Retiring::save`]); returns its path.
     pub fn remove(&self, repo: &Repo) -> Result<String> {
-        worktree::remove(repo, &self.path, self.dirty)?;
+        linked_worktree::remove(repo, &self.path, self.dirty)?;
         Ok(self.path.display().to_string())
     }
 }

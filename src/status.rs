@@ -6,10 +6,10 @@
 //! from the overlap engine and its cache); the dependencies not merged yet; its scope
 //! violations; whether it is merged.
 
-use crate::check::{self, Violation};
 use crate::merge::{self, InProgress};
 use crate::overlap::{self, Integration, Level};
 use crate::repo::{Repo, WorktreeInfo, canonical, utc_timestamp};
+use crate::scope::rules::{self, Violation};
 use crate::store::{Listing, Stored};
 use crate::track::{Kind, Status};
 use anyhow::Result;
@@ -204,7 +204,7 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             .collect();
         // Committed work only: a status walk of every worktree would cost too much here.
         let violations = match tip {
-            Some(_) if !is_merged => check::check_track(repo, &listing, t, false)?,
+            Some(_) if !is_merged => rules::check_track(repo, &listing, t, false)?,
             _ => Vec::new(),
         };
         // The last change: its newest commit; for a branch still at its fork point, the
@@ -306,7 +306,7 @@ fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, bool)>> {
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(i, path)| Ok((*i, crate::worktree::has_changes(path)?)))
+                        .map(|(i, path)| Ok((*i, crate::linked_worktree::has_changes(path)?)))
                         .collect::<Result<Vec<_>>>()
                 })
             })

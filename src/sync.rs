@@ -189,7 +189,7 @@ pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
             .hint(format!("'git switch {}' there first", t.branch))
             .into());
         }
-        if crate::worktree::has_changes(&path)? {
+        if crate::linked_worktree::has_changes(&path)? {
             return Err(Failure::usage(format!(
                 "the worktree of '{}' at '{}' has uncommitted or untracked changes",
                 t.name,

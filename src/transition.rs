@@ -7,10 +7,10 @@
 
 use crate::error::Failure;
 use crate::lifecycle::{self, Retiring};
+use crate::linked_worktree as worktree;
 use crate::repo::Repo;
 use crate::store::{self, Stored};
 use crate::track::{Status, Track};
-use crate::worktree;
 use anyhow::Result;
 use serde::Serialize;
 use std::path::PathBuf;

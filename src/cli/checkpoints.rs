@@ -1,6 +1,6 @@
 use super::output::Output;
 use git_track::error::Failure;
-use git_track::notes::{self, Entry};
+use git_track::merge::notes::{self, Entry};
 use git_track::repo::Repo;
 use serde::Serialize;
 

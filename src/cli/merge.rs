@@ -1,7 +1,7 @@
 use super::output::{Output, table};
 use git_track::error::EXIT_FOUND;
+use git_track::merge::notes::Resolution;
 use git_track::merge::{self, Also, Outcome, Request};
-use git_track::notes::Resolution;
 use git_track::repo::Repo;
 use std::io::{self, Write};
 
@@ -184,7 +184,7 @@ fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
 
-fn write_pending(pending: &[git_track::notes::Left], w: &mut dyn Write) -> io::Result<()> {
+fn write_pending(pending: &[git_track::merge::notes::Left], w: &mut dyn Write) -> io::Result<()> {
     if pending.is_empty() {
         return Ok(());
     }

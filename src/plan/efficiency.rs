@@ -7,7 +7,7 @@
 //! gave — the share of tracks that conflicted, and how many files needed a hand
 //! resolution.
 
-use crate::notes::{Conflict, Merged, Resolution};
+use crate::merge::notes::{Conflict, Merged, Resolution};
 use crate::repo::{Repo, utc_timestamp};
 use crate::track::Track;
 use anyhow::Result;
@@ -134,7 +134,7 @@ pub fn merge_times(
         if parents.len() < 2 {
             continue;
         }
-        for (k, v) in crate::notes::trailers(&message) {
+        for (k, v) in crate::merge::notes::trailers(&message) {
             if k == crate::merge::step::T_TRACK && wanted.contains(&v) && !out.contains_key(&v) {
                 out.insert(v, commit.time()?.seconds);
             }

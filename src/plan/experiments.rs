@@ -14,12 +14,12 @@
 //! push and fetch like the definitions). The next checkpoint copies every decision not
 //! yet recorded into its Integration Notes and marks it recorded.
 
-use crate::check::{self, Violation};
 use crate::error::{EXIT_FOUND, Failure};
 use crate::lifecycle;
 use crate::merge::diffstat;
 use crate::overlap::{self, Level};
 use crate::repo::Repo;
+use crate::scope::rules::{self as check, Violation};
 use crate::store::{self, Listing, Stored};
 use crate::track::{self, Status};
 use crate::transition::{self, Transition};
@@ -445,7 +445,7 @@ struct Place<'r> {
 impl Drop for Place<'_> {
     fn drop(&mut self) {
         if self.temporary {
-            let _ = crate::worktree::remove(self.repo, &self.path, true);
+            let _ = crate::linked_worktree::remove(self.repo, &self.path, true);
             let _ = std::fs::remove_dir_all(&self.path);
         }
     }
@@ -472,7 +472,7 @@ fn place<'r>(repo: &'r Repo, t: &track::Track, temp_root: &Path) -> Result<Optio
         temporary: true,
         repo,
     };
-    crate::worktree::add_detached(repo, &path, tip)?;
+    crate::linked_worktree::add_detached(repo, &path, tip)?;
     Ok(Some(place))
 }
 
@@ -492,7 +492,7 @@ fn remove_abandoned_worktrees(repo: &Repo, temp_root: &Path) {
             p == std::process::id() || crate::merge::state::process_is_git_track(p)
         });
         if !alive {
-            let _ = crate::worktree::remove(repo, &w.path, true);
+            let _ = crate::linked_worktree::remove(repo, &w.path, true);
         }
     }
 }

@@ -1,8 +1,7 @@
 //! The life of tracks after `new`: done, cancel, archive, reopen; the plan (graph,
 //! ready); experiments (compare, pick); sync; the dashboard's flags and figures.
 
-mod common;
-use common::{Out, TestRepo};
+use crate::common::{self, Out, TestRepo};
 use std::path::Path;
 
 /// `text` with the test's temporary folder written as `<tmp>`.

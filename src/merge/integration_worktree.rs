@@ -45,7 +45,7 @@ pub fn ensure(repo: &Repo, state: &mut State) -> Result<PathBuf> {
         .hint("set one with 'git track init --worktree-root <dir>', then 'git track merge --continue'")
     })?;
     let path = root.join(&state.branch);
-    if !crate::worktree::is_free(&path) {
+    if !crate::linked_worktree::is_free(&path) {
         return Err(Failure::fatal(format!(
             "cannot add the integration worktree at '{}': it exists and is not empty",
             path.display()
@@ -60,7 +60,7 @@ pub fn ensure(repo: &Repo, state: &mut State) -> Result<PathBuf> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("could not create {}", parent.display()))?;
     }
-    crate::worktree::add(repo, &path, &full)?;
+    crate::linked_worktree::add(repo, &path, &full)?;
     let path = crate::repo::canonical(&path);
     state.worktree = Some(path.clone());
     state.worktree_created = true;
