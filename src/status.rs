@@ -280,7 +280,7 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
 }
 
 /// Commits reachable from `from` but not from `hidden`.
-fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
+pub fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
     if from == hidden {
         return Ok(0);
     }

@@ -236,7 +236,7 @@ pub fn compare(repo: &Repo, group: &str, options: &CompareOptions) -> Result<Com
             rank: None,
         };
         if let Some(tip) = tip {
-            row.commits = count(repo, tip, integration_tip)?;
+            row.commits = crate::status::count(repo, tip, integration_tip)?;
             let base = repo.merge_base(tip, integration_tip)?.unwrap_or(tip);
             let stat = diffstat::between(&repo.gix, base, tip)?;
             row.files = stat.paths;
@@ -369,7 +369,8 @@ pub fn run_command(
     metric: Option<&Regex>,
     temporary: bool,
 ) -> Run {
-    let _ = (track, index); // for the environment a command may be given per track
+    // `track` and `index` are for the per-track environment (GIT_TRACK, GIT_TRACK_INDEX).
+    let _ = (track, index);
     let start = Instant::now();
     let output = Command::new("sh")
         .arg("-c")
@@ -495,18 +496,6 @@ fn remove_abandoned_worktrees(repo: &Repo, temp_root: &Path) {
             let _ = crate::linked_worktree::remove(repo, &w.path, true);
         }
     }
-}
-
-fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
-    if from == hidden {
-        return Ok(0);
-    }
-    let mut n = 0;
-    for info in repo.gix.rev_walk([from]).with_hidden([hidden]).all()? {
-        info?;
-        n += 1;
-    }
-    Ok(n)
 }
 
 fn comparison_path(repo: &Repo, group: &str) -> PathBuf {
