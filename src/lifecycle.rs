@@ -487,6 +487,7 @@ impl Retiring {
             return Ok(Vec::new());
         }
         let snapshot = git::snapshot_worktree(
+            &repo.git_env,
             &self.path,
             &format!("git track: uncommitted work of {track}"),
         )?;

@@ -248,7 +248,7 @@ fn go_on(repo: &Repo, run: &mut Run) -> Result<()> {
             continue;
         }
         let message = message(&name, &run.upstream);
-        let conflicted = git::sync_worktree(&path, run.mode, &run.upstream, &message)?;
+        let conflicted = git::sync_worktree(&repo.git_env, &path, run.mode, &run.upstream, &message)?;
         if !conflicted.is_empty() {
             run.stopped = Some(Stop {
                 track: name,
@@ -315,7 +315,7 @@ fn stopped_run(repo: &Repo) -> Result<(Run, Stop)> {
 pub fn resume(repo: &Repo) -> Result<Run> {
     let (mut run, stop) = stopped_run(repo)?;
     let worktree = Path::new(&stop.worktree);
-    let left = git::continue_sync(worktree, run.mode, &message(&stop.track, &run.upstream))?;
+    let left = git::continue_sync(&repo.git_env, worktree, run.mode, &message(&stop.track, &run.upstream))?;
     if !left.is_empty() {
         run.stopped = Some(Stop {
             paths: left,
@@ -339,7 +339,7 @@ pub fn resume(repo: &Repo) -> Result<Run> {
 /// Undoes the stopped track's merge or rebase; the tracks after it are not synced.
 pub fn abort(repo: &Repo) -> Result<Run> {
     let (mut run, stop) = stopped_run(repo)?;
-    git::abort_sync(Path::new(&stop.worktree), run.mode)?;
+    git::abort_sync(&repo.git_env, Path::new(&stop.worktree), run.mode)?;
     run.done.push(Synced {
         track: stop.track.clone(),
         result: "aborted".into(),

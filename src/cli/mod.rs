@@ -2,6 +2,7 @@
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
 mod archive;
+mod attach;
 mod cancel;
 mod check;
 mod checkpoints;
@@ -9,6 +10,7 @@ mod compare;
 mod demo;
 mod done;
 mod edit;
+mod fetch;
 mod filter;
 mod graph;
 mod hooks;
@@ -22,6 +24,7 @@ mod new;
 mod output;
 mod overlap;
 mod pick;
+mod push;
 mod ready;
 mod remove;
 mod reopen;
@@ -86,6 +89,9 @@ enum Command {
     Compare(compare::Args),
     Pick(pick::Args),
     Sync(sync::Args),
+    Push(push::Args),
+    Fetch(fetch::Args),
+    Attach(attach::Args),
 }
 
 impl Command {
@@ -116,6 +122,9 @@ impl Command {
             | Command::Cancel(_)
             | Command::Archive(_)
             | Command::Reopen(_) => false,
+            Command::Push(a) => a.json,
+            Command::Fetch(a) => a.json,
+            Command::Attach(a) => a.json,
         }
     }
 }
@@ -185,6 +194,9 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Compare(a) => compare::run(&repo()?, a),
         Command::Pick(a) => pick::run(&repo()?, a),
         Command::Sync(a) => sync::run(&repo()?, a),
+        Command::Push(a) => push::run(&repo()?, a),
+        Command::Fetch(a) => fetch::run(&repo()?, a),
+        Command::Attach(a) => attach::run(&repo()?, a),
     }
 }
 
