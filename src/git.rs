@@ -485,6 +485,8 @@ pub fn rebase_in_progress(worktree: &Path) -> Result<bool> {
         }
     }
     Ok(false)
+}
+
 /// `git fetch` of `refspecs` from `remote` into `dir`'s repository: no tags, no
 /// FETCH_HEAD, and with `prune`, refs that the remote no longer has are removed from the
 /// refspecs' destinations (so a definition removed there disappears from its

@@ -248,7 +248,8 @@ fn go_on(repo: &Repo, run: &mut Run) -> Result<()> {
             continue;
         }
         let message = message(&name, &run.upstream);
-        let conflicted = git::sync_worktree(&repo.git_env, &path, run.mode, &run.upstream, &message)?;
+        let conflicted =
+            git::sync_worktree(&repo.git_env, &path, run.mode, &run.upstream, &message)?;
         if !conflicted.is_empty() {
             run.stopped = Some(Stop {
                 track: name,
@@ -315,7 +316,12 @@ fn stopped_run(repo: &Repo) -> Result<(Run, Stop)> {
 pub fn resume(repo: &Repo) -> Result<Run> {
     let (mut run, stop) = stopped_run(repo)?;
     let worktree = Path::new(&stop.worktree);
-    let left = git::continue_sync(&repo.git_env, worktree, run.mode, &message(&stop.track, &run.upstream))?;
+    let left = git::continue_sync(
+        &repo.git_env,
+        worktree,
+        run.mode,
+        &message(&stop.track, &run.upstream),
+    )?;
     if !left.is_empty() {
         run.stopped = Some(Stop {
             paths: left,
