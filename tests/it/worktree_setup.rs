@@ -404,3 +404,29 @@ fn attach_sets_up_the_worktree_it_makes() {
         "a 3010\n"
     );
 }
+
+#[test]
+fn compare_exec_commands_see_each_tracks_environment() {
+    let repo = TestRepo::new();
+    for name in ["x1", "x2"] {
+        repo.track(&["new", name, "--experiment", "e", "--hypothesis", "h"])
+            .ok();
+    }
+    let v = repo
+        .track(&[
+            "compare",
+            "e",
+            "--json",
+            "--exec",
+            "echo \"$GIT_TRACK $GIT_TRACK_INDEX $GIT_TRACK_PORT\"",
+        ])
+        .ok()
+        .json();
+    let lines: Vec<String> = v["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["runs"][0]["last_line"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(lines, ["x1 1 3010", "x2 2 3020"]);
+}
