@@ -19,6 +19,7 @@ pub mod git;
 pub mod guard;
 pub mod hooks;
 pub mod lifecycle;
+pub mod lock;
 pub mod merge;
 pub mod notes;
 pub mod overlap;

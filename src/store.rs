@@ -8,7 +8,7 @@ use crate::track::Track;
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
-use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix::refs::{FullName, Target};
 use std::time::Duration;
 
@@ -211,11 +211,13 @@ pub fn load(repo: &Repo, name: &str) -> Result<Option<Stored>> {
 
 /// Reads one definition, failing as bad input when it does not exist.
 pub fn load_existing(repo: &Repo, name: &str) -> Result<Stored> {
-    load(repo, name)?.ok_or_else(|| {
-        Failure::usage(format!("no track named '{name}'"))
-            .hint("'git track list' shows the tracks")
-            .into()
-    })
+    load(repo, name)?.ok_or_else(|| no_such_track(name))
+}
+
+pub fn no_such_track(name: &str) -> anyhow::Error {
+    Failure::usage(format!("no track named '{name}'"))
+        .hint("'git track list' shows the tracks")
+        .into()
 }
 
 fn read_definition(repo: &Repo, commit: ObjectId, name: &str) -> Result<Track> {
@@ -279,7 +281,14 @@ pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
         PreviousValue::MustNotExist,
         log(&message),
     );
-    if let Err(e) = repo.gix.edit_reference(edit) {
+    let done = repo.gix.edit_reference(edit);
+    if let Ok(done) = &done
+        && existed_before(done)
+    {
+        // Another `new` wrote the very same commit (same content, same second).
+        return Err(Failure::usage(format!("a track named '{}' already exists", track.name)).into());
+    }
+    if let Err(e) = done {
         let e = anyhow::Error::from(e);
         // Lost a race to a writer of the same name, or the ref is locked or unwritable.
         let failure = if repo.ref_target(&ref_name(&track.name))?.is_some() {
@@ -292,6 +301,20 @@ pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
         return Err(failure.into());
     }
     Ok(commit)
+}
+
+/// Did a ref edit that was done find the ref already there? (gix lets `MustNotExist`
+/// through when the ref already has the new value.)
+pub fn existed_before(done: &[RefEdit]) -> bool {
+    done.iter().any(|e| {
+        matches!(
+            &e.change,
+            Change::Update {
+                expected: PreviousValue::MustExistAndMatch(_),
+                ..
+            }
+        )
+    })
 }
 
 /// Changes a definition with compare-and-swap. `change` is applied to the newest
