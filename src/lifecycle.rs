@@ -149,6 +149,7 @@ pub fn worktree_path(repo: &Repo, name: &str) -> Result<PathBuf> {
         Failure::usage("no worktree root is set")
             .hint("set one with 'git track init --worktree-root <dir>'")
     })?;
+    worktree::check_root(&root)?;
     Ok(root.join(name))
 }
 

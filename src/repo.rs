@@ -33,7 +33,12 @@ pub fn canonical(p: &Path) -> PathBuf {
 impl Repo {
     /// Opens the repository of the current directory, honouring `GIT_DIR` and friends.
     pub fn discover() -> Result<Repo> {
-        let mut gix = gix::discover_with_environment_overrides(".").map_err(|e| {
+        // An absolute start: from "." inside the git dir itself (`cd .git`), discovery
+        // takes "./.git" for a repository and fails where git works.
+        let here = std::env::current_dir()
+            .map(|d| canonical(&d))
+            .unwrap_or_else(|_| PathBuf::from("."));
+        let mut gix = gix::discover_with_environment_overrides(&here).map_err(|e| {
             anyhow::Error::from(
                 Failure::fatal("not a git repository (or any of the parent directories)")
                     .hint(format!("{:#}", anyhow::Error::from(e))),

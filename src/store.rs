@@ -234,6 +234,12 @@ fn read_definition_text(repo: &Repo, commit: ObjectId) -> Result<String> {
     let entry = tree
         .lookup_entry_by_path(FILE_NAME)?
         .ok_or_else(|| anyhow!("no {FILE_NAME} in its tree"))?;
+    if entry.mode().is_tree() {
+        return Err(anyhow!("{FILE_NAME} is a folder (a tree), not a file"));
+    }
+    if !entry.mode().is_blob() {
+        return Err(anyhow!("{FILE_NAME} is not a regular file"));
+    }
     let data = entry.object()?.detach().data;
     String::from_utf8(data).map_err(|_| anyhow!("{FILE_NAME} is not UTF-8"))
 }

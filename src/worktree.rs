@@ -93,6 +93,21 @@ pub fn has_changes(path: &Path) -> Result<bool> {
     Ok(false)
 }
 
+/// Refuses a worktree root (`track.worktreeRoot`) that exists but is not a folder, or
+/// has a file where one of its parent folders should be.
+pub fn check_root(root: &Path) -> Result<()> {
+    if let Some(file) = root.ancestors().find(|p| p.exists()).filter(|p| !p.is_dir()) {
+        return Err(Failure::usage(format!(
+            "the worktree root '{}' (track.worktreeRoot) cannot be made: '{}' is a file, not a folder",
+            root.display(),
+            file.display()
+        ))
+        .hint("set another with 'git track init --worktree-root <dir>'")
+        .into());
+    }
+    Ok(())
+}
+
 /// Is `path` a folder that does not exist or is empty?
 pub fn is_free(path: &Path) -> bool {
     match std::fs::read_dir(path) {

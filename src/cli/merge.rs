@@ -22,8 +22,8 @@ const EXIT_AFTER_STEP: &str = "GIT_TRACK_TEST_EXIT_AFTER_STEP";
 /// A step that conflicts is left in the integration worktree (added under the worktree
 /// root when the branch has none) for git's tools: resolve, 'git add', then --continue.
 /// When rerere resolves every path, the merge is committed and the run goes on. Exit
-/// codes: 0 merged, 1 stopped (conflict, failed gate) or a conflict predicted by
-/// --dry-run, 2 bad input, 128 fatal.
+/// codes: 0 merged, 1 stopped (conflict, failed gate), tracks left out for scope
+/// violations, or a conflict predicted by --dry-run, 2 bad input, 128 fatal.
 #[derive(clap::Args)]
 pub struct Args {
     /// Tracks to merge, in this order (default: every ready track, in dependency order)
@@ -200,6 +200,12 @@ fn render(outcome: Outcome) -> Output {
     match outcome {
         Outcome::Finished(f) => {
             let warnings = f.warnings.clone();
+            // Tracks refused for scope violations are something found, as `check` says.
+            let code = if f.pending.iter().any(|l| l.for_violations()) {
+                EXIT_FOUND
+            } else {
+                0
+            };
             let mut out = Output::new(*f, |f, w| {
                 let merged = f
                     .steps
@@ -266,7 +272,7 @@ fn render(outcome: Outcome) -> Output {
             for warning in warnings {
                 out = out.warn(warning);
             }
-            out
+            out.code(code)
         }
         Outcome::Stopped(s) => {
             let at = &s.at;

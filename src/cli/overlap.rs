@@ -1,4 +1,5 @@
 use super::output::Output;
+use git_track::paths::quote;
 use git_track::overlap::{self, Level, Pair, Report};
 use git_track::repo::Repo;
 use git_track::store::{self, Stored};
@@ -110,7 +111,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             "\n{} does not merge cleanly into {} (it needs a sync): {}",
             t.name,
             r.integration.branch,
-            t.paths.join(", ")
+            quoted(&t.paths)
         )?;
     }
     let shown: Vec<&Pair> = r.pairs.iter().collect();
@@ -123,7 +124,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         for f in &p.files {
             let mut line = format!(
                 "  {}  {} | {}",
-                f.path,
+                quote(&f.path),
                 describe(&f.a, &p.a),
                 describe(&f.b, &p.b)
             );
@@ -147,10 +148,15 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             }
         }
         if !p.conflict_paths.is_empty() {
-            writeln!(w, "  conflicts in: {}", p.conflict_paths.join(", "))?;
+            writeln!(w, "  conflicts in: {}", quoted(&p.conflict_paths))?;
         }
     }
     Ok(())
+}
+
+/// Paths as git prints them, comma-separated.
+fn quoted(paths: &[String]) -> String {
+    paths.iter().map(|p| quote(p)).collect::<Vec<_>>().join(", ")
 }
 
 fn headline(level: Level, p: &Pair) -> String {

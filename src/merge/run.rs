@@ -359,12 +359,32 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
         let _ = state::remove(repo);
         return Err(e);
     }
-    let mut out = advance(repo, &mut st, hook)?;
+    let mut out = match advance(repo, &mut st, hook) {
+        Ok(out) => out,
+        Err(e) => return Err(undo_unmoved_start(repo, &st, e)),
+    };
     match &mut out {
         Outcome::Finished(f) => f.warnings.extend(start.warnings),
         Outcome::Stopped(s) => s.warnings.extend(start.warnings),
     }
     Ok(out)
+}
+
+/// A run refused before it moved the integration branch (the integration worktree could
+/// not take a step's files) changes nothing: its state and backup go again.
+fn undo_unmoved_start(repo: &Repo, st: &State, e: anyhow::Error) -> anyhow::Error {
+    let refused = e
+        .downcast_ref::<Failure>()
+        .is_some_and(|f| f.code == crate::error::EXIT_USAGE);
+    let unmoved = st.original.as_deref() == Some(st.tip.as_str())
+        && !st.steps.iter().any(|s| s.result == Some(StepResult::Merged));
+    if refused && unmoved && let Ok(original) = st.tip_id() {
+        if let Some(backup) = &st.backup {
+            let _ = lifecycle::delete_ref(repo, backup, original);
+        }
+        let _ = state::remove(repo);
+    }
+    e
 }
 
 fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
@@ -405,6 +425,7 @@ fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
             Merged::Clean { tree } => {
                 let message = step::message(&track, &st.branch, tip);
                 let commit = engine.commit(&message, tree, &[before, tip])?;
+                worktree::check_can_take(st, &track, commit)?;
                 step::move_branch(
                     repo,
                     &full,
@@ -890,6 +911,8 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
         crate::worktree::remove(repo, wt, true)?;
         removed_worktree = Some(wt.display().to_string());
     }
+    // A worktree removed by hand midway must not keep the run from ending.
+    worktree::prune_missing(repo, &full)?;
     match original {
         Some(orig) => {
             if now != Some(orig) {
