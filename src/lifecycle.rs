@@ -46,15 +46,16 @@ pub struct Created {
 /// Definition refs that cannot be read count as taken too.
 pub fn check_new_name(listing: &Listing, name: &str) -> Result<()> {
     track::validate_name(name)?;
-    let taken = listing
-        .tracks
-        .iter()
-        .map(|s| s.track.name.as_str())
-        .chain(listing.invalid.iter().map(|i| {
-            i.refname
-                .strip_prefix(store::REF_PREFIX)
-                .unwrap_or(&i.refname)
-        }));
+    let taken =
+        listing
+            .tracks
+            .iter()
+            .map(|s| s.track.name.as_str())
+            .chain(listing.invalid.iter().map(|i| {
+                i.refname
+                    .strip_prefix(store::REF_PREFIX)
+                    .unwrap_or(&i.refname)
+            }));
     let key = collision_key(name);
     for other in taken {
         if other == name {
@@ -90,7 +91,11 @@ fn nfc(name: &str) -> String {
 /// Names with equal keys name one file on a case-insensitive, normalising filesystem.
 fn collision_key(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    name.nfd().collect::<String>().to_lowercase().nfc().collect()
+    name.nfd()
+        .collect::<String>()
+        .to_lowercase()
+        .nfc()
+        .collect()
 }
 
 /// Refuses unknown dependencies and dependency cycles, given the definition `track` would have.
@@ -361,13 +366,15 @@ pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Resul
         PreviousValue::MustNotExist,
         log(message),
     );
-    let done = repo.gix.edit_reference(edit)?;
+    let done = repo
+        .gix
+        .edit_reference(edit)
+        .map_err(|e| repo.ref_edit_error(name, e.into()))?;
     if store::existed_before(&done) {
         return Err(Failure::usage(format!("'{name}' already exists")).into());
     }
     Ok(())
 }
-
 
 /// Deletes `name` if it still points to `expected`.
 pub fn delete_ref(repo: &Repo, name: &str, expected: ObjectId) -> Result<()> {
@@ -375,7 +382,9 @@ pub fn delete_ref(repo: &Repo, name: &str, expected: ObjectId) -> Result<()> {
         full_name(name)?,
         PreviousValue::MustExistAndMatch(Target::Object(expected)),
     );
-    repo.gix.edit_reference(edit)?;
+    repo.gix
+        .edit_reference(edit)
+        .map_err(|e| repo.ref_edit_error(name, e.into()))?;
     Ok(())
 }
 
@@ -481,7 +490,8 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
     let branch_tip = repo.ref_target(&branch_full)?;
     if req.delete_branch
         && branch_tip.is_some()
-        && let Some(why) = why_branch_is_kept(repo, track, worktree.as_deref().or(missing.as_deref()))?
+        && let Some(why) =
+            why_branch_is_kept(repo, track, worktree.as_deref().or(missing.as_deref()))?
     {
         return Err(Failure::usage(format!(
             "refusing to delete branch '{}': {why}",
@@ -558,7 +568,9 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
 fn why_branch_is_kept(repo: &Repo, track: &Track, own: Option<&Path>) -> Result<Option<String>> {
     let full = format!("refs/heads/{}", track.branch);
     if full == repo.settings.integration_ref() {
-        return Ok(Some("it is the integration branch (track.integration)".to_owned()));
+        return Ok(Some(
+            "it is the integration branch (track.integration)".to_owned(),
+        ));
     }
     if let Some(w) = repo
         .worktrees()?
@@ -583,7 +595,9 @@ fn why_branch_is_kept(repo: &Repo, track: &Track, own: Option<&Path>) -> Result<
     if let Ok(Some(st)) = crate::merge::state::load(repo)
         && st.full_ref() == full
     {
-        return Ok(Some("a git track merge in progress is merging into it".to_owned()));
+        return Ok(Some(
+            "a git track merge in progress is merging into it".to_owned(),
+        ));
     }
     Ok(None)
 }
@@ -595,7 +609,9 @@ fn remove_corrupt(repo: &Repo, name: &str) -> Result<Removed> {
     let reference = repo.gix.find_reference(refname.as_str())?;
     let Some(id) = reference.target().try_id().map(ToOwned::to_owned) else {
         return Err(Failure::fatal(format!("{refname} is a symbolic ref"))
-            .hint(format!("delete it with 'git update-ref --no-deref -d {refname}'"))
+            .hint(format!(
+                "delete it with 'git update-ref --no-deref -d {refname}'"
+            ))
             .into());
     };
     let backup = save_backup(repo, name, "definition", id)?;

@@ -108,6 +108,32 @@ impl Repo {
         }
     }
 
+    /// A lock file left on `full_name` (a shared ref), named with why removing it is safe;
+    /// `None` when there is none. Ref edits fail at once on such a file.
+    pub fn ref_lock_left(&self, full_name: &str) -> Option<Failure> {
+        let lock = [
+            self.common_dir.join(format!("{full_name}.lock")),
+            self.common_dir.join("packed-refs.lock"),
+        ]
+        .into_iter()
+        .find(|p| p.exists())?;
+        Some(
+            Failure::fatal(format!(
+                "could not update {full_name}: {} exists",
+                lock.display()
+            ))
+            .hint("git and git-track hold that file only while they write a ref; if neither is running, a killed process left it and removing it is safe"),
+        )
+    }
+
+    /// `e`, the failure of an edit of `full_name`, or the lock file that made it fail.
+    pub fn ref_edit_error(&self, full_name: &str, e: anyhow::Error) -> anyhow::Error {
+        match self.ref_lock_left(full_name) {
+            Some(f) => f.into(),
+            None => e,
+        }
+    }
+
     /// The main worktree and every linked one, with the branch each has checked out.
     pub fn worktrees(&self) -> Result<Vec<WorktreeInfo>> {
         let mut out = Vec::new();

@@ -292,19 +292,22 @@ pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
         && existed_before(done)
     {
         // Another `new` wrote the very same commit (same content, same second).
-        return Err(Failure::usage(format!("a track named '{}' already exists", track.name)).into());
+        return Err(
+            Failure::usage(format!("a track named '{}' already exists", track.name)).into(),
+        );
     }
     if let Err(e) = done {
         let e = anyhow::Error::from(e);
         // Lost a race to a writer of the same name, or the ref is locked or unwritable.
-        let failure = if repo.ref_target(&ref_name(&track.name))?.is_some() {
-            Failure::usage(format!("a track named '{}' already exists", track.name))
-        } else {
-            Failure::fatal(format!("could not write {}: {e:#}", ref_name(&track.name))).hint(
-                "if no other git-track or git is running, a stale .lock file may need removing",
-            )
-        };
-        return Err(failure.into());
+        if repo.ref_target(&ref_name(&track.name))?.is_some() {
+            return Err(
+                Failure::usage(format!("a track named '{}' already exists", track.name)).into(),
+            );
+        }
+        return Err(repo.ref_edit_error(
+            &ref_name(&track.name),
+            Failure::fatal(format!("could not write {}: {e:#}", ref_name(&track.name))).into(),
+        ));
     }
     Ok(commit)
 }
@@ -355,6 +358,9 @@ where
             }
         }
     }
+    if let Some(lock) = repo.ref_lock_left(&ref_name(name)) {
+        return Err(lock.into());
+    }
     Err(Failure::fatal(format!(
         "could not update {} after {ATTEMPTS} attempts: other writers kept changing it",
         ref_name(name)
@@ -373,6 +379,9 @@ pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
         PreviousValue::MustExistAndMatch(Target::Object(stored.commit)),
     );
     repo.gix.edit_reference(edit).map_err(|e| {
+        if let Some(lock) = repo.ref_lock_left(&ref_name(&stored.track.name)) {
+            return lock.into();
+        }
         anyhow::Error::from(
             Failure::fatal(format!(
                 "{} changed while it was being removed",

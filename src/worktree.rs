@@ -58,9 +58,16 @@ pub fn prune_missing(repo: &Repo, path: &Path) -> Result<()> {
             return Err(Failure::usage(format!(
                 "the worktree at '{}' is missing and locked{}",
                 path.display(),
-                if reason.trim().is_empty() { String::new() } else { format!(" ({})", reason.trim()) }
+                if reason.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", reason.trim())
+                }
             ))
-            .hint(format!("if it is gone for good, 'git worktree unlock {}' and try again", path.display()))
+            .hint(format!(
+                "if it is gone for good, 'git worktree unlock {}' and try again",
+                path.display()
+            ))
             .into());
         }
         std::fs::remove_dir_all(&admin)
@@ -96,7 +103,11 @@ pub fn has_changes(path: &Path) -> Result<bool> {
 /// Refuses a worktree root (`track.worktreeRoot`) that exists but is not a folder, or
 /// has a file where one of its parent folders should be.
 pub fn check_root(root: &Path) -> Result<()> {
-    if let Some(file) = root.ancestors().find(|p| p.exists()).filter(|p| !p.is_dir()) {
+    if let Some(file) = root
+        .ancestors()
+        .find(|p| p.exists())
+        .filter(|p| !p.is_dir())
+    {
         return Err(Failure::usage(format!(
             "the worktree root '{}' (track.worktreeRoot) cannot be made: '{}' is a file, not a folder",
             root.display(),

@@ -98,9 +98,8 @@ fn remove_delete_branch_refuses_the_branch_checked_out_in_the_main_worktree() {
         .ok();
     let before = repo.snapshot();
     let out = repo.track(&["remove", "ft", "--delete-branch"]);
-    out.code(2).stderr_has(
-        "refusing to delete branch 'feat': it is checked out in the worktree at",
-    );
+    out.code(2)
+        .stderr_has("refusing to delete branch 'feat': it is checked out in the worktree at");
     out.stderr_has("without --delete-branch");
     assert_eq!(repo.snapshot(), before, "a refusal changes nothing");
     assert_eq!(rev(&repo, "refs/heads/feat"), work);
@@ -296,7 +295,11 @@ fn new_killed_while_holding_the_worktrees_lock_does_not_wedge_new_and_remove() {
         assert!(!out.stderr.contains("could not lock"), "{}", out.stderr);
         repo.track(&["remove", "keep"]).ok();
         assert!(!repo.worktree("keep").exists());
-        assert!(repo.worktree(&format!("next{trial}")).join("README.md").exists());
+        assert!(
+            repo.worktree(&format!("next{trial}"))
+                .join("README.md")
+                .exists()
+        );
     }
 }
 
@@ -322,7 +325,11 @@ fn a_waiting_new_takes_the_lock_as_soon_as_its_holder_is_killed() {
     let repo = TestRepo::new();
     let marker = repo.tmp.path().join("paused");
     let spec = format!("tracks:{}", marker.display());
-    let mut holder = spawn_with(&repo, &["new", "first"], &[("GIT_TRACK_TEST_PAUSE_LOCKED", &spec)]);
+    let mut holder = spawn_with(
+        &repo,
+        &["new", "first"],
+        &[("GIT_TRACK_TEST_PAUSE_LOCKED", &spec)],
+    );
     wait_for(&marker, &mut holder);
     // This one waits on the live holder...
     let waiter = spawn(&repo, &["new", "second"]);
@@ -332,7 +339,11 @@ fn a_waiting_new_takes_the_lock_as_soon_as_its_holder_is_killed() {
     // ...and goes on once the holder is gone.
     kill_9(&mut holder);
     let out = waiter.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(ref_exists(&repo, "refs/tracks/second"));
     assert!(!ref_exists(&repo, "refs/tracks/first"));
     assert!(!ref_exists(&repo, "refs/heads/track/first"));
@@ -355,7 +366,11 @@ fn merge_into_refuses_untracked_files_in_the_way_before_moving_the_branch() {
         .stderr_has("error: the merge of track 'b' would overwrite untracked files in")
         .stderr_has("\tdocs/new.md")
         .stderr_has("hint: move or remove them, then merge again");
-    assert_eq!(repo.snapshot(), before, "refs, worktrees and files unchanged");
+    assert_eq!(
+        repo.snapshot(),
+        before,
+        "refs, worktrees and files unchanged"
+    );
     assert_eq!(rev(&repo, "main"), main);
     assert!(!repo.path(".git/track/merge-state.json").exists());
     assert_eq!(
@@ -387,7 +402,9 @@ fn edit_branch_refuses_to_leave_the_tracks_worktree_out() {
     let out = repo.track(&["edit", "t", "--branch", "main"]);
     out.code(2)
         .stderr_has("error: track 't' has a worktree at '")
-        .stderr_has("on 'track/t'; pointing the track at 'main' would leave the work there out of it")
+        .stderr_has(
+            "on 'track/t'; pointing the track at 'main' would leave the work there out of it",
+        )
         .stderr_has("hint: switch that worktree first");
     assert_eq!(repo.snapshot(), before);
     let show = repo.track(&["show", "t", "--json"]).ok().json();
@@ -412,7 +429,10 @@ fn remove_prunes_a_worktree_whose_folder_was_removed_by_hand() {
     let tip = rev(&repo, "track/t");
     let out = repo.track(&["remove", "t"]);
     out.ok()
-        .stderr_has(&format!("Pruned worktree {} (its folder was already gone)", wt.display()))
+        .stderr_has(&format!(
+            "Pruned worktree {} (its folder was already gone)",
+            wt.display()
+        ))
         .stderr_has("Removed track 't'");
     assert!(!repo.git(&["worktree", "list"]).contains("repo.tracks/t"));
     assert!(!ref_exists(&repo, "refs/tracks/t"));
@@ -425,7 +445,9 @@ fn remove_prunes_a_worktree_whose_folder_was_removed_by_hand() {
 fn remove_force_prunes_a_worktree_whose_folder_was_removed_by_hand() {
     let repo = TestRepo::new();
     track_with_missing_worktree(&repo);
-    repo.track(&["remove", "--force", "t"]).ok().stderr_has("Pruned worktree");
+    repo.track(&["remove", "--force", "t"])
+        .ok()
+        .stderr_has("Pruned worktree");
     assert!(!repo.git(&["worktree", "list"]).contains("repo.tracks/t"));
 }
 
@@ -481,7 +503,10 @@ fn merge_abort_ends_a_run_whose_integration_worktree_was_removed_by_hand() {
     let out = repo.track(&["merge", "--abort"]);
     out.ok();
     assert!(!repo.path(".git/track/merge-state.json").exists());
-    assert!(!ref_exists(&repo, "refs/heads/integration"), "the run had created it");
+    assert!(
+        !ref_exists(&repo, "refs/heads/integration"),
+        "the run had created it"
+    );
     assert!(!repo.git(&["worktree", "list"]).contains("integration"));
     // A new run starts from scratch.
     repo.track(&["merge", "a"]).ok();
@@ -530,7 +555,10 @@ fn status_in_a_loop_while_remove_runs_never_fails() {
         loop {
             let out = repo.track(&["status"]);
             assert_eq!(out.code, 0, "{}", out.stderr);
-            if removes.iter_mut().all(|c| matches!(c.try_wait(), Ok(Some(_)))) {
+            if removes
+                .iter_mut()
+                .all(|c| matches!(c.try_wait(), Ok(Some(_))))
+            {
                 break;
             }
         }
@@ -625,8 +653,10 @@ fn concurrent_removes_of_one_track_say_the_losers_found_it_removed() {
         let repo = TestRepo::new();
         repo.track(&["new", "same"]).ok();
         let children: Vec<Child> = (0..6).map(|_| spawn(&repo, &["remove", "same"])).collect();
-        let outs: Vec<std::process::Output> =
-            children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        let outs: Vec<std::process::Output> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
         assert_eq!(
             outs.iter().filter(|o| o.status.success()).count(),
             1,
@@ -676,13 +706,20 @@ fn check_overlap_and_checkpoint_quote_a_path_with_a_newline() {
     let check = repo.track(&["check", "a"]);
     check.code(1);
     assert!(
-        format!("{}{}", check.stdout, check.stderr).contains(&format!("{quoted}: outside the scope")),
+        format!("{}{}", check.stdout, check.stderr)
+            .contains(&format!("{quoted}: outside the scope")),
         "{check:?}"
     );
-    repo.track(&["overlap"]).code(1).stdout_has(&format!("  {quoted}  "));
-    repo.track(&["merge", "a", "--checkpoint", "--allow-violations"]).ok();
+    repo.track(&["overlap"])
+        .code(1)
+        .stdout_has(&format!("  {quoted}  "));
+    repo.track(&["merge", "a", "--checkpoint", "--allow-violations"])
+        .ok();
     let message = repo.git(&["log", "-1", "--format=%B", "integration"]);
-    assert!(message.contains(&format!("a: {quoted} (outside scope)")), "{message}");
+    assert!(
+        message.contains(&format!("a: {quoted} (outside scope)")),
+        "{message}"
+    );
     assert!(!message.contains("odd\nname"), "{message}");
 }
 
@@ -725,9 +762,40 @@ fn a_definition_whose_track_toml_is_a_tree_says_so() {
     let readme = repo.git(&["rev-parse", "HEAD:README.md"]).trim().to_owned();
     let inner = mktree(&repo, &format!("100644 blob {readme}\tname\n"));
     let outer = mktree(&repo, &format!("040000 tree {inner}\ttrack.toml\n"));
-    let commit = repo.git(&["commit-tree", &outer, "-m", "odd"]).trim().to_owned();
+    let commit = repo
+        .git(&["commit-tree", &outer, "-m", "odd"])
+        .trim()
+        .to_owned();
     repo.git(&["update-ref", "refs/tracks/x", &commit]);
     repo.track(&["show", "x"])
         .code(128)
         .stderr_has("track.toml is a folder (a tree), not a file");
+}
+
+// ---- 3. A ref lock file left by a killed process is named, with why removing it is safe.
+
+#[test]
+fn a_ref_lock_left_by_a_killed_process_is_named_with_why_removing_it_is_safe() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "t", "--no-worktree"]).ok();
+    let def_lock = repo.path(".git/refs/tracks/t.lock");
+    std::fs::write(&def_lock, "").unwrap();
+    let branch_lock = repo.path(".git/refs/heads/track/u.lock");
+    std::fs::write(&branch_lock, "").unwrap();
+    let before = repo.snapshot();
+    for (args, lock) in [
+        (&["edit", "t", "--owner", "me"][..], &def_lock),
+        (&["new", "u"], &branch_lock),
+    ] {
+        repo.track(args)
+            .code(128)
+            .stderr_has(&format!("{} exists", lock.display()))
+            .stderr_has("if neither is running, a killed process left it and removing it is safe");
+    }
+    assert_eq!(repo.snapshot(), before);
+    assert!(!repo.worktree("u").exists());
+    std::fs::remove_file(&def_lock).unwrap();
+    std::fs::remove_file(&branch_lock).unwrap();
+    repo.track(&["edit", "t", "--owner", "me"]).ok();
+    repo.track(&["new", "u"]).ok();
 }

@@ -1,6 +1,6 @@
 use super::output::Output;
-use git_track::paths::quote;
 use git_track::overlap::{self, Level, Pair, Report};
+use git_track::paths::quote;
 use git_track::repo::Repo;
 use git_track::store::{self, Stored};
 use git_track::track::Status;
@@ -156,7 +156,11 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
 
 /// Paths as git prints them, comma-separated.
 fn quoted(paths: &[String]) -> String {
-    paths.iter().map(|p| quote(p)).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| quote(p))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn headline(level: Level, p: &Pair) -> String {

@@ -377,8 +377,14 @@ fn undo_unmoved_start(repo: &Repo, st: &State, e: anyhow::Error) -> anyhow::Erro
         .downcast_ref::<Failure>()
         .is_some_and(|f| f.code == crate::error::EXIT_USAGE);
     let unmoved = st.original.as_deref() == Some(st.tip.as_str())
-        && !st.steps.iter().any(|s| s.result == Some(StepResult::Merged));
-    if refused && unmoved && let Ok(original) = st.tip_id() {
+        && !st
+            .steps
+            .iter()
+            .any(|s| s.result == Some(StepResult::Merged));
+    if refused
+        && unmoved
+        && let Ok(original) = st.tip_id()
+    {
         if let Some(backup) = &st.backup {
             let _ = lifecycle::delete_ref(repo, backup, original);
         }
