@@ -207,11 +207,7 @@ impl Record {
                     format!(
                         "{}: {} ({})",
                         c.track,
-                        c.paths
-                            .iter()
-                            .map(|p| paths::quote(p))
-                            .collect::<Vec<_>>()
-                            .join(", "),
+                        paths::quote_list(&c.paths),
                         c.resolution.describe()
                     )
                 })

@@ -50,6 +50,15 @@ pub fn quote(path: &str) -> String {
     out
 }
 
+/// Paths as git prints them, comma-separated.
+pub fn quote_list(paths: &[String]) -> String {
+    paths
+        .iter()
+        .map(|p| quote(p))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Where a file path lies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Located {

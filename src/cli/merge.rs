@@ -2,6 +2,7 @@ use super::output::{Output, table};
 use git_track::error::EXIT_FOUND;
 use git_track::merge::{self, Also, Outcome, Request};
 use git_track::notes::Resolution;
+use git_track::paths::quote_list;
 use git_track::repo::Repo;
 use std::io::{self, Write};
 
@@ -132,7 +133,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                 .iter()
                 .map(|s| {
                     let what = match s.prediction {
-                        "conflict" => format!("conflict in {}", s.paths.join(", ")),
+                        "conflict" => format!("conflict in {}", quote_list(&s.paths)),
                         other => other.replace('-', " "),
                     };
                     vec![
@@ -154,7 +155,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                     "First conflict: step {} ({}) in {}",
                     c.step,
                     c.track,
-                    c.paths.join(", ")
+                    quote_list(&c.paths)
                 ),
                 None => Ok(()),
             }
@@ -242,7 +243,7 @@ fn render(outcome: Outcome) -> Output {
                                     let how = c.resolution.unwrap_or(Resolution::Unknown);
                                     r.push_str(&format!(
                                         " (conflict in {}, {})",
-                                        c.paths.join(", "),
+                                        quote_list(&c.paths),
                                         how.describe()
                                     ));
                                 }

@@ -1,6 +1,6 @@
 use super::output::Output;
 use git_track::overlap::{self, Level, Pair, Report};
-use git_track::paths::quote;
+use git_track::paths::{quote, quote_list};
 use git_track::repo::Repo;
 use git_track::store::{self, Stored};
 use git_track::track::Status;
@@ -111,7 +111,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             "\n{} does not merge cleanly into {} (it needs a sync): {}",
             t.name,
             r.integration.branch,
-            quoted(&t.paths)
+            quote_list(&t.paths)
         )?;
     }
     let shown: Vec<&Pair> = r.pairs.iter().collect();
@@ -148,19 +148,10 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             }
         }
         if !p.conflict_paths.is_empty() {
-            writeln!(w, "  conflicts in: {}", quoted(&p.conflict_paths))?;
+            writeln!(w, "  conflicts in: {}", quote_list(&p.conflict_paths))?;
         }
     }
     Ok(())
-}
-
-/// Paths as git prints them, comma-separated.
-fn quoted(paths: &[String]) -> String {
-    paths
-        .iter()
-        .map(|p| quote(p))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn headline(level: Level, p: &Pair) -> String {
