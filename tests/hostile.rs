@@ -799,3 +799,33 @@ fn a_ref_lock_left_by_a_killed_process_is_named_with_why_removing_it_is_safe() {
     repo.track(&["edit", "t", "--owner", "me"]).ok();
     repo.track(&["new", "u"]).ok();
 }
+
+#[test]
+fn merge_into_refusing_untracked_files_after_a_first_step_keeps_the_run_to_continue() {
+    let repo = TestRepo::new();
+    for (name, file) in [("a", "a.txt"), ("b", "docs/new.md")] {
+        repo.track(&["new", name]).ok();
+        let wt = repo.worktree(name);
+        common::write_file(&wt.join(file), name);
+        repo.commit_all_in(&wt, name);
+    }
+    repo.write("docs/new.md", "mine\n");
+    let main = rev(&repo, "main");
+    repo.track(&["merge", "a", "b", "--into", "main"])
+        .code(2)
+        .stderr_has("\tdocs/new.md")
+        .stderr_has("'git track merge --continue' then goes on from step 2");
+    assert_eq!(
+        std::fs::read_to_string(repo.path("docs/new.md")).unwrap(),
+        "mine\n"
+    );
+    assert!(repo.path(".git/track/merge-state.json").exists());
+    std::fs::remove_file(repo.path("docs/new.md")).unwrap();
+    repo.track(&["merge", "--continue"]).ok();
+    assert_ne!(rev(&repo, "main"), main);
+    assert_eq!(
+        repo.git(&["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
+    assert!(repo.path("a.txt").exists() && repo.path("docs/new.md").exists());
+}

@@ -431,7 +431,19 @@ fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
             Merged::Clean { tree } => {
                 let message = step::message(&track, &st.branch, tip);
                 let commit = engine.commit(&message, tree, &[before, tip])?;
-                worktree::check_can_take(st, &track, commit)?;
+                worktree::check_can_take(st, &track, commit).map_err(|e| {
+                    match e.downcast::<Failure>() {
+                        // Earlier steps moved the branch: the run stays, to go on or undo.
+                        Ok(f) if st.tip != st.original.clone().unwrap_or_default() => f
+                            .hint(format!(
+                                "'git track merge --continue' then goes on from step {}; 'git track merge --abort' undoes the run",
+                                k + 1
+                            ))
+                            .into(),
+                        Ok(f) => f.into(),
+                        Err(e) => e,
+                    }
+                })?;
                 step::move_branch(
                     repo,
                     &full,
