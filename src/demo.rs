@@ -71,7 +71,7 @@ pub fn webshop() -> Result<Scenario> {
 pub fn prepare_dir(dir: Option<&Path>) -> Result<PathBuf> {
     match dir {
         Some(d) => {
-            if crate::worktree::is_free(d) {
+            if crate::linked_worktree::is_free(d) {
                 std::fs::create_dir_all(d)
                     .with_context(|| format!("could not create {}", d.display()))?;
                 Ok(crate::repo::canonical(d))

@@ -7,28 +7,20 @@
 #[macro_use]
 pub mod error;
 
-pub mod agent;
-pub mod changes;
-pub mod check;
-pub mod claims;
 pub mod config;
 pub mod demo;
 pub mod deps;
 pub mod edit;
 pub mod git;
-pub mod guard;
 pub mod hooks;
 pub mod lifecycle;
+pub mod linked_worktree;
 pub mod lock;
 pub mod merge;
-pub mod notes;
 pub mod overlap;
-pub mod paths;
 pub mod repo;
 pub mod scope;
 pub mod settings;
-pub mod shared;
 pub mod status;
 pub mod store;
 pub mod track;
-pub mod worktree;

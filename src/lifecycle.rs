@@ -3,12 +3,12 @@
 use crate::deps;
 use crate::error::Failure;
 use crate::git;
+use crate::linked_worktree;
 use crate::lock;
 use crate::repo::{Repo, WorktreeInfo};
 use crate::scope;
 use crate::store::{self, Listing, Stored};
 use crate::track::{self, Base, Kind, Status, Track};
-use crate::worktree;
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
 use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
@@ -154,7 +154,7 @@ pub fn worktree_path(repo: &Repo, name: &str) -> Result<PathBuf> {
         Failure::usage("no worktree root is set")
             .hint("set one with 'git track init --worktree-root <dir>'")
     })?;
-    worktree::check_root(&root)?;
+    linked_worktree::check_root(&root)?;
     Ok(root.join(name))
 }
 
@@ -231,7 +231,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         None
     } else {
         let path = worktree_path(repo, &req.name)?;
-        if !worktree::is_free(&path) {
+        if !linked_worktree::is_free(&path) {
             return Err(Failure::usage(format!(
                 "'{}' already exists and is not empty",
                 path.display()
@@ -292,7 +292,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| anyhow!("could not create {}: {e}", parent.display()))?;
             }
-            worktree::add(repo, path, &branch)?;
+            linked_worktree::add(repo, path, &branch)?;
             undo.worktree = Some(path.clone());
         }
         let commit = store::create(repo, &track)?;
@@ -321,7 +321,7 @@ struct Undo {
 impl Undo {
     fn run(self, repo: &Repo) {
         if let Some(path) = &self.worktree {
-            let _ = worktree::remove(repo, path, true);
+            let _ = linked_worktree::remove(repo, path, true);
         }
         if let Some((name, at)) = self.branch {
             let _ = delete_ref(repo, &name, at);
@@ -504,7 +504,7 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
         .into());
     }
     let dirty = match &worktree {
-        Some(path) => worktree::has_changes(path)?,
+        Some(path) => linked_worktree::has_changes(path)?,
         None => false,
     };
     let unmerged_branch = match (req.delete_branch, branch_tip) {
@@ -546,11 +546,11 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
         _ => None,
     };
     if let Some(path) = &worktree {
-        worktree::remove(repo, path, dirty)?;
+        linked_worktree::remove(repo, path, dirty)?;
         out.worktree_removed = Some(path.display().to_string());
     }
     if let Some(path) = &missing {
-        worktree::prune_missing(repo, path)?;
+        linked_worktree::prune_missing(repo, path)?;
         out.worktree_pruned = Some(path.display().to_string());
     }
     store::delete(repo, &stored)?;

@@ -6,10 +6,10 @@
 //! from the overlap engine and its cache); the dependencies not merged yet; its scope
 //! violations; whether it is merged.
 
-use crate::check::{self, Violation};
 use crate::merge::{self, InProgress};
 use crate::overlap::{self, Integration, Level};
 use crate::repo::{Repo, WorktreeInfo, canonical, utc_timestamp};
+use crate::scope::rules::{self, Violation};
 use crate::store::{Listing, Stored};
 use crate::track::{Kind, Status};
 use anyhow::Result;
@@ -180,7 +180,7 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             .collect();
         // Committed work only: a status walk of every worktree would cost too much here.
         let violations = match tip {
-            Some(_) if !is_merged => check::check_track(repo, &listing, t, false)?,
+            Some(_) if !is_merged => rules::check_track(repo, &listing, t, false)?,
             _ => Vec::new(),
         };
         out.push(TrackStatus {
@@ -241,11 +241,13 @@ fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, Option<bool>)>
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(i, path)| match crate::worktree::has_changes(path) {
-                            Ok(dirty) => Ok((*i, Some(dirty))),
-                            Err(_) if vanished(path) => Ok((*i, None)),
-                            Err(e) => Err(e),
-                        })
+                        .map(
+                            |(i, path)| match crate::linked_worktree::has_changes(path) {
+                                Ok(dirty) => Ok((*i, Some(dirty))),
+                                Err(_) if vanished(path) => Ok((*i, None)),
+                                Err(e) => Err(e),
+                            },
+                        )
                         .collect::<Result<Vec<_>>>()
                 })
             })

@@ -1,10 +1,10 @@
 use super::output::Output;
-use git_track::agent::{self, Protocol, Verdict};
-use git_track::changes;
-use git_track::check::{self, Own, Reason, Rules, Violation};
 use git_track::error::Failure;
-use git_track::paths::{self, Located};
+use git_track::hooks::agent::{self, Protocol, Verdict};
 use git_track::repo::{Repo, canonical};
+use git_track::scope::changes;
+use git_track::scope::paths::{self, Located};
+use git_track::scope::rules::{self, Own, Reason, Rules, Violation};
 use git_track::store::{self, Stored};
 use git_track::usage;
 use serde::Serialize;
@@ -101,7 +101,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     };
     let paths = if args.staged {
         report.mode = "staged";
-        let wt = check::track_worktree(repo, track)?;
+        let wt = rules::track_worktree(repo, track)?;
         let gix_repo = wt.as_ref().map_or(&repo.gix, |w| w.repo(repo));
         report.worktree = Some(
             wt.as_ref()
@@ -111,7 +111,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                 .display()
                 .to_string(),
         );
-        check::staged_own(gix_repo)?
+        rules::staged_own(gix_repo)?
     } else if let Some(range) = &args.range {
         report.mode = "range";
         let (from, to) = parse_range(repo, range)?;
@@ -122,14 +122,14 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         report.mode = "path";
         given_paths(repo, &args.paths)?
     } else {
-        let changed = check::track_changes(repo, track, true)?;
+        let changed = rules::track_changes(repo, track, true)?;
         report.from = Some(changed.from.to_string());
         report.to = Some(changed.to.to_string());
         report.worktree = changed.worktree.map(|p| p.display().to_string());
         changed.paths
     };
     report.checked = paths.len();
-    report.violations = check::judge(repo, track, &paths)?;
+    report.violations = rules::judge(repo, track, &paths)?;
     let count = report.violations.len();
     let scope = Own::new(track)?.scope().describe();
     let name = track.name.clone();
@@ -186,7 +186,7 @@ pub fn describe(v: &Violation, track: &str) -> String {
 fn select(repo: &Repo, name: Option<&str>, if_track: bool) -> anyhow::Result<Option<Stored>> {
     match name {
         Some(n) => Ok(Some(store::load_existing(repo, n)?)),
-        None => match check::current_track(repo)? {
+        None => match rules::current_track(repo)? {
             Some(s) => Ok(Some(s)),
             None if if_track => Ok(None),
             None => Err(Failure::usage("this worktree does not belong to a track")
@@ -284,7 +284,7 @@ fn judge_edit(
     let track = &stored.track;
     let own = Own::new(track)?;
     let mut rules: Option<Rules> = None;
-    let home = if check::is_current(repo, track) {
+    let home = if rules::is_current(repo, track) {
         repo.workdir.clone()
     } else {
         track.worktree.as_deref().map(|p| canonical(Path::new(p)))

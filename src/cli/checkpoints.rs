@@ -1,8 +1,8 @@
 use super::output::Output;
 use git_track::error::Failure;
-use git_track::notes::{self, Entry};
-use git_track::paths::{quote, quote_list};
+use git_track::merge::notes::{self, Entry};
 use git_track::repo::Repo;
+use git_track::scope::paths::{quote, quote_list};
 use serde::Serialize;
 
 /// List the checkpoints (Integration Notes) of the integration branch, newest first

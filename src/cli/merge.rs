@@ -1,9 +1,9 @@
 use super::output::{Output, table};
 use git_track::error::EXIT_FOUND;
+use git_track::merge::notes::Resolution;
 use git_track::merge::{self, Also, Outcome, Request};
-use git_track::notes::Resolution;
-use git_track::paths::quote_list;
 use git_track::repo::Repo;
+use git_track::scope::paths::quote_list;
 use std::io::{self, Write};
 
 /// Test hook: `GIT_TRACK_TEST_EXIT_AFTER_STEP=<n>` makes the process exit (code 137, as
@@ -185,7 +185,7 @@ fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
 
-fn write_pending(pending: &[git_track::notes::Left], w: &mut dyn Write) -> io::Result<()> {
+fn write_pending(pending: &[git_track::merge::notes::Left], w: &mut dyn Write) -> io::Result<()> {
     if pending.is_empty() {
         return Ok(());
     }

@@ -1,7 +1,7 @@
 use super::output::Output;
 use git_track::overlap::{self, Level, Pair, Report};
-use git_track::paths::{quote, quote_list};
 use git_track::repo::Repo;
+use git_track::scope::paths::{quote, quote_list};
 use git_track::store::{self, Stored};
 use git_track::track::Status;
 use std::io::{self, Write};

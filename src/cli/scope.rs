@@ -1,9 +1,9 @@
 use super::output::{Output, table};
-use git_track::claims::{self, Report};
 use git_track::error::Failure;
-use git_track::paths::quote;
 use git_track::repo::Repo;
-use git_track::shared;
+use git_track::scope::claims::{self, Report};
+use git_track::scope::paths::quote;
+use git_track::scope::shared;
 use git_track::store;
 use git_track::track::Track;
 use std::io::{self, Write};
@@ -37,7 +37,7 @@ pub fn run(repo: &Repo, _args: Args) -> anyhow::Result<Output> {
                     .hint("make a first commit, then run 'git track scope' again")
             })?,
     };
-    let tree = git_track::changes::tree_of(&repo.gix, commit)?;
+    let tree = git_track::scope::changes::tree_of(&repo.gix, commit)?;
     let report = claims::report(repo, &listing, &shared, tree)?;
     Ok(Output::new(report, write_report))
 }
@@ -120,7 +120,7 @@ fn lint(repo: &Repo, track: &Track) -> anyhow::Result<Vec<String>> {
         return Ok(Vec::new());
     };
     let listing = store::list(repo)?;
-    let tree = git_track::changes::tree_of(&repo.gix, tip)?;
+    let tree = git_track::scope::changes::tree_of(&repo.gix, tip)?;
     let overlaps = claims::overlaps(repo, &listing, track, tree, 3)?;
     Ok(overlaps
         .iter()

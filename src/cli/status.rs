@@ -1,7 +1,7 @@
 use super::output::{Output, table};
 use super::{list_or_dash, or_dash};
-use git_track::paths::quote_list;
 use git_track::repo::Repo;
+use git_track::scope::paths::quote_list;
 use git_track::status::{self, Dashboard, TrackStatus};
 use git_track::store;
 use std::io::{self, Write};

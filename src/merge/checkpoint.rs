@@ -3,7 +3,7 @@
 use super::diffstat;
 use super::state::{State, StepResult};
 use super::step::{self, T_TRACK, T_TRACK_TIP};
-use crate::notes::{self, Conflict, Left, Merged, Overlap, Record, Resolution};
+use crate::merge::notes::{self, Conflict, Left, Merged, Overlap, Record, Resolution};
 use crate::repo::Repo;
 use crate::store;
 use crate::track::Status;

@@ -2,14 +2,15 @@
 //! and continue, skip or abort after a stop (or after the process was killed).
 
 use super::checkpoint::{self, Made};
+use super::integration_worktree as worktree;
 use super::plan::{self, Plan};
 use super::state::{self, RunOptions, State, Status, Step, StepConflict, StepResult};
 use super::step::{self, Engine, Merged};
-use super::{InProgress, gate, worktree};
+use super::{InProgress, gate};
 use crate::error::Failure;
 use crate::git;
 use crate::lifecycle;
-use crate::notes::{Left, Resolution, Violation};
+use crate::merge::notes::{Left, Resolution, Violation};
 use crate::repo::Repo;
 use crate::store;
 use anyhow::Result;
@@ -926,7 +927,7 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
     if st.worktree_created
         && let Some(wt) = &wt
     {
-        crate::worktree::remove(repo, wt, true)?;
+        crate::linked_worktree::remove(repo, wt, true)?;
         removed_worktree = Some(wt.display().to_string());
     }
     // A worktree removed by hand midway must not keep the run from ending.
@@ -968,7 +969,7 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
 /// touched by `--abort` or `--skip`, so they need no saving. Returns the ref.
 fn save_changed_worktree(repo: &Repo, st: &State, wt: &Path, what: &str) -> Result<Option<String>> {
     match &st.left_as {
-        Some(_) if !crate::worktree::has_changes(wt)? => return Ok(None),
+        Some(_) if !crate::linked_worktree::has_changes(wt)? => return Ok(None),
         Some(_) => {}
         None => {
             let at = st.worktree_at.as_deref().unwrap_or(st.tip.as_str());

@@ -4,7 +4,7 @@
 //! so that a run stopped at a conflict, or killed, can be continued or undone.
 
 use crate::error::Failure;
-use crate::notes::{Left, Resolution, Violation};
+use crate::merge::notes::{Left, Resolution, Violation};
 use crate::repo::Repo;
 use anyhow::{Context, Result};
 use gix::ObjectId;

@@ -2,6 +2,8 @@
 //! dates and an empty global config, driven through the real `git-track` binary.
 #![allow(dead_code)]
 
+pub mod scenarios;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

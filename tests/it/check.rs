@@ -1,6 +1,6 @@
 //! `git track check`: holding a track's changes to its scope, in every mode.
 
-mod common;
+use crate::common;
 use common::TestRepo;
 use std::io::Write;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! Concurrent writers never silently overwrite each other's definitions.
 
-mod common;
+use crate::common;
 use common::TestRepo;
 use std::process::Child;
 

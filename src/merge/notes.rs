@@ -6,8 +6,8 @@
 //! [`NOTES_REF`], which `git track checkpoints` parses back (falling back to the
 //! trailers when the note was not fetched).
 
-use crate::paths;
 use crate::repo::Repo;
+use crate::scope::paths;
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,21 @@
-//! Scope patterns: globs over repository-relative `/` paths, `**` aware, `!` to exclude,
-//! the last matching pattern wins (as in `.gitignore`). An empty scope means everything.
+//! Scopes: which paths a track may change, and holding it to them.
+//!
+//! - [`Scope`] (this file): a track's patterns, globs over repository-relative `/` paths,
+//!   `**` aware, `!` to exclude, the last matching pattern wins (as in `.gitignore`). An
+//!   empty scope means everything.
+//! - [`shared`]: paths every track may change (`track.sharedPaths`, `.gittracks`).
+//! - [`claims`]: which tracks claim a path, all tracks' globs in one matcher.
+//! - [`changes`]: which paths changed (between commits, in the index, in a worktree).
+//! - [`paths`]: a path a person or an agent gives, made repository-relative.
+//! - [`rules`]: the rules that join them: of the paths a track changed, which it may
+//!   not change, and why. `git track check`, the git hooks ([`crate::hooks`]), merge
+//!   planning and the dashboard all judge through [`rules::Rules`].
+
+pub mod changes;
+pub mod claims;
+pub mod paths;
+pub mod rules;
+pub mod shared;
 
 use crate::error::Failure;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};

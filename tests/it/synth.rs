@@ -1,6 +1,6 @@
 //! The benchmark generator's promises, checked against git on a small instance.
 
-#[path = "../benches/synth/mod.rs"]
+#[path = "../../benches/synth/mod.rs"]
 mod synth;
 
 use synth::{Meeting, Spec, generate, git};

@@ -1,6 +1,6 @@
 //! `git track merge` and `git track checkpoints` on real repositories.
 
-mod common;
+use crate::common;
 use common::{TestRepo, write_file};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! `git track scope` (who claims which file) and the scope lint of `new` and `edit`.
 
-mod common;
+use crate::common;
 use common::TestRepo;
 
 fn layout() -> TestRepo {

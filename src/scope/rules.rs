@@ -5,13 +5,13 @@
 //! path is another live track's contract and not in this track's own scope: a contract is
 //! the interface another track publishes, and shared paths do not open it.
 
-use crate::changes;
-use crate::claims::{self, ClaimIndex, Field};
 use crate::error::Failure;
 use crate::lifecycle;
 use crate::repo::Repo;
 use crate::scope::Scope;
-use crate::shared::{self, Shared};
+use crate::scope::changes;
+use crate::scope::claims::{self, ClaimIndex, Field};
+use crate::scope::shared::{self, Shared};
 use crate::store::Listing;
 use crate::track::Track;
 use anyhow::{Context, Result};

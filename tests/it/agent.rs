@@ -1,7 +1,7 @@
 //! `git track check --format claude-code`: an agent's pre-edit hook, answered in Claude
 //! Code's PreToolUse protocol, from payloads in the shape Claude Code sends.
 
-mod common;
+use crate::common;
 use common::TestRepo;
 use std::path::Path;
 

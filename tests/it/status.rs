@@ -1,7 +1,6 @@
 //! `git track status`: the dashboard of every track against the integration branch.
 
-mod common;
-mod scenarios;
+use crate::common::scenarios;
 
 use scenarios::{Scenario, numbered, replace, write};
 

@@ -1,7 +1,7 @@
 //! Every bad input gets one clear error, exit code 2 (128 when not in a repository), and
 //! changes nothing: refs, branches, worktrees and files are as they were.
 
-mod common;
+use crate::common;
 use common::TestRepo;
 
 /// Runs `args`, asserts the exit code and message, and that nothing changed.

@@ -1,7 +1,7 @@
 //! `git track hooks`: pre-commit, pre-push and pre-merge-commit hooks that hold tracks to
 //! their scopes, installed beside (never over) the hooks a repository already has.
 
-mod common;
+use crate::common;
 use common::TestRepo;
 use std::path::{Path, PathBuf};
 

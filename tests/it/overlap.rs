@@ -1,8 +1,7 @@
 //! `git track overlap`: fixture scenarios with known answers at each level, and the
 //! `conflicts` verdicts checked against git's own ordered merges.
 
-mod common;
-mod scenarios;
+use crate::common::scenarios;
 
 use scenarios::{Scenario, hunks, insert, numbered, pair, pairs, replace, write, write_bytes};
 

@@ -5,11 +5,11 @@
 //! no include pattern (an empty scope means "everything") claims nothing in particular:
 //! such a track is left out of claims, overlaps and the lint.
 
-use crate::changes;
 use crate::error::Failure;
 use crate::repo::Repo;
 use crate::scope;
-use crate::shared::Shared;
+use crate::scope::changes;
+use crate::scope::shared::Shared;
 use crate::store::Listing;
 use crate::track::{Status, Track};
 use anyhow::Result;

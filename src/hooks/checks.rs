@@ -7,10 +7,10 @@
 //!   scope, from where it meets the branch it is merged into.
 //! - pre-push: each pushed track branch, from what the remote has (or the fork point).
 
-use crate::changes;
-use crate::check::{self, Rules, Violation};
 use crate::repo::Repo;
-use crate::shared::{self, Shared};
+use crate::scope::changes;
+use crate::scope::rules::{self, Rules, Violation};
+use crate::scope::shared::{self, Shared};
 use crate::store::{self, Listing};
 use crate::track::Track;
 use anyhow::Result;
@@ -67,13 +67,13 @@ pub fn pre_commit(repo: &Repo) -> Result<Vec<Finding>> {
         return Ok(Vec::new());
     }
     let mut found = Vec::new();
-    let current = check::current_track(repo)?.map(|s| s.track);
+    let current = rules::current_track(repo)?.map(|s| s.track);
     if let Some(track) = &current {
-        let staged = check::staged_own(&repo.gix)?;
+        let staged = rules::staged_own(&repo.gix)?;
         found.extend(finding(
             track,
             "staged".to_owned(),
-            check::judge(repo, track, &staged)?,
+            rules::judge(repo, track, &staged)?,
         ));
     }
     let heads = changes::merge_heads(&repo.gix);
@@ -199,7 +199,7 @@ pub fn pre_push(repo: &Repo, pushed: &[PushedRef]) -> Result<Vec<Finding>> {
         };
         let from = match from {
             Some(f) => f,
-            None => check::fork_point(repo, track)
+            None => rules::fork_point(repo, track)
                 .map(|(fork, _)| fork)
                 .ok()
                 .and_then(|fork| repo.merge_base(fork, p.local).ok().flatten())

@@ -26,7 +26,7 @@ pub fn prune_missing(repo: &Repo, full_ref: &str) -> Result<()> {
     if let Some(w) = repo.worktree_of_branch(full_ref)?
         && !w.path.is_dir()
     {
-        crate::worktree::prune_missing(repo, &w.path)?;
+        crate::linked_worktree::prune_missing(repo, &w.path)?;
     }
     Ok(())
 }
@@ -59,9 +59,9 @@ pub fn ensure(repo: &Repo, state: &mut State) -> Result<PathBuf> {
         ))
         .hint("set one with 'git track init --worktree-root <dir>', then 'git track merge --continue'")
     })?;
-    crate::worktree::check_root(&root)?;
+    crate::linked_worktree::check_root(&root)?;
     let path = root.join(&state.branch);
-    if !crate::worktree::is_free(&path) {
+    if !crate::linked_worktree::is_free(&path) {
         return Err(Failure::fatal(format!(
             "cannot add the integration worktree at '{}': it exists and is not empty",
             path.display()
@@ -76,7 +76,7 @@ pub fn ensure(repo: &Repo, state: &mut State) -> Result<PathBuf> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("could not create {}", parent.display()))?;
     }
-    crate::worktree::add(repo, &path, &full)?;
+    crate::linked_worktree::add(repo, &path, &full)?;
     let path = crate::repo::canonical(&path);
     state.worktree = Some(path.clone());
     state.worktree_created = true;
@@ -130,7 +130,7 @@ pub fn check_can_take(st: &State, track: &str, to: gix::ObjectId) -> Result<()> 
             path.display(),
             files
                 .iter()
-                .map(|f| format!("\t{}", crate::paths::quote(f)))
+                .map(|f| format!("\t{}", crate::scope::paths::quote(f)))
                 .collect::<Vec<_>>()
                 .join("\n")
         )

@@ -1,6 +1,6 @@
 //! `git track demo` plays the whole loop on its built-in scenario.
 
-mod common;
+use crate::common;
 use common::TestRepo;
 
 #[test]

@@ -2,7 +2,7 @@
 //! what broke, and checks the message, the exit code and the refs, worktrees and
 //! branches before and after.
 
-mod common;
+use crate::common;
 use common::TestRepo;
 use std::path::Path;
 use std::process::{Child, Stdio};

@@ -1,6 +1,6 @@
 //! Tracks: creating, listing, showing, editing, removing, and the history of definitions.
 
-mod common;
+use crate::common;
 use common::TestRepo;
 
 #[test]
