@@ -7,19 +7,6 @@ use common::TestRepo;
 use std::path::Path;
 use std::process::{Child, Stdio};
 
-fn spawn(repo: &TestRepo, args: &[&str]) -> Child {
-    spawn_with(repo, args, &[])
-}
-
-fn spawn_with(repo: &TestRepo, args: &[&str], env: &[(&str, &str)]) -> Child {
-    let mut cmd = repo.command(common::bin(), &repo.root);
-    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.spawn().expect("spawn git-track")
-}
-
 fn ref_exists(repo: &TestRepo, name: &str) -> bool {
     repo.try_git_in(&repo.root, &["rev-parse", "-q", "--verify", name])
         .code
@@ -164,7 +151,7 @@ fn remove_delete_branch_backs_the_branch_up_even_when_merged() {
 fn concurrent_new_of_one_name_never_deletes_the_winners_branch() {
     for trial in 0..4 {
         let repo = TestRepo::new();
-        let children: Vec<Child> = (0..8).map(|_| spawn(&repo, &["new", "same"])).collect();
+        let children: Vec<Child> = (0..8).map(|_| repo.spawn(&["new", "same"], &[])).collect();
         let outs: Vec<std::process::Output> = children
             .into_iter()
             .map(|c| c.wait_with_output().expect("wait"))
@@ -195,8 +182,8 @@ fn concurrent_new_of_one_name_never_deletes_the_winners_branch() {
 fn concurrent_new_of_names_differing_by_case_lets_only_one_through() {
     for trial in 0..3 {
         let repo = TestRepo::new();
-        let a = spawn(&repo, &["new", "Samex", "--no-worktree"]);
-        let b = spawn(&repo, &["new", "SameX", "--no-worktree"]);
+        let a = repo.spawn(&["new", "Samex", "--no-worktree"], &[]);
+        let b = repo.spawn(&["new", "SameX", "--no-worktree"], &[]);
         let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
         assert_eq!(
             outs.iter().filter(|o| o.status.success()).count(),
@@ -219,8 +206,8 @@ fn concurrent_new_of_nfc_and_nfd_spellings_lets_only_one_through() {
     let nfd = "une\u{301}";
     for trial in 0..3 {
         let repo = TestRepo::new();
-        let a = spawn(&repo, &["new", nfc, "--no-worktree"]);
-        let b = spawn(&repo, &["new", nfd, "--no-worktree"]);
+        let a = repo.spawn(&["new", nfc, "--no-worktree"], &[]);
+        let b = repo.spawn(&["new", nfd, "--no-worktree"], &[]);
         let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
         assert_eq!(
             outs.iter().filter(|o| o.status.success()).count(),
@@ -272,7 +259,7 @@ fn new_of_a_name_taken_by_an_unreadable_definition_but_for_case_is_refused() {
 fn killed_while_holding(repo: &TestRepo, lock: &str, args: &[&str]) {
     let marker = repo.tmp.path().join(format!("paused-{lock}"));
     let spec = format!("{lock}:{}", marker.display());
-    let mut child = spawn_with(repo, args, &[("GIT_TRACK_TEST_PAUSE_LOCKED", &spec)]);
+    let mut child = repo.spawn(args, &[("GIT_TRACK_TEST_PAUSE_LOCKED", &spec)]);
     wait_for(&marker, &mut child);
     let lock_file = repo.path(&format!(".git/track/{lock}.lock"));
     let recorded = std::fs::read_to_string(&lock_file).expect("lock file");
@@ -325,14 +312,10 @@ fn a_waiting_new_takes_the_lock_as_soon_as_its_holder_is_killed() {
     let repo = TestRepo::new();
     let marker = repo.tmp.path().join("paused");
     let spec = format!("tracks:{}", marker.display());
-    let mut holder = spawn_with(
-        &repo,
-        &["new", "first"],
-        &[("GIT_TRACK_TEST_PAUSE_LOCKED", &spec)],
-    );
+    let mut holder = repo.spawn(&["new", "first"], &[("GIT_TRACK_TEST_PAUSE_LOCKED", &spec)]);
     wait_for(&marker, &mut holder);
     // This one waits on the live holder...
-    let waiter = spawn(&repo, &["new", "second"]);
+    let waiter = repo.spawn(&["new", "second"], &[]);
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert!(ref_exists(&repo, "refs/heads/main"));
     assert!(!ref_exists(&repo, "refs/tracks/second"));
@@ -551,7 +534,10 @@ fn status_in_a_loop_while_remove_runs_never_fails() {
         for n in names {
             repo.track(&["new", n]).ok();
         }
-        let mut removes: Vec<Child> = names.iter().map(|n| spawn(&repo, &["remove", n])).collect();
+        let mut removes: Vec<Child> = names
+            .iter()
+            .map(|n| repo.spawn(&["remove", n], &[]))
+            .collect();
         loop {
             let out = repo.track(&["status"]);
             assert_eq!(out.code, 0, "{}", out.stderr);
@@ -652,7 +638,9 @@ fn concurrent_removes_of_one_track_say_the_losers_found_it_removed() {
     for trial in 0..3 {
         let repo = TestRepo::new();
         repo.track(&["new", "same"]).ok();
-        let children: Vec<Child> = (0..6).map(|_| spawn(&repo, &["remove", "same"])).collect();
+        let children: Vec<Child> = (0..6)
+            .map(|_| repo.spawn(&["remove", "same"], &[]))
+            .collect();
         let outs: Vec<std::process::Output> = children
             .into_iter()
             .map(|c| c.wait_with_output().unwrap())
