@@ -16,6 +16,13 @@ pub struct Git {
     env: Vec<(String, String)>,
 }
 
+/// Environment variables every git subprocess that may record an identity (a commit, a
+/// reflog entry) gets on behalf of a repository: the identity git-track falls back to
+/// when none is configured (see [`crate::repo::Repo::discover`]). Passed explicitly, the
+/// process's own environment is never changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Env(pub Vec<(&'static str, &'static str)>);
+
 /// The result of a git call whose non-zero exit the caller interprets itself.
 pub struct Ran {
     pub success: bool,
@@ -37,6 +44,14 @@ impl Git {
             key.to_owned(),
             value.as_ref().to_string_lossy().into_owned(),
         ));
+        self
+    }
+
+    /// Adds `env`'s variables.
+    pub fn envs(mut self, env: &Env) -> Self {
+        for (key, value) in &env.0 {
+            self = self.env(key, value);
+        }
         self
     }
 
@@ -108,9 +123,11 @@ impl Git {
 /// Saves everything in `worktree` that is not committed — staged, unstaged and
 /// untracked files (ignored ones excepted) — as a commit on top of HEAD, without
 /// touching the worktree or its index. Returns the commit id.
-pub fn snapshot_worktree(worktree: &Path, message: &str) -> Result<String> {
+pub fn snapshot_worktree(env: &Env, worktree: &Path, message: &str) -> Result<String> {
     let scratch = tempfile_path(worktree)?;
-    let git = Git::in_dir(worktree).env("GIT_INDEX_FILE", &scratch);
+    let git = Git::in_dir(worktree)
+        .envs(env)
+        .env("GIT_INDEX_FILE", &scratch);
     let result = (|| {
         let head = Git::in_dir(worktree)
             .run(&["rev-parse", "--verify", "-q", "HEAD"])
@@ -157,8 +174,13 @@ pub struct WorktreeMerge {
 /// Runs `git merge --no-ff --no-verify -m <message> <rev>` in `worktree`, so that
 /// rerere, merge drivers and mergetools apply as they would for a person. `rev` also
 /// names the other side in conflict markers, so a branch name reads best.
-pub fn merge_into_worktree(worktree: &Path, rev: &str, message: &str) -> Result<WorktreeMerge> {
-    let ran = Git::in_dir(worktree).try_run(&[
+pub fn merge_into_worktree(
+    env: &Env,
+    worktree: &Path,
+    rev: &str,
+    message: &str,
+) -> Result<WorktreeMerge> {
+    let ran = Git::in_dir(worktree).envs(env).try_run(&[
         "merge",
         "--no-ff",
         "--no-verify",
@@ -235,8 +257,8 @@ pub fn stage_paths(worktree: &Path, paths: &[String]) -> Result<()> {
 
 /// Concludes the merge in progress in `worktree` with `message` (`git commit`, so that
 /// rerere records the resolution). Returns the new HEAD.
-pub fn commit_merge(worktree: &Path, message: &str) -> Result<String> {
-    let git = Git::in_dir(worktree);
+pub fn commit_merge(env: &Env, worktree: &Path, message: &str) -> Result<String> {
+    let git = Git::in_dir(worktree).envs(env);
     git.run(&[
         "commit",
         "--no-verify",
@@ -286,8 +308,8 @@ pub fn reset_worktree(worktree: &Path, to: &str) -> Result<()> {
 /// Abandons the merge in progress in `worktree`: `git merge --abort`, and when git
 /// refuses, forgets the merge state (`git merge --quit`, `git rerere clear`) so the
 /// caller can reset the files itself.
-pub fn abandon_merge(worktree: &Path) -> Result<()> {
-    let git = Git::in_dir(worktree);
+pub fn abandon_merge(env: &Env, worktree: &Path) -> Result<()> {
+    let git = Git::in_dir(worktree).envs(env);
     if git.try_run(&["merge", "--abort"])?.success {
         return Ok(());
     }
@@ -322,8 +344,10 @@ pub fn differs_from(worktree: &Path, commit: &str) -> Result<bool> {
 
 /// `git reset --keep <to>` in `worktree`: moves its branch and files, keeping local
 /// changes where they do not collide (git refuses otherwise).
-pub fn reset_keep(worktree: &Path, to: &str) -> Result<()> {
-    Git::in_dir(worktree).run(&["reset", "--quiet", "--keep", to])?;
+pub fn reset_keep(env: &Env, worktree: &Path, to: &str) -> Result<()> {
+    Git::in_dir(worktree)
+        .envs(env)
+        .run(&["reset", "--quiet", "--keep", to])?;
     Ok(())
 }
 
@@ -361,4 +385,123 @@ pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {
     } else {
         dir.join(path)
     })
+}
+
+/// `git fetch` of `refspecs` from `remote` into `dir`'s repository: no tags, no
+/// FETCH_HEAD, and with `prune`, refs that the remote no longer has are removed from the
+/// refspecs' destinations (so a definition removed there disappears from its
+/// remote-tracking namespace here).
+pub fn fetch(dir: &Path, remote: &str, refspecs: &[String], prune: bool) -> Result<()> {
+    let mut args = vec!["fetch", "--quiet", "--no-tags", "--no-write-fetch-head"];
+    if prune {
+        args.push("--prune");
+    }
+    // `--end-of-options`: a remote name never reads as an option.
+    args.extend(["--end-of-options", remote]);
+    args.extend(refspecs.iter().map(String::as_str));
+    Git::in_dir(dir).run(&args)?;
+    Ok(())
+}
+
+/// One ref of a `git push --porcelain` report.
+#[derive(Debug, Clone)]
+pub struct PushedRef {
+    /// `' '` fast-forward, `+` forced, `-` deleted, `*` new, `=` up to date, `!` rejected.
+    pub flag: char,
+    /// The destination ref on the remote.
+    pub to: String,
+    /// What git said, e.g. `[rejected] (stale info)`.
+    pub summary: String,
+}
+
+/// What `git push` did.
+#[derive(Debug, Clone)]
+pub struct Pushed {
+    pub success: bool,
+    pub refs: Vec<PushedRef>,
+    /// The command line and what git printed on stderr, for an error message.
+    pub command: String,
+    pub stderr: String,
+}
+
+impl Pushed {
+    pub fn rejected(&self) -> impl Iterator<Item = &PushedRef> {
+        self.refs.iter().filter(|r| r.flag == '!')
+    }
+}
+
+/// `git push --porcelain` of `refspecs` to `remote`, each destination in `leases` pushed
+/// only if the remote still has the expected value there (`None`: must not exist), so
+/// that a concurrent writer is never overwritten; `atomic`: all refs or none.
+pub fn push(
+    dir: &Path,
+    remote: &str,
+    refspecs: &[String],
+    leases: &[(String, Option<String>)],
+    atomic: bool,
+) -> Result<Pushed> {
+    let mut args: Vec<String> = vec!["push".into(), "--porcelain".into(), "--no-verify".into()];
+    if atomic {
+        args.push("--atomic".into());
+    }
+    for (refname, expect) in leases {
+        args.push(format!(
+            "--force-with-lease={refname}:{}",
+            expect.as_deref().unwrap_or("")
+        ));
+    }
+    args.push("--end-of-options".into());
+    args.push(remote.into());
+    args.extend(refspecs.iter().cloned());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let ran = Git::in_dir(dir).try_run(&argv)?;
+    let refs = ran
+        .stdout
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.splitn(3, '\t');
+            let flag = parts.next()?;
+            let spec = parts.next()?;
+            let summary = parts.next().unwrap_or("").to_owned();
+            let flag = flag.chars().next().filter(|_| flag.len() == 1)?;
+            let to = spec.rsplit_once(':').map_or(spec, |(_, to)| to).to_owned();
+            Some(PushedRef { flag, to, summary })
+        })
+        .collect();
+    Ok(Pushed {
+        success: ran.success,
+        refs,
+        command: Git::describe(&argv),
+        stderr: ran.stderr,
+    })
+}
+
+/// Merges the notes commit `other` into the notes ref `notes_ref` with `git notes merge
+/// -s ours`: the union of the annotated commits, this side's note kept where both
+/// annotated the same commit differently.
+pub fn notes_merge_ours(env: &Env, dir: &Path, notes_ref: &str, other: &str) -> Result<()> {
+    // The merge writes a commit: it needs the identity the repository was opened with.
+    Git::in_dir(dir).envs(env).run(&[
+        "notes",
+        &format!("--ref={notes_ref}"),
+        "merge",
+        "--quiet",
+        "-s",
+        "ours",
+        other,
+    ])?;
+    Ok(())
+}
+
+/// Adds `value` to the multi-valued config key `key` of the repository at `dir`.
+pub fn config_add(dir: &Path, key: &str, value: &str) -> Result<()> {
+    Git::in_dir(dir).run(&["config", "--local", "--add", key, value])?;
+    Ok(())
+}
+
+/// `git branch --track <branch> <start>`: a new local branch that follows a
+/// remote-tracking one.
+pub fn branch_tracking(dir: &Path, branch: &str, start: &str) -> Result<()> {
+    Git::in_dir(dir).run(&["branch", "--quiet", "--track", branch, start])?;
+    Ok(())
 }

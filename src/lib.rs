@@ -4,6 +4,8 @@
 //! This library holds the model and the operations; it neither parses arguments nor
 //! prints. The `git-track` binary (`src/main.rs`, `src/cli/`) is a thin layer over it.
 
+#![forbid(unsafe_code)]
+
 #[macro_use]
 pub mod error;
 
@@ -18,6 +20,7 @@ pub mod linked_worktree;
 pub mod lock;
 pub mod merge;
 pub mod overlap;
+pub mod remote;
 pub mod repo;
 pub mod scope;
 pub mod settings;

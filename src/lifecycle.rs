@@ -531,6 +531,7 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
 
     if dirty && let Some(path) = &worktree {
         let snapshot = git::snapshot_worktree(
+            &repo.git_env,
             path,
             &format!("git track: uncommitted work of {}", track.name),
         )?;

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 /// How long to wait for a live holder before giving up.
 const WAIT: Duration = Duration::from_secs(30);
+/// Remote operations wait longer: the holder may be fetching over a slow network.
+const REMOTE_WAIT: Duration = Duration::from_secs(300);
 
 /// A held lock; released when dropped (or when the process ends).
 #[derive(Debug)]
@@ -25,18 +27,34 @@ pub struct Held {
 
 /// The lock serialising the creation and removal of tracks (name checks included).
 pub fn tracks(repo: &Repo) -> Result<Held> {
-    acquire(repo, "tracks", "creating or removing a track")
+    acquire(
+        &repo.state_dir(),
+        "tracks",
+        "creating or removing a track",
+        WAIT,
+    )
 }
 
 /// The lock serialising the adding and removing of worktrees.
 pub fn worktrees(repo: &Repo) -> Result<Held> {
-    acquire(repo, "worktrees", "adding or removing a worktree")
+    acquire(
+        &repo.state_dir(),
+        "worktrees",
+        "adding or removing a worktree",
+        WAIT,
+    )
 }
 
-/// Takes `<state dir>/<name>.lock`, waiting up to 30 s for a live holder.
-fn acquire(repo: &Repo, name: &str, doing: &str) -> Result<Held> {
-    let dir = repo.state_dir();
-    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+/// The lock the processes of this clone take in turn to talk to one remote; `stem` names
+/// the remote as a file name.
+pub fn remote(repo: &Repo, stem: &str) -> Result<Held> {
+    let dir = repo.state_dir().join("remotes");
+    acquire(&dir, stem, "talking to this remote", REMOTE_WAIT)
+}
+
+/// Takes `<dir>/<name>.lock`, waiting up to `wait` for a live holder.
+fn acquire(dir: &Path, name: &str, doing: &str, wait: Duration) -> Result<Held> {
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
     let path = dir.join(format!("{name}.lock"));
     let mut file = OpenOptions::new()
         .read(true)
@@ -50,7 +68,7 @@ fn acquire(repo: &Repo, name: &str, doing: &str) -> Result<Held> {
     loop {
         match file.try_lock() {
             Ok(()) => break,
-            Err(TryLockError::WouldBlock) if started.elapsed() < WAIT => {
+            Err(TryLockError::WouldBlock) if started.elapsed() < wait => {
                 attempt += 1;
                 std::thread::sleep(Duration::from_millis(u64::from(attempt.min(20)) * 5));
             }
@@ -59,7 +77,7 @@ fn acquire(repo: &Repo, name: &str, doing: &str) -> Result<Held> {
                     "could not lock {}: {} has held it for more than {} s while {doing}",
                     path.display(),
                     holder(&mut file),
-                    WAIT.as_secs()
+                    wait.as_secs()
                 ))
                 .hint("wait for it to end and try again; the lock is released when that process ends, so removing the file does not help")
                 .into());

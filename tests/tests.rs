@@ -5,6 +5,9 @@
 //! declared in `mod it` below; [`no_test_file_is_forgotten`] fails when one is not.
 
 mod common;
+/// The benchmarks' synthetic repository generator (`it::synth` checks its promises).
+#[path = "../benches/synth/mod.rs"]
+mod synth;
 
 mod it {
     mod agent;
@@ -13,10 +16,12 @@ mod it {
     mod cli;
     mod concurrency;
     mod demo;
+    mod docs;
     mod hooks;
     mod hostile;
     mod merge;
     mod overlap;
+    mod remote;
     mod scope;
     mod status;
     mod synth;

@@ -205,8 +205,9 @@ pub fn files_with_markers(worktree: &Path, paths: &[String]) -> Vec<String> {
 }
 
 /// The tree of every file in `worktree` (tracked and untracked), without touching it.
-pub fn files_tree(worktree: &Path) -> Result<String> {
-    let snapshot = git::snapshot_worktree(worktree, "git track merge: conflict as left")?;
+pub fn files_tree(repo: &Repo, worktree: &Path) -> Result<String> {
+    let snapshot =
+        git::snapshot_worktree(&repo.git_env, worktree, "git track merge: conflict as left")?;
     let repo = gix::open(worktree)
         .with_context(|| format!("could not open the worktree at {}", worktree.display()))?;
     Ok(repo

@@ -80,6 +80,9 @@ pub struct Finished {
     /// Tracks with work not merged, and why.
     pub pending: Vec<Left>,
     pub checkpoint: Option<Made>,
+    /// With `--push`: the branch shared through the remote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pushed: Option<crate::remote::integration::Shared>,
     #[serde(skip)]
     pub warnings: Vec<String>,
 }
@@ -491,7 +494,7 @@ fn merge_in_worktree(
     } else {
         tip.to_string()
     };
-    let m = git::merge_into_worktree(&wt, &rev, message)?;
+    let m = git::merge_into_worktree(&repo.git_env, &wt, &rev, message)?;
     if m.committed {
         let head = head_of(repo, st)?;
         st.steps[k].conflict = None;
@@ -520,7 +523,7 @@ fn merge_in_worktree(
         && worktree::files_with_markers(&wt, &m.rerere_resolved).is_empty();
     if by_rerere {
         git::stage_paths(&wt, &m.unmerged)?;
-        let head = state::id(&git::commit_merge(&wt, message)?)?;
+        let head = state::id(&git::commit_merge(&repo.git_env, &wt, message)?)?;
         st.steps[k].conflict = Some(StepConflict {
             paths,
             resolution: Some(Resolution::Rerere),
@@ -533,7 +536,7 @@ fn merge_in_worktree(
         paths,
         resolution: None,
     });
-    st.left_as = Some(worktree::files_tree(&wt)?);
+    st.left_as = Some(worktree::files_tree(repo, &wt)?);
     st.status = Status::Conflict;
     st.save(repo)?;
     Ok(Some(stopped(st)))
@@ -562,7 +565,7 @@ fn run_gates(repo: &Repo, st: &mut State) -> Result<Option<Stopped>> {
         ("GIT_TRACK_MERGE_BRANCH", st.branch.clone()),
         ("GIT_TRACK_MERGE_TIP", s.tip.clone()),
     ];
-    match gate::run(&wt, &st.options.exec, &env)? {
+    match gate::run(&wt, &st.options.exec, &env, &repo.git_env)? {
         None => {
             st.gate_pending = false;
             st.failed_gate = None;
@@ -638,6 +641,7 @@ fn finish(repo: &Repo, st: &mut State, created: bool, saved: bool) -> Result<Out
         steps,
         pending: st.left_out.clone(),
         checkpoint: made,
+        pushed: None,
         warnings: Vec::new(),
     })))
 }
@@ -738,7 +742,7 @@ pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
         && let Some(wt) = worktree::current(repo, &st)?
         && let Some(head) = worktree::merge_in_progress(&wt)?
     {
-        conclude(&mut st, &wt, head)?;
+        conclude(repo, &mut st, &wt, head)?;
     } else if st.status == Status::GateFailed
         && let Some(wt) = worktree::current(repo, &st)?
         && worktree::has_tracked_changes(&wt)?
@@ -757,7 +761,7 @@ pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
 }
 
 /// Commits the resolution staged in the integration worktree.
-fn conclude(st: &mut State, wt: &Path, merge_head: ObjectId) -> Result<()> {
+fn conclude(repo: &Repo, st: &mut State, wt: &Path, merge_head: ObjectId) -> Result<()> {
     let k = st.current;
     let tip = state::id(&st.steps[k].tip)?;
     let track = st.steps[k].track.clone();
@@ -809,7 +813,7 @@ fn conclude(st: &mut State, wt: &Path, merge_head: ObjectId) -> Result<()> {
         .into());
     }
     let message = step::message(&track, &st.branch, tip);
-    let head = state::id(&git::commit_merge(wt, &message)?)?;
+    let head = state::id(&git::commit_merge(&repo.git_env, wt, &message)?)?;
     match st.steps[k].conflict.as_mut() {
         Some(c) => {
             c.resolution.get_or_insert(Resolution::ByHand);
@@ -847,7 +851,7 @@ pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
             Some(wt) => {
                 st.worktree = Some(wt.clone());
                 worktree::sync(&mut st)?;
-                git::reset_keep(&wt, &before.to_string())?;
+                git::reset_keep(&repo.git_env, &wt, &before.to_string())?;
                 st.worktree_at = Some(before.to_string());
             }
             None => step::move_branch(repo, &full, Some(now), before, "git track merge --skip")?,
@@ -875,7 +879,7 @@ pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
         {
             // A resolution begun and then skipped is kept in a ref, not lost.
             save_changed_worktree(repo, &st, &wt, "skipped-worktree")?;
-            git::abandon_merge(&wt)?;
+            git::abandon_merge(&repo.git_env, &wt)?;
             st.worktree_at = Some(st.tip.clone());
             st.left_as = None;
         }
@@ -907,7 +911,7 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
     if let Some(wt) = &wt {
         saved.extend(save_changed_worktree(repo, &st, wt, "aborted-worktree")?);
         if worktree::merge_in_progress(wt)?.is_some() {
-            git::abandon_merge(wt)?;
+            git::abandon_merge(&repo.git_env, wt)?;
         }
     }
     let now = repo.ref_target(&full)?;
@@ -979,6 +983,7 @@ fn save_changed_worktree(repo: &Repo, st: &State, wt: &Path, what: &str) -> Resu
         }
     }
     let snapshot = git::snapshot_worktree(
+        &repo.git_env,
         wt,
         &format!("git track merge: uncommitted work in {}", wt.display()),
     )?;

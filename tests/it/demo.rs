@@ -128,3 +128,28 @@ fn the_demo_refuses_a_folder_that_is_not_empty() {
     );
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
 }
+
+#[test]
+fn the_demo_ignores_a_repository_named_by_the_environment() {
+    let repo = TestRepo::new();
+    let before = repo.snapshot();
+    let dir = repo.tmp.path().join("demo");
+    let out = repo
+        .command(common::bin(), &repo.root)
+        .env("GIT_DIR", repo.root.join(".git"))
+        .env("GIT_WORK_TREE", &repo.root)
+        .env("GIT_INDEX_FILE", repo.root.join(".git/index"))
+        .args(["demo", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    repo.git_in(
+        &dir.join("shop"),
+        &["rev-parse", "--verify", "refs/notes/tracks"],
+    );
+    assert_eq!(repo.snapshot(), before);
+}

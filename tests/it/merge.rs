@@ -1359,3 +1359,38 @@ fn without_names_a_track_with_scope_violations_and_its_dependents_are_left_out()
         .collect();
     assert_eq!(merged, ["stray", "after"]);
 }
+
+/// With no identity configured anywhere, the commits a run makes, in memory and by git in
+/// the integration worktree (the conflicted step), are all git-track's.
+#[test]
+fn without_an_identity_every_merge_commit_is_git_tracks() {
+    let repo = base_repo();
+    conflicting_tracks(&repo);
+    let anonymous = |args: &[&str]| {
+        repo.command(common::bin(), &repo.root)
+            .env_remove("GIT_AUTHOR_NAME")
+            .env_remove("GIT_AUTHOR_EMAIL")
+            .env_remove("GIT_COMMITTER_NAME")
+            .env_remove("GIT_COMMITTER_EMAIL")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = anonymous(&["merge", "p", "q", "r"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let wt = integration_wt(&repo);
+    write_file(&wt.join("lines.txt"), &lines_with(3, "line 3 by p and q"));
+    repo.git_in(&wt, &["add", "lines.txt"]);
+    let out = anonymous(&["merge", "--continue"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let who = repo.git(&[
+        "log",
+        "--first-parent",
+        "--format=%an <%ae>, %cn <%ce>",
+        "main..integration",
+    ]);
+    assert_eq!(
+        who,
+        "git-track <git-track@localhost>, git-track <git-track@localhost>\n".repeat(3)
+    );
+}

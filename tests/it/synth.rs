@@ -1,7 +1,6 @@
 //! The benchmark generator's promises, checked against git on a small instance.
 
-#[path = "../../benches/synth/mod.rs"]
-mod synth;
+use crate::synth;
 
 use synth::{Meeting, Spec, generate, git};
 
