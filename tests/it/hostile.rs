@@ -257,12 +257,16 @@ fn new_of_a_name_taken_by_an_unreadable_definition_but_for_case_is_refused() {
 // ---- 3. A process killed while holding a lock does not wedge the tool.
 
 fn killed_while_holding(repo: &TestRepo, lock: &str, args: &[&str]) {
+    killed_while_holding_file(repo, lock, &format!(".git/track/{lock}.lock"), args);
+}
+
+/// Runs `args` until it holds lock `lock` (file `lock_file`), then kills it with -9.
+fn killed_while_holding_file(repo: &TestRepo, lock: &str, lock_file: &str, args: &[&str]) {
     let marker = repo.tmp.path().join(format!("paused-{lock}"));
     let spec = format!("{lock}:{}", marker.display());
     let mut child = repo.spawn(args, &[("GIT_TRACK_TEST_PAUSE_LOCKED", &spec)]);
     wait_for(&marker, &mut child);
-    let lock_file = repo.path(&format!(".git/track/{lock}.lock"));
-    let recorded = std::fs::read_to_string(&lock_file).expect("lock file");
+    let recorded = std::fs::read_to_string(repo.path(lock_file)).expect("lock file");
     assert!(
         recorded.starts_with(&format!("{} ", child.id())),
         "the lock records its holder's pid and host: {recorded:?}"
@@ -304,6 +308,26 @@ fn remove_killed_while_holding_the_tracks_lock_does_not_wedge_new_and_remove() {
         repo.track(&["remove", "a"]).ok();
         assert!(!ref_exists(&repo, "refs/tracks/a"));
         assert!(!repo.worktree("a").exists());
+    }
+}
+
+#[test]
+fn push_killed_while_holding_the_remote_lock_does_not_wedge_the_next_push() {
+    for _trial in 0..3 {
+        let repo = TestRepo::new();
+        let remote = repo.tmp.path().join("remote.git");
+        repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+        repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+        repo.track(&["new", "t", "--no-worktree"]).ok();
+        killed_while_holding_file(
+            &repo,
+            "origin",
+            ".git/track/remotes/origin.lock",
+            &["push", "origin"],
+        );
+        repo.track(&["push", "origin"]).ok();
+        let pushed = repo.git(&["ls-remote", remote.to_str().unwrap(), "refs/tracks/*"]);
+        assert!(pushed.contains("refs/tracks/t"), "{pushed}");
     }
 }
 
