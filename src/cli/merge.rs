@@ -88,7 +88,14 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         return Ok(Output::new(aborted, |a, w| {
             match &a.restored {
                 Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short(tip))?,
-                None => writeln!(w, "'{}' was created by the run and is deleted", a.branch)?,
+                None => match &a.kept_checked_out_at {
+                    Some(at) => writeln!(
+                        w,
+                        "'{}' was created by the run; it is kept, as it is checked out at {at}",
+                        a.branch
+                    )?,
+                    None => writeln!(w, "'{}' was created by the run and is deleted", a.branch)?,
+                },
             }
             if let Some(wt) = &a.removed_worktree {
                 writeln!(w, "removed the integration worktree {wt}")?;

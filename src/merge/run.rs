@@ -120,6 +120,10 @@ pub struct Aborted {
     pub saved: Vec<String>,
     /// The integration worktree this run had added, now removed.
     pub removed_worktree: Option<String>,
+    /// The branch the run created is kept, checked out in this worktree: a branch
+    /// checked out anywhere is never deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_checked_out_at: Option<String>,
 }
 
 /// One step as `--dry-run` predicts it.
@@ -928,6 +932,7 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
         saved.push(lifecycle::save_backup(repo, &st.branch, "aborted-tip", n)?);
     }
     let mut removed_worktree = None;
+    let mut kept_checked_out_at = None;
     if st.worktree_created
         && let Some(wt) = &wt
     {
@@ -952,7 +957,9 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
             }
         }
         None => {
-            if let Some(n) = now {
+            if let Some(w) = worktree::find(repo, &full)? {
+                kept_checked_out_at = Some(w.display().to_string());
+            } else if let Some(n) = now {
                 step::delete_branch(repo, &full, n)?;
             }
         }
@@ -964,6 +971,7 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
         restored: st.original.clone(),
         saved,
         removed_worktree,
+        kept_checked_out_at,
     })
 }
 

@@ -841,3 +841,30 @@ fn merge_into_refusing_untracked_files_after_a_first_step_keeps_the_run_to_conti
     );
     assert!(repo.path("a.txt").exists() && repo.path("docs/new.md").exists());
 }
+
+#[test]
+fn merge_abort_keeps_a_created_integration_branch_checked_out_in_another_worktree() {
+    let repo = TestRepo::new();
+    stopped_on_conflict(&repo);
+    let elsewhere = repo.tmp.path().join("elsewhere");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "--force",
+        elsewhere.to_str().unwrap(),
+        "integration",
+    ]);
+    let tip = rev(&repo, "integration");
+    repo.track(&["merge", "--abort"])
+        .ok()
+        .stdout_has("'integration' was created by the run; it is kept, as it is checked out at");
+    assert_eq!(rev(&repo, "integration"), tip);
+    assert_eq!(
+        repo.git_in(&elsewhere, &["rev-parse", "HEAD"]).trim(),
+        tip,
+        "that worktree is not left on an unborn branch"
+    );
+    assert!(!repo.path(".git/track/merge-state.json").exists());
+    assert!(!repo.worktree("integration").exists());
+}
