@@ -438,7 +438,12 @@ pub struct Removed {
 /// deleted is saved under `refs/tracks-backup/` first.
 pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
     let refname = store::ref_name(&req.name);
-    let existed = repo.gix.try_find_reference(refname.as_str())?.is_some();
+    // A name that cannot be in a ref names no track.
+    let existed = repo
+        .gix
+        .try_find_reference(refname.as_str())
+        .map_err(|_| store::no_such_track(&req.name))?
+        .is_some();
     // Held to the end, so that concurrent removes (and a `new` of the same name) take
     // turns and the losers find the track gone instead of a half-removed worktree.
     let _lock = lock::tracks(repo)?;

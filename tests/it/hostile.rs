@@ -690,6 +690,14 @@ fn concurrent_removes_of_one_track_say_the_losers_found_it_removed() {
     }
 }
 
+#[test]
+fn remove_of_a_name_no_ref_can_have_says_there_is_no_such_track() {
+    let repo = TestRepo::new();
+    repo.track(&["remove", "a b"])
+        .code(2)
+        .stderr_has("error: no track named 'a b'");
+}
+
 // ---- 13. NFC and NFD spellings of one name.
 
 #[test]
