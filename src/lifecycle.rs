@@ -33,6 +33,7 @@ pub struct NewTrack {
     pub experiment: Option<String>,
     pub hypothesis: Option<String>,
     pub description: Option<String>,
+    pub estimate: Option<f64>,
 }
 
 #[derive(Debug)]
@@ -168,6 +169,12 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
     check_new_name(&listing, &req.name)?;
     scope::validate(&req.scope)?;
     scope::validate(&req.contracts)?;
+    if let Some(e) = req.estimate {
+        track::validate_estimate(e)?;
+    }
+    if let Some(group) = &req.experiment {
+        crate::plan::experiments::validate_group(group)?;
+    }
 
     let base_ref = req
         .base
@@ -270,6 +277,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         hypothesis: req.hypothesis.clone(),
         description: req.description.clone(),
         reason: None,
+        estimate: req.estimate,
         created: now.clone(),
         updated: now,
     };
@@ -476,27 +484,12 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
         ..Default::default()
     };
 
-    let found = track_worktree(repo, track)?;
-    let (worktree, missing) = match found {
-        Some(w) if w.path.is_dir() => (Some(w.path), None),
-        Some(w) => (None, Some(w.path)),
-        None => (None, None),
-    };
-    if let Some(path) = &worktree
-        && repo.workdir.as_deref() == Some(path.as_path())
-    {
-        return Err(Failure::usage(format!(
-            "cannot remove the worktree of '{}' from inside it",
-            track.name
-        ))
-        .hint("run the command from another worktree, e.g. with -C <main worktree>")
-        .into());
-    }
+    let worktree = worktree_to_retire(repo, track, req.force)?;
     let branch_tip = repo.ref_target(&branch_full)?;
     if req.delete_branch
         && branch_tip.is_some()
         && let Some(why) =
-            why_branch_is_kept(repo, track, worktree.as_deref().or(missing.as_deref()))?
+            why_branch_is_kept(repo, track, worktree.as_ref().map(|w| w.path.as_path()))?
     {
         return Err(Failure::usage(format!(
             "refusing to delete branch '{}': {why}",
@@ -508,23 +501,10 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
         ))
         .into());
     }
-    let dirty = match &worktree {
-        Some(path) => linked_worktree::has_changes(path)?,
-        None => false,
-    };
     let unmerged_branch = match (req.delete_branch, branch_tip) {
         (true, Some(tip)) => !is_merged(repo, tip)?,
         _ => false,
     };
-    if dirty && !req.force {
-        let path = worktree
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        return Err(Failure::usage(format!("the worktree of '{}' at '{path}' has uncommitted or untracked changes", track.name))
-            .hint("commit them, or pass --force to save them under refs/tracks-backup/ and remove the worktree")
-            .into());
-    }
     if unmerged_branch && !req.force {
         return Err(Failure::usage(format!(
             "branch '{}' has commits that are merged into neither '{}' nor '{}'",
@@ -534,16 +514,8 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
         .into());
     }
 
-    if dirty && let Some(path) = &worktree {
-        let snapshot = git::snapshot_worktree(
-            &repo.git_env,
-            path,
-            &format!("git track: uncommitted work of {}", track.name),
-        )?;
-        let id = ObjectId::from_hex(snapshot.as_bytes())
-            .map_err(|e| anyhow!("bad snapshot id {snapshot}: {e}"))?;
-        out.saved
-            .push(save_backup(repo, &track.name, "worktree", id)?);
+    if let Some(w) = &worktree {
+        out.saved.extend(w.save(repo, &track.name)?);
     }
     // Any branch deleted is kept first, merged or not: a mistaken delete is then undone
     // with one 'git branch'.
@@ -551,13 +523,13 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
         (true, Some(tip)) => Some(save_backup(repo, &track.name, "branch", tip)?),
         _ => None,
     };
-    if let Some(path) = &worktree {
-        linked_worktree::remove(repo, path, dirty)?;
-        out.worktree_removed = Some(path.display().to_string());
-    }
-    if let Some(path) = &missing {
-        linked_worktree::prune_missing(repo, path)?;
-        out.worktree_pruned = Some(path.display().to_string());
+    if let Some(w) = &worktree {
+        let path = w.remove(repo)?;
+        if w.missing {
+            out.worktree_pruned = Some(path);
+        } else {
+            out.worktree_removed = Some(path);
+        }
     }
     store::delete(repo, &stored)?;
     if let (Some(tip), Some(backup)) = (branch_tip, branch_backup) {
@@ -630,6 +602,85 @@ fn remove_corrupt(repo: &Repo, name: &str) -> Result<Removed> {
     })
 }
 
+/// A track's worktree that is about to be removed, checked: not the one the command
+/// runs in, and clean unless `--force` was given.
+#[derive(Debug)]
+pub struct Retiring {
+    pub path: PathBuf,
+    /// Holds uncommitted or untracked work, to be saved before removal.
+    pub dirty: bool,
+    /// Its folder was removed by hand: only its registration is left, to prune.
+    pub missing: bool,
+}
+
+/// The worktree of `track` that can be removed, if it has one. Refuses (changing
+/// nothing) the worktree the command runs in, and one with uncommitted work unless
+/// `force`.
+pub fn worktree_to_retire(repo: &Repo, track: &Track, force: bool) -> Result<Option<Retiring>> {
+    let Some(path) = track_worktree(repo, track)?.map(|w| w.path) else {
+        return Ok(None);
+    };
+    if !path.is_dir() {
+        return Ok(Some(Retiring {
+            path,
+            dirty: false,
+            missing: true,
+        }));
+    }
+    if repo.workdir.as_deref() == Some(path.as_path()) {
+        return Err(Failure::usage(format!(
+            "cannot remove the worktree of '{}' from inside it",
+            track.name
+        ))
+        .hint("run the command from another worktree, e.g. with -C <main worktree>")
+        .into());
+    }
+    let dirty = linked_worktree::has_changes(&path)?;
+    if dirty && !force {
+        return Err(Failure::usage(format!(
+            "the worktree of '{}' at '{}' has uncommitted or untracked changes",
+            track.name,
+            path.display()
+        ))
+        .hint("commit them, or pass --force to save them under refs/tracks-backup/ and remove the worktree")
+        .into());
+    }
+    Ok(Some(Retiring {
+        path,
+        dirty,
+        missing: false,
+    }))
+}
+
+impl Retiring {
+    /// Saves uncommitted work (when there is any) under `refs/tracks-backup/<track>/`;
+    /// returns the refs written.
+    pub fn save(&self, repo: &Repo, track: &str) -> Result<Vec<String>> {
+        if !self.dirty {
+            return Ok(Vec::new());
+        }
+        let snapshot = git::snapshot_worktree(
+            &repo.git_env,
+            &self.path,
+            &format!("git track: uncommitted work of {track}"),
+        )?;
+        let id = ObjectId::from_hex(snapshot.as_bytes())
+            .map_err(|e| anyhow!("bad snapshot id {snapshot}: {e}"))?;
+        Ok(vec![save_backup(repo, track, "worktree", id)?])
+    }
+
+    /// Removes the worktree (after [`Retiring::save`]), or prunes a missing one; returns
+    /// its path.
+    pub fn remove(&self, repo: &Repo) -> Result<String> {
+        if self.missing {
+            linked_worktree::prune_missing(repo, &self.path)?;
+        } else {
+            linked_worktree::remove(repo, &self.path, self.dirty)?;
+        }
+        Ok(self.path.display().to_string())
+    }
+}
+
 /// The registered linked worktree of a track: the one at its recorded path, else the one
 /// that has its branch checked out. Its folder may be gone (removed by hand).
 pub fn track_worktree(repo: &Repo, track: &Track) -> Result<Option<WorktreeInfo>> {
@@ -646,9 +697,14 @@ pub fn track_worktree(repo: &Repo, track: &Track) -> Result<Option<WorktreeInfo>
     Ok(found.cloned())
 }
 
-/// The track's worktree folder, failing with how to recreate it when it is registered
-/// but its folder is gone.
+/// The path of the track's registered worktree; its folder may be gone.
 pub fn find_worktree(repo: &Repo, track: &Track) -> Result<Option<PathBuf>> {
+    Ok(track_worktree(repo, track)?.map(|w| w.path))
+}
+
+/// The track's worktree folder, to read it: fails with how to recreate it when the
+/// worktree is registered but its folder is gone.
+pub fn worktree_on_disk(repo: &Repo, track: &Track) -> Result<Option<PathBuf>> {
     match track_worktree(repo, track)? {
         Some(w) if !w.path.is_dir() => Err(missing_worktree(track, &w.path)),
         found => Ok(found.map(|w| w.path)),

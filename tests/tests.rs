@@ -21,6 +21,7 @@ mod it {
     mod hostile;
     mod merge;
     mod overlap;
+    mod plan;
     mod remote;
     mod scope;
     mod status;
