@@ -279,6 +279,24 @@ pub fn move_worktree(worktree: &Path, from: &str, to: &str) -> Result<()> {
     Ok(())
 }
 
+/// Would [`move_worktree`] succeed? `None` when it would, else what git complains of
+/// (`read-tree -n`: nothing is touched).
+pub fn check_move_worktree(worktree: &Path, from: &str, to: &str) -> Result<Option<String>> {
+    let ran = Git::in_dir(worktree).try_run(&["read-tree", "-n", "-m", "-u", from, to])?;
+    Ok((!ran.success).then(|| ran.stderr.trim().to_owned()))
+}
+
+/// The paths of "Untracked working tree file '<path>' would be overwritten" complaints.
+pub fn untracked_in_the_way(complaint: &str) -> Vec<String> {
+    complaint
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split_once("Untracked working tree file '")?.1;
+            Some(rest.rsplit_once("' would be overwritten")?.0.to_owned())
+        })
+        .collect()
+}
+
 /// Sets the index and tracked files of `worktree` to commit `to`, dropping unmerged
 /// entries and local changes (`git read-tree --reset -u`). Callers save what would be
 /// lost first.

@@ -19,6 +19,7 @@ pub mod git;
 pub mod hooks;
 pub mod lifecycle;
 pub mod linked_worktree;
+pub mod lock;
 pub mod merge;
 pub mod overlap;
 pub mod plan;

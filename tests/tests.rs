@@ -19,6 +19,7 @@ mod it {
     mod demo;
     mod docs;
     mod hooks;
+    mod hostile;
     mod merge;
     mod overlap;
     mod plan;

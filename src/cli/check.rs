@@ -190,7 +190,7 @@ pub fn describe(v: &Violation, track: &str) -> String {
                 .join(", ")
         )
     };
-    format!("{}: {why}{claimed}", v.path)
+    format!("{}: {why}{claimed}", paths::quote(&v.path))
 }
 
 /// The named track, or the track of the current worktree; `None` with `if_track` when
