@@ -11,6 +11,7 @@ mod synth;
 
 mod it {
     mod agent;
+    mod agent_protocols;
     mod bad_input;
     mod check;
     mod cli;
@@ -20,14 +21,17 @@ mod it {
     mod demo;
     mod docs;
     mod hooks;
+    mod hostile;
     mod merge;
     mod overlap;
+    mod plan;
     mod remote;
     mod report;
     mod scope;
     mod status;
     mod synth;
     mod tracks;
+    mod worktree_setup;
 }
 
 /// Every file under `tests/it/` is declared above, and `tests/` holds no other test binary

@@ -81,14 +81,14 @@ pub enum Source {
 /// The source of each value name used in the definitions (a test keeps this complete).
 fn source_of(value_name: &str) -> Option<Source> {
     Some(match value_name {
-        "name" | "track" => Source::Tracks,
+        "name" | "track" | "winner" => Source::Tracks,
         "group" => Source::Experiments,
         "who" => Source::Owners,
         "remote" => Source::Remotes,
         "branch" | "rev" => Source::Branches,
         "glob" | "path" | "dir" | "file" | "file.html" => Source::Files,
         "text" | "cmd" | "word" | "shell" | "when" | "level" | "kind" | "status" | "format"
-        | "a..b" | "HOOK" | "ARGS" => Source::Nothing,
+        | "a..b" | "HOOK" | "ARGS" | "agent" | "n" | "s" | "regex" => Source::Nothing,
         _ => return None,
     })
 }

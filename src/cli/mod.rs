@@ -1,13 +1,21 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod agent_setup;
+mod archive;
 mod attach;
+mod cancel;
 mod check;
 mod checkpoints;
+mod compare;
 mod completions;
 mod demo;
+mod done;
 mod edit;
+mod exec;
 mod fetch;
+mod filter;
+mod graph;
 mod hooks;
 mod init;
 mod list;
@@ -18,12 +26,18 @@ mod merge;
 mod new;
 mod output;
 mod overlap;
+mod pick;
+mod prune;
 mod push;
+mod ready;
 mod remove;
+mod reopen;
 mod report;
 mod scope;
+mod setup;
 mod show;
 mod status;
+mod sync;
 
 use clap::{Parser, Subcommand};
 use git_track::error::{EXIT_FATAL, EXIT_USAGE, Failure};
@@ -83,6 +97,10 @@ enum Command {
     Show(show::Args),
     Edit(edit::Args),
     Remove(remove::Args),
+    Done(done::Args),
+    Cancel(cancel::Args),
+    Archive(archive::Args),
+    Reopen(reopen::Args),
     Log(log::Args),
     Merge(merge::Args),
     Checkpoints(checkpoints::Args),
@@ -92,9 +110,18 @@ enum Command {
     Scope(scope::Args),
     Overlap(overlap::Args),
     Status(status::Args),
+    Graph(graph::Args),
+    Ready(ready::Args),
+    Compare(compare::Args),
+    Pick(pick::Args),
+    Sync(sync::Args),
     Push(push::Args),
     Fetch(fetch::Args),
     Attach(attach::Args),
+    Setup(setup::Args),
+    Exec(exec::Args),
+    AgentSetup(agent_setup::Args),
+    Prune(prune::Args),
     Report(report::Args),
     Completions(completions::Args),
     #[command(name = "__complete", hide = true)]
@@ -116,16 +143,27 @@ impl Command {
             Command::Status(a) => a.json,
             Command::Merge(a) => a.json,
             Command::Checkpoints(a) => a.json,
-            Command::Push(a) => a.json,
-            Command::Fetch(a) => a.json,
-            Command::Attach(a) => a.json,
+            Command::Graph(a) => a.wants_json(),
+            Command::Ready(a) => a.json,
+            Command::Compare(a) => a.json,
+            Command::Pick(a) => a.json,
+            Command::Sync(a) => a.json,
             Command::Init(_)
             | Command::Edit(_)
             | Command::Remove(_)
             | Command::Demo(_)
-            | Command::Report(_)
-            | Command::Completions(_)
-            | Command::Complete(_) => false,
+            | Command::Done(_)
+            | Command::Cancel(_)
+            | Command::Archive(_)
+            | Command::Reopen(_) => false,
+            Command::Push(a) => a.json,
+            Command::Fetch(a) => a.json,
+            Command::Attach(a) => a.json,
+            Command::Setup(a) => a.json,
+            Command::Exec(a) => a.json,
+            Command::AgentSetup(a) => a.json,
+            Command::Prune(a) => a.json,
+            Command::Report(_) | Command::Completions(_) | Command::Complete(_) => false,
         }
     }
 }
@@ -201,6 +239,10 @@ fn run(
         Command::Show(a) => show::run(&repo()?, a),
         Command::Edit(a) => edit::run(&repo()?, a),
         Command::Remove(a) => remove::run(&repo()?, a),
+        Command::Done(a) => done::run(&repo()?, a),
+        Command::Cancel(a) => cancel::run(&repo()?, a),
+        Command::Archive(a) => archive::run(&repo()?, a),
+        Command::Reopen(a) => reopen::run(&repo()?, a),
         Command::Log(a) => log::run(&repo()?, a),
         Command::Check(a) => check::run(&repo()?, a),
         Command::Hooks(a) => hooks::run(&repo()?, a),
@@ -210,9 +252,18 @@ fn run(
         Command::Merge(a) => merge::run(&repo()?, a, progress),
         Command::Report(a) => report::run(&repo()?, a, progress),
         Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
+        Command::Graph(a) => graph::run(&repo()?, a),
+        Command::Ready(a) => ready::run(&repo()?, a),
+        Command::Compare(a) => compare::run(&repo()?, a),
+        Command::Pick(a) => pick::run(&repo()?, a),
+        Command::Sync(a) => sync::run(&repo()?, a),
         Command::Push(a) => push::run(&repo()?, a),
         Command::Fetch(a) => fetch::run(&repo()?, a),
         Command::Attach(a) => attach::run(&repo()?, a),
+        Command::Setup(a) => setup::run(&repo()?, a),
+        Command::Exec(a) => exec::run(&repo()?, a),
+        Command::AgentSetup(a) => agent_setup::run(&repo()?, a),
+        Command::Prune(a) => prune::run(&repo()?, a),
     }
 }
 

@@ -2,6 +2,7 @@ use super::output::{Output, Paint, paint};
 use git_track::overlap::{self, Level, Pair, Report};
 use git_track::progress::Progress;
 use git_track::repo::Repo;
+use git_track::scope::paths::{quote, quote_list};
 use git_track::store::{self, Stored};
 use git_track::track::Status;
 use std::io::{self, Write};
@@ -123,7 +124,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             w,
             "\n{}: {}",
             paint(Paint::Violation, &what),
-            t.paths.join(", ")
+            quote_list(&t.paths)
         )?;
     }
     let shown: Vec<&Pair> = r.pairs.iter().collect();
@@ -136,7 +137,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         for f in &p.files {
             let mut line = format!(
                 "  {}  {} | {}",
-                f.path,
+                quote(&f.path),
                 describe(&f.a, &p.a),
                 describe(&f.b, &p.b)
             );
@@ -163,7 +164,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 w,
                 "  conflicts in: {}",
-                paint(Paint::Conflict, &p.conflict_paths.join(", "))
+                paint(Paint::Conflict, &quote_list(&p.conflict_paths))
             )?;
         }
     }

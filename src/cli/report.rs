@@ -208,7 +208,7 @@ fn header(h: &mut String, r: &Report) {
         },
         count(&|t| !t.violations.is_empty()),
         r.checkpoints.len(),
-        r.plan.critical_path.len()
+        r.graph.critical_path.tracks.len()
     );
     if let Some(m) = &r.status.merge_in_progress {
         let _ = write!(
@@ -309,7 +309,7 @@ fn graph(h: &mut String, r: &Report) {
     let max_rows = rows.values().max().copied().unwrap_or(1);
     let width = pad * 2.0 + cols as f64 * w + (cols - 1) as f64 * gap_x;
     let height = pad * 2.0 + max_rows as f64 * hgt + (max_rows - 1) as f64 * gap_y;
-    let critical = &r.plan.critical_path;
+    let critical = &r.graph.critical_path.tracks;
     let on_path = |a: &str, b: &str| critical.windows(2).any(|p| p[0] == a && p[1] == b);
     let _ = write!(
         h,
@@ -343,7 +343,7 @@ fn graph(h: &mut String, r: &Report) {
     }
     for (i, t) in r.status.tracks.iter().enumerate() {
         let (x, y) = at[t.name.as_str()];
-        let stuck = r.plan.stuck.contains(&t.name);
+        let stuck = t.stuck;
         let (fill, stroke) = status_colour(t, stuck);
         let crit = critical.contains(&t.name);
         let experiment = r
@@ -399,12 +399,13 @@ fn graph(h: &mut String, r: &Report) {
          <span style=\"color:#8c959f\">&#9632; backlog, cancelled, archived</span><span style=\"color:#bc4c00\">&#9473; critical path</span>\
          <span>- - - experiment</span></p>",
     );
-    if !r.plan.critical_path.is_empty() {
+    if !r.graph.critical_path.tracks.is_empty() {
         let _ = write!(
             h,
             "<p>Critical path: <b>{}</b></p>",
-            r.plan
+            r.graph
                 .critical_path
+                .tracks
                 .iter()
                 .map(|n| esc(n))
                 .collect::<Vec<_>>()
@@ -697,8 +698,8 @@ fn cards(h: &mut String, r: &Report) {
         .unwrap_or_default();
     for (i, t) in r.status.tracks.iter().enumerate() {
         let def = r.definitions.iter().find(|d| d.name == t.name);
-        let crit = r.plan.critical_path.contains(&t.name);
-        let stuck = r.plan.stuck.contains(&t.name);
+        let crit = r.graph.critical_path.tracks.contains(&t.name);
+        let stuck = t.stuck;
         let _ = write!(
             h,
             "<div class=\"card{}\" id=\"track-{i}\" data-track=\"{}\"><h3>{}</h3><div>",

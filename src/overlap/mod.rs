@@ -11,7 +11,7 @@ mod cache;
 mod compare;
 mod context;
 mod effect;
-mod hunks;
+pub(crate) mod hunks;
 mod snapshot;
 mod tools;
 
@@ -259,7 +259,7 @@ pub fn analyze_with_progress(
                 .flatten(),
         };
         if options.worktree
-            && let Some(path) = crate::lifecycle::find_worktree(repo, track)?
+            && let Some(path) = crate::lifecycle::worktree_on_disk(repo, track)?
             && let Some(snapshot) = engine.snapshot_worktree(&path)?
         {
             input.tip = snapshot;

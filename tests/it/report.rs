@@ -118,8 +118,9 @@ fn the_report_is_one_self_contained_page_built_from_the_json_documents() {
         })),
     );
     assert_eq!(data["checkpoints"].as_array().unwrap().len(), 2);
+    common::schema::check(&["graph", "--json"], &with_version(data["graph"].clone()));
     assert_eq!(
-        data["plan"]["critical_path"],
+        data["graph"]["critical_path"]["tracks"],
         serde_json::json!(["api", "web", "e2e"])
     );
     // Without --output: under the git dir, not in the worktree.
