@@ -1,10 +1,21 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod agent_setup;
+mod archive;
+mod attach;
+mod cancel;
 mod check;
 mod checkpoints;
+mod compare;
+mod completions;
 mod demo;
+mod done;
 mod edit;
+mod exec;
+mod fetch;
+mod filter;
+mod graph;
 mod hooks;
 mod init;
 mod list;
@@ -15,15 +26,25 @@ mod merge;
 mod new;
 mod output;
 mod overlap;
+mod pick;
+mod prune;
+mod push;
+mod ready;
 mod remove;
+mod reopen;
+mod report;
 mod scope;
+mod setup;
 mod show;
 mod status;
+mod sync;
 
 use clap::{Parser, Subcommand};
 use git_track::error::{EXIT_FATAL, EXIT_USAGE, Failure};
+use git_track::progress::{Progress, Silent};
 use git_track::repo::Repo;
-use output::Output;
+use output::{Meter, Output, When};
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -46,6 +67,24 @@ pub struct Cli {
     #[arg(short = 'C', value_name = "path", global = true)]
     change_dir: Vec<PathBuf>,
 
+    /// Colour the output: always, never, or auto (only on a terminal; the default, which
+    /// color.track, color.ui and NO_COLOR can turn off). --color alone means always
+    #[arg(long, value_name = "when", global = true, num_args = 0..=1, require_equals = true,
+          default_missing_value = "always")]
+    color: Option<When>,
+
+    /// Show progress on stderr even when it is not a terminal
+    #[arg(long, global = true, overrides_with = "no_progress")]
+    progress: bool,
+
+    /// Show no progress, even on a terminal
+    #[arg(long, global = true)]
+    no_progress: bool,
+
+    /// Print no progress and no notes on stderr (warnings and errors still)
+    #[arg(short, long, global = true)]
+    quiet: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -58,6 +97,10 @@ enum Command {
     Show(show::Args),
     Edit(edit::Args),
     Remove(remove::Args),
+    Done(done::Args),
+    Cancel(cancel::Args),
+    Archive(archive::Args),
+    Reopen(reopen::Args),
     Log(log::Args),
     Merge(merge::Args),
     Checkpoints(checkpoints::Args),
@@ -67,6 +110,22 @@ enum Command {
     Scope(scope::Args),
     Overlap(overlap::Args),
     Status(status::Args),
+    Graph(graph::Args),
+    Ready(ready::Args),
+    Compare(compare::Args),
+    Pick(pick::Args),
+    Sync(sync::Args),
+    Push(push::Args),
+    Fetch(fetch::Args),
+    Attach(attach::Args),
+    Setup(setup::Args),
+    Exec(exec::Args),
+    AgentSetup(agent_setup::Args),
+    Prune(prune::Args),
+    Report(report::Args),
+    Completions(completions::Args),
+    #[command(name = "__complete", hide = true)]
+    Complete(completions::CompleteArgs),
 }
 
 impl Command {
@@ -84,7 +143,27 @@ impl Command {
             Command::Status(a) => a.json,
             Command::Merge(a) => a.json,
             Command::Checkpoints(a) => a.json,
-            Command::Init(_) | Command::Edit(_) | Command::Remove(_) | Command::Demo(_) => false,
+            Command::Graph(a) => a.wants_json(),
+            Command::Ready(a) => a.json,
+            Command::Compare(a) => a.json,
+            Command::Pick(a) => a.json,
+            Command::Sync(a) => a.json,
+            Command::Init(_)
+            | Command::Edit(_)
+            | Command::Remove(_)
+            | Command::Demo(_)
+            | Command::Done(_)
+            | Command::Cancel(_)
+            | Command::Archive(_)
+            | Command::Reopen(_) => false,
+            Command::Push(a) => a.json,
+            Command::Fetch(a) => a.json,
+            Command::Attach(a) => a.json,
+            Command::Setup(a) => a.json,
+            Command::Exec(a) => a.json,
+            Command::AgentSetup(a) => a.json,
+            Command::Prune(a) => a.json,
+            Command::Report(_) | Command::Completions(_) | Command::Complete(_) => false,
         }
     }
 }
@@ -108,8 +187,23 @@ pub fn main() -> i32 {
         }
     }
     let json = cli.command.json();
-    match run(cli.command) {
-        Ok(output) => match output.emit(json) {
+    let wanted = if cli.progress {
+        Some(true)
+    } else if cli.no_progress {
+        Some(false)
+    } else {
+        None
+    };
+    let meter = Meter::new(wanted, cli.quiet);
+    let progress: &dyn Progress = match &meter {
+        Some(m) => m,
+        None => &Silent,
+    };
+    let color_config = RefCell::new(None);
+    let result = run(cli.command, progress, &color_config);
+    output::decide_color(cli.color, color_config.borrow().as_deref(), json);
+    match result {
+        Ok(output) => match output.emit(json, cli.quiet) {
             Ok(()) => output.code,
             // A reader that went away (`| head`) is not an error.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => output.code,
@@ -119,11 +213,17 @@ pub fn main() -> i32 {
     }
 }
 
-fn run(command: Command) -> anyhow::Result<Output> {
+/// Runs one command; `color_config` receives the repository's colour setting.
+fn run(
+    command: Command,
+    progress: &dyn Progress,
+    color_config: &RefCell<Option<String>>,
+) -> anyhow::Result<Output> {
     // Found only when needed: the demo builds its own repository and works outside any.
     let warn = !matches!(&command, Command::Merge(a) if a.resolves());
     let repo = || -> anyhow::Result<Repo> {
         let repo = Repo::discover()?;
+        color_config.replace(repo.settings.color.clone());
         if warn {
             warn_of_interrupted_merge(&repo);
         }
@@ -131,20 +231,39 @@ fn run(command: Command) -> anyhow::Result<Output> {
     };
     match command {
         Command::Demo(a) => demo::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Complete(a) => completions::complete(a),
         Command::Init(a) => init::run(repo()?, a),
         Command::New(a) => new::run(&repo()?, a),
         Command::List(a) => list::run(&repo()?, a),
         Command::Show(a) => show::run(&repo()?, a),
         Command::Edit(a) => edit::run(&repo()?, a),
         Command::Remove(a) => remove::run(&repo()?, a),
+        Command::Done(a) => done::run(&repo()?, a),
+        Command::Cancel(a) => cancel::run(&repo()?, a),
+        Command::Archive(a) => archive::run(&repo()?, a),
+        Command::Reopen(a) => reopen::run(&repo()?, a),
         Command::Log(a) => log::run(&repo()?, a),
         Command::Check(a) => check::run(&repo()?, a),
         Command::Hooks(a) => hooks::run(&repo()?, a),
         Command::Scope(a) => scope::run(&repo()?, a),
-        Command::Overlap(a) => overlap::run(&repo()?, a),
-        Command::Status(a) => status::run(&repo()?, a),
-        Command::Merge(a) => merge::run(&repo()?, a),
+        Command::Overlap(a) => overlap::run(&repo()?, a, progress),
+        Command::Status(a) => status::run(&repo()?, a, progress),
+        Command::Merge(a) => merge::run(&repo()?, a, progress),
+        Command::Report(a) => report::run(&repo()?, a, progress),
         Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
+        Command::Graph(a) => graph::run(&repo()?, a),
+        Command::Ready(a) => ready::run(&repo()?, a),
+        Command::Compare(a) => compare::run(&repo()?, a),
+        Command::Pick(a) => pick::run(&repo()?, a),
+        Command::Sync(a) => sync::run(&repo()?, a),
+        Command::Push(a) => push::run(&repo()?, a),
+        Command::Fetch(a) => fetch::run(&repo()?, a),
+        Command::Attach(a) => attach::run(&repo()?, a),
+        Command::Setup(a) => setup::run(&repo()?, a),
+        Command::Exec(a) => exec::run(&repo()?, a),
+        Command::AgentSetup(a) => agent_setup::run(&repo()?, a),
+        Command::Prune(a) => prune::run(&repo()?, a),
     }
 }
 
@@ -215,7 +334,6 @@ fn list_or_dash(v: &[String]) -> String {
     }
 }
 
-#[cfg(test)]
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }
