@@ -17,6 +17,7 @@ pub mod deps;
 pub mod edit;
 pub mod git;
 pub mod guard;
+pub mod import;
 pub mod hooks;
 pub mod lifecycle;
 pub mod merge;

@@ -15,6 +15,34 @@ pub struct Repo {
     /// The root of the main worktree; `None` for a bare repository.
     pub main_workdir: Option<PathBuf>,
     pub settings: Settings,
+    /// The commit-graph file, loaded on first use (`None` inside when there is none).
+    commit_graph: std::sync::OnceLock<Option<gix::commitgraph::Graph>>,
+}
+
+/// The revision graph of one run: every merge-base search and ancestry test of the run
+/// walks it, so each commit is read from the object database once, however many tracks
+/// are asked about (the commit-graph file answers instead when there is one).
+pub struct History<'r> {
+    graph: gix::revwalk::Graph<
+        'r,
+        'r,
+        gix::revwalk::graph::Commit<gix::revision::plumbing::merge_base::Flags>,
+    >,
+}
+
+impl History<'_> {
+    /// The best common ancestor of two commits, if they have one.
+    pub fn merge_base(&mut self, a: ObjectId, b: ObjectId) -> Result<Option<ObjectId>> {
+        let bases = gix::revision::plumbing::merge_base(a, &[b], &mut self.graph)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("could not find the merge base of {a} and {b}"))?;
+        Ok(bases.map(|b| *b.first()))
+    }
+
+    /// Is `ancestor` reachable from `descendant` (or equal to it)?
+    pub fn is_ancestor(&mut self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
+        Ok(ancestor == descendant || self.merge_base(ancestor, descendant)? == Some(ancestor))
+    }
 }
 
 /// A worktree of the repository (the main one or a linked one) and what it has checked out.
@@ -66,6 +94,7 @@ impl Repo {
             workdir,
             main_workdir,
             settings,
+            commit_graph: std::sync::OnceLock::new(),
         })
     }
 
@@ -132,7 +161,20 @@ impl Repo {
         Ok(out)
     }
 
-    /// The best common ancestor of two commits, if they have one.
+    /// A revision graph for a run's merge-base searches (see [`History`]).
+    pub fn history(&self) -> Result<History<'_>> {
+        if self.commit_graph.get().is_none() {
+            let loaded = self.gix.commit_graph_if_enabled()?;
+            let _ = self.commit_graph.set(loaded);
+        }
+        let commit_graph = self.commit_graph.get().and_then(Option::as_ref);
+        Ok(History {
+            graph: self.gix.revision_graph(commit_graph),
+        })
+    }
+
+    /// The best common ancestor of two commits, if they have one (one search; a run with
+    /// several shares a [`History`]).
     pub fn merge_base(&self, a: ObjectId, b: ObjectId) -> Result<Option<ObjectId>> {
         Ok(self.gix.merge_base(a, b)?.map(|id| id.detach()))
     }

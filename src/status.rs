@@ -88,11 +88,12 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             Ok((s.track.name.as_str(), tip))
         })
         .collect::<Result<_>>()?;
+    let mut history = repo.history()?;
     let merged: BTreeMap<&str, bool> = tips
         .iter()
         .map(|(name, tip)| {
             let m = match tip {
-                Some(t) => repo.is_ancestor(*t, integration_tip)?,
+                Some(t) => history.is_ancestor(*t, integration_tip)?,
                 None => false,
             };
             Ok((*name, m))

@@ -269,8 +269,9 @@ fn log(message: &str) -> LogChange {
     }
 }
 
-/// Writes a new definition; fails if a track of that name appeared meanwhile.
-pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
+/// Writes the first commit of a new definition and returns it with the ref edit that
+/// creates the track (it fails if a track of that name appears meanwhile).
+pub fn new_definition(repo: &Repo, track: &Track) -> Result<(ObjectId, RefEdit)> {
     let message = format!("track: create {}", track.name);
     let commit = write_commit(repo, track, None, &message)?;
     let edit = RefEdit::update_with_log(
@@ -279,6 +280,12 @@ pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
         PreviousValue::MustNotExist,
         log(&message),
     );
+    Ok((commit, edit))
+}
+
+/// Writes a new definition; fails if a track of that name appeared meanwhile.
+pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
+    let (commit, edit) = new_definition(repo, track)?;
     if let Err(e) = repo.gix.edit_reference(edit) {
         let e = anyhow::Error::from(e);
         // Lost a race to a writer of the same name, or the ref is locked or unwritable.

@@ -6,6 +6,7 @@ mod checkpoints;
 mod demo;
 mod edit;
 mod hooks;
+mod import;
 mod init;
 mod list;
 mod log;
@@ -54,6 +55,7 @@ pub struct Cli {
 enum Command {
     Init(init::Args),
     New(new::Args),
+    Import(import::Args),
     List(list::Args),
     Show(show::Args),
     Edit(edit::Args),
@@ -74,6 +76,7 @@ impl Command {
     fn json(&self) -> bool {
         match self {
             Command::New(a) => a.json,
+            Command::Import(a) => a.json,
             Command::List(a) => a.json,
             Command::Show(a) => a.json,
             Command::Log(a) => a.json,
@@ -133,6 +136,7 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Demo(a) => demo::run(a),
         Command::Init(a) => init::run(repo()?, a),
         Command::New(a) => new::run(&repo()?, a),
+        Command::Import(a) => import::run(&repo()?, a),
         Command::List(a) => list::run(&repo()?, a),
         Command::Show(a) => show::run(&repo()?, a),
         Command::Edit(a) => edit::run(&repo()?, a),

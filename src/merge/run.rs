@@ -213,13 +213,15 @@ fn start_point(repo: &Repo, req: &Request) -> Result<Start> {
 fn make_plan(repo: &Repo, req: &Request, tip: ObjectId) -> Result<(Plan, Vec<String>)> {
     let listing = store::list(repo)?;
     let explicit = !req.names.is_empty();
+    let mut history = repo.history()?;
     let mut plan = if explicit {
-        plan::explicit(repo, &listing, &req.names, Some(tip))?
+        plan::explicit(repo, &mut history, &listing, &req.names, Some(tip))?
     } else {
-        plan::ready(repo, &listing, Some(tip))?
+        plan::ready(repo, &mut history, &listing, Some(tip))?
     };
     let warnings = plan::gate_scope(
         repo,
+        &mut history,
         &listing,
         &mut plan,
         tip,
