@@ -320,7 +320,9 @@ fn from_merges(repo: &Repo, range: &str) -> Result<Vec<Candidate>> {
         return Err(bad("it has no '..'".into()));
     };
     if to.starts_with('.') {
-        return Err(bad("a symmetric difference ('...') is not a range of merges".into()));
+        return Err(bad(
+            "a symmetric difference ('...') is not a range of merges".into(),
+        ));
     }
     if from.is_empty() || to.is_empty() {
         return Err(bad("both ends must be given".into()));
@@ -361,11 +363,11 @@ fn from_merges(repo: &Repo, range: &str) -> Result<Vec<Candidate>> {
     }
     out.reverse();
     if out.is_empty() {
-        return Err(Failure::found(format!(
-            "no first-parent merge of two parents in '{range}'"
-        ))
-        .hint("octopus merges and fast-forwards are not topics to import")
-        .into());
+        return Err(
+            Failure::found(format!("no first-parent merge of two parents in '{range}'"))
+                .hint("octopus merges and fast-forwards are not topics to import")
+                .into(),
+        );
     }
     Ok(out)
 }
@@ -438,7 +440,10 @@ pub fn track_name(branch: &str) -> String {
         .map(|c| {
             if c.is_control()
                 || c.is_whitespace()
-                || matches!(c, '/' | '\\' | '~' | '^' | ':' | '?' | '*' | '[' | '@' | '{')
+                || matches!(
+                    c,
+                    '/' | '\\' | '~' | '^' | ':' | '?' | '*' | '[' | '@' | '{'
+                )
             {
                 '-'
             } else {

@@ -23,14 +23,33 @@ pub struct Repo {
 /// walks it, so each commit is read from the object database once, however many tracks
 /// are asked about (the commit-graph file answers instead when there is one).
 pub struct History<'r> {
-    graph: gix::revwalk::Graph<
-        'r,
-        'r,
-        gix::revwalk::graph::Commit<gix::revision::plumbing::merge_base::Flags>,
-    >,
+    graph: RevGraph<'r>,
 }
 
-impl History<'_> {
+/// A revision graph with the flags of gix's merge-base search.
+pub type RevGraph<'r> = gix::revwalk::Graph<
+    'r,
+    'r,
+    gix::revwalk::graph::Commit<gix::revision::plumbing::merge_base::Flags>,
+>;
+
+impl<'r> History<'r> {
+    /// A revision graph reading from `repo` (which may be an in-memory overlay of the
+    /// repository), helped by `commit_graph` when there is one.
+    pub fn new(
+        repo: &'r gix::Repository,
+        commit_graph: Option<&'r gix::commitgraph::Graph>,
+    ) -> History<'r> {
+        History {
+            graph: repo.revision_graph(commit_graph),
+        }
+    }
+
+    /// The graph itself, for gix's merge plumbing (which finds merge bases in it).
+    pub fn graph(&mut self) -> &mut RevGraph<'r> {
+        &mut self.graph
+    }
+
     /// The best common ancestor of two commits, if they have one.
     pub fn merge_base(&mut self, a: ObjectId, b: ObjectId) -> Result<Option<ObjectId>> {
         let bases = gix::revision::plumbing::merge_base(a, &[b], &mut self.graph)
@@ -168,9 +187,7 @@ impl Repo {
             let _ = self.commit_graph.set(loaded);
         }
         let commit_graph = self.commit_graph.get().and_then(Option::as_ref);
-        Ok(History {
-            graph: self.gix.revision_graph(commit_graph),
-        })
+        Ok(History::new(&self.gix, commit_graph))
     }
 
     /// The best common ancestor of two commits, if they have one (one search; a run with

@@ -10,7 +10,7 @@ use crate::error::Failure;
 use crate::git;
 use crate::lifecycle;
 use crate::notes::{Left, Resolution, Violation};
-use crate::repo::Repo;
+use crate::repo::{History, Repo};
 use crate::store;
 use anyhow::Result;
 use gix::ObjectId;
@@ -210,18 +210,22 @@ fn start_point(repo: &Repo, req: &Request) -> Result<Start> {
 }
 
 /// The plan, held to the tracks' scopes; also returns warnings about tracks left out.
-fn make_plan(repo: &Repo, req: &Request, tip: ObjectId) -> Result<(Plan, Vec<String>)> {
+fn make_plan(
+    repo: &Repo,
+    history: &mut History<'_>,
+    req: &Request,
+    tip: ObjectId,
+) -> Result<(Plan, Vec<String>)> {
     let listing = store::list(repo)?;
     let explicit = !req.names.is_empty();
-    let mut history = repo.history()?;
     let mut plan = if explicit {
-        plan::explicit(repo, &mut history, &listing, &req.names, Some(tip))?
+        plan::explicit(repo, history, &listing, &req.names, Some(tip))?
     } else {
-        plan::ready(repo, &mut history, &listing, Some(tip))?
+        plan::ready(repo, history, &listing, Some(tip))?
     };
     let warnings = plan::gate_scope(
         repo,
-        &mut history,
+        history,
         &listing,
         &mut plan,
         tip,
@@ -260,7 +264,10 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
         return Err(busy(&st));
     }
     let mut start = start_point(repo, req)?;
-    let (plan, warnings) = make_plan(repo, req, start.tip)?;
+    // One revision graph for planning and merging: each commit is read once.
+    let engine = Engine::new(repo, false)?;
+    let mut session = engine.session()?;
+    let (plan, warnings) = make_plan(repo, session.history(), req, start.tip)?;
     start.warnings.extend(warnings);
 
     let existing_worktree = worktree::find(repo, &start.full)?;
@@ -361,7 +368,7 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
         let _ = state::remove(repo);
         return Err(e);
     }
-    let mut out = advance(repo, &mut st, hook)?;
+    let mut out = advance(repo, &mut session, &mut st, hook)?;
     match &mut out {
         Outcome::Finished(f) => f.warnings.extend(start.warnings),
         Outcome::Stopped(s) => s.warnings.extend(start.warnings),
@@ -380,9 +387,12 @@ fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
 }
 
 /// Steps through the plan from `st.current`.
-fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
-    let engine = Engine::new(repo, false)?;
-    let mut engine = engine.session()?;
+fn advance(
+    repo: &Repo,
+    engine: &mut step::Session<'_>,
+    st: &mut State,
+    hook: StepHook<'_>,
+) -> Result<Outcome> {
     let full = st.full_ref();
     loop {
         if st.gate_pending
@@ -715,7 +725,8 @@ pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
     st.claim();
     st.failed_gate = None;
     st.save(repo)?;
-    advance(repo, &mut st, hook)
+    let engine = Engine::new(repo, false)?;
+    advance(repo, &mut engine.session()?, &mut st, hook)
 }
 
 /// Commits the resolution staged in the integration worktree.
@@ -856,7 +867,8 @@ pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
     st.failed_gate = None;
     st.save(repo)?;
     hook(number);
-    advance(repo, &mut st, hook)
+    let engine = Engine::new(repo, false)?;
+    advance(repo, &mut engine.session()?, &mut st, hook)
 }
 
 /// `--abort`: the integration branch, its index and its worktree back as before the run.
@@ -956,10 +968,10 @@ fn save_changed_worktree(repo: &Repo, st: &State, wt: &Path, what: &str) -> Resu
 /// predicted to conflict is left out of the fold), and moves nothing.
 pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
     let mut start = start_point(repo, req)?;
-    let (plan, warnings) = make_plan(repo, req, start.tip)?;
-    start.warnings.extend(warnings);
     let engine = Engine::new(repo, true)?;
     let mut engine = engine.session()?;
+    let (plan, warnings) = make_plan(repo, engine.history(), req, start.tip)?;
+    start.warnings.extend(warnings);
     let mut at = start.tip;
     let mut steps = Vec::new();
     let mut first_conflict = None;
