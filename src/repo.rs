@@ -59,8 +59,78 @@ impl<'r> History<'r> {
     }
 
     /// Is `ancestor` reachable from `descendant` (or equal to it)?
+    ///
+    /// git's `in_merge_bases`: both commits are painted down in generation-then-date order
+    /// until no walk that is not known to be common remains. The merge bases themselves
+    /// are never needed, so the costly reduction of candidates to the best ones is
+    /// skipped, and the walk ends as soon as `descendant`'s paint reaches `ancestor`.
     pub fn is_ancestor(&mut self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
-        Ok(ancestor == descendant || self.merge_base(ancestor, descendant)? == Some(ancestor))
+        use gix::revision::plumbing::merge_base::Flags;
+        if ancestor == descendant {
+            return Ok(true);
+        }
+        let graph = &mut self.graph;
+        let key = |c: &gix::revwalk::graph::Commit<Flags>| {
+            (c.generation.unwrap_or(u32::MAX), c.commit_time)
+        };
+        let mut queue = std::collections::BinaryHeap::new();
+        let find_failed = |id: ObjectId| anyhow::anyhow!("could not read commit {id}");
+        graph.clear_commit_data(|f| *f = Flags::empty());
+        let mut min_generation = 0;
+        for (id, side) in [(descendant, Flags::COMMIT1), (ancestor, Flags::COMMIT2)] {
+            let commit = graph
+                .get_or_insert_full_commit(id, |_| {})
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .ok_or_else(|| find_failed(id))?;
+            commit.data |= side;
+            if side == Flags::COMMIT2 {
+                min_generation = commit.generation.unwrap_or(0);
+            }
+            queue.push((key(commit), id));
+        }
+        let stale = |graph: &RevGraph<'_>, id: &ObjectId| {
+            graph
+                .get(id)
+                .is_none_or(|c| c.data.contains(Flags::STALE))
+        };
+        while queue.iter().any(|(_, id)| !stale(graph, id)) {
+            let Some(((generation, _), id)) = queue.pop() else {
+                break;
+            };
+            // With a commit-graph, nothing below the ancestor's generation can reach it.
+            if generation < min_generation {
+                break;
+            }
+            let Some(commit) = graph.get_mut(&id) else {
+                continue;
+            };
+            let mut flags = commit.data & (Flags::COMMIT1 | Flags::COMMIT2 | Flags::STALE);
+            if flags == Flags::COMMIT1 | Flags::COMMIT2 {
+                flags |= Flags::STALE;
+            }
+            for parent in commit.parents.clone() {
+                let mut reached = false;
+                let mut pushed = None;
+                graph
+                    .get_or_insert_full_commit(parent, |p| {
+                        if (p.data & flags) != flags {
+                            p.data |= flags;
+                            reached = parent == ancestor && p.data.contains(Flags::COMMIT1);
+                            pushed = Some(key(p));
+                        }
+                    })
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                if reached {
+                    return Ok(true);
+                }
+                if let Some(k) = pushed {
+                    queue.push((k, parent));
+                }
+            }
+        }
+        Ok(graph
+            .get(&ancestor)
+            .is_some_and(|c| c.data.contains(Flags::COMMIT1)))
     }
 }
 
