@@ -14,7 +14,8 @@
 //! - the ordered rebuild: `git track merge <all topics>` with each stop resolved with the
 //!   recorded merge's tree (`git read-tree --reset -u`, then `git track merge --continue`)
 //!   vs a `git merge --no-ff` loop in a worktree resolved the same way; every step's tree
-//!   is checked against the recorded merge's;
+//!   must be the same for both (steps whose recorded merge holds more than git's merge
+//!   gives, "evil" merges, are counted);
 //! - `overlap --level files|hunks|conflicts`, cold (no cache) and after one topic's tip
 //!   moved, vs git's two `merge-tree --stdin` passes that establish the same verdicts;
 //! - `status`, cold.
@@ -417,14 +418,13 @@ fn main() {
                 .to_owned()
         })
         .collect();
-    assert_eq!(
-        ours_trees.lines().collect::<Vec<_>>(),
-        recorded_trees
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-        "git track merge's steps differ from the recorded merges"
-    );
+    // A maintainer's merge may hold more than git's merge gives (an "evil" merge): those
+    // steps are counted, and both tools must agree on every step.
+    let differing = ours_trees
+        .lines()
+        .zip(&recorded_trees)
+        .filter(|(a, b)| a != b)
+        .count();
     let loop_wt = tmp.path().join("git-loop");
     git(
         &repo,
@@ -471,10 +471,10 @@ fn main() {
             &format!("{}..git-loop", args.base),
         ],
     );
-    assert_eq!(ours_trees, git_trees, "the git loop's steps differ");
+    assert_eq!(ours_trees, git_trees, "git track merge's steps differ from git's");
     rows.push(Row {
         work: format!(
-            "ordered rebuild: {} merges, {stops} stops resolved ({git_stops} for git)",
+            "ordered rebuild: {} merges, {stops} stops ({git_stops} for git), {differing} recorded merges not git's",
             topics.len()
         ),
         ours,

@@ -50,6 +50,8 @@ pub struct Edit {
     pub experiment: Option<String>,
     pub hypothesis: Option<String>,
     pub reason: Option<String>,
+    /// `Some(None)` clears the estimate.
+    pub estimate: Option<Option<f64>>,
     pub branch: Option<String>,
     pub base: Option<String>,
     pub scope: ListEdit,
@@ -66,6 +68,7 @@ impl Edit {
             && self.experiment.is_none()
             && self.hypothesis.is_none()
             && self.reason.is_none()
+            && self.estimate.is_none()
             && self.branch.is_none()
             && self.base.is_none()
             && self.scope.is_empty()
@@ -133,12 +136,40 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
     text!(experiment);
     text!(hypothesis);
     text!(reason);
+    if let Some(v) = edit.estimate
+        && v != track.estimate
+    {
+        let show = |e: Option<f64>| e.map_or_else(|| "none".to_owned(), |e| e.to_string());
+        changes.push(format!("estimate: {} -> {}", show(track.estimate), show(v)));
+        track.estimate = v;
+    }
     list!(scope);
     list!(contracts);
     list!(depends_on);
     if let Some(b) = &edit.branch {
         let b = b.strip_prefix("refs/heads/").unwrap_or(b).to_owned();
         if b != track.branch {
+            // The worktree's commits would no longer count as the track's work.
+            if let Some(w) = lifecycle::track_worktree(repo, track)?
+                && w.branch.as_deref() != Some(format!("refs/heads/{b}").as_str())
+            {
+                let on = w
+                    .branch
+                    .as_deref()
+                    .and_then(|r| r.strip_prefix("refs/heads/"))
+                    .unwrap_or("a detached HEAD");
+                return Err(Failure::usage(format!(
+                    "track '{}' has a worktree at '{}' on '{on}'; pointing the track at '{b}' would leave the work there out of it",
+                    track.name,
+                    w.path.display()
+                ))
+                .hint(format!(
+                    "switch that worktree first ('git -C {} switch {b}'), or remove it ('git worktree remove {}')",
+                    w.path.display(),
+                    w.path.display()
+                ))
+                .into());
+            }
             changes.push(format!("branch: {} -> {b}", track.branch));
             track.branch = b;
         }
@@ -183,6 +214,12 @@ pub fn edit(repo: &Repo, name: &str, edit: &Edit) -> Result<(Stored, Option<Stri
             scope::validate(set)?;
         }
         scope::validate(&list.add)?;
+    }
+    if let Some(Some(e)) = edit.estimate {
+        crate::track::validate_estimate(e)?;
+    }
+    if let Some(group) = edit.experiment.as_deref().filter(|g| !g.is_empty()) {
+        crate::plan::experiments::validate_group(group)?;
     }
     if let Some(b) = &edit.branch {
         let full = if b.starts_with("refs/heads/") {

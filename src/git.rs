@@ -16,6 +16,13 @@ pub struct Git {
     env: Vec<(String, String)>,
 }
 
+/// Environment variables every git subprocess that may record an identity (a commit, a
+/// reflog entry) gets on behalf of a repository: the identity git-track falls back to
+/// when none is configured (see [`crate::repo::Repo::discover`]). Passed explicitly, the
+/// process's own environment is never changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Env(pub Vec<(&'static str, &'static str)>);
+
 /// The result of a git call whose non-zero exit the caller interprets itself.
 pub struct Ran {
     pub success: bool,
@@ -37,6 +44,14 @@ impl Git {
             key.to_owned(),
             value.as_ref().to_string_lossy().into_owned(),
         ));
+        self
+    }
+
+    /// Adds `env`'s variables.
+    pub fn envs(mut self, env: &Env) -> Self {
+        for (key, value) in &env.0 {
+            self = self.env(key, value);
+        }
         self
     }
 
@@ -108,9 +123,11 @@ impl Git {
 /// Saves everything in `worktree` that is not committed — staged, unstaged and
 /// untracked files (ignored ones excepted) — as a commit on top of HEAD, without
 /// touching the worktree or its index. Returns the commit id.
-pub fn snapshot_worktree(worktree: &Path, message: &str) -> Result<String> {
+pub fn snapshot_worktree(env: &Env, worktree: &Path, message: &str) -> Result<String> {
     let scratch = tempfile_path(worktree)?;
-    let git = Git::in_dir(worktree).env("GIT_INDEX_FILE", &scratch);
+    let git = Git::in_dir(worktree)
+        .envs(env)
+        .env("GIT_INDEX_FILE", &scratch);
     let result = (|| {
         let head = Git::in_dir(worktree)
             .run(&["rev-parse", "--verify", "-q", "HEAD"])
@@ -157,8 +174,13 @@ pub struct WorktreeMerge {
 /// Runs `git merge --no-ff --no-verify -m <message> <rev>` in `worktree`, so that
 /// rerere, merge drivers and mergetools apply as they would for a person. `rev` also
 /// names the other side in conflict markers, so a branch name reads best.
-pub fn merge_into_worktree(worktree: &Path, rev: &str, message: &str) -> Result<WorktreeMerge> {
-    let ran = Git::in_dir(worktree).try_run(&[
+pub fn merge_into_worktree(
+    env: &Env,
+    worktree: &Path,
+    rev: &str,
+    message: &str,
+) -> Result<WorktreeMerge> {
+    let ran = Git::in_dir(worktree).envs(env).try_run(&[
         "merge",
         "--no-ff",
         "--no-verify",
@@ -235,8 +257,8 @@ pub fn stage_paths(worktree: &Path, paths: &[String]) -> Result<()> {
 
 /// Concludes the merge in progress in `worktree` with `message` (`git commit`, so that
 /// rerere records the resolution). Returns the new HEAD.
-pub fn commit_merge(worktree: &Path, message: &str) -> Result<String> {
-    let git = Git::in_dir(worktree);
+pub fn commit_merge(env: &Env, worktree: &Path, message: &str) -> Result<String> {
+    let git = Git::in_dir(worktree).envs(env);
     git.run(&[
         "commit",
         "--no-verify",
@@ -257,6 +279,24 @@ pub fn move_worktree(worktree: &Path, from: &str, to: &str) -> Result<()> {
     Ok(())
 }
 
+/// Would [`move_worktree`] succeed? `None` when it would, else what git complains of
+/// (`read-tree -n`: nothing is touched).
+pub fn check_move_worktree(worktree: &Path, from: &str, to: &str) -> Result<Option<String>> {
+    let ran = Git::in_dir(worktree).try_run(&["read-tree", "-n", "-m", "-u", from, to])?;
+    Ok((!ran.success).then(|| ran.stderr.trim().to_owned()))
+}
+
+/// The paths of "Untracked working tree file '<path>' would be overwritten" complaints.
+pub fn untracked_in_the_way(complaint: &str) -> Vec<String> {
+    complaint
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split_once("Untracked working tree file '")?.1;
+            Some(rest.rsplit_once("' would be overwritten")?.0.to_owned())
+        })
+        .collect()
+}
+
 /// Sets the index and tracked files of `worktree` to commit `to`, dropping unmerged
 /// entries and local changes (`git read-tree --reset -u`). Callers save what would be
 /// lost first.
@@ -268,8 +308,8 @@ pub fn reset_worktree(worktree: &Path, to: &str) -> Result<()> {
 /// Abandons the merge in progress in `worktree`: `git merge --abort`, and when git
 /// refuses, forgets the merge state (`git merge --quit`, `git rerere clear`) so the
 /// caller can reset the files itself.
-pub fn abandon_merge(worktree: &Path) -> Result<()> {
-    let git = Git::in_dir(worktree);
+pub fn abandon_merge(env: &Env, worktree: &Path) -> Result<()> {
+    let git = Git::in_dir(worktree).envs(env);
     if git.try_run(&["merge", "--abort"])?.success {
         return Ok(());
     }
@@ -304,8 +344,10 @@ pub fn differs_from(worktree: &Path, commit: &str) -> Result<bool> {
 
 /// `git reset --keep <to>` in `worktree`: moves its branch and files, keeping local
 /// changes where they do not collide (git refuses otherwise).
-pub fn reset_keep(worktree: &Path, to: &str) -> Result<()> {
-    Git::in_dir(worktree).run(&["reset", "--quiet", "--keep", to])?;
+pub fn reset_keep(env: &Env, worktree: &Path, to: &str) -> Result<()> {
+    Git::in_dir(worktree)
+        .envs(env)
+        .run(&["reset", "--quiet", "--keep", to])?;
     Ok(())
 }
 
@@ -343,4 +385,348 @@ pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {
     } else {
         dir.join(path)
     })
+}
+
+impl Git {
+    /// Runs git with `input` on its stdin; a non-zero exit is the caller's to judge.
+    pub fn try_run_with_input(&self, args: &[&str], input: &[u8]) -> Result<Ran> {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| {
+                format!(
+                    "could not run `{}` in {}",
+                    Self::describe(args),
+                    self.dir.display()
+                )
+            })?;
+        // Written from a thread: git may fill its stdout before it has read all of stdin.
+        let mut stdin = child.stdin.take();
+        let data = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            if let Some(s) = stdin.as_mut() {
+                let _ = s.write_all(&data);
+            }
+        });
+        let out = child.wait_with_output()?;
+        let _ = writer.join();
+        Ok(Ran {
+            success: out.status.success(),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+}
+
+fn nul_separated(text: &str) -> Vec<String> {
+    text.split('\0')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Untracked files of the worktree at `dir` that match the gitignore-syntax patterns of
+/// `pattern_file` (when it exists) or `patterns`, and that git ignores there.
+pub fn ignored_matching(
+    dir: &Path,
+    pattern_file: Option<&Path>,
+    patterns: &[String],
+) -> Result<Vec<String>> {
+    let mut args = vec!["ls-files".to_owned(), "-z".into(), "-o".into(), "-i".into()];
+    if let Some(f) = pattern_file {
+        args.push(format!("--exclude-from={}", f.display()));
+    }
+    for p in patterns {
+        args.push(format!("--exclude={p}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let git = Git::in_dir(dir);
+    let listed = nul_separated(&git.run(&args)?);
+    if listed.is_empty() {
+        return Ok(listed);
+    }
+    let input: Vec<u8> = listed
+        .iter()
+        .flat_map(|p| [p.as_bytes(), b"\0"].concat())
+        .collect();
+    let args = ["check-ignore", "-z", "--stdin"];
+    let ran = git.try_run_with_input(&args, &input)?;
+    // Exit 1: none of them is ignored.
+    if !ran.success && ran.code != Some(1) {
+        bail!(
+            "`{}` failed in {}: {}",
+            Git::describe(&args),
+            dir.display(),
+            ran.stderr.trim()
+        );
+    }
+    let mut ignored = nul_separated(&ran.stdout);
+    ignored.sort();
+    ignored.dedup();
+    Ok(ignored)
+}
+
+/// The tree `git merge-tree --write-tree` makes of merging `theirs` into `ours`, or `None`
+/// when that merge conflicts.
+pub fn merge_tree(dir: &Path, ours: &str, theirs: &str) -> Result<Option<String>> {
+    let args = ["merge-tree", "--write-tree", "--no-messages", ours, theirs];
+    let ran = Git::in_dir(dir).try_run(&args)?;
+    match ran.code {
+        Some(0) => Ok(ran.stdout.lines().next().map(|l| l.trim().to_owned())),
+        Some(1) => Ok(None),
+        _ => bail!(
+            "`{}` failed in {}: {}",
+            Git::describe(&args),
+            dir.display(),
+            ran.stderr.trim()
+        ),
+    }
+}
+
+/// Is `path` (relative to the worktree root) in the index of the worktree at `dir`?
+pub fn is_tracked(dir: &Path, path: &str) -> Result<bool> {
+    let ran = Git::in_dir(dir).try_run(&["ls-files", "--error-unmatch", "--", path])?;
+    Ok(ran.success)
+}
+
+/// How `git track sync` brings the integration branch into a track's worktree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncMode {
+    Merge,
+    Rebase,
+}
+
+/// Merges (`git merge --no-edit`, fast-forward allowed) or rebases (`git rebase`) the
+/// branch checked out in `worktree` onto `rev`. Returns the paths left conflicted
+/// (empty when it went through); a failure that is not a conflict is an error, with the
+/// operation undone.
+pub fn sync_worktree(
+    env: &Env,
+    worktree: &Path,
+    mode: SyncMode,
+    rev: &str,
+    message: &str,
+) -> Result<Vec<String>> {
+    let git = Git::in_dir(worktree).envs(env);
+    let args: Vec<&str> = match mode {
+        // No hooks: the commit brings others' work, not the track's own.
+        SyncMode::Merge => vec!["merge", "--no-edit", "--no-verify", "-m", message, rev],
+        SyncMode::Rebase => vec!["rebase", "--no-autostash", rev],
+    };
+    finish_sync_step(env, worktree, mode, git.try_run(&args)?, &args)
+}
+
+/// Goes on with the merge or rebase stopped in `worktree` once its conflicts are
+/// staged. Returns the paths still (or newly) conflicted.
+pub fn continue_sync(
+    env: &Env,
+    worktree: &Path,
+    mode: SyncMode,
+    message: &str,
+) -> Result<Vec<String>> {
+    let unmerged = unmerged_paths(worktree)?;
+    if !unmerged.is_empty() {
+        return Ok(unmerged);
+    }
+    let git = Git::in_dir(worktree).envs(env);
+    match mode {
+        SyncMode::Merge => {
+            if merge_head(worktree)?.is_some() {
+                commit_merge(env, worktree, message)?;
+            }
+            Ok(Vec::new())
+        }
+        SyncMode::Rebase => {
+            if !rebase_in_progress(worktree)? {
+                return Ok(Vec::new());
+            }
+            let args = ["rebase", "--continue"];
+            finish_sync_step(env, worktree, mode, git.try_run(&args)?, &args)
+        }
+    }
+}
+
+fn finish_sync_step(
+    env: &Env,
+    worktree: &Path,
+    mode: SyncMode,
+    ran: Ran,
+    args: &[&str],
+) -> Result<Vec<String>> {
+    if ran.success {
+        return Ok(Vec::new());
+    }
+    let unmerged = unmerged_paths(worktree)?;
+    if !unmerged.is_empty() {
+        return Ok(unmerged);
+    }
+    // Not a conflict: put the worktree back as it was before reporting.
+    let _ = abort_sync(env, worktree, mode);
+    bail!(
+        "`{}` failed in {}: {}",
+        Git::describe(args),
+        worktree.display(),
+        format!("{}{}", ran.stdout, ran.stderr).trim()
+    )
+}
+
+/// Undoes the merge or rebase in progress in `worktree` (`--abort`).
+pub fn abort_sync(env: &Env, worktree: &Path, mode: SyncMode) -> Result<()> {
+    let git = Git::in_dir(worktree).envs(env);
+    match mode {
+        SyncMode::Merge => {
+            if merge_head(worktree)?.is_some() {
+                git.run(&["merge", "--abort"])?;
+            }
+        }
+        SyncMode::Rebase => {
+            if rebase_in_progress(worktree)? {
+                git.run(&["rebase", "--abort"])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Is a rebase stopped in `worktree`?
+pub fn rebase_in_progress(worktree: &Path) -> Result<bool> {
+    let git = Git::in_dir(worktree);
+    for dir in ["rebase-merge", "rebase-apply"] {
+        let path = git.run(&["rev-parse", "--git-path", dir])?;
+        let path = PathBuf::from(path.trim());
+        let path = if path.is_absolute() {
+            path
+        } else {
+            worktree.join(path)
+        };
+        if path.exists() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// `git fetch` of `refspecs` from `remote` into `dir`'s repository: no tags, no
+/// FETCH_HEAD, and with `prune`, refs that the remote no longer has are removed from the
+/// refspecs' destinations (so a definition removed there disappears from its
+/// remote-tracking namespace here).
+pub fn fetch(dir: &Path, remote: &str, refspecs: &[String], prune: bool) -> Result<()> {
+    let mut args = vec!["fetch", "--quiet", "--no-tags", "--no-write-fetch-head"];
+    if prune {
+        args.push("--prune");
+    }
+    // `--end-of-options`: a remote name never reads as an option.
+    args.extend(["--end-of-options", remote]);
+    args.extend(refspecs.iter().map(String::as_str));
+    Git::in_dir(dir).run(&args)?;
+    Ok(())
+}
+
+/// One ref of a `git push --porcelain` report.
+#[derive(Debug, Clone)]
+pub struct PushedRef {
+    /// `' '` fast-forward, `+` forced, `-` deleted, `*` new, `=` up to date, `!` rejected.
+    pub flag: char,
+    /// The destination ref on the remote.
+    pub to: String,
+    /// What git said, e.g. `[rejected] (stale info)`.
+    pub summary: String,
+}
+
+/// What `git push` did.
+#[derive(Debug, Clone)]
+pub struct Pushed {
+    pub success: bool,
+    pub refs: Vec<PushedRef>,
+    /// The command line and what git printed on stderr, for an error message.
+    pub command: String,
+    pub stderr: String,
+}
+
+impl Pushed {
+    pub fn rejected(&self) -> impl Iterator<Item = &PushedRef> {
+        self.refs.iter().filter(|r| r.flag == '!')
+    }
+}
+
+/// `git push --porcelain` of `refspecs` to `remote`, each destination in `leases` pushed
+/// only if the remote still has the expected value there (`None`: must not exist), so
+/// that a concurrent writer is never overwritten; `atomic`: all refs or none.
+pub fn push(
+    dir: &Path,
+    remote: &str,
+    refspecs: &[String],
+    leases: &[(String, Option<String>)],
+    atomic: bool,
+) -> Result<Pushed> {
+    let mut args: Vec<String> = vec!["push".into(), "--porcelain".into(), "--no-verify".into()];
+    if atomic {
+        args.push("--atomic".into());
+    }
+    for (refname, expect) in leases {
+        args.push(format!(
+            "--force-with-lease={refname}:{}",
+            expect.as_deref().unwrap_or("")
+        ));
+    }
+    args.push("--end-of-options".into());
+    args.push(remote.into());
+    args.extend(refspecs.iter().cloned());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let ran = Git::in_dir(dir).try_run(&argv)?;
+    let refs = ran
+        .stdout
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.splitn(3, '\t');
+            let flag = parts.next()?;
+            let spec = parts.next()?;
+            let summary = parts.next().unwrap_or("").to_owned();
+            let flag = flag.chars().next().filter(|_| flag.len() == 1)?;
+            let to = spec.rsplit_once(':').map_or(spec, |(_, to)| to).to_owned();
+            Some(PushedRef { flag, to, summary })
+        })
+        .collect();
+    Ok(Pushed {
+        success: ran.success,
+        refs,
+        command: Git::describe(&argv),
+        stderr: ran.stderr,
+    })
+}
+
+/// Merges the notes commit `other` into the notes ref `notes_ref` with `git notes merge
+/// -s ours`: the union of the annotated commits, this side's note kept where both
+/// annotated the same commit differently.
+pub fn notes_merge_ours(env: &Env, dir: &Path, notes_ref: &str, other: &str) -> Result<()> {
+    // The merge writes a commit: it needs the identity the repository was opened with.
+    Git::in_dir(dir).envs(env).run(&[
+        "notes",
+        &format!("--ref={notes_ref}"),
+        "merge",
+        "--quiet",
+        "-s",
+        "ours",
+        other,
+    ])?;
+    Ok(())
+}
+
+/// Adds `value` to the multi-valued config key `key` of the repository at `dir`.
+pub fn config_add(dir: &Path, key: &str, value: &str) -> Result<()> {
+    Git::in_dir(dir).run(&["config", "--local", "--add", key, value])?;
+    Ok(())
+}
+
+/// `git branch --track <branch> <start>`: a new local branch that follows a
+/// remote-tracking one.
+pub fn branch_tracking(dir: &Path, branch: &str, start: &str) -> Result<()> {
+    Git::in_dir(dir).run(&["branch", "--quiet", "--track", branch, start])?;
+    Ok(())
 }

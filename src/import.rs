@@ -8,7 +8,7 @@ use crate::lifecycle;
 use crate::repo::Repo;
 use crate::store;
 use crate::track::{self, Base, Kind, Status, Track};
-use crate::worktree;
+use crate::linked_worktree as worktree;
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
 use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
@@ -202,6 +202,7 @@ pub fn import(repo: &Repo, req: &Request) -> Result<Imported> {
             contracts: Vec::new(),
             depends_on: Vec::new(),
             owner: None,
+            estimate: None,
             experiment: None,
             hypothesis: None,
             description: c

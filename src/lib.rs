@@ -4,31 +4,35 @@
 //! This library holds the model and the operations; it neither parses arguments nor
 //! prints. The `git-track` binary (`src/main.rs`, `src/cli/`) is a thin layer over it.
 
+#![forbid(unsafe_code)]
+
 #[macro_use]
 pub mod error;
 
-pub mod agent;
-pub mod changes;
-pub mod check;
-pub mod claims;
+pub mod agents;
 pub mod config;
 pub mod demo;
 pub mod deps;
 pub mod edit;
+pub mod exec;
 pub mod git;
-pub mod guard;
 pub mod hooks;
 pub mod import;
 pub mod lifecycle;
+pub mod linked_worktree;
+pub mod lock;
 pub mod merge;
-pub mod notes;
 pub mod overlap;
-pub mod paths;
+pub mod plan;
+pub mod prune;
+pub mod remote;
 pub mod repo;
 pub mod scope;
 pub mod settings;
-pub mod shared;
+pub mod setup;
 pub mod status;
 pub mod store;
+pub mod sync;
 pub mod track;
-pub mod worktree;
+pub mod track_env;
+pub mod transition;

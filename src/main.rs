@@ -1,5 +1,7 @@
 //! `git-track`: a thin entry point; all work happens in `cli` and the library.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 fn main() {

@@ -1,6 +1,7 @@
 //! The repository `git track` works in: where it is, its worktrees and its settings.
 
 use crate::error::Failure;
+use crate::git;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use gix::ObjectId;
@@ -15,6 +16,9 @@ pub struct Repo {
     /// The root of the main worktree; `None` for a bare repository.
     pub main_workdir: Option<PathBuf>,
     pub settings: Settings,
+    /// What every git subprocess that may record an identity gets: the identity fallback
+    /// when none is configured.
+    pub git_env: git::Env,
     /// The commit-graph file, loaded on first use (`None` inside when there is none).
     commit_graph: std::sync::OnceLock<Option<gix::commitgraph::Graph>>,
 }
@@ -150,26 +154,48 @@ pub fn canonical(p: &Path) -> PathBuf {
 impl Repo {
     /// Opens the repository of the current directory, honouring `GIT_DIR` and friends.
     pub fn discover() -> Result<Repo> {
-        let mut gix = gix::discover_with_environment_overrides(".").map_err(|e| {
+        // An absolute start: from "." inside the git dir itself (`cd .git`), discovery
+        // takes "./.git" for a repository and fails where git works.
+        let here = std::env::current_dir()
+            .map(|d| canonical(&d))
+            .unwrap_or_else(|_| PathBuf::from("."));
+        let open = |options| {
+            gix::ThreadSafeRepository::discover_with_environment_overrides_opts(
+                &here,
+                Default::default(),
+                options,
+            )
+            .map(gix::Repository::from)
+        };
+        let gix = open(Default::default()).map_err(|e| {
             anyhow::Error::from(
                 Failure::fatal("not a git repository (or any of the parent directories)")
                     .hint(format!("{:#}", anyhow::Error::from(e))),
             )
         })?;
         // Definition and merge commits need an identity; a person's configured one wins.
-        install_identity_fallback(&mut gix)?;
-        Repo::from_gix(gix)
+        match identity_fallback(&gix) {
+            None => Repo::from_gix(gix, git::Env::default()),
+            Some(env) => Repo::from_gix(open(with_identity_fallback())?, env),
+        }
     }
 
     /// Opens the repository at `path` (not the current directory's).
     pub fn open(path: &Path) -> Result<Repo> {
-        let mut gix = gix::discover(path)
-            .with_context(|| format!("could not open the repository at {}", path.display()))?;
-        install_identity_fallback(&mut gix)?;
-        Repo::from_gix(gix)
+        let open = |options| {
+            gix::ThreadSafeRepository::discover_opts(path, Default::default(), options)
+                .map(gix::Repository::from)
+                .with_context(|| format!("could not open the repository at {}", path.display()))
+        };
+        let gix = open(Default::default())?;
+        match identity_fallback(&gix) {
+            None => Repo::from_gix(gix, git::Env::default()),
+            Some(env) => Repo::from_gix(open(with_identity_fallback())?, env),
+        }
     }
 
-    pub fn from_gix(gix: gix::Repository) -> Result<Repo> {
+    /// The repository `gix` opened, whose git subprocesses get `git_env`.
+    pub fn from_gix(gix: gix::Repository, git_env: git::Env) -> Result<Repo> {
         let common_dir = canonical(gix.common_dir());
         let workdir = gix.workdir().map(canonical);
         let main_workdir = match gix.kind() {
@@ -184,6 +210,7 @@ impl Repo {
             main_workdir,
             settings,
             commit_graph: std::sync::OnceLock::new(),
+            git_env,
         })
     }
 
@@ -218,6 +245,32 @@ impl Repo {
         match self.gix.try_find_reference(full_name)? {
             Some(mut r) => Ok(Some(r.peel_to_id()?.detach())),
             None => Ok(None),
+        }
+    }
+
+    /// A lock file left on `full_name` (a shared ref), named with why removing it is safe;
+    /// `None` when there is none. Ref edits fail at once on such a file.
+    pub fn ref_lock_left(&self, full_name: &str) -> Option<Failure> {
+        let lock = [
+            self.common_dir.join(format!("{full_name}.lock")),
+            self.common_dir.join("packed-refs.lock"),
+        ]
+        .into_iter()
+        .find(|p| p.exists())?;
+        Some(
+            Failure::fatal(format!(
+                "could not update {full_name}: {} exists",
+                lock.display()
+            ))
+            .hint("git and git-track hold that file only while they write a ref; if neither is running, a killed process left it and removing it is safe"),
+        )
+    }
+
+    /// `e`, the failure of an edit of `full_name`, or the lock file that made it fail.
+    pub fn ref_edit_error(&self, full_name: &str, e: anyhow::Error) -> anyhow::Error {
+        match self.ref_lock_left(full_name) {
+            Some(f) => f.into(),
+            None => e,
         }
     }
 
@@ -304,33 +357,48 @@ fn head_branch(repo: &gix::Repository) -> Option<String> {
     head.referent_name().map(|n| n.as_bstr().to_string())
 }
 
-fn install_identity_fallback(repo: &mut gix::Repository) -> Result<()> {
-    use gix::config::tree::gitoxide;
+/// The identity git-track commits as when none is configured.
+const FALLBACK_NAME: &str = "git-track";
+const FALLBACK_EMAIL: &str = "git-track@localhost";
+
+/// When `repo` has no complete author and committer identity: what git subprocesses get
+/// for it (each identity variable the environment does not set already).
+fn identity_fallback(repo: &gix::Repository) -> Option<git::Env> {
     if repo.committer().is_some() && repo.author().is_some() {
-        return Ok(());
+        return None;
     }
-    // This repository gets the fallback in memory; environment variables carry it to
-    // what opens a repository anew (a new worktree's HEAD reflog) and to git
-    // subprocesses. Set while the process has a single thread, before other work starts.
-    for (key, value) in [
-        ("GIT_COMMITTER_NAME", "git-track"),
-        ("GIT_COMMITTER_EMAIL", "git-track@localhost"),
-        ("GIT_AUTHOR_NAME", "git-track"),
-        ("GIT_AUTHOR_EMAIL", "git-track@localhost"),
-    ] {
-        if std::env::var_os(key).is_none() {
-            // SAFETY: called from `Repo::discover`/`Repo::open` at start-up, before any
-            // thread is spawned.
-            unsafe { std::env::set_var(key, value) };
-        }
-    }
-    let mut config = gix::config::File::new(gix::config::file::Metadata::api());
-    config.set_raw_value(gitoxide::Committer::NAME_FALLBACK, "git-track")?;
-    config.set_raw_value(gitoxide::Committer::EMAIL_FALLBACK, "git-track@localhost")?;
-    config.set_raw_value(gitoxide::Author::NAME_FALLBACK, "git-track")?;
-    config.set_raw_value(gitoxide::Author::EMAIL_FALLBACK, "git-track@localhost")?;
-    repo.config_snapshot_mut().append(config)?;
-    Ok(())
+    let vars = [
+        ("GIT_COMMITTER_NAME", FALLBACK_NAME),
+        ("GIT_COMMITTER_EMAIL", FALLBACK_EMAIL),
+        ("GIT_AUTHOR_NAME", FALLBACK_NAME),
+        ("GIT_AUTHOR_EMAIL", FALLBACK_EMAIL),
+    ];
+    Some(git::Env(
+        vars.into_iter()
+            .filter(|(key, _)| std::env::var_os(key).is_none())
+            .collect(),
+    ))
+}
+
+/// Open options with the identity fallback (used only where no identity resolves). As
+/// open options rather than an in-memory change they also reach the repositories gix
+/// opens anew from this one (a new worktree's HEAD reflog).
+fn with_identity_fallback() -> gix::sec::trust::Mapping<gix::open::Options> {
+    use gix::config::tree::{Key, gitoxide};
+    let values = [
+        (
+            &gitoxide::Committer::NAME_FALLBACK as &dyn Key,
+            FALLBACK_NAME,
+        ),
+        (&gitoxide::Committer::EMAIL_FALLBACK, FALLBACK_EMAIL),
+        (&gitoxide::Author::NAME_FALLBACK, FALLBACK_NAME),
+        (&gitoxide::Author::EMAIL_FALLBACK, FALLBACK_EMAIL),
+    ]
+    .map(|(key, value)| format!("{}={value}", key.logical_name()));
+    let mut options = gix::sec::trust::Mapping::<gix::open::Options>::default();
+    options.full = options.full.config_overrides(values.clone());
+    options.reduced = options.reduced.config_overrides(values);
+    options
 }
 
 /// Seconds since the epoch as UTC `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian calendar).

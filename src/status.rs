@@ -6,10 +6,10 @@
 //! from the overlap engine and its cache); the dependencies not merged yet; its scope
 //! violations; whether it is merged.
 
-use crate::check::{self, Violation};
 use crate::merge::{self, InProgress};
 use crate::overlap::{self, Integration, Level};
 use crate::repo::{Repo, WorktreeInfo, canonical, utc_timestamp};
+use crate::scope::rules::{self, Violation};
 use crate::store::{Listing, Stored};
 use crate::track::{Kind, Status};
 use anyhow::Result;
@@ -23,10 +23,16 @@ pub struct Dashboard {
     pub integration: Integration,
     /// `track.staleAfter` in seconds.
     pub stale_after_secs: i64,
+    /// `track.stuckAfter` in seconds.
+    pub stuck_after_secs: i64,
+    /// `track.behindLimit`, when set.
+    pub behind_limit: Option<usize>,
     pub tracks: Vec<TrackStatus>,
     /// A `git track merge` run that has not finished: stopped at a conflict or a failed
     /// gate, killed, or running in another process.
     pub merge_in_progress: Option<InProgress>,
+    /// A `git track sync` stopped at a conflict.
+    pub sync_in_progress: Option<crate::sync::Run>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +44,10 @@ pub struct TrackStatus {
     pub branch: String,
     /// The branch tip; `None` when the branch does not exist.
     pub tip: Option<String>,
+    /// The remote-tracking branch the tip comes from (`origin/track/x`) when it is ahead
+    /// of the local branch or there is no local one; absent for the local branch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tip_from: Option<String>,
     pub worktree: Option<WorktreeState>,
     /// Commits on the track since its fork point (not in the integration branch).
     pub ahead: Option<usize>,
@@ -45,8 +55,16 @@ pub struct TrackStatus {
     pub behind: Option<usize>,
     /// Committer time of the tip, UTC.
     pub last_commit: Option<String>,
-    /// No commit for longer than `track.staleAfter`.
+    /// No commit and no change to its definition for longer than `track.staleAfter`.
     pub stale: bool,
+    /// Active, with uncommitted work, and no commit for longer than `track.stuckAfter`.
+    pub stuck: bool,
+    /// More commits behind the integration branch than `track.behindLimit`.
+    pub too_far_behind: bool,
+    /// What needs attention, in words: `behind`, `needs-sync`, `stuck`, `stale`.
+    pub flags: Vec<&'static str>,
+    /// Time from creation to first commit and to merge.
+    pub times: crate::plan::efficiency::TrackTimes,
     /// Is the tip contained in the integration branch?
     pub merged: bool,
     /// Does the track merge into the integration branch without conflict? `None` when it
@@ -79,13 +97,23 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
     let (integration, integration_tip) = overlap::integration(repo)?;
     let now = repo.now().seconds;
     let stale_after = repo.settings.stale_after_secs;
+    let stuck_after = repo.settings.stuck_after_secs;
+    let behind_limit = repo.settings.behind_limit;
     let worktrees = repo.worktrees()?;
 
+    let freshest = crate::remote::tips::Tips::new(repo);
+    let mut tip_from: BTreeMap<&str, String> = BTreeMap::new();
     let tips: BTreeMap<&str, Option<ObjectId>> = tracks
         .iter()
         .map(|s| {
-            let tip = repo.ref_target(&format!("refs/heads/{}", s.track.branch))?;
-            Ok((s.track.name.as_str(), tip))
+            let tip = freshest.of(repo, &s.track.branch)?;
+            if let Some(t) = tip
+                && t.remote
+                && let Some(name) = freshest.remote_name(&s.track.branch)
+            {
+                tip_from.insert(s.track.name.as_str(), name);
+            }
+            Ok((s.track.name.as_str(), tip.map(|t| t.id)))
         })
         .collect::<Result<_>>()?;
     let mut history = repo.history()?;
@@ -141,9 +169,25 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
         .collect();
     for (i, dirty) in dirty_checks(&present)? {
         if let Some(w) = states[i].as_mut() {
-            w.dirty = Some(dirty);
+            match dirty {
+                Some(dirty) => w.dirty = Some(dirty),
+                // Removed while we looked (a `remove` running): a dashboard tolerates it.
+                None => w.present = false,
+            }
         }
     }
+
+    // When each merged track was merged, for the efficiency figures.
+    let merged_names: BTreeSet<String> = merged
+        .iter()
+        .filter(|(_, m)| **m)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let merge_times = if merged_names.is_empty() {
+        BTreeMap::new()
+    } else {
+        crate::plan::efficiency::merge_times(repo, integration_tip, &merged_names)?
+    };
 
     // Contracts and claims are judged against every track given.
     let listing = Listing {
@@ -177,9 +221,44 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             .collect();
         // Committed work only: a status walk of every worktree would cost too much here.
         let violations = match tip {
-            Some(_) if !is_merged => check::check_track(repo, &listing, t, false)?,
+            Some(_) if !is_merged => rules::check_track(repo, &listing, t, false)?,
             _ => Vec::new(),
         };
+        // The last change: its newest commit; for a branch still at its fork point, the
+        // last edit of its definition (a new track on an old base is not stale).
+        let own_commits = tip.is_some_and(|tip| !crate::plan::at_fork_point(t, tip));
+        let last_change = if own_commits {
+            last_secs
+        } else {
+            crate::plan::efficiency::parse_timestamp(&t.updated)
+        };
+        let dirty = worktree.as_ref().and_then(|w| w.dirty) == Some(true);
+        let stale = !is_merged && last_change.is_some_and(|s| now - s > stale_after);
+        let stuck = t.status == Status::Active
+            && !is_merged
+            && dirty
+            && last_change.is_some_and(|s| now - s > stuck_after);
+        let too_far_behind =
+            !is_merged && matches!((behind, behind_limit), (Some(b), Some(limit)) if b > limit);
+        let merges_cleanly = cleanly.get(t.name.as_str()).copied();
+        let mut flags = Vec::new();
+        if too_far_behind {
+            flags.push("behind");
+        }
+        if merges_cleanly == Some(false) {
+            flags.push("needs-sync");
+        }
+        if stuck {
+            flags.push("stuck");
+        }
+        if stale {
+            flags.push("stale");
+        }
+        let times = crate::plan::efficiency::track_times(
+            repo,
+            t,
+            merge_times.get(t.name.as_str()).copied(),
+        )?;
         out.push(TrackStatus {
             name: t.name.clone(),
             kind: t.kind,
@@ -187,13 +266,18 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             owner: t.owner.clone(),
             branch: t.branch.clone(),
             tip: tip.map(|id| id.to_string()),
+            tip_from: tip_from.get(t.name.as_str()).cloned(),
             worktree,
             ahead,
             behind,
             last_commit,
-            stale: !is_merged && last_secs.is_some_and(|s| now - s > stale_after),
+            stale,
+            stuck,
+            too_far_behind,
+            flags,
+            times,
             merged: is_merged,
-            merges_cleanly: cleanly.get(t.name.as_str()).copied(),
+            merges_cleanly,
             overlaps: overlaps
                 .get(t.name.as_str())
                 .map(|s| s.iter().map(|n| n.to_string()).collect())
@@ -205,13 +289,16 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
     Ok(Dashboard {
         integration,
         stale_after_secs: stale_after,
+        stuck_after_secs: stuck_after,
+        behind_limit,
         tracks: out,
         merge_in_progress: merge::in_progress(repo)?,
+        sync_in_progress: crate::sync::in_progress(repo)?,
     })
 }
 
 /// Commits reachable from `from` but not from `hidden`.
-fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
+pub fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
     if from == hidden {
         return Ok(0);
     }
@@ -224,8 +311,9 @@ fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
     Ok(n)
 }
 
-/// `worktree::has_changes` for each path, on all cores; `(index, dirty)` pairs.
-fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, bool)>> {
+/// `worktree::has_changes` for each path, on all cores; `(index, dirty)` pairs, with
+/// `None` for a worktree that vanished meanwhile.
+fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, Option<bool>)>> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -237,7 +325,13 @@ fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, bool)>> {
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(i, path)| Ok((*i, crate::worktree::has_changes(path)?)))
+                        .map(
+                            |(i, path)| match crate::linked_worktree::has_changes(path) {
+                                Ok(dirty) => Ok((*i, Some(dirty))),
+                                Err(_) if vanished(path) => Ok((*i, None)),
+                                Err(e) => Err(e),
+                            },
+                        )
                         .collect::<Result<Vec<_>>>()
                 })
             })
@@ -251,6 +345,17 @@ fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, bool)>> {
         }
         Ok(out)
     })
+}
+
+/// Is the linked worktree at `path` gone or half gone: no `.git` file, or one that
+/// points to an administrative folder without a HEAD?
+fn vanished(path: &Path) -> bool {
+    match std::fs::read_to_string(path.join(".git")) {
+        Ok(text) => text
+            .strip_prefix("gitdir:")
+            .is_some_and(|dir| !path.join(dir.trim()).join("HEAD").exists()),
+        Err(_) => true,
+    }
 }
 
 /// The track's worktree: the registered one at its recorded path, else the one that has

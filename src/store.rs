@@ -8,7 +8,7 @@ use crate::track::Track;
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
-use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix::refs::{FullName, Target};
 use std::time::Duration;
 
@@ -69,14 +69,25 @@ fn full_name(name: &str) -> Result<FullName> {
 
 /// Reads every definition; a ref whose content is malformed is listed as invalid, not fatal.
 pub fn list(repo: &Repo) -> Result<Listing> {
+    list_under(repo, REF_PREFIX)
+}
+
+/// Reads every definition under `prefix` (`refs/tracks/`, or a remote-tracking
+/// namespace); the name is what follows the prefix. Only the local definitions' texts
+/// are cached.
+pub fn list_under(repo: &Repo, prefix: &str) -> Result<Listing> {
     let mut listing = Listing::default();
-    let mut cache = TextCache::read(repo);
+    let mut cache = if prefix == REF_PREFIX {
+        TextCache::read(repo)
+    } else {
+        TextCache::none()
+    };
     let platform = repo.gix.references()?;
-    for reference in platform.prefixed(REF_PREFIX)? {
+    for reference in platform.prefixed(prefix)? {
         let mut reference =
-            reference.map_err(|e| anyhow!("could not read refs under {REF_PREFIX}: {e}"))?;
+            reference.map_err(|e| anyhow!("could not read refs under {prefix}: {e}"))?;
         let refname = reference.name().as_bstr().to_string();
-        let name = refname[REF_PREFIX.len()..].to_owned();
+        let name = refname[prefix.len()..].to_owned();
         // Definition refs point straight at commits; peel only what points elsewhere.
         let id = match reference.target().try_id() {
             Some(id) => Ok(id.to_owned()),
@@ -101,7 +112,9 @@ pub fn list(repo: &Repo) -> Result<Listing> {
             }),
         }
     }
-    cache.write(repo);
+    if prefix == REF_PREFIX {
+        cache.write(repo);
+    }
     listing
         .tracks
         .sort_by(|a, b| a.track.name.cmp(&b.track.name));
@@ -128,6 +141,14 @@ const TEXT_CACHE_FILE: &str = "definitions-cache.json";
 const TEXT_CACHE_VERSION: u32 = 1;
 
 impl TextCache {
+    fn none() -> TextCache {
+        TextCache {
+            known: Default::default(),
+            used: Default::default(),
+            changed: false,
+        }
+    }
+
     fn read(repo: &Repo) -> TextCache {
         let known = std::fs::read(repo.state_dir().join(TEXT_CACHE_FILE))
             .ok()
@@ -211,14 +232,17 @@ pub fn load(repo: &Repo, name: &str) -> Result<Option<Stored>> {
 
 /// Reads one definition, failing as bad input when it does not exist.
 pub fn load_existing(repo: &Repo, name: &str) -> Result<Stored> {
-    load(repo, name)?.ok_or_else(|| {
-        Failure::usage(format!("no track named '{name}'"))
-            .hint("'git track list' shows the tracks")
-            .into()
-    })
+    load(repo, name)?.ok_or_else(|| no_such_track(name))
 }
 
-fn read_definition(repo: &Repo, commit: ObjectId, name: &str) -> Result<Track> {
+pub fn no_such_track(name: &str) -> anyhow::Error {
+    Failure::usage(format!("no track named '{name}'"))
+        .hint("'git track list' shows the tracks")
+        .into()
+}
+
+/// The definition a commit holds, checked to name the track `name`.
+pub fn read_definition(repo: &Repo, commit: ObjectId, name: &str) -> Result<Track> {
     parse_definition(&read_definition_text(repo, commit)?, name)
 }
 
@@ -232,6 +256,12 @@ fn read_definition_text(repo: &Repo, commit: ObjectId) -> Result<String> {
     let entry = tree
         .lookup_entry_by_path(FILE_NAME)?
         .ok_or_else(|| anyhow!("no {FILE_NAME} in its tree"))?;
+    if entry.mode().is_tree() {
+        return Err(anyhow!("{FILE_NAME} is a folder (a tree), not a file"));
+    }
+    if !entry.mode().is_blob() {
+        return Err(anyhow!("{FILE_NAME} is not a regular file"));
+    }
     let data = entry.object()?.detach().data;
     String::from_utf8(data).map_err(|_| anyhow!("{FILE_NAME} is not UTF-8"))
 }
@@ -253,12 +283,51 @@ fn write_commit(
     parent: Option<ObjectId>,
     message: &str,
 ) -> Result<ObjectId> {
+    write_definition(repo, track, parent.as_slice(), message)
+}
+
+/// Writes a definition commit with `parents` (two for a merge of definitions) and
+/// returns its id; no ref moves.
+pub fn write_definition(
+    repo: &Repo,
+    track: &Track,
+    parents: &[ObjectId],
+    message: &str,
+) -> Result<ObjectId> {
     let blob = repo.gix.write_blob(track.to_toml()?.as_bytes())?.detach();
     let mut editor = repo.gix.empty_tree().edit()?;
     editor.upsert(FILE_NAME, EntryKind::Blob, blob)?;
     let tree = editor.write()?.detach();
-    let commit = repo.gix.new_commit(format!("{message}\n"), tree, parent)?;
+    let commit = repo
+        .gix
+        .new_commit(format!("{message}\n"), tree, parents.iter().copied())?;
     Ok(commit.id)
+}
+
+/// Moves any ref with compare-and-swap: from `expected` (`None`: must not exist) to
+/// `new` (`None`: delete). Fails, changing nothing, when the ref is not as expected.
+pub fn swap(
+    repo: &Repo,
+    refname: &str,
+    expected: Option<ObjectId>,
+    new: Option<ObjectId>,
+    message: &str,
+) -> Result<()> {
+    let name: FullName = refname
+        .try_into()
+        .map_err(|e| anyhow!("invalid ref name '{refname}': {e}"))?;
+    let previous = match expected {
+        Some(id) => PreviousValue::MustExistAndMatch(Target::Object(id)),
+        None => PreviousValue::MustNotExist,
+    };
+    let edit = match new {
+        Some(id) => RefEdit::update_with_log(name, id, previous, log(message)),
+        None => RefEdit::delete(name, previous),
+    };
+    repo.gix
+        .edit_reference(edit)
+        .with_context(|| format!("could not move {refname}"))?;
+    Ok(())
 }
 
 fn log(message: &str) -> LogChange {
@@ -286,19 +355,43 @@ pub fn new_definition(repo: &Repo, track: &Track) -> Result<(ObjectId, RefEdit)>
 /// Writes a new definition; fails if a track of that name appeared meanwhile.
 pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
     let (commit, edit) = new_definition(repo, track)?;
-    if let Err(e) = repo.gix.edit_reference(edit) {
+    let done = repo.gix.edit_reference(edit);
+    if let Ok(done) = &done
+        && existed_before(done)
+    {
+        // Another `new` wrote the very same commit (same content, same second).
+        return Err(
+            Failure::usage(format!("a track named '{}' already exists", track.name)).into(),
+        );
+    }
+    if let Err(e) = done {
         let e = anyhow::Error::from(e);
         // Lost a race to a writer of the same name, or the ref is locked or unwritable.
-        let failure = if repo.ref_target(&ref_name(&track.name))?.is_some() {
-            Failure::usage(format!("a track named '{}' already exists", track.name))
-        } else {
-            Failure::fatal(format!("could not write {}: {e:#}", ref_name(&track.name))).hint(
-                "if no other git-track or git is running, a stale .lock file may need removing",
-            )
-        };
-        return Err(failure.into());
+        if repo.ref_target(&ref_name(&track.name))?.is_some() {
+            return Err(
+                Failure::usage(format!("a track named '{}' already exists", track.name)).into(),
+            );
+        }
+        return Err(repo.ref_edit_error(
+            &ref_name(&track.name),
+            Failure::fatal(format!("could not write {}: {e:#}", ref_name(&track.name))).into(),
+        ));
     }
     Ok(commit)
+}
+
+/// Did a ref edit that was done find the ref already there? (gix lets `MustNotExist`
+/// through when the ref already has the new value.)
+pub fn existed_before(done: &[RefEdit]) -> bool {
+    done.iter().any(|e| {
+        matches!(
+            &e.change,
+            Change::Update {
+                expected: PreviousValue::MustExistAndMatch(_),
+                ..
+            }
+        )
+    })
 }
 
 /// Changes a definition with compare-and-swap. `change` is applied to the newest
@@ -333,6 +426,9 @@ where
             }
         }
     }
+    if let Some(lock) = repo.ref_lock_left(&ref_name(name)) {
+        return Err(lock.into());
+    }
     Err(Failure::fatal(format!(
         "could not update {} after {ATTEMPTS} attempts: other writers kept changing it",
         ref_name(name)
@@ -351,6 +447,9 @@ pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
         PreviousValue::MustExistAndMatch(Target::Object(stored.commit)),
     );
     repo.gix.edit_reference(edit).map_err(|e| {
+        if let Some(lock) = repo.ref_lock_left(&ref_name(&stored.track.name)) {
+            return lock.into();
+        }
         anyhow::Error::from(
             Failure::fatal(format!(
                 "{} changed while it was being removed",

@@ -1,6 +1,6 @@
 use super::output::Output;
 use git_track::demo::{self, Step};
-use git_track::error::Failure;
+use git_track::error::{EXIT_FATAL, Failure};
 use git_track::git;
 use git_track::repo::Repo;
 use std::io::Write;
@@ -9,11 +9,12 @@ use std::process::Command;
 
 /// Show the whole loop on a built-in scenario, in a scratch repository
 ///
-/// Builds a small web shop with three parallel tracks (backend, frontend, infra), makes
-/// real commits in each track's worktree — one file changed by two tracks, one edit
-/// outside a scope — then runs status, check, overlap, merge --dry-run and merge
-/// --checkpoint (stopping on the conflict, resolving it, --continue) and shows the
-/// Integration Notes. Each step prints the command it runs. The repository you run it
+/// Builds a small web shop with three parallel tracks (backend, frontend, infra) and an
+/// experiment of two competing search engines, makes real commits in each track's
+/// worktree — one file changed by two tracks, one edit outside a scope — then runs
+/// status, check, overlap, compare --exec (the benchmark in every worktree), pick,
+/// graph, ready, merge --dry-run and merge --checkpoint (stopping on the conflict,
+/// resolving it, --continue) and shows the Integration Notes with the decision. Each step prints the command it runs. The repository you run it
 /// from is never touched.
 #[derive(clap::Args)]
 pub struct Args {
@@ -34,14 +35,16 @@ const REDIRECTING_ENV: &[&str] = &[
 ];
 
 pub fn run(args: Args) -> anyhow::Result<Output> {
-    for key in REDIRECTING_ENV {
-        // SAFETY: the demo runs before any thread is spawned.
-        unsafe { std::env::remove_var(key) };
+    let exe = std::env::current_exe()
+        .map_err(|e| anyhow::anyhow!("cannot find the git-track binary: {e}"))?;
+    if REDIRECTING_ENV
+        .iter()
+        .any(|key| std::env::var_os(key).is_some())
+    {
+        return run_apart(&exe, &args);
     }
     let scenario = demo::webshop()?;
     let dir = demo::prepare_dir(args.dir.as_deref())?;
-    let exe = std::env::current_exe()
-        .map_err(|e| anyhow::anyhow!("cannot find the git-track binary: {e}"))?;
     let mut out = std::io::stdout();
 
     writeln!(out, "git track demo: {}", scenario.title)?;
@@ -61,6 +64,20 @@ pub fn run(args: Args) -> anyhow::Result<Output> {
         run_step(&mut out, &exe, &built.root, step)?;
     }
     Ok(Output::none())
+}
+
+/// Runs the demo in a process of its own whose environment lacks [`REDIRECTING_ENV`]
+/// (git, and gix in process, would honour them); this process's is left as it is.
+fn run_apart(exe: &Path, args: &Args) -> anyhow::Result<Output> {
+    let mut cmd = Command::new(exe);
+    cmd.arg("demo").args(&args.dir);
+    for key in REDIRECTING_ENV {
+        cmd.env_remove(key);
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| anyhow::anyhow!("could not run {} demo: {e}", exe.display()))?;
+    Ok(Output::none().code(status.code().unwrap_or(EXIT_FATAL)))
 }
 
 fn run_step(out: &mut std::io::Stdout, exe: &Path, root: &Path, step: &Step) -> anyhow::Result<()> {

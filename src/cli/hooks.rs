@@ -1,8 +1,8 @@
 use super::check::describe;
 use super::output::{Output, table};
 use git_track::error::Failure;
-use git_track::guard::{self, Finding};
-use git_track::hooks::{self, Action, Done, HookStatus, State};
+use git_track::hooks::checks::{self, Finding};
+use git_track::hooks::install::{self, Action, Done, HookStatus, State};
 use git_track::repo::Repo;
 use serde::Serialize;
 use std::io::Read;
@@ -70,20 +70,20 @@ struct Statuses {
 pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     match args.action {
         Sub::Install(_) => {
-            let dir = hooks::dir(repo)?;
-            let done = hooks::install(&dir)?;
+            let dir = install::dir(repo)?;
+            let done = install::install(&dir)?;
             Ok(changed(dir, done))
         }
         Sub::Uninstall(_) => {
-            let dir = hooks::dir(repo)?;
-            let done = hooks::uninstall(&dir)?;
+            let dir = install::dir(repo)?;
+            let done = install::uninstall(&dir)?;
             Ok(changed(dir, done))
         }
         Sub::Status(_) => {
-            let dir = hooks::dir(repo)?;
+            let dir = install::dir(repo)?;
             let data = Statuses {
                 dir: dir.display().to_string(),
-                hooks: hooks::status(&dir),
+                hooks: install::status(&dir),
             };
             Ok(Output::new(data, |d, w| {
                 let rows: Vec<Vec<String>> = d
@@ -150,21 +150,21 @@ fn changed(dir: std::path::PathBuf, hooks: Vec<Done>) -> Output {
 /// Runs the checks of one hook; violations make it exit 1, which stops git.
 fn run_hook(repo: &Repo, hook: &str, _args: &[String]) -> anyhow::Result<Output> {
     let (found, bypass) = match hook {
-        "pre-commit" => (guard::pre_commit(repo)?, "git commit --no-verify"),
-        "pre-merge-commit" => (guard::pre_merge_commit(repo)?, "git merge --no-verify"),
+        "pre-commit" => (checks::pre_commit(repo)?, "git commit --no-verify"),
+        "pre-merge-commit" => (checks::pre_merge_commit(repo)?, "git merge --no-verify"),
         "pre-push" => {
             let mut input = String::new();
             std::io::stdin()
                 .read_to_string(&mut input)
                 .map_err(|e| Failure::fatal(format!("could not read the pre-push input: {e}")))?;
             (
-                guard::pre_push(repo, &guard::parse_push_input(&input))?,
+                checks::pre_push(repo, &checks::parse_push_input(&input))?,
                 "git push --no-verify",
             )
         }
         other => {
             return Err(Failure::usage(format!("'{other}' is not a git-track hook"))
-                .hint(format!("the hooks are: {}", hooks::NAMES.join(", ")))
+                .hint(format!("the hooks are: {}", install::NAMES.join(", ")))
                 .into());
         }
     };

@@ -128,6 +128,13 @@ pub fn render(mut cmd: Command) -> String {
     let _ = writeln!(out, ".SH OPTIONS");
     options(&mut out, &cmd, true);
     let _ = writeln!(out, ".SH COMMANDS");
+    commands(&mut out, &mut cmd);
+    out.push_str(TAIL);
+    out
+}
+
+/// A section per visible subcommand of `cmd`, each followed by its own subcommands'.
+fn commands(out: &mut String, cmd: &mut Command) {
     for sub in cmd
         .get_subcommands_mut()
         .filter(|s| !s.is_hide_set() && s.get_name() != "help")
@@ -138,11 +145,10 @@ pub fn render(mut cmd: Command) -> String {
             .or(sub.get_about())
             .map(|a| a.to_string())
             .unwrap_or_default();
-        paragraphs(&mut out, &text);
-        options(&mut out, sub, false);
+        paragraphs(out, &text);
+        options(out, sub, false);
+        commands(out, sub);
     }
-    out.push_str(TAIL);
-    out
 }
 
 #[cfg(test)]
@@ -160,6 +166,51 @@ mod tests {
         assert!(
             committed == page,
             "man/git-track.1 is out of date: run `UPDATE_MAN=1 cargo test manual_page`"
+        );
+    }
+
+    /// Every command, subcommand and option, each in the section of its command (the
+    /// generator could drop some, and hidden ones must stay out).
+    #[test]
+    fn manual_page_names_every_command_and_option() {
+        fn visible(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, clap::Command)>) {
+            for sub in cmd
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+            {
+                let label = format!("{prefix} {}", sub.get_name());
+                out.push((label.clone(), sub.clone()));
+                visible(sub, &label, out);
+            }
+        }
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("man/git-track.1");
+        let page = std::fs::read_to_string(path).unwrap().replace("\\-", "-");
+        let mut cli = crate::cli::command();
+        cli.build();
+        let mut commands = Vec::new();
+        visible(&cli, "git track", &mut commands);
+        let mut missing = Vec::new();
+        for (label, cmd) in &commands {
+            let heading = format!(".SS \"{label} ");
+            let Some(start) = page.find(&heading) else {
+                missing.push(label.clone());
+                continue;
+            };
+            let section = &page[start + heading.len()..];
+            let section = &section[..section.find("\n.S").unwrap_or(section.len())];
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                if let Some(long) = arg.get_long()
+                    && !["help", "version"].contains(&long)
+                    && !section.contains(&format!("--{long}"))
+                {
+                    missing.push(format!("{label} --{long}"));
+                }
+            }
+        }
+        assert!(commands.len() > 15, "{commands:?}");
+        assert!(
+            missing.is_empty(),
+            "missing from man/git-track.1: {missing:?}"
         );
     }
 }

@@ -1,8 +1,10 @@
 use super::output::{Output, table};
 use git_track::error::EXIT_FOUND;
+use git_track::merge::notes::Resolution;
 use git_track::merge::{self, Also, Outcome, Request};
-use git_track::notes::Resolution;
+use git_track::remote::{Remote, integration};
 use git_track::repo::Repo;
+use git_track::scope::paths::quote_list;
 use std::io::{self, Write};
 
 /// Test hook: `GIT_TRACK_TEST_EXIT_AFTER_STEP=<n>` makes the process exit (code 137, as
@@ -22,8 +24,8 @@ const EXIT_AFTER_STEP: &str = "GIT_TRACK_TEST_EXIT_AFTER_STEP";
 /// A step that conflicts is left in the integration worktree (added under the worktree
 /// root when the branch has none) for git's tools: resolve, 'git add', then --continue.
 /// When rerere resolves every path, the merge is committed and the run goes on. Exit
-/// codes: 0 merged, 1 stopped (conflict, failed gate) or a conflict predicted by
-/// --dry-run, 2 bad input, 128 fatal.
+/// codes: 0 merged, 1 stopped (conflict, failed gate), tracks left out for scope
+/// violations, or a conflict predicted by --dry-run, 2 bad input, 128 fatal.
 #[derive(clap::Args)]
 pub struct Args {
     /// Tracks to merge, in this order (default: every ready track, in dependency order)
@@ -62,6 +64,12 @@ pub struct Args {
     /// Put the integration branch, its index and its worktree back as before the run
     #[arg(long)]
     abort: bool,
+    /// Share the result: first fetch the remote's integration branch (and bring this one
+    /// up to it), then push it with a lease, with the definitions and notes. When someone
+    /// else pushed meanwhile, refuses with a hint (exit 1) and keeps the merges here
+    /// [default remote: the integration branch's upstream, else origin]
+    #[arg(long, value_name = "remote", num_args = 0..=1, require_equals = true, default_missing_value = "", conflicts_with_all = ["abort", "dry_run"])]
+    push: Option<String>,
     /// Print one JSON object (keys in the README)
     #[arg(long)]
     pub json: bool,
@@ -80,7 +88,14 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         return Ok(Output::new(aborted, |a, w| {
             match &a.restored {
                 Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short(tip))?,
-                None => writeln!(w, "'{}' was created by the run and is deleted", a.branch)?,
+                None => match &a.kept_checked_out_at {
+                    Some(at) => writeln!(
+                        w,
+                        "'{}' was created by the run; it is kept, as it is checked out at {at}",
+                        a.branch
+                    )?,
+                    None => writeln!(w, "'{}' was created by the run and is deleted", a.branch)?,
+                },
             }
             if let Some(wt) = &a.removed_worktree {
                 writeln!(w, "removed the integration worktree {wt}")?;
@@ -96,11 +111,17 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         checkpoint: args.checkpoint,
         keep_active: args.keep_active,
     };
+    let remote = match args.push.as_deref() {
+        Some(r) => Some(Remote::resolve(repo, Some(r).filter(|r| !r.is_empty()))?),
+        None => None,
+    };
     if args.resume {
-        return Ok(render(merge::resume(repo, also, &mut hook)?));
+        let outcome = merge::resume(repo, also, &mut hook)?;
+        return Ok(render(share(repo, remote.as_ref(), outcome)?));
     }
     if args.skip {
-        return Ok(render(merge::skip(repo, also, &mut hook)?));
+        let outcome = merge::skip(repo, also, &mut hook)?;
+        return Ok(render(share(repo, remote.as_ref(), outcome)?));
     }
     let req = Request {
         names: args.names,
@@ -132,7 +153,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                 .iter()
                 .map(|s| {
                     let what = match s.prediction {
-                        "conflict" => format!("conflict in {}", s.paths.join(", ")),
+                        "conflict" => format!("conflict in {}", quote_list(&s.paths)),
                         other => other.replace('-', " "),
                     };
                     vec![
@@ -154,7 +175,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                     "First conflict: step {} ({}) in {}",
                     c.step,
                     c.track,
-                    c.paths.join(", ")
+                    quote_list(&c.paths)
                 ),
                 None => Ok(()),
             }
@@ -165,7 +186,24 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         }
         return Ok(out);
     }
-    Ok(render(merge::start(repo, &req, &mut hook)?))
+    if let Some(r) = &remote {
+        let branch = req.into.as_deref().unwrap_or(&repo.settings.integration);
+        integration::prepare(repo, r, branch)?;
+    }
+    let outcome = merge::start(repo, &req, &mut hook)?;
+    Ok(render(share(repo, remote.as_ref(), outcome)?))
+}
+
+/// With `--push`, a finished run's branch, then definitions and notes, go to `remote`.
+fn share(repo: &Repo, remote: Option<&Remote>, outcome: Outcome) -> anyhow::Result<Outcome> {
+    match (remote, outcome) {
+        (Some(remote), Outcome::Finished(mut f)) => {
+            f.pushed = Some(integration::push(repo, remote, &f.branch)?);
+            git_track::remote::push::push(repo, remote, &Default::default())?;
+            Ok(Outcome::Finished(f))
+        }
+        (_, outcome) => Ok(outcome),
+    }
 }
 
 /// The test hook described at [`EXIT_AFTER_STEP`].
@@ -184,7 +222,7 @@ fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
 
-fn write_pending(pending: &[git_track::notes::Left], w: &mut dyn Write) -> io::Result<()> {
+fn write_pending(pending: &[git_track::merge::notes::Left], w: &mut dyn Write) -> io::Result<()> {
     if pending.is_empty() {
         return Ok(());
     }
@@ -200,6 +238,12 @@ fn render(outcome: Outcome) -> Output {
     match outcome {
         Outcome::Finished(f) => {
             let warnings = f.warnings.clone();
+            // Tracks refused for scope violations are something found, as `check` says.
+            let code = if f.pending.iter().any(|l| l.for_violations()) {
+                EXIT_FOUND
+            } else {
+                0
+            };
             let mut out = Output::new(*f, |f, w| {
                 let merged = f
                     .steps
@@ -236,7 +280,7 @@ fn render(outcome: Outcome) -> Output {
                                     let how = c.resolution.unwrap_or(Resolution::Unknown);
                                     r.push_str(&format!(
                                         " (conflict in {}, {})",
-                                        c.paths.join(", "),
+                                        quote_list(&c.paths),
                                         how.describe()
                                     ));
                                 }
@@ -261,12 +305,26 @@ fn render(outcome: Outcome) -> Output {
                         writeln!(w, "Now done: {}", c.done.join(", "))?;
                     }
                 }
+                if let Some(p) = &f.pushed {
+                    match (p.pushed, &p.from) {
+                        (false, _) => writeln!(w, "'{}' on {} is up to date", p.branch, p.remote)?,
+                        (true, Some(from)) => writeln!(
+                            w,
+                            "pushed '{}' to {}: {} -> {}",
+                            p.branch,
+                            p.remote,
+                            short(from),
+                            short(&p.to)
+                        )?,
+                        (true, None) => writeln!(w, "pushed '{}' to {} (new)", p.branch, p.remote)?,
+                    }
+                }
                 Ok(())
             });
             for warning in warnings {
                 out = out.warn(warning);
             }
-            out
+            out.code(code)
         }
         Outcome::Stopped(s) => {
             let at = &s.at;

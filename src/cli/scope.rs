@@ -1,8 +1,9 @@
 use super::output::{Output, table};
-use git_track::claims::{self, Report};
 use git_track::error::Failure;
 use git_track::repo::Repo;
-use git_track::shared;
+use git_track::scope::claims::{self, Report};
+use git_track::scope::paths::quote;
+use git_track::scope::shared;
 use git_track::store;
 use git_track::track::Track;
 use std::io::{self, Write};
@@ -36,7 +37,7 @@ pub fn run(repo: &Repo, _args: Args) -> anyhow::Result<Output> {
                     .hint("make a first commit, then run 'git track scope' again")
             })?,
     };
-    let tree = git_track::changes::tree_of(&repo.gix, commit)?;
+    let tree = git_track::scope::changes::tree_of(&repo.gix, commit)?;
     let report = claims::report(repo, &listing, &shared, tree)?;
     Ok(Output::new(report, write_report))
 }
@@ -77,7 +78,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         .contested
         .iter()
         .take(SHOWN)
-        .map(|c| vec![format!("    {}", c.path), c.tracks.join(", ")])
+        .map(|c| vec![format!("    {}", quote(&c.path)), c.tracks.join(", ")])
         .collect();
     table(&contested, w)?;
     more(r.contested.len(), w)?;
@@ -119,7 +120,7 @@ fn lint(repo: &Repo, track: &Track) -> anyhow::Result<Vec<String>> {
         return Ok(Vec::new());
     };
     let listing = store::list(repo)?;
-    let tree = git_track::changes::tree_of(&repo.gix, tip)?;
+    let tree = git_track::scope::changes::tree_of(&repo.gix, tip)?;
     let overlaps = claims::overlaps(repo, &listing, track, tree, 3)?;
     Ok(overlaps
         .iter()

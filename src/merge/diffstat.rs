@@ -50,7 +50,7 @@ pub fn between(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<D
 }
 
 /// The paths that differ between the trees of two commits, as
-/// [`crate::changes::between`] lists them (no rename detection; a file that became a
+/// [`crate::scope::changes::between`] lists them (no rename detection; a file that became a
 /// folder or back counts), with a diff cache the caller reuses across calls.
 pub fn changed_paths(
     repo: &gix::Repository,
@@ -66,7 +66,7 @@ pub fn changed_paths(
         o.track_path().track_rewrites(None);
     });
     changes.for_each_to_obtain_tree_with_cache(&new, cache, |change| {
-        if crate::changes::is_file_change(&change) {
+        if crate::scope::changes::is_file_change(&change) {
             out.push(change.location().to_string());
         }
         Ok(ControlFlow::Continue(()))

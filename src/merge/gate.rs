@@ -12,12 +12,14 @@ pub struct GateFailure {
     pub code: Option<i32>,
 }
 
-/// Runs each command with `sh -c` in `worktree`, stopping at the first that fails. The
-/// commands' output goes to stderr, so that stdout stays the merge's own report.
+/// Runs each command with `sh -c` in `worktree`, with `env` and `git_env` added, stopping
+/// at the first that fails. The commands' output goes to stderr, so that stdout stays the
+/// merge's own report.
 pub fn run(
     worktree: &Path,
     commands: &[String],
     env: &[(&str, String)],
+    git_env: &crate::git::Env,
 ) -> Result<Option<GateFailure>> {
     for command in commands {
         let mut cmd = Command::new("sh");
@@ -30,6 +32,8 @@ pub fn run(
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_INDEX_FILE");
+        // The identity fallback, so that a gate's own commits work as git-track's do.
+        cmd.envs(git_env.0.iter().copied());
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -3,20 +3,21 @@
 //! A run plans the tracks ([`plan`]), saves the plan and a backup of the integration
 //! branch, then merges one track per step in memory ([`step`]): one real merge commit
 //! per track, the branch moved by compare-and-swap, no worktree touched. A step that
-//! conflicts is left in the integration worktree for git's own tools ([`worktree`]);
+//! conflicts is left in the integration worktree for git's own tools ([`integration_worktree`]);
 //! `--continue`, `--skip` and `--abort` pick the run up from its saved [`state`], also
 //! after the process was killed. `--checkpoint` closes the run with Integration Notes
-//! ([`checkpoint`], [`crate::notes`]).
+//! ([`checkpoint`], [`notes`]).
 
 pub mod checkpoint;
 pub mod diffstat;
 pub mod gate;
+pub mod integration_worktree;
+pub mod notes;
 pub mod plan;
 pub mod prune;
 pub mod run;
 pub mod state;
 pub mod step;
-pub mod worktree;
 
 pub use run::{
     Aborted, Also, Finished, Outcome, Prediction, Request, StepHook, Stopped, abort, dry_run,

@@ -1,10 +1,10 @@
 //! Which tracks a merge run takes, in which order, and which it leaves out and why.
 
-use crate::check;
 use crate::deps;
 use crate::error::Failure;
-use crate::notes::{Left, Violation};
+use crate::merge::notes::{Left, Violation};
 use crate::repo::{History, Repo};
+use crate::scope::rules;
 use crate::store::{Listing, Stored};
 use crate::track::Status;
 use anyhow::Result;
@@ -206,7 +206,7 @@ pub fn ready(
 }
 
 /// Holds every planned track to its scope: what it brings (from its merge base with the
-/// integration tip to its tip) is checked as [`check::check_commits`] checks it. Without `allow`,
+/// integration tip to its tip) is checked as [`rules::check_commits`] checks it. Without `allow`,
 /// a track with violations is refused: with `explicit` names the whole run is (exit 1);
 /// otherwise it is left out, with the tracks that depend on it, and a warning is
 /// returned. With `allow`, the violations stay with the step for the notes.
@@ -234,7 +234,7 @@ pub fn gate_scope(
             },
         };
         let paths = super::diffstat::changed_paths(&repo.gix, &mut cache, from, step.tip)?;
-        step.violations = check::check_paths(repo, listing, &stored.track, &paths)?
+        step.violations = rules::check_paths(repo, listing, &stored.track, &paths)?
             .into_iter()
             .map(|v| Violation {
                 track: step.track.clone(),
@@ -285,7 +285,7 @@ pub fn gate_scope(
         match (refused_here, waits_for) {
             (Some((_, vs)), _) => plan.left_out.push(Left {
                 track: step.track.clone(),
-                reason: format!("scope violations: {}", describe(vs)),
+                reason: format!("{}{}", Left::VIOLATIONS, describe(vs)),
                 tip: Some(step.tip.to_string()),
             }),
             (None, Some(dep)) => {

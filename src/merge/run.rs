@@ -2,14 +2,15 @@
 //! and continue, skip or abort after a stop (or after the process was killed).
 
 use super::checkpoint::{self, Made};
+use super::integration_worktree as worktree;
 use super::plan::{self, Plan};
 use super::state::{self, RunOptions, State, Status, Step, StepConflict, StepResult};
 use super::step::{self, Engine, Merged};
-use super::{InProgress, gate, worktree};
+use super::{InProgress, gate};
 use crate::error::Failure;
 use crate::git;
 use crate::lifecycle;
-use crate::notes::{Left, Resolution, Violation};
+use crate::merge::notes::{Left, Resolution, Violation};
 use crate::repo::{History, Repo};
 use crate::store;
 use anyhow::Result;
@@ -79,6 +80,9 @@ pub struct Finished {
     /// Tracks with work not merged, and why.
     pub pending: Vec<Left>,
     pub checkpoint: Option<Made>,
+    /// With `--push`: the branch shared through the remote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pushed: Option<crate::remote::integration::Shared>,
     #[serde(skip)]
     pub warnings: Vec<String>,
 }
@@ -116,6 +120,10 @@ pub struct Aborted {
     pub saved: Vec<String>,
     /// The integration worktree this run had added, now removed.
     pub removed_worktree: Option<String>,
+    /// The branch the run created is kept, checked out in this worktree: a branch
+    /// checked out anywhere is never deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_checked_out_at: Option<String>,
 }
 
 /// One step as `--dry-run` predicts it.
@@ -368,12 +376,38 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
         let _ = state::remove(repo);
         return Err(e);
     }
-    let mut out = advance(repo, &mut session, &mut st, hook)?;
+    let mut out = match advance(repo, &mut session, &mut st, hook) {
+        Ok(out) => out,
+        Err(e) => return Err(undo_unmoved_start(repo, &st, e)),
+    };
     match &mut out {
         Outcome::Finished(f) => f.warnings.extend(start.warnings),
         Outcome::Stopped(s) => s.warnings.extend(start.warnings),
     }
     Ok(out)
+}
+
+/// A run refused before it moved the integration branch (the integration worktree could
+/// not take a step's files) changes nothing: its state and backup go again.
+fn undo_unmoved_start(repo: &Repo, st: &State, e: anyhow::Error) -> anyhow::Error {
+    let refused = e
+        .downcast_ref::<Failure>()
+        .is_some_and(|f| f.code == crate::error::EXIT_USAGE);
+    let unmoved = st.original.as_deref() == Some(st.tip.as_str())
+        && !st
+            .steps
+            .iter()
+            .any(|s| s.result == Some(StepResult::Merged));
+    if refused
+        && unmoved
+        && let Ok(original) = st.tip_id()
+    {
+        if let Some(backup) = &st.backup {
+            let _ = lifecycle::delete_ref(repo, backup, original);
+        }
+        let _ = state::remove(repo);
+    }
+    e
 }
 
 fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
@@ -417,6 +451,19 @@ fn advance(
             Merged::Clean { tree } => {
                 let message = step::message(&track, &st.branch, tip);
                 let commit = engine.commit(&message, tree, &[before, tip])?;
+                worktree::check_can_take(st, &track, commit).map_err(|e| {
+                    match e.downcast::<Failure>() {
+                        // Earlier steps moved the branch: the run stays, to go on or undo.
+                        Ok(f) if st.tip != st.original.clone().unwrap_or_default() => f
+                            .hint(format!(
+                                "'git track merge --continue' then goes on from step {}; 'git track merge --abort' undoes the run",
+                                k + 1
+                            ))
+                            .into(),
+                        Ok(f) => f.into(),
+                        Err(e) => e,
+                    }
+                })?;
                 step::move_branch(
                     repo,
                     &full,
@@ -463,7 +510,7 @@ fn merge_in_worktree(
     } else {
         tip.to_string()
     };
-    let m = git::merge_into_worktree(&wt, &rev, message)?;
+    let m = git::merge_into_worktree(&repo.git_env, &wt, &rev, message)?;
     if m.committed {
         let head = head_of(repo, st)?;
         st.steps[k].conflict = None;
@@ -492,7 +539,7 @@ fn merge_in_worktree(
         && worktree::files_with_markers(&wt, &m.rerere_resolved).is_empty();
     if by_rerere {
         git::stage_paths(&wt, &m.unmerged)?;
-        let head = state::id(&git::commit_merge(&wt, message)?)?;
+        let head = state::id(&git::commit_merge(&repo.git_env, &wt, message)?)?;
         st.steps[k].conflict = Some(StepConflict {
             paths,
             resolution: Some(Resolution::Rerere),
@@ -505,7 +552,7 @@ fn merge_in_worktree(
         paths,
         resolution: None,
     });
-    st.left_as = Some(worktree::files_tree(&wt)?);
+    st.left_as = Some(worktree::files_tree(repo, &wt)?);
     st.status = Status::Conflict;
     st.save(repo)?;
     Ok(Some(stopped(st)))
@@ -528,13 +575,15 @@ fn run_gates(repo: &Repo, st: &mut State) -> Result<Option<Stopped>> {
     st.save(repo)?;
     let k = st.current.saturating_sub(1);
     let s = &st.steps[k];
-    let env = [
+    let mut env = vec![
         ("GIT_TRACK_MERGE_TRACK", s.track.clone()),
         ("GIT_TRACK_MERGE_STEP", (k + 1).to_string()),
         ("GIT_TRACK_MERGE_BRANCH", st.branch.clone()),
         ("GIT_TRACK_MERGE_TIP", s.tip.clone()),
     ];
-    match gate::run(&wt, &st.options.exec, &env)? {
+    // A gate is a command run for the merged track: it sees that track's environment.
+    env.extend(crate::track_env::for_track(repo, &crate::store::list(repo)?, &s.track)?.vars());
+    match gate::run(&wt, &st.options.exec, &env, &repo.git_env)? {
         None => {
             st.gate_pending = false;
             st.failed_gate = None;
@@ -610,6 +659,7 @@ fn finish(repo: &Repo, st: &mut State, created: bool, saved: bool) -> Result<Out
         steps,
         pending: st.left_out.clone(),
         checkpoint: made,
+        pushed: None,
         warnings: Vec::new(),
     })))
 }
@@ -710,7 +760,7 @@ pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
         && let Some(wt) = worktree::current(repo, &st)?
         && let Some(head) = worktree::merge_in_progress(&wt)?
     {
-        conclude(&mut st, &wt, head)?;
+        conclude(repo, &mut st, &wt, head)?;
     } else if st.status == Status::GateFailed
         && let Some(wt) = worktree::current(repo, &st)?
         && worktree::has_tracked_changes(&wt)?
@@ -730,7 +780,7 @@ pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
 }
 
 /// Commits the resolution staged in the integration worktree.
-fn conclude(st: &mut State, wt: &Path, merge_head: ObjectId) -> Result<()> {
+fn conclude(repo: &Repo, st: &mut State, wt: &Path, merge_head: ObjectId) -> Result<()> {
     let k = st.current;
     let tip = state::id(&st.steps[k].tip)?;
     let track = st.steps[k].track.clone();
@@ -782,7 +832,7 @@ fn conclude(st: &mut State, wt: &Path, merge_head: ObjectId) -> Result<()> {
         .into());
     }
     let message = step::message(&track, &st.branch, tip);
-    let head = state::id(&git::commit_merge(wt, &message)?)?;
+    let head = state::id(&git::commit_merge(&repo.git_env, wt, &message)?)?;
     match st.steps[k].conflict.as_mut() {
         Some(c) => {
             c.resolution.get_or_insert(Resolution::ByHand);
@@ -820,7 +870,7 @@ pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
             Some(wt) => {
                 st.worktree = Some(wt.clone());
                 worktree::sync(&mut st)?;
-                git::reset_keep(&wt, &before.to_string())?;
+                git::reset_keep(&repo.git_env, &wt, &before.to_string())?;
                 st.worktree_at = Some(before.to_string());
             }
             None => step::move_branch(repo, &full, Some(now), before, "git track merge --skip")?,
@@ -848,7 +898,7 @@ pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
         {
             // A resolution begun and then skipped is kept in a ref, not lost.
             save_changed_worktree(repo, &st, &wt, "skipped-worktree")?;
-            git::abandon_merge(&wt)?;
+            git::abandon_merge(&repo.git_env, &wt)?;
             st.worktree_at = Some(st.tip.clone());
             st.left_as = None;
         }
@@ -881,7 +931,7 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
     if let Some(wt) = &wt {
         saved.extend(save_changed_worktree(repo, &st, wt, "aborted-worktree")?);
         if worktree::merge_in_progress(wt)?.is_some() {
-            git::abandon_merge(wt)?;
+            git::abandon_merge(&repo.git_env, wt)?;
         }
     }
     let now = repo.ref_target(&full)?;
@@ -898,12 +948,15 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
         saved.push(lifecycle::save_backup(repo, &st.branch, "aborted-tip", n)?);
     }
     let mut removed_worktree = None;
+    let mut kept_checked_out_at = None;
     if st.worktree_created
         && let Some(wt) = &wt
     {
-        crate::worktree::remove(repo, wt, true)?;
+        crate::linked_worktree::remove(repo, wt, true)?;
         removed_worktree = Some(wt.display().to_string());
     }
+    // A worktree removed by hand midway must not keep the run from ending.
+    worktree::prune_missing(repo, &full)?;
     match original {
         Some(orig) => {
             if now != Some(orig) {
@@ -920,7 +973,9 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
             }
         }
         None => {
-            if let Some(n) = now {
+            if let Some(w) = worktree::find(repo, &full)? {
+                kept_checked_out_at = Some(w.display().to_string());
+            } else if let Some(n) = now {
                 step::delete_branch(repo, &full, n)?;
             }
         }
@@ -932,6 +987,7 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
         restored: st.original.clone(),
         saved,
         removed_worktree,
+        kept_checked_out_at,
     })
 }
 
@@ -941,7 +997,7 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
 /// touched by `--abort` or `--skip`, so they need no saving. Returns the ref.
 fn save_changed_worktree(repo: &Repo, st: &State, wt: &Path, what: &str) -> Result<Option<String>> {
     match &st.left_as {
-        Some(_) if !crate::worktree::has_changes(wt)? => return Ok(None),
+        Some(_) if !crate::linked_worktree::has_changes(wt)? => return Ok(None),
         Some(_) => {}
         None => {
             let at = st.worktree_at.as_deref().unwrap_or(st.tip.as_str());
@@ -951,6 +1007,7 @@ fn save_changed_worktree(repo: &Repo, st: &State, wt: &Path, what: &str) -> Resu
         }
     }
     let snapshot = git::snapshot_worktree(
+        &repo.git_env,
         wt,
         &format!("git track merge: uncommitted work in {}", wt.display()),
     )?;

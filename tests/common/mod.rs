@@ -2,6 +2,8 @@
 //! dates and an empty global config, driven through the real `git-track` binary.
 #![allow(dead_code)]
 
+pub mod scenarios;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -211,6 +213,17 @@ impl TestRepo {
                 .output()
                 .expect("run git-track"),
         )
+    }
+
+    /// Starts `git-track` in the repository root with `env` added, its output piped: for
+    /// real concurrent processes, and processes to kill.
+    pub fn spawn(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+        let mut cmd = self.command(bin(), &self.root);
+        cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.spawn().expect("spawn git-track")
     }
 
     /// Runs `git-track` with `stdin` as its standard input.

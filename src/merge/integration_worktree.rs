@@ -1,0 +1,252 @@
+//! The integration worktree: where a conflicted step is left for a person (or agent) to
+//! resolve with git's own tools, and where `--exec` gates run.
+//!
+//! Clean steps move the integration branch without it, so before it is used its index
+//! and files are brought to the branch's tip with a two-tree merge (`read-tree -m -u`),
+//! which keeps local changes or refuses, never overwrites them.
+
+use super::state::{self, State};
+use crate::error::Failure;
+use crate::git;
+use crate::repo::Repo;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// The worktree that has `full_ref` checked out, if any and if its folder is there.
+pub fn find(repo: &Repo, full_ref: &str) -> Result<Option<PathBuf>> {
+    Ok(repo
+        .worktree_of_branch(full_ref)?
+        .map(|w| w.path)
+        .filter(|p| p.is_dir()))
+}
+
+/// Forgets a worktree of `full_ref` whose folder was removed by hand, so that the branch
+/// can be checked out again.
+pub fn prune_missing(repo: &Repo, full_ref: &str) -> Result<()> {
+    if let Some(w) = repo.worktree_of_branch(full_ref)?
+        && !w.path.is_dir()
+    {
+        crate::linked_worktree::prune_missing(repo, &w.path)?;
+    }
+    Ok(())
+}
+
+/// Does the worktree have staged or unstaged changes to tracked files?
+pub fn has_tracked_changes(path: &Path) -> Result<bool> {
+    let repo = gix::open(path)
+        .with_context(|| format!("could not open the worktree at {}", path.display()))?;
+    Ok(repo.is_dirty()?)
+}
+
+/// The integration worktree, added under the worktree root when the branch has none.
+pub fn ensure(repo: &Repo, state: &mut State) -> Result<PathBuf> {
+    if let Some(path) = &state.worktree
+        && path.exists()
+    {
+        return Ok(path.clone());
+    }
+    let full = state.full_ref();
+    if let Some(path) = find(repo, &full)? {
+        state.worktree = Some(path.clone());
+        state.worktree_at = Some(state.tip.clone());
+        return Ok(path);
+    }
+    prune_missing(repo, &full)?;
+    let root = repo.settings.worktree_root.clone().ok_or_else(|| {
+        Failure::fatal(format!(
+            "the integration branch '{}' has no worktree and no worktree root is set",
+            state.branch
+        ))
+        .hint("set one with 'git track init --worktree-root <dir>', then 'git track merge --continue'")
+    })?;
+    crate::linked_worktree::check_root(&root)?;
+    let path = root.join(&state.branch);
+    if !crate::linked_worktree::is_free(&path) {
+        return Err(Failure::fatal(format!(
+            "cannot add the integration worktree at '{}': it exists and is not empty",
+            path.display()
+        ))
+        .hint(format!(
+            "check out '{}' in a worktree of your choice ('git worktree add <path> {}'), then 'git track merge --continue'",
+            state.branch, state.branch
+        ))
+        .into());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("could not create {}", parent.display()))?;
+    }
+    crate::linked_worktree::add(repo, &path, &full)?;
+    let path = crate::repo::canonical(&path);
+    state.worktree = Some(path.clone());
+    state.worktree_created = true;
+    state.worktree_at = Some(state.tip.clone());
+    Ok(path)
+}
+
+/// Brings the worktree's index and files to the integration tip.
+pub fn sync(state: &mut State) -> Result<()> {
+    let (Some(path), Some(at)) = (&state.worktree, &state.worktree_at) else {
+        return Ok(());
+    };
+    if *at == state.tip || !path.exists() {
+        return Ok(());
+    }
+    git::move_worktree(path, at, &state.tip).map_err(|e| {
+        Failure::fatal(format!(
+            "could not bring the integration worktree {} to {}: {e:#}",
+            path.display(),
+            state.tip
+        ))
+        .hint("commit or discard the changes there, then 'git track merge --continue'")
+    })?;
+    state.worktree_at = Some(state.tip.clone());
+    Ok(())
+}
+
+/// Refuses (exit 2), before the integration branch moves to `to`, a step whose files the
+/// integration worktree could not take: untracked files there that the merge adds, as
+/// `git merge` refuses them. Moving the branch first would leave HEAD over an old index.
+pub fn check_can_take(st: &State, track: &str, to: gix::ObjectId) -> Result<()> {
+    let (Some(path), Some(at)) = (&st.worktree, &st.worktree_at) else {
+        return Ok(());
+    };
+    if !path.exists() {
+        return Ok(());
+    }
+    let Some(complaint) = git::check_move_worktree(path, at, &to.to_string())? else {
+        return Ok(());
+    };
+    let files = git::untracked_in_the_way(&complaint);
+    let message = if files.is_empty() {
+        format!(
+            "the worktree {} cannot take the merge of track '{track}': {}",
+            path.display(),
+            complaint.replace('\n', " ")
+        )
+    } else {
+        format!(
+            "the merge of track '{track}' would overwrite untracked files in {}:\n{}",
+            path.display(),
+            files
+                .iter()
+                .map(|f| format!("\t{}", crate::scope::paths::quote(f)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    };
+    Err(Failure::usage(message)
+        .hint("move or remove them, then merge again")
+        .into())
+}
+
+/// Does `data` hold a conflict marker line (`<<<<<<< ` or `>>>>>>> ` at a line start)?
+pub fn has_conflict_markers(data: &[u8]) -> bool {
+    data.split(|b| *b == b'\n').any(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        [b"<<<<<<<", b">>>>>>>"].iter().any(|m| {
+            line.strip_prefix(&m[..])
+                .is_some_and(|rest| rest.is_empty() || rest[0] == b' ')
+        })
+    })
+}
+
+/// Of `paths`, those whose staged content (stage 0 of the worktree's index) holds
+/// conflict markers.
+pub fn staged_with_markers(worktree: &Path, paths: &[String]) -> Result<Vec<String>> {
+    let repo = gix::open(worktree)
+        .with_context(|| format!("could not open the worktree at {}", worktree.display()))?;
+    let index = repo.open_index()?;
+    let mut out = Vec::new();
+    for p in paths {
+        let Some(entry) = index.entry_by_path(p.as_str().into()) else {
+            continue;
+        };
+        if !entry.mode.is_submodule()
+            && let Ok(blob) = repo.find_blob(entry.id)
+            && has_conflict_markers(&blob.data)
+        {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Of `paths`, those whose content in `commit`'s tree holds conflict markers.
+pub fn committed_with_markers(
+    repo: &Repo,
+    commit: gix::ObjectId,
+    paths: &[String],
+) -> Result<Vec<String>> {
+    let tree = repo.gix.find_commit(commit)?.tree()?;
+    let mut out = Vec::new();
+    for p in paths {
+        if let Some(entry) = tree.lookup_entry_by_path(p.as_str())?
+            && entry.mode().is_blob()
+            && has_conflict_markers(&entry.object()?.data)
+        {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Of `paths`, those whose file in the worktree holds conflict markers.
+pub fn files_with_markers(worktree: &Path, paths: &[String]) -> Vec<String> {
+    paths
+        .iter()
+        .filter(|p| {
+            std::fs::read(worktree.join(p))
+                .map(|d| has_conflict_markers(&d))
+                .unwrap_or(false)
+        })
+        .cloned()
+        .collect()
+}
+
+/// The tree of every file in `worktree` (tracked and untracked), without touching it.
+pub fn files_tree(repo: &Repo, worktree: &Path) -> Result<String> {
+    let snapshot =
+        git::snapshot_worktree(&repo.git_env, worktree, "git track merge: conflict as left")?;
+    let repo = gix::open(worktree)
+        .with_context(|| format!("could not open the worktree at {}", worktree.display()))?;
+    Ok(repo
+        .find_commit(state::id(&snapshot)?)?
+        .tree_id()?
+        .to_string())
+}
+
+/// The worktree recorded in `state`, or the one that has the branch checked out now.
+pub fn current(repo: &Repo, state: &State) -> Result<Option<PathBuf>> {
+    if let Some(p) = &state.worktree
+        && p.exists()
+    {
+        return Ok(Some(p.clone()));
+    }
+    find(repo, &state.full_ref())
+}
+
+/// The commit a merge in progress in `worktree` merges, if one is.
+pub fn merge_in_progress(worktree: &Path) -> Result<Option<gix::ObjectId>> {
+    match git::merge_head(worktree)? {
+        Some(hex) => Ok(Some(state::id(&hex)?)),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_conflict_markers;
+
+    #[test]
+    fn markers_are_found_only_at_line_starts() {
+        assert!(has_conflict_markers(
+            b"a\n<<<<<<< HEAD\nb\n=======\nc\n>>>>>>> x\n"
+        ));
+        assert!(has_conflict_markers(b">>>>>>>\r\n"));
+        assert!(!has_conflict_markers(
+            b"a\n  <<<<<<< not at start\n=======\n"
+        ));
+        assert!(!has_conflict_markers(b"<<<<<<<<< eight\n"));
+    }
+}

@@ -1,0 +1,424 @@
+//! Tracks: creating, listing, showing, editing, removing, and the history of definitions.
+
+use crate::common;
+use common::TestRepo;
+
+#[test]
+fn new_creates_branch_worktree_and_definition() {
+    let repo = TestRepo::new();
+    let out = repo.track(&[
+        "new",
+        "auth-backend",
+        "--scope",
+        "src/auth/**",
+        "--owner",
+        "agent-1",
+    ]);
+    out.ok();
+    let wt = repo.worktree("auth-backend");
+    assert_eq!(out.stdout.trim(), wt.display().to_string());
+    assert_eq!(
+        repo.git_in(&wt, &["branch", "--show-current"]).trim(),
+        "track/auth-backend"
+    );
+    let list = repo.track(&["list", "--json"]);
+    let json = list.ok().json();
+    let t = &json["tracks"][0];
+    assert_eq!(t["name"], "auth-backend");
+    assert_eq!(t["scope"][0], "src/auth/**");
+    assert_eq!(t["owner"], "agent-1");
+    assert_eq!(t["base"]["ref"], "main");
+    assert_eq!(
+        t["base"]["commit"].as_str().unwrap(),
+        repo.git(&["rev-parse", "main"]).trim()
+    );
+    let log = repo.git(&["log", "--format=%s", "refs/tracks/auth-backend"]);
+    assert_eq!(log.trim(), "track: create auth-backend");
+    let toml = repo.git(&["show", "refs/tracks/auth-backend:track.toml"]);
+    assert!(toml.contains("name = \"auth-backend\""), "{toml}");
+}
+
+#[test]
+fn new_prints_the_path_so_cd_works_and_json_on_request() {
+    let repo = TestRepo::new();
+    let json = repo.track(&["new", "x", "--json"]).ok().json();
+    assert_eq!(json["name"], "x");
+    assert_eq!(json["ref"], "refs/tracks/x");
+    assert_eq!(json["worktree"], repo.worktree("x").display().to_string());
+}
+
+#[test]
+fn new_from_a_rev_starts_there_and_records_the_fork_point() {
+    let repo = TestRepo::new();
+    let first = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.write("b.txt", "b\n");
+    repo.commit_all("second");
+    repo.track(&["new", "old", "--from", &first, "--no-worktree"])
+        .ok();
+    assert_eq!(repo.git(&["rev-parse", "track/old"]).trim(), first);
+    let json = repo.track(&["show", "old", "--json"]).ok().json();
+    assert_eq!(json["base"]["commit"], first.as_str());
+    assert!(json.get("worktree").is_none());
+}
+
+#[test]
+fn new_adopts_an_existing_branch() {
+    let repo = TestRepo::new();
+    repo.git(&["branch", "topic"]);
+    repo.track(&["new", "topic", "--branch", "topic"]).ok();
+    assert_eq!(
+        repo.git_in(&repo.worktree("topic"), &["branch", "--show-current"])
+            .trim(),
+        "topic"
+    );
+    assert_eq!(
+        repo.track(&["show", "topic", "--json"]).json()["branch"],
+        "topic"
+    );
+}
+
+#[test]
+fn works_from_a_subdirectory_from_a_track_worktree_and_with_dash_c() {
+    let repo = TestRepo::new();
+    std::fs::create_dir_all(repo.path("sub/dir")).unwrap();
+    repo.track_in(&repo.path("sub/dir"), &["new", "a", "--scope", "a/**"])
+        .ok();
+    let wt = repo.worktree("a");
+    repo.track_in(&wt, &["new", "b"]).ok();
+    let shown = repo.track_in(&wt, &["show", "--json"]).ok().json();
+    assert_eq!(
+        shown["name"], "a",
+        "show without a name shows the current worktree's track"
+    );
+    let elsewhere = repo.tmp.path().to_owned();
+    let listed = repo.track_in(&elsewhere, &["-C", repo.root.to_str().unwrap(), "list"]);
+    listed.ok().stdout_has("a ").stdout_has("b ");
+}
+
+#[test]
+fn show_without_a_name_outside_a_track_is_an_error() {
+    let repo = TestRepo::new();
+    repo.track(&["show"])
+        .code(2)
+        .stderr_has("error: this worktree does not belong to a track");
+}
+
+#[test]
+fn edit_changes_fields_and_records_each_change() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "a", "--no-worktree"]).ok();
+    repo.track(&["new", "b", "--no-worktree", "--scope", "b/**"])
+        .ok();
+    repo.track(&[
+        "edit",
+        "b",
+        "--add-scope",
+        "docs/**",
+        "--owner",
+        "bob",
+        "--kind",
+        "fix",
+        "--depends-on",
+        "a",
+    ])
+    .ok();
+    repo.track(&["edit", "b", "--status", "blocked", "--reason", "waiting"])
+        .ok();
+    let t = repo.track(&["show", "b", "--json"]).ok().json();
+    assert_eq!(t["scope"], serde_json::json!(["b/**", "docs/**"]));
+    assert_eq!(t["owner"], "bob");
+    assert_eq!(t["kind"], "fix");
+    assert_eq!(t["status"], "blocked");
+    assert_eq!(t["depends_on"], serde_json::json!(["a"]));
+    let log = repo.git(&["log", "--format=%s", "refs/tracks/b"]);
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 3, "{log}");
+    assert!(lines[0].contains("status: active -> blocked"), "{log}");
+    assert!(
+        lines[1].contains("scope: [b/**] -> [b/**, docs/**]"),
+        "{log}"
+    );
+    assert!(lines[1].contains("owner: none -> 'bob'"), "{log}");
+    let history = repo.track(&["log", "b", "--json"]).ok().json();
+    assert_eq!(history.as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn edit_that_changes_nothing_makes_no_commit() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "a", "--no-worktree", "--owner", "x"])
+        .ok();
+    repo.track(&["edit", "a", "--owner", "x"])
+        .ok()
+        .stderr_has("nothing changed");
+    assert_eq!(
+        repo.git(&["rev-list", "--count", "refs/tracks/a"]).trim(),
+        "1"
+    );
+}
+
+#[test]
+fn remove_deletes_definition_and_worktree_but_keeps_the_branch() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "a"]).ok();
+    repo.track(&["remove", "a"]).ok();
+    assert!(!repo.worktree("a").exists());
+    assert!(
+        repo.try_git_in(
+            &repo.root,
+            &["rev-parse", "--verify", "-q", "refs/tracks/a"]
+        )
+        .code
+            != 0
+    );
+    repo.git(&["rev-parse", "--verify", "track/a"]);
+    assert_eq!(
+        repo.git(&["worktree", "list", "--porcelain"])
+            .matches("worktree ")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn remove_with_delete_branch_deletes_a_merged_branch() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "a"]).ok();
+    repo.track(&["remove", "a", "--delete-branch"]).ok();
+    assert!(
+        repo.try_git_in(&repo.root, &["rev-parse", "--verify", "-q", "track/a"])
+            .code
+            != 0
+    );
+}
+
+#[test]
+fn remove_refuses_a_dirty_worktree_and_force_saves_the_work_first() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "a"]).ok();
+    let wt = repo.worktree("a");
+    common::write_file(&wt.join("new-file.txt"), "untracked work\n");
+    common::write_file(&wt.join("README.md"), "changed\n");
+    let before = repo.snapshot();
+    repo.track(&["remove", "a"])
+        .code(2)
+        .stderr_has("uncommitted or untracked changes")
+        .stderr_has("hint:");
+    assert_eq!(repo.snapshot(), before);
+    assert!(wt.join("new-file.txt").exists());
+
+    let out = repo.track(&["remove", "a", "--force"]);
+    out.ok().stderr_has("refs/tracks-backup/a/");
+    assert!(!wt.exists());
+    let backup = repo.git(&["for-each-ref", "--format=%(refname)", "refs/tracks-backup/"]);
+    let backup = backup.trim();
+    assert!(
+        backup.starts_with("refs/tracks-backup/a/worktree-"),
+        "{backup}"
+    );
+    assert_eq!(
+        repo.git(&["show", &format!("{backup}:new-file.txt")]),
+        "untracked work\n"
+    );
+    assert_eq!(
+        repo.git(&["show", &format!("{backup}:README.md")]),
+        "changed\n"
+    );
+}
+
+#[test]
+fn remove_refuses_to_delete_an_unmerged_branch_without_force() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "a"]).ok();
+    let wt = repo.worktree("a");
+    common::write_file(&wt.join("x.txt"), "x\n");
+    let tip = repo.commit_all_in(&wt, "work");
+    let before = repo.snapshot();
+    repo.track(&["remove", "a", "--delete-branch"])
+        .code(2)
+        .stderr_has("merged into neither");
+    assert_eq!(repo.snapshot(), before);
+    repo.track(&["remove", "a", "--delete-branch", "--force"])
+        .ok();
+    let saved = repo.git(&[
+        "for-each-ref",
+        "--format=%(objectname)",
+        "refs/tracks-backup/a/",
+    ]);
+    assert_eq!(saved.trim(), tip);
+}
+
+#[test]
+fn log_without_a_name_shows_every_track() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "a", "--no-worktree"]).ok();
+    repo.track(&["new", "b", "--no-worktree"]).ok();
+    let out = repo.track(&["log"]);
+    out.ok()
+        .stdout_has("track: create a")
+        .stdout_has("track: create b");
+}
+
+#[test]
+fn init_writes_defaults_once_and_keeps_what_is_set() {
+    let repo = TestRepo::new();
+    repo.track(&["init"]).ok();
+    assert_eq!(
+        repo.git(&["config", "track.integration"]).trim(),
+        "integration"
+    );
+    assert_eq!(repo.git(&["config", "track.base"]).trim(), "main");
+    let root = repo.git(&["config", "track.worktreeRoot"]);
+    assert!(root.trim().ends_with("repo.tracks"), "{root}");
+    repo.track(&["init", "--integration", "next"]).ok();
+    repo.track(&["init"]).ok();
+    assert_eq!(repo.git(&["config", "track.integration"]).trim(), "next");
+    assert_eq!(
+        repo.git(&["config", "--get-all", "track.integration"])
+            .lines()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn worktree_root_from_config_is_used() {
+    let repo = TestRepo::new();
+    repo.track(&["init", "--worktree-root", "../elsewhere"])
+        .ok();
+    let out = repo.track(&["new", "a"]);
+    let expected = repo.root.parent().unwrap().join("elsewhere").join("a");
+    assert!(
+        std::path::Path::new(out.ok().stdout.trim()).ends_with("elsewhere/a"),
+        "{}",
+        out.stdout
+    );
+    assert!(expected.join("README.md").exists());
+}
+
+#[test]
+fn a_bare_repository_works_without_worktrees() {
+    let repo = TestRepo::bare();
+    let before = repo.snapshot();
+    repo.track(&["new", "a"])
+        .code(2)
+        .stderr_has("bare repository")
+        .stderr_has("--no-worktree");
+    assert_eq!(repo.snapshot(), before);
+    repo.track(&["new", "a", "--no-worktree", "--scope", "src/**"])
+        .ok();
+    repo.track(&["list"]).ok().stdout_has("a ");
+}
+
+#[test]
+fn a_malformed_definition_is_reported_by_ref_and_the_others_still_list() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "good", "--no-worktree"]).ok();
+    // A definition commit whose track.toml is not valid TOML.
+    let blob = repo
+        .command("git", &repo.root)
+        .args(["hash-object", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"name = [broken\n")
+                .unwrap();
+            String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap()
+        })
+        .unwrap();
+    let tree = {
+        let mut c = repo
+            .command("git", &repo.root)
+            .args(["mktree"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        c.stdin
+            .take()
+            .unwrap()
+            .write_all(format!("100644 blob {}\ttrack.toml\n", blob.trim()).as_bytes())
+            .unwrap();
+        String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap()
+    };
+    let commit = repo.git(&["commit-tree", tree.trim(), "-m", "broken"]);
+    repo.git(&["update-ref", "refs/tracks/bad", commit.trim()]);
+
+    let out = repo.track(&["list"]);
+    out.ok()
+        .stdout_has("good")
+        .stderr_has("warning: refs/tracks/bad: malformed track.toml");
+    let json = repo.track(&["list", "--json"]).json();
+    assert_eq!(json["invalid"][0]["ref"], "refs/tracks/bad");
+    repo.track(&["show", "bad"])
+        .code(128)
+        .stderr_has("refs/tracks/bad");
+}
+
+#[test]
+fn works_with_no_identity_configured() {
+    let repo = TestRepo::new();
+    let out = repo
+        .command(common::bin(), &repo.root)
+        .env_remove("GIT_AUTHOR_NAME")
+        .env_remove("GIT_AUTHOR_EMAIL")
+        .env_remove("GIT_COMMITTER_NAME")
+        .env_remove("GIT_COMMITTER_EMAIL")
+        .args(["new", "a"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%cn", "refs/tracks/a"])
+            .trim(),
+        "git-track"
+    );
+}
+
+#[test]
+fn the_definitions_cache_follows_edits_and_survives_damage() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "a", "--no-worktree", "--owner", "x"])
+        .ok();
+    repo.track(&["new", "b", "--no-worktree"]).ok();
+    repo.track(&["list"]).ok();
+    let cache = repo.path(".git/track/definitions-cache.json");
+    assert!(cache.exists(), "listing keeps the definitions' texts");
+
+    // An edit makes a new definition commit: the listing shows it, not the cached text.
+    repo.track(&["edit", "a", "--owner", "y"]).ok();
+    let json = repo.track(&["list", "--json"]).ok().json();
+    assert_eq!(json["tracks"][0]["owner"], "y");
+
+    // Garbage, and a valid file with a wrong text, are both read past.
+    std::fs::write(&cache, "not json").unwrap();
+    let json = repo.track(&["list", "--json"]).ok().json();
+    assert_eq!(json["tracks"].as_array().unwrap().len(), 2);
+    let text = std::fs::read_to_string(&cache).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for (_, v) in file["texts"].as_object_mut().unwrap() {
+        *v = serde_json::Value::String("name = [broken".into());
+    }
+    std::fs::write(&cache, file.to_string()).unwrap();
+    let out = repo.track(&["list", "--json"]);
+    let json = out.ok().json();
+    assert_eq!(json["invalid"], serde_json::json!([]), "{}", out.stderr);
+    assert_eq!(json["tracks"][1]["name"], "b");
+
+    // A removed track drops out of the cache.
+    repo.track(&["remove", "b"]).ok();
+    repo.track(&["list"]).ok();
+    let text = std::fs::read_to_string(&cache).unwrap();
+    let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(file["texts"].as_object().unwrap().len(), 1);
+}
