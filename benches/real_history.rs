@@ -471,7 +471,10 @@ fn main() {
             &format!("{}..git-loop", args.base),
         ],
     );
-    assert_eq!(ours_trees, git_trees, "git track merge's steps differ from git's");
+    assert_eq!(
+        ours_trees, git_trees,
+        "git track merge's steps differ from git's"
+    );
     rows.push(Row {
         work: format!(
             "ordered rebuild: {} merges, {stops} stops ({git_stops} for git), {differing} recorded merges not git's",

@@ -5,10 +5,10 @@
 
 use crate::error::Failure;
 use crate::lifecycle;
+use crate::linked_worktree as worktree;
 use crate::repo::Repo;
 use crate::store;
 use crate::track::{self, Base, Kind, Status, Track};
-use crate::linked_worktree as worktree;
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
 use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};

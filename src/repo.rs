@@ -93,9 +93,7 @@ impl<'r> History<'r> {
             queue.push((key(commit), id));
         }
         let stale = |graph: &RevGraph<'_>, id: &ObjectId| {
-            graph
-                .get(id)
-                .is_none_or(|c| c.data.contains(Flags::STALE))
+            graph.get(id).is_none_or(|c| c.data.contains(Flags::STALE))
         };
         while queue.iter().any(|(_, id)| !stale(graph, id)) {
             let Some(((generation, _), id)) = queue.pop() else {
