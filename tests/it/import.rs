@@ -51,7 +51,7 @@ fn import_merges_adopts_each_merged_topic_in_merge_order() {
     assert_eq!(v["tracks"][1]["merged_branch"], "cd/second");
     // Each track's branch is the merge's second parent; no worktrees.
     let tip = repo.git(&["rev-parse", "track/cd-second"]);
-    assert_eq!(tip.trim(), repo.git(&["rev-parse", "seen~1^2"]).trim());
+    assert_eq!(tip.trim(), repo.git(&["rev-parse", "seen~2^2"]).trim());
     assert_eq!(
         repo.git(&["log", "-1", "--format=%s", "track/cd-second"])
             .trim(),
