@@ -257,12 +257,18 @@ pub fn import(repo: &Repo, req: &Request) -> Result<Imported> {
         }
         edits.push(store::new_definition(repo, t)?.1);
     }
-    repo.gix.edit_references(edits).map_err(|e| {
+    let done = repo.gix.edit_references(edits).map_err(|e| {
         anyhow::Error::from(
             Failure::fatal(format!("could not create the tracks: {e}"))
                 .hint("nothing was created; if another git-track or git is running, try again"),
         )
     })?;
+    if store::existed_before(&done) {
+        // A concurrent import wrote the very same refs (same content, same second).
+        return Err(Failure::usage("the tracks were created meanwhile by another import")
+            .hint("'git track list' shows them")
+            .into());
+    }
     let made: Vec<(&Track, &Candidate, PathBuf)> = tracks
         .iter()
         .zip(&candidates)
