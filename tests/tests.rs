@@ -19,6 +19,7 @@ mod it {
     mod docs;
     mod hooks;
     mod merge;
+    mod output;
     mod overlap;
     mod scope;
     mod status;
