@@ -2,6 +2,7 @@
 
 use crate::error::Failure;
 use crate::lifecycle;
+use crate::refs;
 use crate::repo::Repo;
 use crate::scope;
 use crate::store::{self, Stored};
@@ -137,7 +138,7 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
     list!(contracts);
     list!(depends_on);
     if let Some(b) = &edit.branch {
-        let b = b.strip_prefix("refs/heads/").unwrap_or(b).to_owned();
+        let b = refs::branch_name(b).unwrap_or(b).to_owned();
         if b != track.branch {
             changes.push(format!("branch: {} -> {b}", track.branch));
             track.branch = b;
@@ -146,7 +147,7 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
     if let Some(base) = &edit.base {
         let base_commit = repo.resolve_commit(base)?;
         let tip = repo
-            .try_resolve_commit(&format!("refs/heads/{}", track.branch))
+            .try_resolve_commit(&track.branch_ref())
             .unwrap_or(base_commit);
         let fork = repo
             .merge_base(tip, base_commit)?
@@ -156,18 +157,14 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
             changes.push(format!(
                 "base: {}@{} -> {base}@{}",
                 track.base.refname,
-                short(&track.base.commit),
-                short(&fork)
+                refs::short_id(&track.base.commit),
+                refs::short_id(&fork)
             ));
             track.base.refname = base.clone();
             track.base.commit = fork;
         }
     }
     Ok(changes)
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }
 
 /// Validates and applies an edit with compare-and-swap. Returns the new definition and
@@ -185,11 +182,7 @@ pub fn edit(repo: &Repo, name: &str, edit: &Edit) -> Result<(Stored, Option<Stri
         scope::validate(&list.add)?;
     }
     if let Some(b) = &edit.branch {
-        let full = if b.starts_with("refs/heads/") {
-            b.clone()
-        } else {
-            format!("refs/heads/{b}")
-        };
+        let full = refs::branch_ref_given(b);
         if repo.ref_target(&full)?.is_none() {
             usage!("no branch named '{b}'");
         }

@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod linked_worktree;
 pub mod merge;
 pub mod overlap;
+pub mod refs;
 pub mod repo;
 pub mod scope;
 pub mod settings;

@@ -4,14 +4,15 @@ use crate::deps;
 use crate::error::Failure;
 use crate::git;
 use crate::linked_worktree;
+use crate::refs;
 use crate::repo::Repo;
 use crate::scope;
 use crate::store::{self, Listing, Stored};
 use crate::track::{self, Base, Kind, Status, Track};
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
-use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
-use gix::refs::{FullName, Target};
+use gix::refs::Target;
+use gix::refs::transaction::{PreviousValue, RefEdit};
 use std::path::{Path, PathBuf};
 
 pub const BACKUP_PREFIX: &str = "refs/tracks-backup/";
@@ -148,11 +149,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
     // The branch: adopted as it is, or made new at --from (default: the base).
     let (branch, start, adopted) = match &req.branch {
         Some(b) => {
-            let full = if b.starts_with("refs/heads/") {
-                b.clone()
-            } else {
-                format!("refs/heads/{b}")
-            };
+            let full = refs::branch_ref_given(b);
             let Some(tip) = repo.ref_target(&full)? else {
                 return Err(Failure::usage(format!("no branch named '{b}'"))
                     .hint("--branch adopts an existing branch; use --from <rev> to start a new one")
@@ -161,11 +158,11 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             (full, tip, true)
         }
         None => {
-            let full = format!("refs/heads/{}", Track::default_branch(&req.name));
+            let full = refs::branch_ref(&Track::default_branch(&req.name));
             if repo.ref_target(&full)?.is_some() {
                 return Err(Failure::usage(format!(
                     "a branch named '{}' already exists",
-                    &full[11..]
+                    Track::default_branch(&req.name)
                 ))
                 .hint(format!(
                     "adopt it with 'git track new {} --branch {}'",
@@ -226,7 +223,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         name: req.name.clone(),
         kind: req.kind,
         status: Status::Active,
-        branch: branch["refs/heads/".len()..].to_owned(),
+        branch: refs::branch_name(&branch).unwrap_or(&branch).to_owned(),
         base: Base {
             refname: base_ref,
             commit: fork_point.to_string(),
@@ -313,26 +310,13 @@ fn created_dirs(path: &Path) -> Vec<PathBuf> {
     missing
 }
 
-fn log(message: &str) -> LogChange {
-    LogChange {
-        mode: RefLog::AndReference,
-        force_create_reflog: true,
-        message: message.into(),
-    }
-}
-
-fn full_name(name: &str) -> Result<FullName> {
-    name.try_into()
-        .map_err(|e| anyhow!("invalid ref name '{name}': {e}"))
-}
-
 /// Creates `name` at `id`; fails if it exists (with another target).
 pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Result<()> {
     let edit = RefEdit::update_with_log(
-        full_name(name)?,
+        refs::full_name(name)?,
         id,
         PreviousValue::MustNotExist,
-        log(message),
+        refs::logged(message),
     );
     repo.gix.edit_reference(edit)?;
     Ok(())
@@ -341,7 +325,7 @@ pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Resul
 /// Deletes `name` if it still points to `expected`.
 pub fn delete_ref(repo: &Repo, name: &str, expected: ObjectId) -> Result<()> {
     let edit = RefEdit::delete(
-        full_name(name)?,
+        refs::full_name(name)?,
         PreviousValue::MustExistAndMatch(Target::Object(expected)),
     );
     repo.gix.edit_reference(edit)?;
@@ -393,7 +377,7 @@ pub struct Removed {
 pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
     let stored = store::load_existing(repo, &req.name)?;
     let track = &stored.track;
-    let branch_full = format!("refs/heads/{}", track.branch);
+    let branch_full = track.branch_ref();
     let mut out = Removed {
         name: track.name.clone(),
         ..Default::default()
@@ -470,22 +454,7 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
 /// that has its branch checked out.
 pub fn find_worktree(repo: &Repo, track: &Track) -> Result<Option<PathBuf>> {
     let worktrees = repo.worktrees()?;
-    let recorded = track
-        .worktree
-        .as_deref()
-        .map(|p| crate::repo::canonical(Path::new(p)));
-    let branch = format!("refs/heads/{}", track.branch);
-    let found = worktrees
-        .iter()
-        .filter(|w| !w.is_main)
-        .find(|w| Some(&w.path) == recorded.as_ref())
-        .or_else(|| {
-            worktrees
-                .iter()
-                .filter(|w| !w.is_main)
-                .find(|w| w.branch.as_deref() == Some(&branch))
-        });
-    Ok(found.map(|w| w.path.clone()))
+    Ok(linked_worktree::of_track(&worktrees, track).map(|w| w.path.clone()))
 }
 
 /// Is `tip` contained in the integration branch or the base?
@@ -503,21 +472,16 @@ fn is_merged(repo: &Repo, tip: ObjectId) -> Result<bool> {
 /// The track the current worktree belongs to: by branch, else by worktree path.
 pub fn current_track(repo: &Repo, listing: &Listing) -> Result<Stored> {
     let branch = repo.current_branch();
-    let by_branch = branch.as_deref().and_then(|b| {
-        let short = b.strip_prefix("refs/heads/")?;
-        listing.tracks.iter().find(|s| s.track.branch == short)
-    });
-    let by_path = || {
-        let here = repo.workdir.as_ref()?;
-        listing.tracks.iter().find(|s| {
-            s.track
-                .worktree
-                .as_deref()
-                .map(|p| crate::repo::canonical(Path::new(p)))
-                .as_ref()
-                == Some(here)
-        })
+    // As `linked_worktree::holds` judges it; a track whose branch is checked out here
+    // wins over one that recorded this path.
+    let holds = |path: Option<&Path>, branch: Option<&str>| {
+        listing
+            .tracks
+            .iter()
+            .find(|s| linked_worktree::holds(&s.track, path, branch))
     };
+    let by_branch = holds(None, branch.as_deref());
+    let by_path = || holds(repo.workdir.as_deref(), None);
     match by_branch.or_else(by_path) {
         Some(s) => Ok(s.clone()),
         None => Err(Failure::usage("this worktree does not belong to a track")

@@ -6,9 +6,10 @@
 //! from the overlap engine and its cache); the dependencies not merged yet; its scope
 //! violations; whether it is merged.
 
+use crate::linked_worktree;
 use crate::merge::{self, InProgress};
 use crate::overlap::{self, Integration, Level};
-use crate::repo::{Repo, WorktreeInfo, canonical, utc_timestamp};
+use crate::repo::{Repo, WorktreeInfo, utc_timestamp};
 use crate::scope::rules::{self, Violation};
 use crate::store::{Listing, Stored};
 use crate::track::{Kind, Status};
@@ -16,7 +17,7 @@ use anyhow::Result;
 use gix::ObjectId;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Dashboard {
@@ -84,7 +85,7 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
     let tips: BTreeMap<&str, Option<ObjectId>> = tracks
         .iter()
         .map(|s| {
-            let tip = repo.ref_target(&format!("refs/heads/{}", s.track.branch))?;
+            let tip = repo.ref_target(&s.track.branch_ref())?;
             Ok((s.track.name.as_str(), tip))
         })
         .collect::<Result<_>>()?;
@@ -252,17 +253,11 @@ fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, bool)>> {
     })
 }
 
-/// The track's worktree: the registered one at its recorded path, else the one that has
-/// its branch checked out (as `lifecycle::find_worktree` finds it), else the recorded
-/// path reported missing.
+/// The track's worktree ([`linked_worktree::of_track`]), else the recorded path reported
+/// missing.
 fn worktree_state(worktrees: &[WorktreeInfo], t: &crate::track::Track) -> Option<WorktreeState> {
-    let recorded = t.worktree.as_deref().map(|p| canonical(Path::new(p)));
-    let branch = format!("refs/heads/{}", t.branch);
-    let linked = || worktrees.iter().filter(|w| !w.is_main);
-    let found: Option<PathBuf> = linked()
-        .find(|w| Some(&w.path) == recorded.as_ref())
-        .or_else(|| linked().find(|w| w.branch.as_deref() == Some(&branch)))
-        .map(|w| w.path.clone());
+    let recorded = t.recorded_worktree();
+    let found = linked_worktree::of_track(worktrees, t).map(|w| w.path.clone());
     let state = match (found, recorded) {
         (Some(path), _) if path.is_dir() => WorktreeState {
             path: path.display().to_string(),

@@ -1,4 +1,5 @@
 use super::output::Output;
+use git_track::refs;
 use git_track::repo::{Repo, utc_timestamp};
 use git_track::store;
 use serde::Serialize;
@@ -55,7 +56,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     let entries: Vec<Entry> = entries.into_iter().map(|(_, e)| e).collect();
     Ok(Output::new(entries, |es, w| {
         for e in es {
-            writeln!(w, "{} {} {}", &e.commit[..12], e.time, e.message)?;
+            writeln!(w, "{} {} {}", refs::short_id(&e.commit), e.time, e.message)?;
         }
         Ok(())
     }))

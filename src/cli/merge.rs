@@ -2,6 +2,7 @@ use super::output::{Output, table};
 use git_track::error::EXIT_FOUND;
 use git_track::merge::notes::Resolution;
 use git_track::merge::{self, Also, Outcome, Request};
+use git_track::refs::short_id;
 use git_track::repo::Repo;
 use std::io::{self, Write};
 
@@ -79,7 +80,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         let aborted = merge::abort(repo)?;
         return Ok(Output::new(aborted, |a, w| {
             match &a.restored {
-                Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short(tip))?,
+                Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short_id(tip))?,
                 None => writeln!(w, "'{}' was created by the run and is deleted", a.branch)?,
             }
             if let Some(wt) = &a.removed_worktree {
@@ -125,7 +126,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                 w,
                 "Plan for '{}'{create}, from {}:",
                 p.branch,
-                short(&p.tip)
+                short_id(&p.tip)
             )?;
             let rows: Vec<Vec<String>> = p
                 .steps
@@ -138,7 +139,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                     vec![
                         format!("  {}.", s.step),
                         s.track.clone(),
-                        short(&s.tip).to_owned(),
+                        short_id(&s.tip).to_owned(),
                         what,
                     ]
                 })
@@ -180,10 +181,6 @@ fn exit_after_step_hook() -> impl FnMut(usize) {
     }
 }
 
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
-}
-
 fn write_pending(pending: &[git_track::merge::notes::Left], w: &mut dyn Write) -> io::Result<()> {
     if pending.is_empty() {
         return Ok(());
@@ -211,15 +208,15 @@ fn render(outcome: Outcome) -> Output {
                         w,
                         "'{}': {} -> {} ({merged} merged)",
                         f.branch,
-                        short(from),
-                        short(&f.tip)
+                        short_id(from),
+                        short_id(&f.tip)
                     )?,
                     Some(_) => writeln!(w, "'{}' is up to date", f.branch)?,
                     None => writeln!(
                         w,
                         "'{}' created at {} ({merged} merged)",
                         f.branch,
-                        short(&f.tip)
+                        short_id(&f.tip)
                     )?,
                 }
                 let rows: Vec<Vec<String>> = f
@@ -230,7 +227,7 @@ fn render(outcome: Outcome) -> Output {
                             Some(merge::state::StepResult::Merged) => {
                                 let mut r = format!(
                                     "merged {}",
-                                    short(s.commit.as_deref().unwrap_or_default())
+                                    short_id(s.commit.as_deref().unwrap_or_default())
                                 );
                                 if let Some(c) = &s.conflict {
                                     let how = c.resolution.unwrap_or(Resolution::Unknown);
@@ -256,7 +253,7 @@ fn render(outcome: Outcome) -> Output {
                 table(&rows, w)?;
                 write_pending(&f.pending, w)?;
                 if let Some(c) = &f.checkpoint {
-                    writeln!(w, "Checkpoint {}: {}", c.number, short(&c.commit))?;
+                    writeln!(w, "Checkpoint {}: {}", c.number, short_id(&c.commit))?;
                     if !c.done.is_empty() {
                         writeln!(w, "Now done: {}", c.done.join(", "))?;
                     }

@@ -1,5 +1,6 @@
 use super::output::Output;
 use git_track::overlap::{self, Level, Pair, Report};
+use git_track::refs::short_id;
 use git_track::repo::Repo;
 use git_track::store::{self, Stored};
 use git_track::track::Status;
@@ -81,13 +82,12 @@ pub fn select(repo: &Repo, names: &[String]) -> anyhow::Result<Vec<Stored>> {
 }
 
 fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
-    let short = |id: &str| id[..id.len().min(12)].to_owned();
     if r.integration.exists {
         writeln!(
             w,
             "integration: {} at {}",
             r.integration.branch,
-            short(&r.integration.tip)
+            short_id(&r.integration.tip)
         )?;
     } else {
         writeln!(
@@ -95,7 +95,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             "integration: {} (does not exist yet; compared against {} at {})",
             r.integration.branch,
             r.integration.base.as_deref().unwrap_or("the base"),
-            short(&r.integration.tip)
+            short_id(&r.integration.tip)
         )?;
     }
     writeln!(

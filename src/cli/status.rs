@@ -1,5 +1,6 @@
 use super::output::{Output, table};
 use super::{list_or_dash, or_dash};
+use git_track::refs;
 use git_track::repo::Repo;
 use git_track::status::{self, Dashboard, TrackStatus};
 use git_track::store;
@@ -39,7 +40,7 @@ pub fn run(repo: &Repo, _args: Args) -> anyhow::Result<Output> {
 }
 
 fn write_dashboard(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
-    let tip = &d.integration.tip[..d.integration.tip.len().min(12)];
+    let tip = refs::short_id(&d.integration.tip);
     if d.integration.exists {
         writeln!(w, "integration: {} at {tip}", d.integration.branch)?;
     } else {
