@@ -20,6 +20,7 @@ pub mod linked_worktree;
 pub mod merge;
 pub mod overlap;
 pub mod refs;
+pub mod remote;
 pub mod repo;
 pub mod scope;
 pub mod settings;

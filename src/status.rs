@@ -39,6 +39,10 @@ pub struct TrackStatus {
     pub branch: String,
     /// The branch tip; `None` when the branch does not exist.
     pub tip: Option<String>,
+    /// The remote-tracking branch the tip comes from (`origin/track/x`) when it is ahead
+    /// of the local branch or there is no local one; absent for the local branch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tip_from: Option<String>,
     pub worktree: Option<WorktreeState>,
     /// Commits on the track since its fork point (not in the integration branch).
     pub ahead: Option<usize>,
@@ -82,11 +86,19 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
     let stale_after = repo.settings.stale_after_secs;
     let worktrees = repo.worktrees()?;
 
+    let freshest = crate::remote::tips::Tips::new(repo);
+    let mut tip_from: BTreeMap<&str, String> = BTreeMap::new();
     let tips: BTreeMap<&str, Option<ObjectId>> = tracks
         .iter()
         .map(|s| {
-            let tip = repo.ref_target(&s.track.branch_ref())?;
-            Ok((s.track.name.as_str(), tip))
+            let tip = freshest.of(repo, &s.track.branch)?;
+            if let Some(t) = tip
+                && t.remote
+                && let Some(name) = freshest.remote_name(&s.track.branch)
+            {
+                tip_from.insert(s.track.name.as_str(), name);
+            }
+            Ok((s.track.name.as_str(), tip.map(|t| t.id)))
         })
         .collect::<Result<_>>()?;
     let merged: BTreeMap<&str, bool> = tips
@@ -187,6 +199,7 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             owner: t.owner.clone(),
             branch: t.branch.clone(),
             tip: tip.map(|id| id.to_string()),
+            tip_from: tip_from.get(t.name.as_str()).cloned(),
             worktree,
             ahead,
             behind,

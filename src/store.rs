@@ -64,14 +64,25 @@ pub fn ref_name(name: &str) -> String {
 
 /// Reads every definition; a ref whose content is malformed is listed as invalid, not fatal.
 pub fn list(repo: &Repo) -> Result<Listing> {
+    list_under(repo, REF_PREFIX)
+}
+
+/// Reads every definition under `prefix` (`refs/tracks/`, or a remote-tracking
+/// namespace); the name is what follows the prefix. Only the local definitions' texts
+/// are cached.
+pub fn list_under(repo: &Repo, prefix: &str) -> Result<Listing> {
     let mut listing = Listing::default();
-    let mut cache = TextCache::read(repo);
+    let mut cache = if prefix == REF_PREFIX {
+        TextCache::read(repo)
+    } else {
+        TextCache::none()
+    };
     let platform = repo.gix.references()?;
-    for reference in platform.prefixed(REF_PREFIX)? {
+    for reference in platform.prefixed(prefix)? {
         let mut reference =
-            reference.map_err(|e| anyhow!("could not read refs under {REF_PREFIX}: {e}"))?;
+            reference.map_err(|e| anyhow!("could not read refs under {prefix}: {e}"))?;
         let refname = reference.name().as_bstr().to_string();
-        let name = refname[REF_PREFIX.len()..].to_owned();
+        let name = refname[prefix.len()..].to_owned();
         // Definition refs point straight at commits; peel only what points elsewhere.
         let id = match reference.target().try_id() {
             Some(id) => Ok(id.to_owned()),
@@ -96,7 +107,9 @@ pub fn list(repo: &Repo) -> Result<Listing> {
             }),
         }
     }
-    cache.write(repo);
+    if prefix == REF_PREFIX {
+        cache.write(repo);
+    }
     listing
         .tracks
         .sort_by(|a, b| a.track.name.cmp(&b.track.name));
@@ -123,6 +136,14 @@ const TEXT_CACHE_FILE: &str = "definitions-cache.json";
 const TEXT_CACHE_VERSION: u32 = 1;
 
 impl TextCache {
+    fn none() -> TextCache {
+        TextCache {
+            known: Default::default(),
+            used: Default::default(),
+            changed: false,
+        }
+    }
+
     fn read(repo: &Repo) -> TextCache {
         let known = std::fs::read(repo.state_dir().join(TEXT_CACHE_FILE))
             .ok()
@@ -213,7 +234,8 @@ pub fn load_existing(repo: &Repo, name: &str) -> Result<Stored> {
     })
 }
 
-fn read_definition(repo: &Repo, commit: ObjectId, name: &str) -> Result<Track> {
+/// The definition a commit holds, checked to name the track `name`.
+pub fn read_definition(repo: &Repo, commit: ObjectId, name: &str) -> Result<Track> {
     parse_definition(&read_definition_text(repo, commit)?, name)
 }
 
@@ -248,12 +270,49 @@ fn write_commit(
     parent: Option<ObjectId>,
     message: &str,
 ) -> Result<ObjectId> {
+    write_definition(repo, track, parent.as_slice(), message)
+}
+
+/// Writes a definition commit with `parents` (two for a merge of definitions) and
+/// returns its id; no ref moves.
+pub fn write_definition(
+    repo: &Repo,
+    track: &Track,
+    parents: &[ObjectId],
+    message: &str,
+) -> Result<ObjectId> {
     let blob = repo.gix.write_blob(track.to_toml()?.as_bytes())?.detach();
     let mut editor = repo.gix.empty_tree().edit()?;
     editor.upsert(FILE_NAME, EntryKind::Blob, blob)?;
     let tree = editor.write()?.detach();
-    let commit = repo.gix.new_commit(format!("{message}\n"), tree, parent)?;
+    let commit = repo
+        .gix
+        .new_commit(format!("{message}\n"), tree, parents.iter().copied())?;
     Ok(commit.id)
+}
+
+/// Moves any ref with compare-and-swap: from `expected` (`None`: must not exist) to
+/// `new` (`None`: delete). Fails, changing nothing, when the ref is not as expected.
+pub fn swap(
+    repo: &Repo,
+    refname: &str,
+    expected: Option<ObjectId>,
+    new: Option<ObjectId>,
+    message: &str,
+) -> Result<()> {
+    let name = refs::full_name(refname)?;
+    let previous = match expected {
+        Some(id) => PreviousValue::MustExistAndMatch(Target::Object(id)),
+        None => PreviousValue::MustNotExist,
+    };
+    let edit = match new {
+        Some(id) => RefEdit::update_with_log(name, id, previous, refs::logged(message)),
+        None => RefEdit::delete(name, previous),
+    };
+    repo.gix
+        .edit_reference(edit)
+        .with_context(|| format!("could not move {refname}"))?;
+    Ok(())
 }
 
 /// Writes a new definition; fails if a track of that name appeared meanwhile.

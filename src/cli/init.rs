@@ -22,6 +22,10 @@ pub struct Args {
     /// the main worktree]
     #[arg(long, value_name = "dir")]
     worktree_root: Option<String>,
+    /// Also make a plain 'git fetch <remote>' bring track definitions and notes (adds two
+    /// fetch refspecs to remote.<remote>.fetch); without it, no remote setting changes
+    #[arg(long, value_name = "remote")]
+    remote: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -29,6 +33,9 @@ struct Settings {
     integration: String,
     base: String,
     worktree_root: Option<String>,
+    /// Fetch refspecs added by --remote (empty when they were there already).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fetch_refspecs_added: Vec<String>,
 }
 
 pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
@@ -40,6 +47,11 @@ pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
     if let Some(base) = &args.base {
         repo.resolve_commit(base)?;
     }
+    let remote = args
+        .remote
+        .as_deref()
+        .map(|r| git_track::remote::Remote::resolve(&repo, Some(r)))
+        .transpose()?;
     let s = &repo.settings;
     let mut values = vec![
         (
@@ -73,12 +85,18 @@ pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
             .collect::<Vec<_>>(),
     )?;
 
+    let refspecs_added = match &remote {
+        Some(r) => git_track::remote::add_fetch_refspecs(&repo, r)?,
+        None => Vec::new(),
+    };
+
     let repo = Repo::from_gix(gix::open(repo.gix.git_dir())?, repo.git_env.clone())?;
     let s = repo.settings;
     let data = Settings {
         integration: s.integration,
         base: s.base,
         worktree_root: s.worktree_root.map(|p| p.display().to_string()),
+        fetch_refspecs_added: refspecs_added,
     };
     Ok(Output::new(data, |d, w| {
         table(
@@ -91,6 +109,10 @@ pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
                 ],
             ],
             w,
-        )
+        )?;
+        for r in &d.fetch_refspecs_added {
+            writeln!(w, "added fetch refspec {r}")?;
+        }
+        Ok(())
     }))
 }

@@ -3,6 +3,7 @@ use git_track::error::EXIT_FOUND;
 use git_track::merge::notes::Resolution;
 use git_track::merge::{self, Also, Outcome, Request};
 use git_track::refs::short_id;
+use git_track::remote::{Remote, integration};
 use git_track::repo::Repo;
 use std::io::{self, Write};
 
@@ -63,6 +64,12 @@ pub struct Args {
     /// Put the integration branch, its index and its worktree back as before the run
     #[arg(long)]
     abort: bool,
+    /// Share the result: first fetch the remote's integration branch (and bring this one
+    /// up to it), then push it with a lease, with the definitions and notes. When someone
+    /// else pushed meanwhile, refuses with a hint (exit 1) and keeps the merges here
+    /// [default remote: the integration branch's upstream, else origin]
+    #[arg(long, value_name = "remote", num_args = 0..=1, require_equals = true, default_missing_value = "", conflicts_with_all = ["abort", "dry_run"])]
+    push: Option<String>,
     /// Print one JSON object (keys in the README)
     #[arg(long)]
     pub json: bool,
@@ -97,11 +104,17 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         checkpoint: args.checkpoint,
         keep_active: args.keep_active,
     };
+    let remote = match args.push.as_deref() {
+        Some(r) => Some(Remote::resolve(repo, Some(r).filter(|r| !r.is_empty()))?),
+        None => None,
+    };
     if args.resume {
-        return Ok(render(merge::resume(repo, also, &mut hook)?));
+        let outcome = merge::resume(repo, also, &mut hook)?;
+        return Ok(render(share(repo, remote.as_ref(), outcome)?));
     }
     if args.skip {
-        return Ok(render(merge::skip(repo, also, &mut hook)?));
+        let outcome = merge::skip(repo, also, &mut hook)?;
+        return Ok(render(share(repo, remote.as_ref(), outcome)?));
     }
     let req = Request {
         names: args.names,
@@ -166,7 +179,24 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         }
         return Ok(out);
     }
-    Ok(render(merge::start(repo, &req, &mut hook)?))
+    if let Some(r) = &remote {
+        let branch = req.into.as_deref().unwrap_or(&repo.settings.integration);
+        integration::prepare(repo, r, branch)?;
+    }
+    let outcome = merge::start(repo, &req, &mut hook)?;
+    Ok(render(share(repo, remote.as_ref(), outcome)?))
+}
+
+/// With `--push`, a finished run's branch, then definitions and notes, go to `remote`.
+fn share(repo: &Repo, remote: Option<&Remote>, outcome: Outcome) -> anyhow::Result<Outcome> {
+    match (remote, outcome) {
+        (Some(remote), Outcome::Finished(mut f)) => {
+            f.pushed = Some(integration::push(repo, remote, &f.branch)?);
+            git_track::remote::push::push(repo, remote, &Default::default())?;
+            Ok(Outcome::Finished(f))
+        }
+        (_, outcome) => Ok(outcome),
+    }
 }
 
 /// The test hook described at [`EXIT_AFTER_STEP`].
@@ -256,6 +286,20 @@ fn render(outcome: Outcome) -> Output {
                     writeln!(w, "Checkpoint {}: {}", c.number, short_id(&c.commit))?;
                     if !c.done.is_empty() {
                         writeln!(w, "Now done: {}", c.done.join(", "))?;
+                    }
+                }
+                if let Some(p) = &f.pushed {
+                    match (p.pushed, &p.from) {
+                        (false, _) => writeln!(w, "'{}' on {} is up to date", p.branch, p.remote)?,
+                        (true, Some(from)) => writeln!(
+                            w,
+                            "pushed '{}' to {}: {} -> {}",
+                            p.branch,
+                            p.remote,
+                            short_id(from),
+                            short_id(&p.to)
+                        )?,
+                        (true, None) => writeln!(w, "pushed '{}' to {} (new)", p.branch, p.remote)?,
                     }
                 }
                 Ok(())

@@ -1,10 +1,12 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod attach;
 mod check;
 mod checkpoints;
 mod demo;
 mod edit;
+mod fetch;
 mod hooks;
 mod init;
 mod list;
@@ -15,6 +17,7 @@ mod merge;
 mod new;
 mod output;
 mod overlap;
+mod push;
 mod remove;
 mod scope;
 mod show;
@@ -67,6 +70,9 @@ enum Command {
     Scope(scope::Args),
     Overlap(overlap::Args),
     Status(status::Args),
+    Push(push::Args),
+    Fetch(fetch::Args),
+    Attach(attach::Args),
 }
 
 impl Command {
@@ -84,6 +90,9 @@ impl Command {
             Command::Status(a) => a.json,
             Command::Merge(a) => a.json,
             Command::Checkpoints(a) => a.json,
+            Command::Push(a) => a.json,
+            Command::Fetch(a) => a.json,
+            Command::Attach(a) => a.json,
             Command::Init(_) | Command::Edit(_) | Command::Remove(_) | Command::Demo(_) => false,
         }
     }
@@ -145,6 +154,9 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Status(a) => status::run(&repo()?, a),
         Command::Merge(a) => merge::run(&repo()?, a),
         Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
+        Command::Push(a) => push::run(&repo()?, a),
+        Command::Fetch(a) => fetch::run(&repo()?, a),
+        Command::Attach(a) => attach::run(&repo()?, a),
     }
 }
 

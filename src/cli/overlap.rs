@@ -104,6 +104,15 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         r.level.as_str(),
         r.tracks.len()
     )?;
+    for t in r.tracks.iter() {
+        if let Some(from) = &t.tip_from {
+            writeln!(
+                w,
+                "{}: compared at {from}, ahead of the local branch",
+                t.name
+            )?;
+        }
+    }
     for t in r.tracks.iter().filter(|t| !t.merges_cleanly) {
         writeln!(
             w,

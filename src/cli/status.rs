@@ -128,7 +128,11 @@ fn row(t: &TrackStatus) -> Vec<String> {
         t.kind.to_string(),
         t.status.to_string(),
         or_dash(t.owner.as_deref()),
-        t.branch.clone(),
+        // Say when the work judged is the remote-tracking branch's, ahead of this one.
+        match &t.tip_from {
+            Some(from) => format!("{} (at {from})", t.branch),
+            None => t.branch.clone(),
+        },
         worktree,
         number(t.ahead),
         number(t.behind),

@@ -80,6 +80,9 @@ pub struct Finished {
     /// Tracks with work not merged, and why.
     pub pending: Vec<Left>,
     pub checkpoint: Option<Made>,
+    /// With `--push`: the branch shared through the remote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pushed: Option<crate::remote::integration::Shared>,
     #[serde(skip)]
     pub warnings: Vec<String>,
 }
@@ -599,6 +602,7 @@ fn finish(repo: &Repo, st: &mut State, created: bool, saved: bool) -> Result<Out
         steps,
         pending: st.left_out.clone(),
         checkpoint: made,
+        pushed: None,
         warnings: Vec::new(),
     })))
 }

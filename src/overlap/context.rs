@@ -247,6 +247,7 @@ impl<'r> Engine<'r> {
                 changed: e.changes.len(),
                 compared_by: e.basis,
                 worktree: input.worktree,
+                tip_from: input.tip_from.clone(),
             })
             .collect();
         cache.save();

@@ -106,6 +106,10 @@ pub struct TrackReport {
     pub compared_by: Basis,
     /// Did uncommitted work in the track's worktree count (`--worktree`)?
     pub worktree: bool,
+    /// The remote-tracking branch compared (`origin/track/x`) when it is ahead of the
+    /// local branch or there is no local one; absent for the local branch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tip_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -210,6 +214,8 @@ pub(crate) struct Input {
     /// Scope patterns, compiled only for tracks that meet another.
     pub scope: Vec<String>,
     pub worktree: bool,
+    /// The remote-tracking branch `tip` comes from, when not the local branch.
+    pub tip_from: Option<String>,
 }
 
 /// Compares `tracks` with each other in the context of the integration branch.
@@ -222,10 +228,10 @@ pub fn analyze(repo: &Repo, tracks: &[Stored], options: &Options) -> Result<Repo
     // Pairs are reported (and merged) in name order: `a` is merged before `b`.
     tracks.sort_by(|x, y| x.track.name.cmp(&y.track.name));
     tracks.dedup_by(|x, y| x.track.name == y.track.name);
+    let tips = crate::remote::tips::Tips::new(repo);
     for stored in tracks {
         let track = &stored.track;
-        let branch_ref = format!("refs/heads/{}", track.branch);
-        let Some(branch_tip) = repo.ref_target(&branch_ref)? else {
+        let Some(branch_tip) = tips.of(repo, &track.branch)? else {
             skipped.push(Skipped {
                 name: track.name.clone(),
                 reason: format!("its branch '{}' does not exist", track.branch),
@@ -234,9 +240,13 @@ pub fn analyze(repo: &Repo, tracks: &[Stored], options: &Options) -> Result<Repo
         };
         let mut input = Input {
             name: track.name.clone(),
-            tip: branch_tip,
+            tip: branch_tip.id,
             scope: track.scope.clone(),
             worktree: false,
+            tip_from: branch_tip
+                .remote
+                .then(|| tips.remote_name(&track.branch))
+                .flatten(),
         };
         if options.worktree
             && let Some(path) = crate::lifecycle::find_worktree(repo, track)?
@@ -244,6 +254,7 @@ pub fn analyze(repo: &Repo, tracks: &[Stored], options: &Options) -> Result<Repo
         {
             input.tip = snapshot;
             input.worktree = true;
+            input.tip_from = None;
         }
         inputs.push(input);
     }

@@ -1,0 +1,157 @@
+//! `git track merge --push`: the integration branch shared through a remote.
+//!
+//! Before the run, the remote's integration branch and notes are fetched and the local
+//! branch is brought up to it (fast-forward only), so the run merges on top of what
+//! others merged. After the run, the branch is pushed with a lease on what was fetched:
+//! when someone else pushed meanwhile, the push is refused with a hint, never forced,
+//! and the merges made here stay in the local branch. Definitions and notes follow
+//! through `git track push`.
+
+use super::{Remote, lock};
+use crate::error::{EXIT_FOUND, Failure};
+use crate::git;
+use crate::refs;
+use crate::repo::Repo;
+use crate::store;
+use anyhow::Result;
+use gix::ObjectId;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Shared {
+    pub remote: String,
+    pub branch: String,
+    /// The remote's branch before the push (`null`: it had none).
+    pub from: Option<String>,
+    pub to: String,
+    pub pushed: bool,
+}
+
+/// Fetches `branch` and the notes from `remote`; brings the local `branch` up to the
+/// remote's when it is behind. Refuses when the two have diverged.
+pub fn prepare(repo: &Repo, remote: &Remote, branch: &str) -> Result<()> {
+    let _lock = lock(repo, remote)?;
+    let tracking = remote.branch_ref(branch);
+    let full = refs::branch_ref(branch);
+    git::fetch(
+        &super::git_dir_for_commands(repo),
+        &remote.name,
+        &[format!("+{full}:{tracking}")],
+        false,
+    )
+    .or_else(|e| {
+        // A remote without the branch yet is fine: this run creates it.
+        if repo.ref_target(&tracking)?.is_none() {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    })?;
+    super::notes::reconcile(repo, remote)?;
+    let Some(theirs) = repo.ref_target(&tracking)? else {
+        return Ok(());
+    };
+    let ours = repo.ref_target(&full)?;
+    match ours {
+        None => store::swap(
+            repo,
+            &full,
+            None,
+            Some(theirs),
+            &format!("track: integration from {}", remote.name),
+        ),
+        Some(o) if o == theirs || repo.is_ancestor(theirs, o)? => Ok(()),
+        Some(o) if repo.is_ancestor(o, theirs)? => fast_forward(repo, &full, o, theirs),
+        Some(_) => Err(diverged(repo, remote, branch)?.into()),
+    }
+}
+
+/// The refusal when the local and the remote integration branches both have merges.
+fn diverged(repo: &Repo, remote: &Remote, branch: &str) -> Result<Failure> {
+    let theirs = format!("{}/{branch}", remote.name);
+    let failure = Failure::usage(format!(
+        "'{branch}' and '{theirs}' have diverged: both have merges the other lacks"
+    ));
+    Ok(match repo.worktree_of_branch(&refs::branch_ref(branch))? {
+        Some(wt) => failure
+            .hint(format!(
+                "bring theirs in: 'git -C {} merge {theirs}', then 'git track merge --push' again",
+                wt.path.display()
+            ))
+            .hint(format!(
+                "or start from theirs: 'git -C {} reset --keep {theirs}' (tracks merged there are skipped)",
+                wt.path.display()
+            )),
+        None => failure
+            .hint(format!(
+                "start from theirs: 'git branch -f {branch} {theirs}', then 'git track merge --push' again (tracks merged there are skipped)"
+            ))
+            .hint(format!(
+                "or bring theirs in: 'git merge {theirs}' in a worktree of '{branch}'"
+            )),
+    })
+}
+
+fn fast_forward(repo: &Repo, full: &str, from: ObjectId, to: ObjectId) -> Result<()> {
+    match repo.worktree_of_branch(full)? {
+        // Its files move with it; git refuses if that would overwrite local changes.
+        Some(wt) => git::reset_keep(&repo.git_env, &wt.path, &to.to_string()),
+        None => store::swap(
+            repo,
+            full,
+            Some(from),
+            Some(to),
+            "track: fast-forward integration",
+        ),
+    }
+}
+
+/// Pushes `branch` with a lease on what `prepare` fetched.
+pub fn push(repo: &Repo, remote: &Remote, branch: &str) -> Result<Shared> {
+    let _lock = lock(repo, remote)?;
+    let full = refs::branch_ref(branch);
+    let tracking = remote.branch_ref(branch);
+    let Some(ours) = repo.ref_target(&full)? else {
+        usage!("there is no branch '{branch}' to push");
+    };
+    let theirs = repo.ref_target(&tracking)?;
+    let mut shared = Shared {
+        remote: remote.name.clone(),
+        branch: branch.to_owned(),
+        from: theirs.map(|id| id.to_string()),
+        to: ours.to_string(),
+        pushed: false,
+    };
+    if theirs == Some(ours) {
+        return Ok(shared);
+    }
+    let update = super::lease::Update {
+        remote_ref: full.clone(),
+        expect: theirs,
+        new: Some(ours),
+    };
+    match super::lease::push(repo, remote, &[update])? {
+        super::lease::Pushed::Done => {
+            let _ = store::swap(repo, &tracking, theirs, Some(ours), "track: pushed");
+            shared.pushed = true;
+            Ok(shared)
+        }
+        super::lease::Pushed::Lost(why) => Err(Failure {
+            code: EXIT_FOUND,
+            message: format!(
+                "'{}' moved on '{}' while merging here: someone else merged into it ({})",
+                branch,
+                remote.name,
+                why.join("; ")
+            ),
+            hints: vec![
+                format!("your merges are kept in '{branch}' here; nothing was pushed"),
+                format!(
+                    "fetch theirs and merge it in ('git fetch {0}' then 'git merge {0}/{branch}' in a worktree of '{branch}'), then push with 'git track merge --push' again",
+                    remote.name
+                ),
+            ],
+        }
+        .into()),
+    }
+}
