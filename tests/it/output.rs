@@ -354,3 +354,26 @@ fn the_demo() {
     );
     insta::assert_snapshot!(t.normalised());
 }
+
+#[test]
+fn sharing_through_a_remote() {
+    let remote = TestRepo::bare();
+    let base = remote.root.parent().unwrap().to_owned();
+    let url = remote.root.to_str().unwrap().to_owned();
+    let (m1, m2) = (base.join("m1"), base.join("m2"));
+    for m in [&m1, &m2] {
+        remote.git_in(&base, &["clone", "-q", &url, m.to_str().unwrap()]);
+    }
+    let mut t = Transcript::new(&remote);
+    t.run_in(&m1, &["new", "auth", "--scope", "src/auth/**"])
+        .run_in(&m1, &["push", "--with-branches"])
+        .run_in(&m2, &["fetch"])
+        .run_in(&m2, &["attach", "auth"])
+        .run_in(&m2, &["edit", "auth", "--owner", "two"])
+        .run_in(&m2, &["push"])
+        .run_in(&m1, &["edit", "auth", "--owner", "one"])
+        .run_in(&m1, &["push"])
+        .run_in(&m1, &["fetch"])
+        .run_in(&m1, &["attach", "nope"]);
+    insta::assert_snapshot!(t.normalised());
+}
