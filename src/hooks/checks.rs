@@ -23,7 +23,7 @@ use serde::Serialize;
 pub struct Finding {
     pub track: String,
     pub scope: Vec<String>,
-    /// What was checked: "staged", "merge of <commit>" or "push of <ref>".
+    /// What was checked: `staged`, `merge of <commit>` or `push of <ref>`.
     pub what: String,
     pub violations: Vec<Violation>,
 }
