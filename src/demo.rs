@@ -31,6 +31,9 @@ pub struct ScenarioTrack {
     pub description: Option<String>,
     #[serde(default)]
     pub depends_on: Vec<String>,
+    pub experiment: Option<String>,
+    pub hypothesis: Option<String>,
+    pub estimate: Option<f64>,
     #[serde(default)]
     pub commits: Vec<ScenarioCommit>,
 }
@@ -131,6 +134,9 @@ pub fn build(dir: &Path, scenario: &Scenario) -> Result<Built> {
                 owner: t.owner.clone(),
                 description: t.description.clone(),
                 depends_on: t.depends_on.clone(),
+                experiment: t.experiment.clone(),
+                hypothesis: t.hypothesis.clone(),
+                estimate: t.estimate,
                 ..NewTrack::default()
             },
         )?;
@@ -146,6 +152,12 @@ pub fn build(dir: &Path, scenario: &Scenario) -> Result<Built> {
         }
         if let Some(o) = &t.owner {
             line.push_str(&format!(" --owner {o}"));
+        }
+        if let (Some(e), Some(h)) = (&t.experiment, &t.hypothesis) {
+            line.push_str(&format!(" --experiment {e} --hypothesis '{h}'"));
+        }
+        if let Some(e) = t.estimate {
+            line.push_str(&format!(" --estimate {e}"));
         }
         actions.push(line);
         for c in &t.commits {
@@ -184,7 +196,16 @@ mod tests {
     fn the_built_in_scenario_parses() {
         let s = super::webshop().unwrap();
         let names: Vec<&str> = s.tracks.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["backend", "frontend", "infra"]);
+        assert_eq!(
+            names,
+            [
+                "backend",
+                "frontend",
+                "infra",
+                "search-scan",
+                "search-index"
+            ]
+        );
         assert!(s.steps.iter().any(|st| st.resolve.is_some()));
     }
 }

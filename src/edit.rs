@@ -51,6 +51,8 @@ pub struct Edit {
     pub experiment: Option<String>,
     pub hypothesis: Option<String>,
     pub reason: Option<String>,
+    /// `Some(None)` clears the estimate.
+    pub estimate: Option<Option<f64>>,
     pub branch: Option<String>,
     pub base: Option<String>,
     pub scope: ListEdit,
@@ -67,6 +69,7 @@ impl Edit {
             && self.experiment.is_none()
             && self.hypothesis.is_none()
             && self.reason.is_none()
+            && self.estimate.is_none()
             && self.branch.is_none()
             && self.base.is_none()
             && self.scope.is_empty()
@@ -134,6 +137,13 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
     text!(experiment);
     text!(hypothesis);
     text!(reason);
+    if let Some(v) = edit.estimate
+        && v != track.estimate
+    {
+        let show = |e: Option<f64>| e.map_or_else(|| "none".to_owned(), |e| e.to_string());
+        changes.push(format!("estimate: {} -> {}", show(track.estimate), show(v)));
+        track.estimate = v;
+    }
     list!(scope);
     list!(contracts);
     list!(depends_on);
@@ -180,6 +190,12 @@ pub fn edit(repo: &Repo, name: &str, edit: &Edit) -> Result<(Stored, Option<Stri
             scope::validate(set)?;
         }
         scope::validate(&list.add)?;
+    }
+    if let Some(Some(e)) = edit.estimate {
+        crate::track::validate_estimate(e)?;
+    }
+    if let Some(group) = edit.experiment.as_deref().filter(|g| !g.is_empty()) {
+        crate::plan::experiments::validate_group(group)?;
     }
     if let Some(b) = &edit.branch {
         let full = refs::branch_ref_given(b);

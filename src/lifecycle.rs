@@ -33,6 +33,7 @@ pub struct NewTrack {
     pub experiment: Option<String>,
     pub hypothesis: Option<String>,
     pub description: Option<String>,
+    pub estimate: Option<f64>,
 }
 
 #[derive(Debug)]
@@ -139,6 +140,12 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
     check_new_name(&listing, &req.name)?;
     scope::validate(&req.scope)?;
     scope::validate(&req.contracts)?;
+    if let Some(e) = req.estimate {
+        track::validate_estimate(e)?;
+    }
+    if let Some(group) = &req.experiment {
+        crate::plan::experiments::validate_group(group)?;
+    }
 
     let base_ref = req
         .base
@@ -237,6 +244,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         hypothesis: req.hypothesis.clone(),
         description: req.description.clone(),
         reason: None,
+        estimate: req.estimate,
         created: now.clone(),
         updated: now,
     };
@@ -383,35 +391,12 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
         ..Default::default()
     };
 
-    let worktree = find_worktree(repo, track)?;
-    if let Some(path) = &worktree {
-        if repo.workdir.as_deref() == Some(path.as_path()) {
-            return Err(Failure::usage(format!(
-                "cannot remove the worktree of '{}' from inside it",
-                track.name
-            ))
-            .hint("run the command from another worktree, e.g. with -C <main worktree>")
-            .into());
-        }
-    }
+    let worktree = worktree_to_retire(repo, track, req.force)?;
     let branch_tip = repo.ref_target(&branch_full)?;
-    let dirty = match &worktree {
-        Some(path) => linked_worktree::has_changes(path)?,
-        None => false,
-    };
     let unmerged_branch = match (req.delete_branch, branch_tip) {
         (true, Some(tip)) => !is_merged(repo, tip)?,
         _ => false,
     };
-    if dirty && !req.force {
-        let path = worktree
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        return Err(Failure::usage(format!("the worktree of '{}' at '{path}' has uncommitted or untracked changes", track.name))
-            .hint("commit them, or pass --force to save them under refs/tracks-backup/ and remove the worktree")
-            .into());
-    }
     if unmerged_branch && !req.force {
         return Err(Failure::usage(format!(
             "branch '{}' has commits that are merged into neither '{}' nor '{}'",
@@ -421,24 +406,15 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
         .into());
     }
 
-    if dirty && let Some(path) = &worktree {
-        let snapshot = git::snapshot_worktree(
-            &repo.git_env,
-            path,
-            &format!("git track: uncommitted work of {}", track.name),
-        )?;
-        let id = ObjectId::from_hex(snapshot.as_bytes())
-            .map_err(|e| anyhow!("bad snapshot id {snapshot}: {e}"))?;
-        out.saved
-            .push(save_backup(repo, &track.name, "worktree", id)?);
+    if let Some(w) = &worktree {
+        out.saved.extend(w.save(repo, &track.name)?);
     }
     if unmerged_branch && let Some(tip) = branch_tip {
         out.saved
             .push(save_backup(repo, &track.name, "branch", tip)?);
     }
-    if let Some(path) = &worktree {
-        linked_worktree::remove(repo, path, dirty)?;
-        out.worktree_removed = Some(path.display().to_string());
+    if let Some(w) = &worktree {
+        out.worktree_removed = Some(w.remove(repo)?);
     }
     store::delete(repo, &stored)?;
     if req.delete_branch
@@ -448,6 +424,67 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
         out.branch_deleted = Some(track.branch.clone());
     }
     Ok(out)
+}
+
+/// A track's worktree that is about to be removed, checked: not the one the command
+/// runs in, and clean unless `--force` was given.
+#[derive(Debug)]
+pub struct Retiring {
+    pub path: PathBuf,
+    /// Holds uncommitted or untracked work, to be saved before removal.
+    pub dirty: bool,
+}
+
+/// The worktree of `track` that can be removed, if it has one. Refuses (changing
+/// nothing) the worktree the command runs in, and one with uncommitted work unless
+/// `force`.
+pub fn worktree_to_retire(repo: &Repo, track: &Track, force: bool) -> Result<Option<Retiring>> {
+    let Some(path) = find_worktree(repo, track)? else {
+        return Ok(None);
+    };
+    if repo.workdir.as_deref() == Some(path.as_path()) {
+        return Err(Failure::usage(format!(
+            "cannot remove the worktree of '{}' from inside it",
+            track.name
+        ))
+        .hint("run the command from another worktree, e.g. with -C <main worktree>")
+        .into());
+    }
+    let dirty = linked_worktree::has_changes(&path)?;
+    if dirty && !force {
+        return Err(Failure::usage(format!(
+            "the worktree of '{}' at '{}' has uncommitted or untracked changes",
+            track.name,
+            path.display()
+        ))
+        .hint("commit them, or pass --force to save them under refs/tracks-backup/ and remove the worktree")
+        .into());
+    }
+    Ok(Some(Retiring { path, dirty }))
+}
+
+impl Retiring {
+    /// Saves uncommitted work (when there is any) under `refs/tracks-backup/<track>/`;
+    /// returns the refs written.
+    pub fn save(&self, repo: &Repo, track: &str) -> Result<Vec<String>> {
+        if !self.dirty {
+            return Ok(Vec::new());
+        }
+        let snapshot = git::snapshot_worktree(
+            &repo.git_env,
+            &self.path,
+            &format!("git track: uncommitted work of {track}"),
+        )?;
+        let id = ObjectId::from_hex(snapshot.as_bytes())
+            .map_err(|e| anyhow!("bad snapshot id {snapshot}: {e}"))?;
+        Ok(vec![save_backup(repo, track, "worktree", id)?])
+    }
+
+    /// Removes the worktree (after [`Retiring::save`]); returns its path.
+    pub fn remove(&self, repo: &Repo) -> Result<String> {
+        linked_worktree::remove(repo, &self.path, self.dirty)?;
+        Ok(self.path.display().to_string())
+    }
 }
 
 /// The registered linked worktree of a track: the one at its recorded path, else the one

@@ -36,15 +36,19 @@ pub fn add(repo: &Repo, path: &Path, branch: &str) -> Result<()> {
     let name: gix::refs::FullName = branch
         .try_into()
         .map_err(|e| anyhow::anyhow!("invalid branch '{branch}': {e}"))?;
+    add_head(repo, path, Head::Attached(name))
+}
+
+/// Adds a linked worktree at `path` with `commit` checked out on a detached HEAD.
+pub fn add_detached(repo: &Repo, path: &Path, commit: gix::ObjectId) -> Result<()> {
+    add_head(repo, path, Head::Detached(commit))
+}
+
+fn add_head(repo: &Repo, path: &Path, head: Head) -> Result<()> {
     let _lock = lock(repo)?;
     let interrupt = AtomicBool::new(false);
     repo.gix
-        .add_worktree(
-            path,
-            Head::Attached(name),
-            gix::progress::Discard,
-            &interrupt,
-        )
+        .add_worktree(path, head, gix::progress::Discard, &interrupt)
         .with_context(|| format!("could not add a worktree at {}", path.display()))?;
     Ok(())
 }

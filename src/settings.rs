@@ -9,10 +9,14 @@ pub const KEY_BASE: &str = "track.base";
 pub const KEY_WORKTREE_ROOT: &str = "track.worktreeRoot";
 pub const KEY_STALE_AFTER: &str = "track.staleAfter";
 pub const KEY_SHARED_PATHS: &str = "track.sharedPaths";
+pub const KEY_STUCK_AFTER: &str = "track.stuckAfter";
+pub const KEY_BEHIND_LIMIT: &str = "track.behindLimit";
 
 pub const DEFAULT_INTEGRATION: &str = "integration";
 /// Two days.
 pub const DEFAULT_STALE_AFTER_SECS: i64 = 2 * 24 * 3600;
+/// Two hours.
+pub const DEFAULT_STUCK_AFTER_SECS: i64 = 2 * 3600;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -23,6 +27,10 @@ pub struct Settings {
     /// Where track worktrees go; `None` in a bare repository without `track.worktreeRoot`.
     pub worktree_root: Option<PathBuf>,
     pub stale_after_secs: i64,
+    /// An active track with uncommitted work and no commit for this long is stuck.
+    pub stuck_after_secs: i64,
+    /// A track more commits behind the integration branch than this is flagged.
+    pub behind_limit: Option<usize>,
     /// Paths every track may touch.
     pub shared_paths: Vec<String>,
 }
@@ -53,6 +61,10 @@ impl Settings {
         let stale_after_secs = string(KEY_STALE_AFTER)
             .and_then(|v| parse_duration(&v))
             .unwrap_or(DEFAULT_STALE_AFTER_SECS);
+        let stuck_after_secs = string(KEY_STUCK_AFTER)
+            .and_then(|v| parse_duration(&v))
+            .unwrap_or(DEFAULT_STUCK_AFTER_SECS);
+        let behind_limit = string(KEY_BEHIND_LIMIT).and_then(|v| v.trim().parse().ok());
         let shared_paths = cfg
             .plumbing()
             .strings(KEY_SHARED_PATHS)
@@ -66,6 +78,8 @@ impl Settings {
             base,
             worktree_root,
             stale_after_secs,
+            stuck_after_secs,
+            behind_limit,
             shared_paths,
         })
     }

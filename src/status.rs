@@ -24,10 +24,16 @@ pub struct Dashboard {
     pub integration: Integration,
     /// `track.staleAfter` in seconds.
     pub stale_after_secs: i64,
+    /// `track.stuckAfter` in seconds.
+    pub stuck_after_secs: i64,
+    /// `track.behindLimit`, when set.
+    pub behind_limit: Option<usize>,
     pub tracks: Vec<TrackStatus>,
     /// A `git track merge` run that has not finished: stopped at a conflict or a failed
     /// gate, killed, or running in another process.
     pub merge_in_progress: Option<InProgress>,
+    /// A `git track sync` stopped at a conflict.
+    pub sync_in_progress: Option<crate::sync::Run>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,8 +56,16 @@ pub struct TrackStatus {
     pub behind: Option<usize>,
     /// Committer time of the tip, UTC.
     pub last_commit: Option<String>,
-    /// No commit for longer than `track.staleAfter`.
+    /// No commit and no change to its definition for longer than `track.staleAfter`.
     pub stale: bool,
+    /// Active, with uncommitted work, and no commit for longer than `track.stuckAfter`.
+    pub stuck: bool,
+    /// More commits behind the integration branch than `track.behindLimit`.
+    pub too_far_behind: bool,
+    /// What needs attention, in words: `behind`, `needs-sync`, `stuck`, `stale`.
+    pub flags: Vec<&'static str>,
+    /// Time from creation to first commit and to merge.
+    pub times: crate::plan::efficiency::TrackTimes,
     /// Is the tip contained in the integration branch?
     pub merged: bool,
     /// Does the track merge into the integration branch without conflict? `None` when it
@@ -84,6 +98,8 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
     let (integration, integration_tip) = overlap::integration(repo)?;
     let now = repo.now().seconds;
     let stale_after = repo.settings.stale_after_secs;
+    let stuck_after = repo.settings.stuck_after_secs;
+    let behind_limit = repo.settings.behind_limit;
     let worktrees = repo.worktrees()?;
 
     let freshest = crate::remote::tips::Tips::new(repo);
@@ -157,6 +173,18 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
         }
     }
 
+    // When each merged track was merged, for the efficiency figures.
+    let merged_names: BTreeSet<String> = merged
+        .iter()
+        .filter(|(_, m)| **m)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let merge_times = if merged_names.is_empty() {
+        BTreeMap::new()
+    } else {
+        crate::plan::efficiency::merge_times(repo, integration_tip, &merged_names)?
+    };
+
     // Contracts and claims are judged against every track given.
     let listing = Listing {
         tracks: tracks.to_vec(),
@@ -192,6 +220,41 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             Some(_) if !is_merged => rules::check_track(repo, &listing, t, false)?,
             _ => Vec::new(),
         };
+        // The last change: its newest commit; for a branch still at its fork point, the
+        // last edit of its definition (a new track on an old base is not stale).
+        let own_commits = tip.is_some_and(|tip| !crate::plan::at_fork_point(t, tip));
+        let last_change = if own_commits {
+            last_secs
+        } else {
+            crate::plan::efficiency::parse_timestamp(&t.updated)
+        };
+        let dirty = worktree.as_ref().and_then(|w| w.dirty) == Some(true);
+        let stale = !is_merged && last_change.is_some_and(|s| now - s > stale_after);
+        let stuck = t.status == Status::Active
+            && !is_merged
+            && dirty
+            && last_change.is_some_and(|s| now - s > stuck_after);
+        let too_far_behind =
+            !is_merged && matches!((behind, behind_limit), (Some(b), Some(limit)) if b > limit);
+        let merges_cleanly = cleanly.get(t.name.as_str()).copied();
+        let mut flags = Vec::new();
+        if too_far_behind {
+            flags.push("behind");
+        }
+        if merges_cleanly == Some(false) {
+            flags.push("needs-sync");
+        }
+        if stuck {
+            flags.push("stuck");
+        }
+        if stale {
+            flags.push("stale");
+        }
+        let times = crate::plan::efficiency::track_times(
+            repo,
+            t,
+            merge_times.get(t.name.as_str()).copied(),
+        )?;
         out.push(TrackStatus {
             name: t.name.clone(),
             kind: t.kind,
@@ -204,9 +267,13 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             ahead,
             behind,
             last_commit,
-            stale: !is_merged && last_secs.is_some_and(|s| now - s > stale_after),
+            stale,
+            stuck,
+            too_far_behind,
+            flags,
+            times,
             merged: is_merged,
-            merges_cleanly: cleanly.get(t.name.as_str()).copied(),
+            merges_cleanly,
             overlaps: overlaps
                 .get(t.name.as_str())
                 .map(|s| s.iter().map(|n| n.to_string()).collect())
@@ -218,13 +285,16 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
     Ok(Dashboard {
         integration,
         stale_after_secs: stale_after,
+        stuck_after_secs: stuck_after,
+        behind_limit,
         tracks: out,
         merge_in_progress: merge::in_progress(repo)?,
+        sync_in_progress: crate::sync::in_progress(repo)?,
     })
 }
 
 /// Commits reachable from `from` but not from `hidden`.
-fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
+pub fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
     if from == hidden {
         return Ok(0);
     }

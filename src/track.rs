@@ -72,7 +72,7 @@ pub struct Base {
 }
 
 /// The stored definition of a track.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Track {
     pub name: String,
@@ -101,6 +101,10 @@ pub struct Track {
     /// Why the track ended up cancelled/blocked/…, when someone said so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// How much work the track is (hours or points, as the team counts): the weight of
+    /// the critical path in `git track graph`; 1 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<f64>,
     /// UTC, `YYYY-MM-DDTHH:MM:SSZ`, so that string order is time order.
     pub created: String,
     pub updated: String,
@@ -114,6 +118,19 @@ impl Track {
     pub fn from_toml(text: &str) -> Result<Track> {
         let track: Track = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
         Ok(track)
+    }
+
+    /// Is the track's work over (done, cancelled or archived)?
+    pub fn is_finished(&self) -> bool {
+        matches!(
+            self.status,
+            Status::Done | Status::Cancelled | Status::Archived
+        )
+    }
+
+    /// The weight of the track in the plan: its estimate, 1 when absent.
+    pub fn weight(&self) -> f64 {
+        self.estimate.unwrap_or(1.0)
     }
 
     /// The default branch of a track.
@@ -134,6 +151,47 @@ impl Track {
     /// The worktree path the definition records, canonical (as worktrees are listed).
     pub fn recorded_worktree(&self) -> Option<PathBuf> {
         self.worktree.as_deref().map(|p| canonical(Path::new(p)))
+    }
+}
+
+/// Which tracks a listing shows: each given field must match one of its values (an
+/// empty field matches every track).
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub status: Vec<Status>,
+    pub kind: Vec<Kind>,
+    pub owner: Vec<String>,
+    pub experiment: Vec<String>,
+}
+
+impl Filter {
+    pub fn is_empty(&self) -> bool {
+        self.status.is_empty()
+            && self.kind.is_empty()
+            && self.owner.is_empty()
+            && self.experiment.is_empty()
+    }
+
+    pub fn matches(&self, t: &Track) -> bool {
+        let text = |wanted: &[String], v: &Option<String>| {
+            wanted.is_empty() || v.as_ref().is_some_and(|v| wanted.contains(v))
+        };
+        (self.status.is_empty() || self.status.contains(&t.status))
+            && (self.kind.is_empty() || self.kind.contains(&t.kind))
+            && text(&self.owner, &t.owner)
+            && text(&self.experiment, &t.experiment)
+    }
+}
+
+/// Checks an estimate: a positive, finite number.
+pub fn validate_estimate(estimate: f64) -> Result<(), Failure> {
+    if estimate.is_finite() && estimate > 0.0 {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "invalid estimate '{estimate}': it must be a positive number"
+        ))
+        .hint("an estimate is hours or points, e.g. --estimate 3 or --estimate 0.5"))
     }
 }
 
@@ -227,6 +285,7 @@ mod tests {
             hypothesis: None,
             description: None,
             reason: None,
+            estimate: Some(2.5),
             created: "2026-01-01T00:00:00Z".into(),
             updated: "2026-01-01T00:00:00Z".into(),
         };

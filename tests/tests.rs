@@ -21,6 +21,7 @@ mod it {
     mod merge;
     mod output;
     mod overlap;
+    mod plan;
     mod remote;
     mod scope;
     mod status;

@@ -9,11 +9,12 @@ use std::process::Command;
 
 /// Show the whole loop on a built-in scenario, in a scratch repository
 ///
-/// Builds a small web shop with three parallel tracks (backend, frontend, infra), makes
-/// real commits in each track's worktree — one file changed by two tracks, one edit
-/// outside a scope — then runs status, check, overlap, merge --dry-run and merge
-/// --checkpoint (stopping on the conflict, resolving it, --continue) and shows the
-/// Integration Notes. Each step prints the command it runs. The repository you run it
+/// Builds a small web shop with three parallel tracks (backend, frontend, infra) and an
+/// experiment of two competing search engines, makes real commits in each track's
+/// worktree — one file changed by two tracks, one edit outside a scope — then runs
+/// status, check, overlap, compare --exec (the benchmark in every worktree), pick,
+/// graph, ready, merge --dry-run and merge --checkpoint (stopping on the conflict,
+/// resolving it, --continue) and shows the Integration Notes with the decision. Each step prints the command it runs. The repository you run it
 /// from is never touched.
 #[derive(clap::Args)]
 pub struct Args {

@@ -30,6 +30,10 @@ pub struct Args {
     /// Why the status is what it is (e.g. why a track was cancelled)
     #[arg(long, value_name = "text")]
     reason: Option<String>,
+    /// How much work the track is, in hours or points (the weight of the critical path
+    /// in 'git track graph'; "" clears it, 1 counts then)
+    #[arg(long, value_name = "n")]
+    estimate: Option<String>,
     /// Point the track at another existing branch
     #[arg(long, value_name = "branch")]
     branch: Option<String>,
@@ -92,6 +96,10 @@ pub fn run(repo: &Repo, a: Args) -> anyhow::Result<Output> {
         experiment: a.experiment,
         hypothesis: a.hypothesis,
         reason: a.reason,
+        estimate: a
+            .estimate
+            .map(|e| super::new::parse_estimate(&e))
+            .transpose()?,
         branch: a.branch,
         base: a.base,
         scope: list(a.scope, a.clear_scope, a.add_scope, a.remove_scope),

@@ -11,6 +11,8 @@ use serde::Serialize;
 /// tracks are still listed.
 #[derive(clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    filter: super::filter::FilterArgs,
     /// Print one JSON object: {tracks: [...], invalid: [{ref, error}]}
     #[arg(long)]
     pub json: bool,
@@ -22,8 +24,10 @@ struct Listing {
     invalid: Vec<Invalid>,
 }
 
-pub fn run(repo: &Repo, _args: Args) -> anyhow::Result<Output> {
-    let listing = store::list(repo)?;
+pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+    let filter = args.filter.filter()?;
+    let mut listing = store::list(repo)?;
+    listing.tracks.retain(|s| filter.matches(&s.track));
     let mut warnings = Vec::new();
     for i in &listing.invalid {
         warnings.push(format!("{}: {}", i.refname, i.error));

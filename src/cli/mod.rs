@@ -1,12 +1,18 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod archive;
 mod attach;
+mod cancel;
 mod check;
 mod checkpoints;
+mod compare;
 mod demo;
+mod done;
 mod edit;
 mod fetch;
+mod filter;
+mod graph;
 mod hooks;
 mod init;
 mod list;
@@ -17,11 +23,15 @@ mod merge;
 mod new;
 mod output;
 mod overlap;
+mod pick;
 mod push;
+mod ready;
 mod remove;
+mod reopen;
 mod scope;
 mod show;
 mod status;
+mod sync;
 
 use clap::{Parser, Subcommand};
 use git_track::error::{EXIT_FATAL, EXIT_USAGE, Failure};
@@ -61,6 +71,10 @@ enum Command {
     Show(show::Args),
     Edit(edit::Args),
     Remove(remove::Args),
+    Done(done::Args),
+    Cancel(cancel::Args),
+    Archive(archive::Args),
+    Reopen(reopen::Args),
     Log(log::Args),
     Merge(merge::Args),
     Checkpoints(checkpoints::Args),
@@ -70,6 +84,11 @@ enum Command {
     Scope(scope::Args),
     Overlap(overlap::Args),
     Status(status::Args),
+    Graph(graph::Args),
+    Ready(ready::Args),
+    Compare(compare::Args),
+    Pick(pick::Args),
+    Sync(sync::Args),
     Push(push::Args),
     Fetch(fetch::Args),
     Attach(attach::Args),
@@ -90,10 +109,22 @@ impl Command {
             Command::Status(a) => a.json,
             Command::Merge(a) => a.json,
             Command::Checkpoints(a) => a.json,
+            Command::Graph(a) => a.wants_json(),
+            Command::Ready(a) => a.json,
+            Command::Compare(a) => a.json,
+            Command::Pick(a) => a.json,
+            Command::Sync(a) => a.json,
+            Command::Init(_)
+            | Command::Edit(_)
+            | Command::Remove(_)
+            | Command::Demo(_)
+            | Command::Done(_)
+            | Command::Cancel(_)
+            | Command::Archive(_)
+            | Command::Reopen(_) => false,
             Command::Push(a) => a.json,
             Command::Fetch(a) => a.json,
             Command::Attach(a) => a.json,
-            Command::Init(_) | Command::Edit(_) | Command::Remove(_) | Command::Demo(_) => false,
         }
     }
 }
@@ -146,6 +177,10 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Show(a) => show::run(&repo()?, a),
         Command::Edit(a) => edit::run(&repo()?, a),
         Command::Remove(a) => remove::run(&repo()?, a),
+        Command::Done(a) => done::run(&repo()?, a),
+        Command::Cancel(a) => cancel::run(&repo()?, a),
+        Command::Archive(a) => archive::run(&repo()?, a),
+        Command::Reopen(a) => reopen::run(&repo()?, a),
         Command::Log(a) => log::run(&repo()?, a),
         Command::Check(a) => check::run(&repo()?, a),
         Command::Hooks(a) => hooks::run(&repo()?, a),
@@ -154,6 +189,11 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Status(a) => status::run(&repo()?, a),
         Command::Merge(a) => merge::run(&repo()?, a),
         Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
+        Command::Graph(a) => graph::run(&repo()?, a),
+        Command::Ready(a) => ready::run(&repo()?, a),
+        Command::Compare(a) => compare::run(&repo()?, a),
+        Command::Pick(a) => pick::run(&repo()?, a),
+        Command::Sync(a) => sync::run(&repo()?, a),
         Command::Push(a) => push::run(&repo()?, a),
         Command::Fetch(a) => fetch::run(&repo()?, a),
         Command::Attach(a) => attach::run(&repo()?, a),

@@ -49,6 +49,10 @@ pub struct Args {
     /// What this track's approach is betting on (with --experiment)
     #[arg(long, value_name = "text", requires = "experiment")]
     hypothesis: Option<String>,
+    /// How much work it is, in hours or points (the weight of the critical path in
+    /// 'git track graph'; 1 when not given)
+    #[arg(long, value_name = "n")]
+    estimate: Option<String>,
     /// A sentence on what the track is for
     #[arg(long, value_name = "text")]
     description: Option<String>,
@@ -72,6 +76,12 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         experiment: args.experiment,
         hypothesis: args.hypothesis,
         description: args.description,
+        estimate: args
+            .estimate
+            .as_deref()
+            .map(parse_estimate)
+            .transpose()?
+            .flatten(),
     };
     let created = lifecycle::create(repo, &req)?;
     let t = &created.stored.track;
@@ -98,4 +108,22 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         out = out.warn(warning);
     }
     Ok(out)
+}
+
+/// An estimate as typed: a positive number, or "" for none.
+pub fn parse_estimate(text: &str) -> anyhow::Result<Option<f64>> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    match text.trim().parse::<f64>() {
+        Ok(e) => {
+            git_track::track::validate_estimate(e)?;
+            Ok(Some(e))
+        }
+        Err(_) => Err(git_track::error::Failure::usage(format!(
+            "invalid estimate '{text}': it must be a positive number"
+        ))
+        .hint("an estimate is hours or points, e.g. --estimate 3 or --estimate 0.5")
+        .into()),
+    }
 }

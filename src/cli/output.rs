@@ -104,6 +104,14 @@ impl Output {
         self.messages_to_stderr(true)
     }
 
+    /// The body as text, without the messages (for a redrawn screen).
+    pub fn write_text(&self, w: &mut dyn Write) -> io::Result<()> {
+        match &self.body {
+            Some(body) => body.text(w),
+            None => Ok(()),
+        }
+    }
+
     fn messages_to_stderr(&self, hints: bool) -> io::Result<()> {
         let stderr = io::stderr();
         let mut err = stderr.lock();

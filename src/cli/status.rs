@@ -15,16 +15,48 @@ use std::io::{self, Write};
 /// merged yet (blocked by), committed changes outside its scope (violations, as 'git
 /// track check' judges them), and whether it is merged; then a merge run that has not
 /// finished (stopped at a conflict or a failed gate, or killed), if there is one.
+///
+/// Flags: "behind" past track.behindLimit commits behind the integration branch; "needs
+/// sync" when it no longer merges cleanly into it ('git track sync'); "stuck" when
+/// active with uncommitted work and no commit for track.stuckAfter (default 2h);
+/// "stale" when no commit for track.staleAfter (a track without commits of its own counts
+/// from its last definition edit). --watch
+/// redraws the dashboard whenever it changes, until interrupted.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Print one JSON object: {integration, stale_after_secs, tracks: [...], merge_in_progress} (see the README)
+    #[command(flatten)]
+    filter: super::filter::FilterArgs,
+    /// Redraw the dashboard whenever it changes (checked every --interval seconds)
+    #[arg(long, conflicts_with = "json")]
+    watch: bool,
+    /// Seconds between checks with --watch
+    #[arg(long, value_name = "s", default_value = "2", requires = "watch")]
+    interval: f64,
+    /// Print one JSON object: {integration, stale_after_secs, stuck_after_secs,
+    /// behind_limit, tracks: [...], merge_in_progress, sync_in_progress} (see the README)
     #[arg(long)]
     pub json: bool,
 }
 
-pub fn run(repo: &Repo, _args: Args) -> anyhow::Result<Output> {
+/// Test hook: `GIT_TRACK_TEST_WATCH_ROUNDS=<n>` ends `--watch` after <n> checks.
+const WATCH_ROUNDS: &str = "GIT_TRACK_TEST_WATCH_ROUNDS";
+
+pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+    if args.watch {
+        return watch(&args);
+    }
+    dashboard(repo, &args)
+}
+
+fn dashboard(repo: &Repo, args: &Args) -> anyhow::Result<Output> {
+    let filter = args.filter.filter()?;
     let listing = store::list(repo)?;
-    let dashboard = status::dashboard(repo, &listing.tracks)?;
+    let mut dashboard = status::dashboard(repo, &listing.tracks)?;
+    dashboard.tracks.retain(|t| {
+        listing
+            .get(&t.name)
+            .is_some_and(|s| filter.matches(&s.track))
+    });
     let missing_integration = !dashboard.integration.exists && !dashboard.tracks.is_empty();
     let mut out = Output::new(dashboard, write_dashboard);
     for i in &listing.invalid {
@@ -37,6 +69,49 @@ pub fn run(repo: &Repo, _args: Args) -> anyhow::Result<Output> {
         ));
     }
     Ok(out)
+}
+
+/// Draws the dashboard, then again each time it changes.
+fn watch(args: &Args) -> anyhow::Result<Output> {
+    if !(args.interval.is_finite() && args.interval > 0.0) {
+        return Err(git_track::error::Failure::usage(format!(
+            "invalid --interval '{}': it must be a positive number of seconds",
+            args.interval
+        ))
+        .into());
+    }
+    let rounds: Option<u64> = std::env::var(WATCH_ROUNDS)
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let tty = std::io::IsTerminal::is_terminal(&io::stdout());
+    let mut shown: Option<Vec<u8>> = None;
+    let mut round = 0u64;
+    loop {
+        // Re-read settings and refs each time: another process may change anything.
+        let mut text = Vec::new();
+        match Repo::discover().and_then(|fresh| dashboard(&fresh, args)) {
+            Ok(out) => out.write_text(&mut text)?,
+            Err(e) => writeln!(text, "error: {e:#}")?,
+        }
+        if shown.as_ref() != Some(&text) {
+            let stdout = io::stdout();
+            let mut w = stdout.lock();
+            if tty {
+                // Clear the screen and go home, as watch(1) does.
+                write!(w, "\x1b[H\x1b[2J")?;
+            } else if shown.is_some() {
+                writeln!(w)?;
+            }
+            w.write_all(&text)?;
+            w.flush()?;
+            shown = Some(text);
+        }
+        round += 1;
+        if rounds.is_some_and(|r| round >= r) {
+            return Ok(Output::none());
+        }
+        std::thread::sleep(std::time::Duration::from_secs_f64(args.interval));
+    }
 }
 
 fn write_dashboard(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
@@ -80,6 +155,20 @@ fn write_dashboard(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_merge_in_progress(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
+    if let Some(stop) = d.sync_in_progress.as_ref().and_then(|s| s.stopped.as_ref()) {
+        writeln!(
+            w,
+            "\nsync stopped at a conflict: track '{}' in {}",
+            stop.track, stop.worktree
+        )?;
+        if !stop.paths.is_empty() {
+            writeln!(w, "  conflicted: {}", stop.paths.join(", "))?;
+        }
+        writeln!(
+            w,
+            "  go on with 'git track sync --continue', or 'git track sync --abort'"
+        )?;
+    }
     let Some(m) = &d.merge_in_progress else {
         return Ok(());
     };
@@ -113,6 +202,9 @@ fn row(t: &TrackStatus) -> Vec<String> {
         None => "no branch".to_owned(),
         Some(time) => {
             let mut s = time.replace('T', " ").trim_end_matches('Z').to_owned();
+            if t.stuck {
+                s.push_str(" (stuck)");
+            }
             if t.stale {
                 s.push_str(" (stale)");
             }
@@ -135,7 +227,10 @@ fn row(t: &TrackStatus) -> Vec<String> {
         },
         worktree,
         number(t.ahead),
-        number(t.behind),
+        match (t.behind, t.too_far_behind) {
+            (Some(b), true) => format!("{b} (too far)"),
+            (b, _) => number(b),
+        },
         last,
         list_or_dash(&t.overlaps),
         list_or_dash(&t.blocked_by),

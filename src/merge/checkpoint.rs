@@ -4,6 +4,7 @@ use super::diffstat;
 use super::state::{State, StepResult};
 use super::step::{self, T_TRACK, T_TRACK_TIP};
 use crate::merge::notes::{self, Conflict, Left, Merged, Overlap, Record, Resolution};
+use crate::plan::{efficiency, experiments};
 use crate::repo::Repo;
 use crate::store;
 use crate::track::Status;
@@ -86,7 +87,8 @@ pub fn make(repo: &Repo, state: &State) -> Result<Option<Made>> {
         .iter()
         .filter(|s| s.result == Some(StepResult::Skipped))
         .collect();
-    if found.is_empty() && skipped.is_empty() {
+    let decisions = experiments::unrecorded(repo)?;
+    if found.is_empty() && skipped.is_empty() && decisions.is_empty() {
         return Ok(None);
     }
 
@@ -114,7 +116,7 @@ pub fn make(repo: &Repo, state: &State) -> Result<Option<Made>> {
         .filter(|(_, tracks)| tracks.len() > 1)
         .map(|(path, tracks)| Overlap { path, tracks })
         .collect();
-    let conflicts = state
+    let conflicts: Vec<Conflict> = state
         .steps
         .iter()
         .filter_map(|s| {
@@ -141,6 +143,7 @@ pub fn make(repo: &Repo, state: &State) -> Result<Option<Made>> {
         .flat_map(|s| s.violations.iter().cloned())
         .collect();
     let number = previous.map_or(1, |(_, n)| n + 1);
+    let efficiency = efficiency::checkpoint(repo, &merged, &conflicts)?;
     let record = Record {
         version: notes::VERSION,
         checkpoint: number,
@@ -154,6 +157,8 @@ pub fn make(repo: &Repo, state: &State) -> Result<Option<Made>> {
         skipped,
         pending: state.left_out.clone(),
         violations,
+        decisions: decisions.iter().map(|(_, _, d)| d.clone()).collect(),
+        efficiency: Some(efficiency),
     };
 
     let tree = repo.gix.find_commit(tip)?.tree_id()?.detach();
@@ -166,6 +171,15 @@ pub fn make(repo: &Repo, state: &State) -> Result<Option<Made>> {
         &format!("git track: checkpoint {number}"),
     )?;
     notes::write(repo, commit, &record)?;
+    experiments::mark_recorded(
+        repo,
+        &decisions,
+        &experiments::Recorded {
+            checkpoint: number,
+            branch: state.branch.clone(),
+            commit: commit.to_string(),
+        },
+    )?;
     Ok(Some(Made {
         number,
         commit: commit.to_string(),
@@ -182,12 +196,17 @@ pub fn mark_done(repo: &Repo, made: &Made) -> Result<Vec<String>> {
             continue;
         }
         let number = made.number;
+        let commit = &m.commit[..m.commit.len().min(12)];
         let (_, changed) = store::update(repo, &m.track, |t| {
             if t.status == Status::Done {
                 return Ok(None);
             }
+            let summary = format!(
+                "status: {} -> done (merged as {commit} at checkpoint {number})",
+                t.status
+            );
             t.status = Status::Done;
-            Ok(Some(format!("status done: merged at checkpoint {number}")))
+            Ok(Some(summary))
         })?;
         if changed.is_some() {
             done.push(m.track.clone());

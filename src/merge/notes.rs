@@ -25,9 +25,11 @@ pub const T_CONFLICT: &str = "Conflict";
 pub const T_SKIPPED: &str = "Skipped";
 pub const T_PENDING: &str = "Pending";
 pub const T_VIOLATION: &str = "Violation";
+pub const T_PICKED: &str = "Experiment-Picked";
+pub const T_CANCELLED: &str = "Experiment-Cancelled";
 
 /// Everything one checkpoint records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub version: u32,
     /// 1 for the first checkpoint of the branch, then counting up.
@@ -57,7 +59,16 @@ pub struct Record {
     pub pending: Vec<Left>,
     #[serde(default)]
     pub violations: Vec<Violation>,
+    /// Experiments decided (`git track pick`) since the previous checkpoint.
+    #[serde(default)]
+    pub decisions: Vec<Decision>,
+    /// What parallel work gave (absent in records of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efficiency: Option<Efficiency>,
 }
+
+pub use crate::plan::efficiency::Checkpoint as Efficiency;
+pub use crate::plan::experiments::Decision;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Merged {
@@ -230,6 +241,14 @@ impl Record {
                 .collect(),
         );
 
+        section(
+            "Experiments decided",
+            self.decisions.iter().flat_map(decision_lines).collect(),
+        );
+        if let Some(e) = &self.efficiency {
+            section("Efficiency", efficiency_lines(e));
+        }
+
         let _ = writeln!(m, "{T_CHECKPOINT}: {}", self.checkpoint);
         let _ = writeln!(m, "{T_BRANCH}: {}", self.branch);
         for t in &self.merged {
@@ -251,6 +270,13 @@ impl Record {
         }
         for v in &self.violations {
             let _ = writeln!(m, "{T_VIOLATION}: {} {}", v.track, quote(&v.path));
+        }
+        for d in &self.decisions {
+            let _ = writeln!(m, "{T_PICKED}: {} {}", d.group, d.winner);
+            for l in &d.losers {
+                let tip = l.tip.as_deref().unwrap_or("-");
+                let _ = writeln!(m, "{T_CANCELLED}: {} {} {tip}", d.group, l.track);
+            }
         }
         m
     }
@@ -279,6 +305,8 @@ impl Record {
             skipped: Vec::new(),
             pending: Vec::new(),
             violations: Vec::new(),
+            decisions: Vec::new(),
+            efficiency: None,
         };
         for (key, value) in trailers {
             let (first, rest) = value.split_once(' ').unwrap_or((value.as_str(), ""));
@@ -316,6 +344,28 @@ impl Record {
                         r.pending.push(left);
                     }
                 }
+                T_PICKED => r.decisions.push(Decision {
+                    group: first.to_owned(),
+                    winner: rest.to_owned(),
+                    winner_tip: None,
+                    reason: String::new(),
+                    decided: String::new(),
+                    losers: Vec::new(),
+                    compare: None,
+                    recorded: None,
+                }),
+                T_CANCELLED => {
+                    let mut words = rest.split(' ');
+                    let track = words.next().unwrap_or_default().to_owned();
+                    let tip = words.next().filter(|t| *t != "-").map(str::to_owned);
+                    if let Some(d) = r.decisions.iter_mut().rev().find(|d| d.group == first) {
+                        d.losers.push(crate::plan::experiments::Loser {
+                            track,
+                            tip,
+                            refname: None,
+                        });
+                    }
+                }
                 T_VIOLATION => r.violations.push(Violation {
                     track: first.to_owned(),
                     path: unquote(rest),
@@ -328,6 +378,97 @@ impl Record {
         }
         Some(r)
     }
+}
+
+/// A decision as the commit message tells it.
+fn decision_lines(d: &Decision) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{}: picked {}{}: {}",
+        d.group,
+        d.winner,
+        d.winner_tip
+            .as_deref()
+            .map(|t| format!(" at {}", short(t)))
+            .unwrap_or_default(),
+        d.reason
+    )];
+    for l in &d.losers {
+        let kept = match (&l.tip, &l.refname) {
+            (Some(tip), Some(r)) => format!(", tip {} kept as {r}", short(tip)),
+            (Some(tip), None) => format!(", tip {}", short(tip)),
+            _ => String::new(),
+        };
+        lines.push(format!("  cancelled {}{kept}", l.track));
+    }
+    if let Some(c) = &d.compare {
+        let what = c
+            .metric
+            .as_deref()
+            .map(|m| format!(" by /{m}/"))
+            .unwrap_or_default();
+        lines.push(format!("  compared{what}:"));
+        for row in &c.rows {
+            let mut line = format!(
+                "    {}: {} commit{}, {} file{}, +{} -{}",
+                row.track,
+                row.commits,
+                if row.commits == 1 { "" } else { "s" },
+                row.files,
+                if row.files == 1 { "" } else { "s" },
+                row.insertions,
+                row.deletions
+            );
+            if row.violations > 0 {
+                line.push_str(&format!(", {} violation(s)", row.violations));
+            }
+            if row.merges_cleanly == Some(false) {
+                line.push_str(", needs sync");
+            }
+            if !row.exits.is_empty() {
+                let exits: Vec<String> = row.exits.iter().map(i64::to_string).collect();
+                line.push_str(&format!(", exit {}", exits.join("/")));
+            }
+            if let Some(v) = row.metric {
+                line.push_str(&format!(", metric {v}"));
+            }
+            if let Some(r) = row.rank {
+                line.push_str(&format!(", rank {r}"));
+            }
+            lines.push(line);
+        }
+    }
+    lines
+}
+
+fn efficiency_lines(e: &Efficiency) -> Vec<String> {
+    use crate::plan::efficiency::human;
+    let mut lines = Vec::new();
+    let speedup = e
+        .speedup
+        .map(|s| format!(" (speed-up {s:.2}x)"))
+        .unwrap_or_default();
+    lines.push(format!(
+        "span {} for {} of work{speedup}",
+        human(e.span_secs),
+        human(e.sum_secs)
+    ));
+    lines.push(format!(
+        "{} of {} track{} conflicted; {} file{} resolved by hand",
+        e.conflicted,
+        e.merged,
+        if e.merged == 1 { "" } else { "s" },
+        e.hand_resolved_files,
+        if e.hand_resolved_files == 1 { "" } else { "s" }
+    ));
+    for t in &e.tracks {
+        let first = t.to_first_commit_secs.map_or_else(|| "-".to_owned(), human);
+        let merge = t.to_merge_secs.map_or_else(|| "-".to_owned(), human);
+        lines.push(format!(
+            "{}: first commit after {first}, merged after {merge}",
+            t.track
+        ));
+    }
+    lines
 }
 
 /// The `Key: value` lines of a message's last paragraph. Comment lines are dropped
@@ -530,6 +671,8 @@ mod tests {
             }],
             pending: vec![],
             violations: vec![],
+            decisions: vec![],
+            efficiency: None,
         }
     }
 

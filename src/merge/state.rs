@@ -250,7 +250,7 @@ pub fn id(hex: &str) -> Result<ObjectId> {
 
 /// Is `pid` a running git-track process? Linux answers through /proc; elsewhere a run
 /// whose state says "running" is taken as killed, which `--continue` recovers.
-fn process_is_git_track(pid: u32) -> bool {
+pub(crate) fn process_is_git_track(pid: u32) -> bool {
     if cfg!(target_os = "linux") {
         let named = std::fs::read_to_string(format!("/proc/{pid}/comm"))
             .map(|comm| comm.trim().starts_with("git-track"))

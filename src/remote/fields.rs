@@ -176,6 +176,7 @@ mod tests {
             hypothesis: None,
             description: None,
             reason: None,
+            estimate: None,
             created: "2026-01-01T00:00:00Z".into(),
             updated: "2026-01-01T00:00:00Z".into(),
         }

@@ -29,6 +29,10 @@ fn the_demo_shows_the_whole_loop_and_ends_with_the_integration_notes() {
         "$ git track overlap --level files",
         "$ git track overlap --level hunks",
         "$ git track overlap --level conflicts",
+        "$ git track compare search --exec sh bench.sh --metric cost: ([0-9]+)",
+        "$ git track pick search-index --reason",
+        "$ git track graph",
+        "$ git track ready",
         "$ git track merge --dry-run --allow-violations",
         "$ git track merge --checkpoint --allow-violations",
         "$ git add config/app.json",
@@ -75,8 +79,26 @@ fn the_demo_shows_the_whole_loop_and_ends_with_the_integration_notes() {
     );
     let stopped = section("$ git track merge --checkpoint", "\n# ");
     assert!(
-        stopped.contains("CONFLICT merging track 'frontend' (step 2 of 3)"),
+        stopped.contains("CONFLICT merging track 'frontend' (step 2 of 4)"),
         "{stopped}"
+    );
+
+    // The experiment: the benchmark ranked the index first, and pick cancelled the scan.
+    let compare = section("$ git track compare search", "\n# ");
+    assert!(
+        compare.contains("1     search-index  sh bench.sh  0"),
+        "{compare}"
+    );
+    let pick = section("$ git track pick search-index", "\n# ");
+    assert!(pick.contains("search-scan: cancelled; tip "), "{pick}");
+    let graph = section("$ git track graph", "\n# ");
+    assert!(
+        graph.contains("critical path: backend -> infra (length 2)"),
+        "{graph}"
+    );
+    assert!(
+        graph.contains("parallelism: 3 (frontend, infra, search-index)"),
+        "{graph}"
     );
 
     // The checkpoint: an Integration Notes commit on integration, with its note.
@@ -87,18 +109,29 @@ fn the_demo_shows_the_whole_loop_and_ends_with_the_integration_notes() {
         "Checkpoint: 1",
         "Conflict: frontend config/app.json",
         "Violation: infra src/api/server.js",
+        "Experiment-Picked: search search-index",
     ] {
         assert!(message.contains(trailer), "{trailer} missing:\n{message}");
     }
     assert!(
         stdout
             .trim_end()
-            .ends_with("Violation: infra src/api/server.js"),
+            .ends_with("Experiment-Cancelled: search search-scan")
+            || stdout
+                .trim_end()
+                .rsplit('\n')
+                .next()
+                .is_some_and(|l| l.starts_with("Experiment-Cancelled: search search-scan ")),
         "the demo ends with the notes:\n{stdout}"
     );
+    git(&[
+        "rev-parse",
+        "--verify",
+        "refs/tracks-experiments/search/tips/search-scan",
+    ]);
     git(&["notes", "--ref", "refs/notes/tracks", "show", "integration"]);
     let merged = git(&["log", "--format=%s", "integration"]);
-    for track in ["backend", "frontend", "infra"] {
+    for track in ["backend", "frontend", "infra", "search-index"] {
         assert!(
             merged.contains(&format!("Merge track '{track}' into integration")),
             "{merged}"

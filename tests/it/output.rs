@@ -63,7 +63,8 @@ impl<'r> Transcript<'r> {
         self.text.push('\n');
     }
 
-    /// The transcript with the temporary folder as `[TMP]` and object ids as `[ID]`.
+    /// The transcript with the temporary folder as `[TMP]`, object ids as `[ID]` and
+    /// measured times as `[TIME]`.
     fn normalised(&self) -> String {
         let tmp = self.repo.tmp.path();
         let canonical = tmp.canonicalize().unwrap_or_else(|_| tmp.to_owned());
@@ -71,7 +72,7 @@ impl<'r> Transcript<'r> {
             .text
             .replace(&canonical.display().to_string(), "[TMP]")
             .replace(&tmp.display().to_string(), "[TMP]");
-        ids_normalised(&text)
+        times_normalised(&ids_normalised(&text))
     }
 }
 
@@ -116,6 +117,48 @@ fn ids_normalised(text: &str) -> String {
     out
 }
 
+/// Replaces every measured time (`0.01s`, `12.5ms`: digits, a point, digits, a unit)
+/// with `[TIME]`, padded to the width it had when that was wider, so that columns stay
+/// as they were.
+fn times_normalised(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_word = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'.');
+        if starts_word && bytes[i].is_ascii_digit() {
+            let digits = |from: usize| {
+                (from..bytes.len())
+                    .find(|&k| !bytes[k].is_ascii_digit())
+                    .unwrap_or(bytes.len())
+            };
+            let point = digits(i);
+            if bytes.get(point) == Some(&b'.') && point + 1 < bytes.len() {
+                let end = digits(point + 1);
+                let unit = ["ms", "s"]
+                    .into_iter()
+                    .find(|u| text[end..].starts_with(u))
+                    .map(str::len);
+                if let Some(unit) = unit
+                    && end > point + 1
+                    && !bytes
+                        .get(end + unit)
+                        .is_some_and(|b| b.is_ascii_alphanumeric())
+                {
+                    let width = end + unit - i;
+                    out.push_str(&format!("{:<width$}", "[TIME]"));
+                    i = end + unit;
+                    continue;
+                }
+            }
+        }
+        let c = text[i..].chars().next().unwrap_or_default();
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
 #[test]
 fn ids_and_only_ids_are_normalised() {
     assert_eq!(
@@ -125,6 +168,10 @@ fn ids_and_only_ids_are_normalised() {
     assert_eq!(
         ids_normalised("before-merge-20260101 (b0a7e2ff3a766bcdd7d20822db6336f758e1fd9d)"),
         "before-merge-20260101 ([ID])"
+    );
+    assert_eq!(
+        times_normalised("0     0.01s  9  took 12.5ms, v1.2 and 3.0.1s"),
+        "0     [TIME]  9  took [TIME], v1.2 and 3.0.1s"
     );
 }
 
@@ -375,5 +422,28 @@ fn sharing_through_a_remote() {
         .run_in(&m1, &["push"])
         .run_in(&m1, &["fetch"])
         .run_in(&m1, &["attach", "nope"]);
+    insta::assert_snapshot!(t.normalised());
+}
+
+#[test]
+fn the_plan_and_the_lifecycle() {
+    let repo = conflicting();
+    repo.track(&["new", "s", "--depends-on", "r", "--no-worktree"])
+        .ok();
+    let mut t = Transcript::new(&repo);
+    t.run(&["graph"])
+        .run(&["graph", "--format", "mermaid"])
+        .run(&["ready"])
+        .run(&["merge", "p"])
+        .run(&["sync", "r"])
+        .run(&["sync", "q"])
+        .run(&["sync", "--abort"])
+        .run(&["done", "p"])
+        .run(&["cancel", "q", "--reason", "p covers it"])
+        .run(&["archive", "s"])
+        .run(&["reopen", "q"])
+        .run(&["reopen", "r"])
+        .run(&["list"])
+        .run(&["ready"]);
     insta::assert_snapshot!(t.normalised());
 }

@@ -1,0 +1,98 @@
+//! `git track ready`: the tracks that can start or be merged now.
+//!
+//! A dependency is satisfied only once its work is merged into the integration branch:
+//! a track waiting on another that is finished on its own branch still waits.
+
+use crate::repo::Repo;
+use crate::store::Listing;
+use crate::track::Status;
+use anyhow::Result;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ready {
+    /// The integration branch dependencies are judged against.
+    pub integration: String,
+    /// Backlog or blocked tracks whose dependencies are all merged.
+    pub start: Vec<Entry>,
+    /// Active tracks with work to merge and every dependency merged.
+    pub merge: Vec<Entry>,
+    /// Unfinished tracks that can do neither yet, with the reason.
+    pub waiting: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub track: String,
+    pub status: Status,
+    /// Why it is (not) ready.
+    pub reason: String,
+}
+
+pub fn ready(repo: &Repo, listing: &Listing) -> Result<Ready> {
+    let (integration, tip) = crate::overlap::integration(repo)?;
+    let integration_tip = integration.exists.then_some(tip);
+    let mut merged: BTreeMap<&str, bool> = BTreeMap::new();
+    for s in &listing.tracks {
+        merged.insert(
+            &s.track.name,
+            super::is_merged(repo, &s.track, integration_tip)?,
+        );
+    }
+    let mut out = Ready {
+        integration: integration.branch,
+        start: Vec::new(),
+        merge: Vec::new(),
+        waiting: Vec::new(),
+    };
+    for s in &listing.tracks {
+        let t = &s.track;
+        if t.is_finished() || merged[t.name.as_str()] {
+            continue;
+        }
+        let entry = |reason: String| Entry {
+            track: t.name.clone(),
+            status: t.status,
+            reason,
+        };
+        // A dependency without a definition cannot be merged any more: merge ignores it.
+        let unmet: Vec<String> = t
+            .depends_on
+            .iter()
+            .filter_map(|d| {
+                let dep = listing.get(d)?;
+                (!merged[d.as_str()]).then(|| format!("'{d}' ({})", dep.track.status))
+            })
+            .collect();
+        if !unmet.is_empty() {
+            out.waiting.push(entry(format!(
+                "waits for {} to be merged into '{}'",
+                unmet.join(", "),
+                out.integration
+            )));
+            continue;
+        }
+        let deps = if t.depends_on.is_empty() {
+            "no dependencies".to_owned()
+        } else {
+            "dependencies merged".to_owned()
+        };
+        match t.status {
+            Status::Backlog | Status::Blocked => out.start.push(entry(deps)),
+            _ => {
+                let tip = repo.ref_target(&t.branch_ref())?;
+                match tip {
+                    None => out
+                        .waiting
+                        .push(entry(format!("its branch '{}' does not exist", t.branch))),
+                    Some(tip) if super::at_fork_point(t, tip) => {
+                        out.waiting.push(entry("no commits yet".to_owned()))
+                    }
+                    Some(_) => out.merge.push(entry(deps)),
+                }
+            }
+        }
+    }
+    Ok(out)
+}

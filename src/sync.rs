@@ -1,0 +1,363 @@
+//! `git track sync`: brings the integration branch into tracks, inside their worktrees.
+//!
+//! Each track is merged with the integration branch (or rebased onto it) by git itself
+//! in the track's own worktree, so hooks, rerere and mergetools work as usual. Dirty
+//! worktrees are refused before anything starts. A conflict stops the run with the
+//! worktree left mid-merge (or mid-rebase) and the run saved under
+//! `<common dir>/track/sync.json`; `--continue` takes the staged resolution and goes on
+//! with the remaining tracks, `--abort` undoes the stopped track's merge or rebase
+//! (tracks synced before it stay synced).
+
+use crate::error::{EXIT_FOUND, Failure};
+use crate::git::{self, SyncMode};
+use crate::lifecycle;
+use crate::refs;
+use crate::repo::Repo;
+use crate::store::{self, Stored};
+use anyhow::{Context, Result, anyhow};
+use gix::ObjectId;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+const STATE_FILE: &str = "sync.json";
+
+/// What `git track sync` asks for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub names: Vec<String>,
+    pub all: bool,
+    pub mode: SyncMode,
+}
+
+/// What happened to one track.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Synced {
+    pub track: String,
+    /// `merged`, `rebased`, `up-to-date`, `skipped` (with a reason) or `aborted`.
+    pub result: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The branch tip before and after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// The track a run stopped at.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stop {
+    pub track: String,
+    pub worktree: String,
+    /// The branch tip before the sync, for `--abort` to check against.
+    pub from: String,
+    pub paths: Vec<String>,
+}
+
+/// A sync run, as saved while it is stopped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Run {
+    pub mode: SyncMode,
+    /// What is brought in: the integration branch (or the base while it does not exist).
+    pub upstream: String,
+    pub upstream_tip: String,
+    /// Tracks done so far.
+    pub done: Vec<Synced>,
+    /// Where it stopped.
+    pub stopped: Option<Stop>,
+    /// Tracks still to sync after the stopped one.
+    pub queue: Vec<String>,
+}
+
+impl Run {
+    /// 1 when the run stopped at a conflict.
+    pub fn code(&self) -> i32 {
+        if self.stopped.is_some() {
+            EXIT_FOUND
+        } else {
+            0
+        }
+    }
+}
+
+fn state_path(repo: &Repo) -> PathBuf {
+    repo.state_dir().join(STATE_FILE)
+}
+
+fn load(repo: &Repo) -> Result<Option<Run>> {
+    let path = state_path(repo);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Failure::fatal(format!("{} is corrupt: {e}", path.display()))
+                .hint("'git track sync --abort' cannot read it either; remove the file and check the track's worktree with 'git status'")
+                .into()
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow!("could not read {}: {e}", path.display())),
+    }
+}
+
+fn save(repo: &Repo, run: &Run) -> Result<()> {
+    let path = state_path(repo);
+    std::fs::create_dir_all(repo.state_dir())?;
+    let tmp = path.with_extension(format!("json.{}", std::process::id()));
+    std::fs::write(&tmp, serde_json::to_vec_pretty(run)?)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .with_context(|| format!("could not write {}", path.display()))
+}
+
+fn remove_state(repo: &Repo) -> Result<()> {
+    match std::fs::remove_file(state_path(repo)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(anyhow!(
+            "could not remove {}: {e}",
+            state_path(repo).display()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The sync run stopped in this repository, if any.
+pub fn in_progress(repo: &Repo) -> Result<Option<Run>> {
+    load(repo)
+}
+
+/// Starts a sync run.
+pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
+    if let Some(run) = load(repo)? {
+        let at = run.stopped.as_ref().map_or("-", |s| s.track.as_str());
+        return Err(Failure::usage(format!("a sync is stopped at track '{at}'"))
+            .hint("finish it with 'git track sync --continue', or undo it with 'git track sync --abort'")
+            .into());
+    }
+    let listing = store::list(repo)?;
+    let mut done = Vec::new();
+    let mut queue: Vec<(&Stored, PathBuf)> = Vec::new();
+    let chosen: Vec<&Stored> = if req.all {
+        listing
+            .tracks
+            .iter()
+            .filter(|s| crate::status::is_pending(s.track.status))
+            .collect()
+    } else {
+        let mut chosen = Vec::new();
+        for name in &req.names {
+            let s = listing.get(name).ok_or_else(|| {
+                Failure::usage(format!("no track named '{name}'"))
+                    .hint("'git track list' shows the tracks")
+            })?;
+            if !chosen.iter().any(|c: &&Stored| c.track.name == *name) {
+                chosen.push(s);
+            }
+        }
+        chosen
+    };
+    for s in chosen {
+        let t = &s.track;
+        let skip = |reason: String| Synced {
+            track: t.name.clone(),
+            result: "skipped".into(),
+            reason: Some(reason),
+            from: None,
+            to: None,
+        };
+        let Some(path) = lifecycle::find_worktree(repo, t)?.filter(|p| p.is_dir()) else {
+            if req.all {
+                done.push(skip("no worktree".into()));
+                continue;
+            }
+            return Err(
+                Failure::usage(format!("track '{}' has no worktree to sync in", t.name))
+                    .hint(format!(
+                        "sync its branch by hand, or 'git track reopen {}' to add a worktree",
+                        t.name
+                    ))
+                    .into(),
+            );
+        };
+        let branch = t.branch_ref();
+        let checked_out = repo
+            .worktrees()?
+            .into_iter()
+            .find(|w| w.path == path)
+            .and_then(|w| w.branch);
+        if checked_out.as_deref() != Some(branch.as_str()) {
+            return Err(Failure::usage(format!(
+                "the worktree of '{}' at '{}' does not have its branch '{}' checked out",
+                t.name,
+                path.display(),
+                t.branch
+            ))
+            .hint(format!("'git switch {}' there first", t.branch))
+            .into());
+        }
+        if crate::linked_worktree::has_changes(&path)? {
+            return Err(Failure::usage(format!(
+                "the worktree of '{}' at '{}' has uncommitted or untracked changes",
+                t.name,
+                path.display()
+            ))
+            .hint("commit or stash them, then sync again")
+            .into());
+        }
+        queue.push((s, path));
+    }
+    let (integration, upstream_tip) = crate::overlap::integration(repo)?;
+    let upstream = if integration.exists {
+        integration.branch
+    } else {
+        repo.settings.base.clone()
+    };
+    let mut run = Run {
+        mode: req.mode,
+        upstream,
+        upstream_tip: upstream_tip.to_string(),
+        done,
+        stopped: None,
+        queue: queue.iter().map(|(s, _)| s.track.name.clone()).collect(),
+    };
+    go_on(repo, &mut run)?;
+    Ok(run)
+}
+
+/// Syncs the queued tracks one by one until all are done or one conflicts.
+fn go_on(repo: &Repo, run: &mut Run) -> Result<()> {
+    let upstream_tip = ObjectId::from_hex(run.upstream_tip.as_bytes())
+        .map_err(|e| anyhow!("bad commit id in the sync state: {e}"))?;
+    while !run.queue.is_empty() {
+        let name = run.queue.remove(0);
+        let Some(stored) = store::load(repo, &name)? else {
+            run.done.push(skipped(&name, "its definition is gone"));
+            continue;
+        };
+        let t = &stored.track;
+        let Some(path) = lifecycle::find_worktree(repo, t)?.filter(|p| p.is_dir()) else {
+            run.done.push(skipped(&name, "its worktree is gone"));
+            continue;
+        };
+        let Some(tip) = repo.ref_target(&t.branch_ref())? else {
+            run.done.push(skipped(&name, "its branch is gone"));
+            continue;
+        };
+        if repo.is_ancestor(upstream_tip, tip)? {
+            run.done.push(Synced {
+                track: name,
+                result: "up-to-date".into(),
+                reason: None,
+                from: Some(tip.to_string()),
+                to: Some(tip.to_string()),
+            });
+            continue;
+        }
+        let message = message(&name, &run.upstream);
+        let conflicted =
+            git::sync_worktree(&repo.git_env, &path, run.mode, &run.upstream, &message)?;
+        if !conflicted.is_empty() {
+            run.stopped = Some(Stop {
+                track: name,
+                worktree: path.display().to_string(),
+                from: tip.to_string(),
+                paths: conflicted,
+            });
+            save(repo, run)?;
+            return Ok(());
+        }
+        run.done
+            .push(finished(repo, run.mode, &name, &t.branch, tip)?);
+    }
+    remove_state(repo)
+}
+
+fn message(track: &str, upstream: &str) -> String {
+    format!("Sync track '{track}' with {upstream}")
+}
+
+fn skipped(track: &str, reason: &str) -> Synced {
+    Synced {
+        track: track.to_owned(),
+        result: "skipped".into(),
+        reason: Some(reason.to_owned()),
+        from: None,
+        to: None,
+    }
+}
+
+fn finished(
+    repo: &Repo,
+    mode: SyncMode,
+    track: &str,
+    branch: &str,
+    from: ObjectId,
+) -> Result<Synced> {
+    let to = repo.ref_target(&refs::branch_ref(branch))?;
+    Ok(Synced {
+        track: track.to_owned(),
+        result: match mode {
+            SyncMode::Merge => "merged",
+            SyncMode::Rebase => "rebased",
+        }
+        .into(),
+        reason: None,
+        from: Some(from.to_string()),
+        to: to.map(|t| t.to_string()),
+    })
+}
+
+fn stopped_run(repo: &Repo) -> Result<(Run, Stop)> {
+    let run = load(repo)?.ok_or_else(|| {
+        Failure::usage("no sync is stopped").hint("'git track sync <name>...' starts one")
+    })?;
+    let stop = run
+        .stopped
+        .clone()
+        .ok_or_else(|| Failure::fatal("the sync state names no stopped track"))?;
+    Ok((run, stop))
+}
+
+/// Takes the resolution of the stopped track (staged, or committed by hand) and goes on.
+pub fn resume(repo: &Repo) -> Result<Run> {
+    let (mut run, stop) = stopped_run(repo)?;
+    let worktree = Path::new(&stop.worktree);
+    let left = git::continue_sync(
+        &repo.git_env,
+        worktree,
+        run.mode,
+        &message(&stop.track, &run.upstream),
+    )?;
+    if !left.is_empty() {
+        run.stopped = Some(Stop {
+            paths: left,
+            ..stop
+        });
+        save(repo, &run)?;
+        return Ok(run);
+    }
+    let branch = store::load(repo, &stop.track)?
+        .map(|s| s.track.branch)
+        .unwrap_or_else(|| crate::track::Track::default_branch(&stop.track));
+    let from =
+        ObjectId::from_hex(stop.from.as_bytes()).map_err(|e| anyhow!("bad commit id: {e}"))?;
+    run.done
+        .push(finished(repo, run.mode, &stop.track, &branch, from)?);
+    run.stopped = None;
+    go_on(repo, &mut run)?;
+    Ok(run)
+}
+
+/// Undoes the stopped track's merge or rebase; the tracks after it are not synced.
+pub fn abort(repo: &Repo) -> Result<Run> {
+    let (mut run, stop) = stopped_run(repo)?;
+    git::abort_sync(&repo.git_env, Path::new(&stop.worktree), run.mode)?;
+    run.done.push(Synced {
+        track: stop.track.clone(),
+        result: "aborted".into(),
+        reason: None,
+        from: Some(stop.from.clone()),
+        to: Some(stop.from),
+    });
+    for name in std::mem::take(&mut run.queue) {
+        run.done.push(skipped(&name, "the sync was aborted"));
+    }
+    run.stopped = None;
+    remove_state(repo)?;
+    Ok(run)
+}
