@@ -1,7 +1,7 @@
 use super::output::Output;
 use git_track::error::Failure;
 use git_track::hooks::agent::{self, Protocol, Verdict};
-use git_track::repo::{Repo, canonical};
+use git_track::repo::Repo;
 use git_track::scope::changes;
 use git_track::scope::paths::{self, Located};
 use git_track::scope::rules::{self, Own, Reason, Rules, Violation};
@@ -287,7 +287,7 @@ fn judge_edit(
     let home = if rules::is_current(repo, track) {
         repo.workdir.clone()
     } else {
-        track.worktree.as_deref().map(|p| canonical(Path::new(p)))
+        track.recorded_worktree()
     };
     let cwd = match &request.cwd {
         Some(c) => c.clone(),
