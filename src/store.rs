@@ -10,7 +10,7 @@ use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
 use gix::refs::Target;
-use gix::refs::transaction::{PreviousValue, RefEdit};
+use gix::refs::transaction::{Change, PreviousValue, RefEdit};
 use std::time::Duration;
 
 pub const REF_PREFIX: &str = "refs/tracks/";
@@ -227,11 +227,13 @@ pub fn load(repo: &Repo, name: &str) -> Result<Option<Stored>> {
 
 /// Reads one definition, failing as bad input when it does not exist.
 pub fn load_existing(repo: &Repo, name: &str) -> Result<Stored> {
-    load(repo, name)?.ok_or_else(|| {
-        Failure::usage(format!("no track named '{name}'"))
-            .hint("'git track list' shows the tracks")
-            .into()
-    })
+    load(repo, name)?.ok_or_else(|| no_such_track(name))
+}
+
+pub fn no_such_track(name: &str) -> anyhow::Error {
+    Failure::usage(format!("no track named '{name}'"))
+        .hint("'git track list' shows the tracks")
+        .into()
 }
 
 /// The definition a commit holds, checked to name the track `name`.
@@ -249,6 +251,12 @@ fn read_definition_text(repo: &Repo, commit: ObjectId) -> Result<String> {
     let entry = tree
         .lookup_entry_by_path(FILE_NAME)?
         .ok_or_else(|| anyhow!("no {FILE_NAME} in its tree"))?;
+    if entry.mode().is_tree() {
+        return Err(anyhow!("{FILE_NAME} is a folder (a tree), not a file"));
+    }
+    if !entry.mode().is_blob() {
+        return Err(anyhow!("{FILE_NAME} is not a regular file"));
+    }
     let data = entry.object()?.detach().data;
     String::from_utf8(data).map_err(|_| anyhow!("{FILE_NAME} is not UTF-8"))
 }
@@ -325,19 +333,43 @@ pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
         PreviousValue::MustNotExist,
         refs::logged(&message),
     );
-    if let Err(e) = repo.gix.edit_reference(edit) {
+    let done = repo.gix.edit_reference(edit);
+    if let Ok(done) = &done
+        && existed_before(done)
+    {
+        // Another `new` wrote the very same commit (same content, same second).
+        return Err(
+            Failure::usage(format!("a track named '{}' already exists", track.name)).into(),
+        );
+    }
+    if let Err(e) = done {
         let e = anyhow::Error::from(e);
         // Lost a race to a writer of the same name, or the ref is locked or unwritable.
-        let failure = if repo.ref_target(&ref_name(&track.name))?.is_some() {
-            Failure::usage(format!("a track named '{}' already exists", track.name))
-        } else {
-            Failure::fatal(format!("could not write {}: {e:#}", ref_name(&track.name))).hint(
-                "if no other git-track or git is running, a stale .lock file may need removing",
-            )
-        };
-        return Err(failure.into());
+        if repo.ref_target(&ref_name(&track.name))?.is_some() {
+            return Err(
+                Failure::usage(format!("a track named '{}' already exists", track.name)).into(),
+            );
+        }
+        return Err(repo.ref_edit_error(
+            &ref_name(&track.name),
+            Failure::fatal(format!("could not write {}: {e:#}", ref_name(&track.name))).into(),
+        ));
     }
     Ok(commit)
+}
+
+/// Did a ref edit that was done find the ref already there? (gix lets `MustNotExist`
+/// through when the ref already has the new value.)
+pub fn existed_before(done: &[RefEdit]) -> bool {
+    done.iter().any(|e| {
+        matches!(
+            &e.change,
+            Change::Update {
+                expected: PreviousValue::MustExistAndMatch(_),
+                ..
+            }
+        )
+    })
 }
 
 /// Changes a definition with compare-and-swap. `change` is applied to the newest
@@ -372,6 +404,9 @@ where
             }
         }
     }
+    if let Some(lock) = repo.ref_lock_left(&ref_name(name)) {
+        return Err(lock.into());
+    }
     Err(Failure::fatal(format!(
         "could not update {} after {ATTEMPTS} attempts: other writers kept changing it",
         ref_name(name)
@@ -390,6 +425,9 @@ pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
         PreviousValue::MustExistAndMatch(Target::Object(stored.commit)),
     );
     repo.gix.edit_reference(edit).map_err(|e| {
+        if let Some(lock) = repo.ref_lock_left(&ref_name(&stored.track.name)) {
+            return lock.into();
+        }
         anyhow::Error::from(
             Failure::fatal(format!(
                 "{} changed while it was being removed",
