@@ -11,6 +11,8 @@ pub const KEY_STALE_AFTER: &str = "track.staleAfter";
 pub const KEY_SHARED_PATHS: &str = "track.sharedPaths";
 pub const KEY_STUCK_AFTER: &str = "track.stuckAfter";
 pub const KEY_BEHIND_LIMIT: &str = "track.behindLimit";
+/// Whether git-track colours its output; `color.ui` when unset.
+pub const KEY_COLOR: &str = "color.track";
 
 pub const DEFAULT_INTEGRATION: &str = "integration";
 /// Two days.
@@ -33,6 +35,8 @@ pub struct Settings {
     pub behind_limit: Option<usize>,
     /// Paths every track may touch.
     pub shared_paths: Vec<String>,
+    /// When to colour: `color.track`, else `color.ui` (as git config spells it).
+    pub color: Option<String>,
 }
 
 impl Settings {
@@ -74,6 +78,7 @@ impl Settings {
             .map(|v| v.to_string())
             .filter(|v| !v.is_empty())
             .collect();
+        let color = string(KEY_COLOR).or_else(|| string("color.ui"));
         Ok(Settings {
             integration,
             base,
@@ -82,6 +87,7 @@ impl Settings {
             stuck_after_secs,
             behind_limit,
             shared_paths,
+            color,
         })
     }
 

@@ -94,7 +94,12 @@ pub fn is_pending(status: Status) -> bool {
     matches!(status, Status::Active | Status::Blocked)
 }
 
-pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
+/// `progress` hears of the in-memory merges the overlap check makes (none when cached).
+pub fn dashboard(
+    repo: &Repo,
+    tracks: &[Stored],
+    progress: &dyn crate::progress::Progress,
+) -> Result<Dashboard> {
     let (integration, integration_tip) = overlap::integration(repo)?;
     let now = repo.now().seconds;
     let stale_after = repo.settings.stale_after_secs;
@@ -133,13 +138,14 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
         .filter(|s| is_pending(s.track.status))
         .cloned()
         .collect();
-    let report = overlap::analyze(
+    let report = overlap::analyze_with_progress(
         repo,
         &pending,
         &overlap::Options {
             level: Level::Files,
             worktree: false,
         },
+        progress,
     )?;
     let mut overlaps: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for p in report.pairs.iter().filter(|p| p.found) {

@@ -77,10 +77,7 @@ pub fn list_under(repo: &Repo, prefix: &str) -> Result<Listing> {
     } else {
         TextCache::none()
     };
-    let platform = repo.gix.references()?;
-    for reference in platform.prefixed(prefix)? {
-        let mut reference =
-            reference.map_err(|e| anyhow!("could not read refs under {prefix}: {e}"))?;
+    for mut reference in references_under(repo, prefix)? {
         let refname = reference.name().as_bstr().to_string();
         let name = refname[prefix.len()..].to_owned();
         // Definition refs point straight at commits; peel only what points elsewhere.
@@ -114,6 +111,27 @@ pub fn list_under(repo: &Repo, prefix: &str) -> Result<Listing> {
         .tracks
         .sort_by(|a, b| a.track.name.cmp(&b.track.name));
     Ok(listing)
+}
+
+/// The references under `prefix`, read as one consistent listing. A loose ref deleted
+/// between the directory listing and the read of its file (a concurrent `remove`) makes
+/// gix fail the whole iteration; such a listing is taken again, a few times, before the
+/// error is reported.
+pub fn references_under<'r>(repo: &'r Repo, prefix: &str) -> Result<Vec<gix::Reference<'r>>> {
+    const ATTEMPTS: usize = 5;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let platform = repo.gix.references()?;
+        let listed: std::result::Result<Vec<_>, _> = platform.prefixed(prefix)?.collect();
+        match listed {
+            Ok(refs) => return Ok(refs),
+            Err(e) if attempt >= ATTEMPTS => {
+                return Err(anyhow!("could not read refs under {prefix}: {e}"));
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(2 * attempt as u64)),
+        }
+    }
 }
 
 /// The `track.toml` texts of definition commits, kept under `<common dir>/track/` so that

@@ -15,6 +15,8 @@ mod it {
     mod bad_input;
     mod check;
     mod cli;
+    mod color;
+    mod completions;
     mod concurrency;
     mod demo;
     mod docs;
@@ -25,6 +27,7 @@ mod it {
     mod overlap;
     mod plan;
     mod remote;
+    mod report;
     mod scope;
     mod status;
     mod synth;

@@ -1,4 +1,4 @@
-use super::output::Output;
+use super::output::{Output, Paint, paint};
 use git_track::agents::collision;
 use git_track::error::Failure;
 use git_track::hooks::agent::{self, Protocol, Verdict};
@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args)]
 pub struct Args {
     /// The track (default: the track of the current worktree)
+    #[arg(value_name = "name")]
     name: Option<String>,
     /// Check the staged changes: the index against HEAD
     #[arg(long, group = "mode")]
@@ -147,7 +148,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     let name = track.name.clone();
     let out = Output::new(report, |r, w| {
         for v in &r.violations {
-            writeln!(w, "{}", describe(v, &r.track))?;
+            writeln!(w, "{}", paint(Paint::Violation, &describe(v, &r.track)))?;
         }
         Ok(())
     });

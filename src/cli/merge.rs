@@ -1,7 +1,8 @@
-use super::output::{Output, table};
+use super::output::{Output, Paint, paint, table};
 use git_track::error::EXIT_FOUND;
 use git_track::merge::notes::Resolution;
 use git_track::merge::{self, Also, Outcome, Request};
+use git_track::progress::Progress;
 use git_track::refs::short_id;
 use git_track::remote::{Remote, integration};
 use git_track::repo::Repo;
@@ -83,7 +84,7 @@ impl Args {
     }
 }
 
-pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<Output> {
     if args.abort {
         let aborted = merge::abort(repo)?;
         return Ok(Output::new(aborted, |a, w| {
@@ -117,11 +118,11 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         None => None,
     };
     if args.resume {
-        let outcome = merge::resume(repo, also, &mut hook)?;
+        let outcome = merge::resume(repo, also, &mut hook, progress)?;
         return Ok(render(share(repo, remote.as_ref(), outcome)?));
     }
     if args.skip {
-        let outcome = merge::skip(repo, also, &mut hook)?;
+        let outcome = merge::skip(repo, also, &mut hook, progress)?;
         return Ok(render(share(repo, remote.as_ref(), outcome)?));
     }
     let req = Request {
@@ -154,7 +155,10 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                 .iter()
                 .map(|s| {
                     let what = match s.prediction {
-                        "conflict" => format!("conflict in {}", quote_list(&s.paths)),
+                        "conflict" => paint(
+                            Paint::Conflict,
+                            &format!("conflict in {}", quote_list(&s.paths)),
+                        ),
                         other => other.replace('-', " "),
                     };
                     vec![
@@ -173,7 +177,8 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
             match &p.first_conflict {
                 Some(c) => writeln!(
                     w,
-                    "First conflict: step {} ({}) in {}",
+                    "{}: step {} ({}) in {}",
+                    paint(Paint::Conflict, "First conflict"),
                     c.step,
                     c.track,
                     quote_list(&c.paths)
@@ -191,7 +196,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         let branch = req.into.as_deref().unwrap_or(&repo.settings.integration);
         integration::prepare(repo, r, branch)?;
     }
-    let outcome = merge::start(repo, &req, &mut hook)?;
+    let outcome = merge::start(repo, &req, &mut hook, progress)?;
     Ok(render(share(repo, remote.as_ref(), outcome)?))
 }
 
@@ -270,14 +275,16 @@ fn render(outcome: Outcome) -> Output {
                         let result = match s.result {
                             Some(merge::state::StepResult::Merged) => {
                                 let mut r = format!(
-                                    "merged {}",
+                                    "{} {}",
+                                    paint(Paint::Good, "merged"),
                                     short_id(s.commit.as_deref().unwrap_or_default())
                                 );
                                 if let Some(c) = &s.conflict {
                                     let how = c.resolution.unwrap_or(Resolution::Unknown);
+                                    let conflict = format!("conflict in {}", quote_list(&c.paths));
                                     r.push_str(&format!(
-                                        " (conflict in {}, {})",
-                                        quote_list(&c.paths),
+                                        " ({}, {})",
+                                        paint(Paint::Conflict, &conflict),
                                         how.describe()
                                     ));
                                 }
@@ -351,7 +358,8 @@ fn render(outcome: Outcome) -> Output {
                 if at.state == "gate-failed" {
                     writeln!(
                         w,
-                        "GATE FAILED after merging track '{track}' (step {} of {}) into '{}': {}",
+                        "{} after merging track '{track}' (step {} of {}) into '{}': {}",
+                        paint(Paint::Conflict, "GATE FAILED"),
                         at.step,
                         s.total,
                         s.branch,
@@ -361,14 +369,15 @@ fn render(outcome: Outcome) -> Output {
                 } else {
                     writeln!(
                         w,
-                        "CONFLICT merging track '{track}' (step {} of {}) into '{}', left in {}:",
+                        "{} merging track '{track}' (step {} of {}) into '{}', left in {}:",
+                        paint(Paint::Conflict, "CONFLICT"),
                         at.step,
                         s.total,
                         s.branch,
                         at.worktree.as_deref().unwrap_or("-")
                     )?;
                     for p in &at.paths {
-                        writeln!(w, "    {p}")?;
+                        writeln!(w, "    {}", paint(Paint::Conflict, p))?;
                     }
                     Ok(())
                 }

@@ -11,6 +11,7 @@ use crate::error::Failure;
 use crate::git;
 use crate::lifecycle;
 use crate::merge::notes::{Left, Resolution, Violation};
+use crate::progress::Progress;
 use crate::repo::Repo;
 use crate::store;
 use anyhow::Result;
@@ -261,7 +262,12 @@ fn busy(st: &State) -> anyhow::Error {
 
 /// Starts a run: plans, saves a backup of the integration branch and the plan, then
 /// merges step by step.
-pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn start(
+    repo: &Repo,
+    req: &Request,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     if let Some(st) = state::load(repo)? {
         return Err(busy(&st));
     }
@@ -367,7 +373,7 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
         let _ = state::remove(repo);
         return Err(e);
     }
-    let mut out = match advance(repo, &mut st, hook) {
+    let mut out = match advance(repo, &mut st, hook, progress) {
         Ok(out) => out,
         Err(e) => return Err(undo_unmoved_start(repo, &st, e)),
     };
@@ -411,8 +417,25 @@ fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
     st.gate_pending = !st.options.exec.is_empty();
 }
 
-/// Steps through the plan from `st.current`.
-fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
+/// Steps through the plan from `st.current`, telling `progress` of each step.
+fn advance(
+    repo: &Repo,
+    st: &mut State,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
+    let total = st.steps.len().saturating_sub(st.current);
+    crate::progress::stage(progress, "Merging tracks", total, || {
+        steps(repo, st, hook, progress)
+    })
+}
+
+fn steps(
+    repo: &Repo,
+    st: &mut State,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let engine = Engine::new(repo, false)?;
     let mut engine = engine.session()?;
     let full = st.full_ref();
@@ -470,6 +493,7 @@ fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
         }
         st.save(repo)?;
         hook(k + 1);
+        progress.tick();
     }
     finish(repo, st, st.original.is_none(), true)
 }
@@ -738,7 +762,12 @@ fn reconcile(repo: &Repo, st: &mut State) -> Result<()> {
 
 /// `--continue`: takes the resolution of a conflict (staged, or committed), re-runs a
 /// failed gate, or resumes a killed run, then goes on with the plan.
-pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn resume(
+    repo: &Repo,
+    also: Also,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let mut st = load_for_resolution(repo, "continue")?;
     also.apply(&mut st);
     reconcile(repo, &mut st)?;
@@ -763,7 +792,7 @@ pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
     st.claim();
     st.failed_gate = None;
     st.save(repo)?;
-    advance(repo, &mut st, hook)
+    advance(repo, &mut st, hook, progress)
 }
 
 /// Commits the resolution staged in the integration worktree.
@@ -838,7 +867,12 @@ fn conclude(repo: &Repo, st: &mut State, wt: &Path, merge_head: ObjectId) -> Res
 
 /// `--skip`: leaves the stopped step's track out (undoing its merge when a gate failed
 /// after it) and goes on.
-pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn skip(
+    repo: &Repo,
+    also: Also,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let mut st = load_for_resolution(repo, "skip")?;
     also.apply(&mut st);
     reconcile(repo, &mut st)?;
@@ -904,7 +938,7 @@ pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
     st.failed_gate = None;
     st.save(repo)?;
     hook(number);
-    advance(repo, &mut st, hook)
+    advance(repo, &mut st, hook, progress)
 }
 
 /// `--abort`: the integration branch, its index and its worktree back as before the run.

@@ -220,8 +220,18 @@ pub(crate) struct Input {
 
 /// Compares `tracks` with each other in the context of the integration branch.
 pub fn analyze(repo: &Repo, tracks: &[Stored], options: &Options) -> Result<Report> {
+    analyze_with_progress(repo, tracks, options, &crate::progress::Silent)
+}
+
+/// [`analyze`], telling `progress` of the merges it makes in memory (none when cached).
+pub fn analyze_with_progress(
+    repo: &Repo,
+    tracks: &[Stored],
+    options: &Options,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Report> {
     let (integration, tip) = integration(repo)?;
-    let mut engine = context::Engine::new(repo, tip)?;
+    let mut engine = context::Engine::new(repo, tip, progress)?;
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
     let mut tracks: Vec<&Stored> = tracks.iter().collect();

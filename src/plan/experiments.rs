@@ -918,10 +918,7 @@ fn write_decision(
 /// Decisions no checkpoint has recorded yet, by group.
 pub fn unrecorded(repo: &Repo) -> Result<Vec<(String, ObjectId, Decision)>> {
     let mut out = Vec::new();
-    let platform = repo.gix.references()?;
-    for reference in platform.prefixed(REF_PREFIX)? {
-        let reference =
-            reference.map_err(|e| anyhow!("could not read refs under {REF_PREFIX}: {e}"))?;
+    for reference in crate::store::references_under(repo, REF_PREFIX)? {
         let name = reference.name().as_bstr().to_string();
         if !name.ends_with("/decision") {
             continue;
