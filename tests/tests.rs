@@ -20,6 +20,7 @@ mod it {
     mod concurrency;
     mod demo;
     mod docs;
+    mod fidelity;
     mod hooks;
     mod hostile;
     mod merge;

@@ -5,7 +5,7 @@ use super::cache::{Cache, Verdict};
 use super::compare::{self, Meeting};
 use super::effect::{Effect, Graph, Worker, commit_tree};
 use super::hunks;
-use super::{Input, Integration, Level, Pair, Report, TrackReport};
+use super::{Input, Integration, Level, MergeVerdict, Pair, Report, TrackReport};
 use crate::progress::{self, Progress};
 use crate::repo::Repo;
 use crate::scope::Scope;
@@ -47,14 +47,14 @@ impl<'r> Engine<'r> {
             .context("could not read the merge settings")?
             .into();
         let settings_key = format!(
-            "{} {:?} {:?} directory-rename-conflicts={}",
+            "{} {:?} {:?} directory-rename-conflicts={} text-merges-by-git",
             env!("CARGO_PKG_VERSION"),
             tree_options.rewrites,
             tree_options.blob_merge,
-            super::effect::directory_rename_conflicts(&main)
+            crate::merge::verdict::directory_rename_conflicts(&main)
         );
         let integration_tree = commit_tree(&main, integration)?;
-        let directory_rename_conflicts = super::effect::directory_rename_conflicts(&main);
+        let directory_rename_conflicts = crate::merge::verdict::directory_rename_conflicts(&main);
         Ok(Engine {
             directory_rename_conflicts,
             repo,
@@ -289,6 +289,38 @@ impl<'r> Engine<'r> {
         self.on_all_cores(tips, |worker, graph, tip| {
             worker.effect(graph, integration, integration_tree, *tip)
         })
+    }
+
+    /// Each tip merged into the integration tip as the effects see it: the merged tree
+    /// M_T when clean, else the conflicting paths.
+    pub fn merge_into(&mut self, tips: &[ObjectId]) -> Result<Vec<MergeVerdict>> {
+        let effects = self.compute_effects(tips)?;
+        tips.iter()
+            .zip(effects)
+            .map(|(tip, effect)| {
+                Ok(if effect.clean {
+                    Ok(self.materialize(*tip, &effect)?)
+                } else {
+                    Err(effect.conflicts)
+                })
+            })
+            .collect()
+    }
+
+    /// git's ordered merge of `b` into the commit of `a` merged into the integration tip,
+    /// as pairs are judged: `None` when clean, else the conflicting paths. `None` too
+    /// when `a` itself does not merge cleanly.
+    pub fn ordered_merge(&mut self, a: ObjectId, b: ObjectId) -> Result<Option<Vec<String>>> {
+        let Some(effect) = self.compute_effects(&[a])?.pop() else {
+            return Err(anyhow!("no effect computed for {a}"));
+        };
+        if !effect.clean {
+            return Ok(None);
+        }
+        let tree = self.materialize(a, &effect)?;
+        let commit = self.merge_commit(tree, a)?;
+        let verdict = self.merge_pairs(&[(commit, b)])?.pop();
+        Ok(verdict.filter(|v| v.conflict).map(|v| v.paths))
     }
 
     /// `job` for every item, spread over the cores: each thread has its own repository
