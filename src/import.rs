@@ -265,9 +265,11 @@ pub fn import(repo: &Repo, req: &Request) -> Result<Imported> {
     })?;
     if store::existed_before(&done) {
         // A concurrent import wrote the very same refs (same content, same second).
-        return Err(Failure::usage("the tracks were created meanwhile by another import")
-            .hint("'git track list' shows them")
-            .into());
+        return Err(
+            Failure::usage("the tracks were created meanwhile by another import")
+                .hint("'git track list' shows them")
+                .into(),
+        );
     }
     let made: Vec<(&Track, &Candidate, PathBuf)> = tracks
         .iter()

@@ -3,13 +3,14 @@
 //! update is a compare-and-swap, so concurrent writers never overwrite each other.
 
 use crate::error::Failure;
+use crate::refs;
 use crate::repo::Repo;
 use crate::track::Track;
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
-use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
-use gix::refs::{FullName, Target};
+use gix::refs::Target;
+use gix::refs::transaction::{Change, PreviousValue, RefEdit};
 use std::time::Duration;
 
 pub const REF_PREFIX: &str = "refs/tracks/";
@@ -61,12 +62,6 @@ pub fn ref_name(name: &str) -> String {
     format!("{REF_PREFIX}{name}")
 }
 
-fn full_name(name: &str) -> Result<FullName> {
-    ref_name(name)
-        .try_into()
-        .map_err(|e| anyhow!("invalid ref name for track '{name}': {e}"))
-}
-
 /// Reads every definition; a ref whose content is malformed is listed as invalid, not fatal.
 pub fn list(repo: &Repo) -> Result<Listing> {
     list_under(repo, REF_PREFIX)
@@ -82,10 +77,7 @@ pub fn list_under(repo: &Repo, prefix: &str) -> Result<Listing> {
     } else {
         TextCache::none()
     };
-    let platform = repo.gix.references()?;
-    for reference in platform.prefixed(prefix)? {
-        let mut reference =
-            reference.map_err(|e| anyhow!("could not read refs under {prefix}: {e}"))?;
+    for mut reference in references_under(repo, prefix)? {
         let refname = reference.name().as_bstr().to_string();
         let name = refname[prefix.len()..].to_owned();
         // Definition refs point straight at commits; peel only what points elsewhere.
@@ -119,6 +111,27 @@ pub fn list_under(repo: &Repo, prefix: &str) -> Result<Listing> {
         .tracks
         .sort_by(|a, b| a.track.name.cmp(&b.track.name));
     Ok(listing)
+}
+
+/// The references under `prefix`, read as one consistent listing. A loose ref deleted
+/// between the directory listing and the read of its file (a concurrent `remove`) makes
+/// gix fail the whole iteration; such a listing is taken again, a few times, before the
+/// error is reported.
+pub fn references_under<'r>(repo: &'r Repo, prefix: &str) -> Result<Vec<gix::Reference<'r>>> {
+    const ATTEMPTS: usize = 5;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let platform = repo.gix.references()?;
+        let listed: std::result::Result<Vec<_>, _> = platform.prefixed(prefix)?.collect();
+        match listed {
+            Ok(refs) => return Ok(refs),
+            Err(e) if attempt >= ATTEMPTS => {
+                return Err(anyhow!("could not read refs under {prefix}: {e}"));
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(2 * attempt as u64)),
+        }
+    }
 }
 
 /// The `track.toml` texts of definition commits, kept under `<common dir>/track/` so that
@@ -313,15 +326,13 @@ pub fn swap(
     new: Option<ObjectId>,
     message: &str,
 ) -> Result<()> {
-    let name: FullName = refname
-        .try_into()
-        .map_err(|e| anyhow!("invalid ref name '{refname}': {e}"))?;
+    let name = refs::full_name(refname)?;
     let previous = match expected {
         Some(id) => PreviousValue::MustExistAndMatch(Target::Object(id)),
         None => PreviousValue::MustNotExist,
     };
     let edit = match new {
-        Some(id) => RefEdit::update_with_log(name, id, previous, log(message)),
+        Some(id) => RefEdit::update_with_log(name, id, previous, refs::logged(message)),
         None => RefEdit::delete(name, previous),
     };
     repo.gix
@@ -330,24 +341,16 @@ pub fn swap(
     Ok(())
 }
 
-fn log(message: &str) -> LogChange {
-    LogChange {
-        mode: RefLog::AndReference,
-        force_create_reflog: true,
-        message: message.into(),
-    }
-}
-
 /// Writes the first commit of a new definition and returns it with the ref edit that
 /// creates the track (it fails if a track of that name appears meanwhile).
 pub fn new_definition(repo: &Repo, track: &Track) -> Result<(ObjectId, RefEdit)> {
     let message = format!("track: create {}", track.name);
     let commit = write_commit(repo, track, None, &message)?;
     let edit = RefEdit::update_with_log(
-        full_name(&track.name)?,
+        refs::full_name(&ref_name(&track.name))?,
         commit,
         PreviousValue::MustNotExist,
-        log(&message),
+        refs::logged(&message),
     );
     Ok((commit, edit))
 }
@@ -412,10 +415,10 @@ where
         let message = format!("track: edit {name}: {summary}");
         let commit = write_commit(repo, &track, Some(current.commit), &message)?;
         let edit = RefEdit::update_with_log(
-            full_name(name)?,
+            refs::full_name(&ref_name(name))?,
             commit,
             PreviousValue::MustExistAndMatch(Target::Object(current.commit)),
-            log(&message),
+            refs::logged(&message),
         );
         match repo.gix.edit_reference(edit) {
             Ok(_) => return Ok((Stored { track, commit }, Some(summary))),
@@ -443,7 +446,7 @@ where
 /// Deletes a definition, provided it still is what the caller read.
 pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
     let edit = RefEdit::delete(
-        full_name(&stored.track.name)?,
+        refs::full_name(&ref_name(&stored.track.name))?,
         PreviousValue::MustExistAndMatch(Target::Object(stored.commit)),
     );
     repo.gix.edit_reference(edit).map_err(|e| {

@@ -11,6 +11,7 @@ use crate::error::Failure;
 use crate::git;
 use crate::lifecycle;
 use crate::merge::notes::{Left, Resolution, Violation};
+use crate::progress::Progress;
 use crate::repo::{History, Repo};
 use crate::store;
 use anyhow::Result;
@@ -267,7 +268,12 @@ fn busy(st: &State) -> anyhow::Error {
 
 /// Starts a run: plans, saves a backup of the integration branch and the plan, then
 /// merges step by step.
-pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn start(
+    repo: &Repo,
+    req: &Request,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     if let Some(st) = state::load(repo)? {
         return Err(busy(&st));
     }
@@ -376,7 +382,7 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
         let _ = state::remove(repo);
         return Err(e);
     }
-    let mut out = match advance(repo, &mut session, &mut st, hook) {
+    let mut out = match advance(repo, &mut session, &mut st, hook, progress) {
         Ok(out) => out,
         Err(e) => return Err(undo_unmoved_start(repo, &st, e)),
     };
@@ -420,12 +426,26 @@ fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
     st.gate_pending = !st.options.exec.is_empty();
 }
 
-/// Steps through the plan from `st.current`.
+/// Steps through the plan from `st.current`, telling `progress` of each step.
 fn advance(
     repo: &Repo,
     engine: &mut step::Session<'_>,
     st: &mut State,
     hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
+    let total = st.steps.len().saturating_sub(st.current);
+    crate::progress::stage(progress, "Merging tracks", total, || {
+        steps(repo, engine, st, hook, progress)
+    })
+}
+
+fn steps(
+    repo: &Repo,
+    engine: &mut step::Session<'_>,
+    st: &mut State,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
 ) -> Result<Outcome> {
     let full = st.full_ref();
     loop {
@@ -482,6 +502,7 @@ fn advance(
         }
         st.save(repo)?;
         hook(k + 1);
+        progress.tick();
     }
     finish(repo, st, st.original.is_none(), true)
 }
@@ -750,7 +771,12 @@ fn reconcile(repo: &Repo, st: &mut State) -> Result<()> {
 
 /// `--continue`: takes the resolution of a conflict (staged, or committed), re-runs a
 /// failed gate, or resumes a killed run, then goes on with the plan.
-pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn resume(
+    repo: &Repo,
+    also: Also,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let mut st = load_for_resolution(repo, "continue")?;
     also.apply(&mut st);
     reconcile(repo, &mut st)?;
@@ -776,7 +802,7 @@ pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
     st.failed_gate = None;
     st.save(repo)?;
     let engine = Engine::new(repo, false)?;
-    advance(repo, &mut engine.session()?, &mut st, hook)
+    advance(repo, &mut engine.session()?, &mut st, hook, progress)
 }
 
 /// Commits the resolution staged in the integration worktree.
@@ -851,7 +877,12 @@ fn conclude(repo: &Repo, st: &mut State, wt: &Path, merge_head: ObjectId) -> Res
 
 /// `--skip`: leaves the stopped step's track out (undoing its merge when a gate failed
 /// after it) and goes on.
-pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn skip(
+    repo: &Repo,
+    also: Also,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let mut st = load_for_resolution(repo, "skip")?;
     also.apply(&mut st);
     reconcile(repo, &mut st)?;
@@ -918,7 +949,7 @@ pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
     st.save(repo)?;
     hook(number);
     let engine = Engine::new(repo, false)?;
-    advance(repo, &mut engine.session()?, &mut st, hook)
+    advance(repo, &mut engine.session()?, &mut st, hook, progress)
 }
 
 /// `--abort`: the integration branch, its index and its worktree back as before the run.

@@ -2,16 +2,15 @@
 //! tree `git merge-tree --write-tree` gives), a merge commit, and a compare-and-swap move
 //! of the integration branch. No worktree is touched.
 
+use super::verdict::{Judge, Settled};
 use crate::error::Failure;
 use crate::repo::{History, Repo};
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::merge::blob::builtin_driver::text::Labels;
-use gix::merge::tree::TreatAsUnresolved;
 use gix::prelude::ObjectIdExt;
 use gix::refs::Target;
 use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
-use std::collections::BTreeSet;
 
 /// Trailer keys of a merge commit.
 pub const T_TRACK: &str = "Track";
@@ -61,6 +60,7 @@ pub struct Session<'e> {
     history: History<'e>,
     diff_cache: gix::diff::blob::Platform,
     blob_merge: gix::merge::blob::Platform,
+    judge: Judge,
 }
 
 impl Engine {
@@ -88,6 +88,7 @@ impl Engine {
             history: History::new(&self.mem, self.commit_graph.as_ref()),
             diff_cache: self.mem.diff_resource_cache_for_tree_diff()?,
             blob_merge: self.mem.merge_resource_cache(Default::default())?,
+            judge: Judge::new(&self.mem),
         })
     }
 }
@@ -128,6 +129,7 @@ impl<'e> Session<'e> {
             history,
             diff_cache,
             blob_merge,
+            judge,
         } = self;
         let Engine {
             mem,
@@ -141,15 +143,27 @@ impl<'e> Session<'e> {
         if theirs == ours || bases.iter().any(|b| *b == theirs) {
             return Ok(Merged::Contained);
         }
+        let by_git = |judge: &mut Judge| -> Result<Merged> {
+            Ok(match judge.merge_commits_by_git(repo, ours, theirs)? {
+                Settled::Clean(tree) => Merged::Clean { tree },
+                Settled::Conflict(paths) => Merged::Conflict { paths },
+            })
+        };
+        if bases.len() > 1 {
+            // git's recursive virtual base is not gix's: git merges these.
+            return by_git(judge);
+        }
         let trees = match bases.as_slice() {
             [base] => {
                 let tree_of = |id: ObjectId| -> Result<ObjectId> {
                     Ok(repo.find_commit(id)?.tree_id()?.detach())
                 };
                 let (b, o, t) = (tree_of(base.detach())?, tree_of(ours)?, tree_of(theirs)?);
+                if judge.renames_decide(repo, b, o, t)? {
+                    return by_git(judge);
+                }
                 super::prune::prune(repo, b, o, t)?.map(|(b, t)| (base.detach(), b, o, t))
             }
-            // Several merge bases are merged into a virtual one by the full merge.
             _ => None,
         };
         let short = |id: ObjectId| id.attach(repo).shorten_or_id().to_string();
@@ -193,22 +207,10 @@ impl<'e> Session<'e> {
         }
         .with_context(|| format!("could not merge {theirs} into {ours}"))?;
         diff_cache.clear_resource_cache_keep_allocation();
-        let how = TreatAsUnresolved::git();
-        if outcome.has_unresolved_conflicts(how) {
-            let mut paths = BTreeSet::new();
-            for c in outcome.conflicts.iter().filter(|c| c.is_unresolved(how)) {
-                let (our, their) = c.changes_in_resolution();
-                paths.insert(our.location().to_string());
-                paths.insert(their.location().to_string());
-            }
-            return Ok(Merged::Conflict {
-                paths: paths.into_iter().collect(),
-            });
-        }
-        let tree = outcome
-            .tree
-            .write(|tree| repo.write_object(tree).map(|id| id.detach()))?;
-        Ok(Merged::Clean { tree })
+        Ok(match judge.settle(repo, &mut outcome)? {
+            Settled::Clean(tree) => Merged::Clean { tree },
+            Settled::Conflict(paths) => Merged::Conflict { paths },
+        })
     }
 }
 
