@@ -114,7 +114,7 @@ fn judge(
 ) -> Result<std::result::Result<Pruned, String>> {
     let track = &stored.track;
     let worktree = lifecycle::find_worktree(repo, track)?;
-    let branch_ref = format!("refs/heads/{}", track.branch);
+    let branch_ref = track.branch_ref();
     let Some(tip) = repo.ref_target(&branch_ref)? else {
         return Ok(Err(format!("its branch '{}' does not exist", track.branch)));
     };
@@ -165,7 +165,7 @@ fn carry_out(repo: &Repo, stored: &Stored, mut plan: Pruned) -> Result<Pruned> {
         worktree::remove(repo, std::path::Path::new(path), false)?;
     }
     if plan.branch.is_some() {
-        let full = format!("refs/heads/{}", track.branch);
+        let full = track.branch_ref();
         if let Some(tip) = repo.ref_target(&full)? {
             if plan.merged == Merged::Content {
                 plan.saved

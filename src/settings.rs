@@ -1,5 +1,6 @@
 //! Settings from git config keys under `track.*`, with their defaults.
 
+use crate::refs;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
@@ -91,7 +92,7 @@ impl Settings {
     }
 
     pub fn integration_ref(&self) -> String {
-        format!("refs/heads/{}", self.integration)
+        refs::branch_ref(&self.integration)
     }
 }
 
@@ -114,17 +115,14 @@ pub fn default_branch(repo: &gix::Repository) -> String {
     let head_branch = main.as_ref().and_then(|m| {
         let head = m.head().ok()?;
         let name = head.referent_name()?;
-        name.as_bstr()
-            .to_string()
-            .strip_prefix("refs/heads/")
-            .map(str::to_owned)
+        refs::branch_name(&name.as_bstr().to_string()).map(str::to_owned)
     });
     if let Some(b) = head_branch {
         return b;
     }
     for candidate in ["main", "master"] {
         if repo
-            .try_find_reference(format!("refs/heads/{candidate}").as_str())
+            .try_find_reference(refs::branch_ref(candidate).as_str())
             .ok()
             .flatten()
             .is_some()

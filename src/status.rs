@@ -6,9 +6,10 @@
 //! from the overlap engine and its cache); the dependencies not merged yet; its scope
 //! violations; whether it is merged.
 
+use crate::linked_worktree;
 use crate::merge::{self, InProgress};
 use crate::overlap::{self, Integration, Level};
-use crate::repo::{Repo, WorktreeInfo, canonical, utc_timestamp};
+use crate::repo::{Repo, WorktreeInfo, utc_timestamp};
 use crate::scope::rules::{self, Violation};
 use crate::store::{Listing, Stored};
 use crate::track::{Kind, Status};
@@ -121,11 +122,12 @@ pub fn dashboard(
             Ok((s.track.name.as_str(), tip.map(|t| t.id)))
         })
         .collect::<Result<_>>()?;
+    let mut history = repo.history()?;
     let merged: BTreeMap<&str, bool> = tips
         .iter()
         .map(|(name, tip)| {
             let m = match tip {
-                Some(t) => repo.is_ancestor(*t, integration_tip)?,
+                Some(t) => history.is_ancestor(*t, integration_tip)?,
                 None => false,
             };
             Ok((*name, m))
@@ -363,17 +365,11 @@ fn vanished(path: &Path) -> bool {
     }
 }
 
-/// The track's worktree: the registered one at its recorded path, else the one that has
-/// its branch checked out (as `lifecycle::find_worktree` finds it), else the recorded
-/// path reported missing.
+/// The track's worktree ([`linked_worktree::of_track`]), else the recorded path reported
+/// missing.
 fn worktree_state(worktrees: &[WorktreeInfo], t: &crate::track::Track) -> Option<WorktreeState> {
-    let recorded = t.worktree.as_deref().map(|p| canonical(Path::new(p)));
-    let branch = format!("refs/heads/{}", t.branch);
-    let linked = || worktrees.iter().filter(|w| !w.is_main);
-    let found: Option<PathBuf> = linked()
-        .find(|w| Some(&w.path) == recorded.as_ref())
-        .or_else(|| linked().find(|w| w.branch.as_deref() == Some(&branch)))
-        .map(|w| w.path.clone());
+    let recorded = t.recorded_worktree();
+    let found = linked_worktree::of_track(worktrees, t).map(|w| w.path.clone());
     let state = match (found, recorded) {
         (Some(path), _) if path.is_dir() => WorktreeState {
             path: path.display().to_string(),

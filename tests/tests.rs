@@ -23,7 +23,9 @@ mod it {
     mod fidelity;
     mod hooks;
     mod hostile;
+    mod import;
     mod merge;
+    mod output;
     mod overlap;
     mod plan;
     mod remote;

@@ -2,7 +2,7 @@ use super::output::{Output, Paint, paint};
 use git_track::agents::collision;
 use git_track::error::Failure;
 use git_track::hooks::agent::{self, Protocol, Verdict};
-use git_track::repo::{Repo, canonical};
+use git_track::repo::Repo;
 use git_track::scope::changes;
 use git_track::scope::paths::{self, Located};
 use git_track::scope::rules::{self, Own, Reason, Rules, Violation};
@@ -300,7 +300,7 @@ fn judge_edit(
     let home = if rules::is_current(repo, track) {
         repo.workdir.clone()
     } else {
-        track.worktree.as_deref().map(|p| canonical(Path::new(p)))
+        track.recorded_worktree()
     };
     let cwd = match &request.cwd {
         Some(c) => c.clone(),

@@ -1,6 +1,7 @@
 use super::list_or_dash;
 use super::output::{Output, table};
 use git_track::plan::experiments::{self, CompareOptions, Comparison};
+use git_track::refs;
 use git_track::repo::Repo;
 use std::io::Write;
 
@@ -60,7 +61,7 @@ fn write_comparison(c: &Comparison, w: &mut dyn Write) -> std::io::Result<()> {
         c.tracks.len(),
         if c.tracks.len() == 1 { "" } else { "s" },
         c.integration,
-        &c.integration_tip[..c.integration_tip.len().min(12)]
+        refs::short_id(&c.integration_tip)
     )?;
     let mut rows = vec![
         [

@@ -1,4 +1,5 @@
 use super::output::{Output, Paint, paint};
+use git_track::refs;
 use git_track::repo::{Repo, utc_timestamp};
 use git_track::store;
 use serde::Serialize;
@@ -60,7 +61,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     let entries: Vec<Entry> = entries.into_iter().map(|(_, e)| e).collect();
     Ok(Output::new(History { entries }, |h, w| {
         for e in &h.entries {
-            let id = paint(Paint::Commit, &e.commit[..12]);
+            let id = paint(Paint::Commit, refs::short_id(&e.commit));
             writeln!(w, "{id} {} {}", e.time, e.message)?;
         }
         Ok(())

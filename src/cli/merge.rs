@@ -3,6 +3,7 @@ use git_track::error::EXIT_FOUND;
 use git_track::merge::notes::Resolution;
 use git_track::merge::{self, Also, Outcome, Request};
 use git_track::progress::Progress;
+use git_track::refs::short_id;
 use git_track::remote::{Remote, integration};
 use git_track::repo::Repo;
 use git_track::scope::paths::quote_list;
@@ -88,7 +89,7 @@ pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<O
         let aborted = merge::abort(repo)?;
         return Ok(Output::new(aborted, |a, w| {
             match &a.restored {
-                Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short(tip))?,
+                Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short_id(tip))?,
                 None => match &a.kept_checked_out_at {
                     Some(at) => writeln!(
                         w,
@@ -147,7 +148,7 @@ pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<O
                 w,
                 "Plan for '{}'{create}, from {}:",
                 p.branch,
-                short(&p.tip)
+                short_id(&p.tip)
             )?;
             let rows: Vec<Vec<String>> = p
                 .steps
@@ -163,7 +164,7 @@ pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<O
                     vec![
                         format!("  {}.", s.step),
                         s.track.clone(),
-                        short(&s.tip).to_owned(),
+                        short_id(&s.tip).to_owned(),
                         what,
                     ]
                 })
@@ -223,10 +224,6 @@ fn exit_after_step_hook() -> impl FnMut(usize) {
     }
 }
 
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
-}
-
 fn write_pending(pending: &[git_track::merge::notes::Left], w: &mut dyn Write) -> io::Result<()> {
     if pending.is_empty() {
         return Ok(());
@@ -260,15 +257,15 @@ fn render(outcome: Outcome) -> Output {
                         w,
                         "'{}': {} -> {} ({merged} merged)",
                         f.branch,
-                        short(from),
-                        short(&f.tip)
+                        short_id(from),
+                        short_id(&f.tip)
                     )?,
                     Some(_) => writeln!(w, "'{}' is up to date", f.branch)?,
                     None => writeln!(
                         w,
                         "'{}' created at {} ({merged} merged)",
                         f.branch,
-                        short(&f.tip)
+                        short_id(&f.tip)
                     )?,
                 }
                 let rows: Vec<Vec<String>> = f
@@ -280,7 +277,7 @@ fn render(outcome: Outcome) -> Output {
                                 let mut r = format!(
                                     "{} {}",
                                     paint(Paint::Good, "merged"),
-                                    short(s.commit.as_deref().unwrap_or_default())
+                                    short_id(s.commit.as_deref().unwrap_or_default())
                                 );
                                 if let Some(c) = &s.conflict {
                                     let how = c.resolution.unwrap_or(Resolution::Unknown);
@@ -307,7 +304,7 @@ fn render(outcome: Outcome) -> Output {
                 table(&rows, w)?;
                 write_pending(&f.pending, w)?;
                 if let Some(c) = &f.checkpoint {
-                    writeln!(w, "Checkpoint {}: {}", c.number, short(&c.commit))?;
+                    writeln!(w, "Checkpoint {}: {}", c.number, short_id(&c.commit))?;
                     if !c.done.is_empty() {
                         writeln!(w, "Now done: {}", c.done.join(", "))?;
                     }
@@ -320,8 +317,8 @@ fn render(outcome: Outcome) -> Output {
                             "pushed '{}' to {}: {} -> {}",
                             p.branch,
                             p.remote,
-                            short(from),
-                            short(&p.to)
+                            short_id(from),
+                            short_id(&p.to)
                         )?,
                         (true, None) => writeln!(w, "pushed '{}' to {} (new)", p.branch, p.remote)?,
                     }

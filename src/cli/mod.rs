@@ -17,6 +17,7 @@ mod fetch;
 mod filter;
 mod graph;
 mod hooks;
+mod import;
 mod init;
 mod list;
 mod log;
@@ -93,6 +94,7 @@ pub struct Cli {
 enum Command {
     Init(init::Args),
     New(new::Args),
+    Import(import::Args),
     List(list::Args),
     Show(show::Args),
     Edit(edit::Args),
@@ -133,6 +135,7 @@ impl Command {
     fn json(&self) -> bool {
         match self {
             Command::New(a) => a.json,
+            Command::Import(a) => a.json,
             Command::List(a) => a.json,
             Command::Show(a) => a.json,
             Command::Log(a) => a.json,
@@ -235,6 +238,7 @@ fn run(
         Command::Complete(a) => completions::complete(a),
         Command::Init(a) => init::run(repo()?, a),
         Command::New(a) => new::run(&repo()?, a),
+        Command::Import(a) => import::run(&repo()?, a),
         Command::List(a) => list::run(&repo()?, a),
         Command::Show(a) => show::run(&repo()?, a),
         Command::Edit(a) => edit::run(&repo()?, a),

@@ -1,6 +1,7 @@
 use super::output::{Output, Paint, paint};
 use git_track::overlap::{self, Level, Pair, Report};
 use git_track::progress::Progress;
+use git_track::refs::short_id;
 use git_track::repo::Repo;
 use git_track::scope::paths::{quote, quote_list};
 use git_track::store::{self, Stored};
@@ -83,13 +84,12 @@ pub fn select(repo: &Repo, names: &[String]) -> anyhow::Result<Vec<Stored>> {
 }
 
 fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
-    let short = |id: &str| id[..id.len().min(12)].to_owned();
     if r.integration.exists {
         writeln!(
             w,
             "integration: {} at {}",
             r.integration.branch,
-            short(&r.integration.tip)
+            short_id(&r.integration.tip)
         )?;
     } else {
         writeln!(
@@ -97,7 +97,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             "integration: {} (does not exist yet; compared against {} at {})",
             r.integration.branch,
             r.integration.base.as_deref().unwrap_or("the base"),
-            short(&r.integration.tip)
+            short_id(&r.integration.tip)
         )?;
     }
     writeln!(

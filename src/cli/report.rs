@@ -3,6 +3,7 @@ use super::overlap::range;
 use git_track::error::Failure;
 use git_track::overlap::{Level, Pair};
 use git_track::progress::Progress;
+use git_track::refs::short_id;
 use git_track::repo::Repo;
 use git_track::report::{self, Report};
 use git_track::status::TrackStatus;
@@ -91,10 +92,6 @@ fn esc(text: &str) -> String {
     out
 }
 
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
-}
-
 const STYLE: &str = r#"
 :root{--fg:#1f2328;--muted:#656d76;--line:#d0d7de;--bg:#fff;--card:#f6f8fa;--bad:#cf222e;
 --warn:#9a6700;--good:#1a7f37;--accent:#0969da}
@@ -175,7 +172,7 @@ fn header(h: &mut String, r: &Report) {
         "<header><h1>git track report: {}</h1><div class=\"muted\">integration branch <code>{}</code> at <code>{}</code>{} &middot; generated {}</div>",
         esc(&r.repository),
         esc(&i.branch),
-        short(&i.tip),
+        short_id(&i.tip),
         if i.exists {
             ""
         } else {
@@ -617,7 +614,7 @@ fn timeline(h: &mut String, r: &Report) {
             c.checkpoint,
             c.checkpoint,
             esc(&c.created),
-            short(&e.commit),
+            short_id(&e.commit),
             esc(&c.branch),
             if e.source == "trailers" {
                 " &middot; note missing: from the commit's trailers"

@@ -1,6 +1,7 @@
 use super::output::{Output, Paint, paint, table};
 use super::{list_or_dash, or_dash};
 use git_track::progress::{Progress, Silent};
+use git_track::refs;
 use git_track::repo::Repo;
 use git_track::scope::paths::quote_list;
 use git_track::status::{self, Dashboard, TrackStatus};
@@ -118,7 +119,7 @@ fn watch(args: &Args) -> anyhow::Result<Output> {
 }
 
 fn write_dashboard(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
-    let tip = &d.integration.tip[..d.integration.tip.len().min(12)];
+    let tip = refs::short_id(&d.integration.tip);
     if d.integration.exists {
         writeln!(w, "integration: {} at {tip}", d.integration.branch)?;
     } else {

@@ -12,7 +12,7 @@ use crate::git;
 use crate::lifecycle;
 use crate::merge::notes::{Left, Resolution, Violation};
 use crate::progress::Progress;
-use crate::repo::Repo;
+use crate::repo::{History, Repo};
 use crate::store;
 use anyhow::Result;
 use gix::ObjectId;
@@ -219,16 +219,22 @@ fn start_point(repo: &Repo, req: &Request) -> Result<Start> {
 }
 
 /// The plan, held to the tracks' scopes; also returns warnings about tracks left out.
-fn make_plan(repo: &Repo, req: &Request, tip: ObjectId) -> Result<(Plan, Vec<String>)> {
+fn make_plan(
+    repo: &Repo,
+    history: &mut History<'_>,
+    req: &Request,
+    tip: ObjectId,
+) -> Result<(Plan, Vec<String>)> {
     let listing = store::list(repo)?;
     let explicit = !req.names.is_empty();
     let mut plan = if explicit {
-        plan::explicit(repo, &listing, &req.names, Some(tip))?
+        plan::explicit(repo, history, &listing, &req.names, Some(tip))?
     } else {
-        plan::ready(repo, &listing, Some(tip))?
+        plan::ready(repo, history, &listing, Some(tip))?
     };
     let warnings = plan::gate_scope(
         repo,
+        history,
         &listing,
         &mut plan,
         tip,
@@ -272,7 +278,10 @@ pub fn start(
         return Err(busy(&st));
     }
     let mut start = start_point(repo, req)?;
-    let (plan, warnings) = make_plan(repo, req, start.tip)?;
+    // One revision graph for planning and merging: each commit is read once.
+    let engine = Engine::new(repo, false)?;
+    let mut session = engine.session()?;
+    let (plan, warnings) = make_plan(repo, session.history(), req, start.tip)?;
     start.warnings.extend(warnings);
 
     let existing_worktree = worktree::find(repo, &start.full)?;
@@ -373,7 +382,7 @@ pub fn start(
         let _ = state::remove(repo);
         return Err(e);
     }
-    let mut out = match advance(repo, &mut st, hook, progress) {
+    let mut out = match advance(repo, &mut session, &mut st, hook, progress) {
         Ok(out) => out,
         Err(e) => return Err(undo_unmoved_start(repo, &st, e)),
     };
@@ -420,24 +429,24 @@ fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
 /// Steps through the plan from `st.current`, telling `progress` of each step.
 fn advance(
     repo: &Repo,
+    engine: &mut step::Session<'_>,
     st: &mut State,
     hook: StepHook<'_>,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     let total = st.steps.len().saturating_sub(st.current);
     crate::progress::stage(progress, "Merging tracks", total, || {
-        steps(repo, st, hook, progress)
+        steps(repo, engine, st, hook, progress)
     })
 }
 
 fn steps(
     repo: &Repo,
+    engine: &mut step::Session<'_>,
     st: &mut State,
     hook: StepHook<'_>,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    let engine = Engine::new(repo, false)?;
-    let mut engine = engine.session()?;
     let full = st.full_ref();
     loop {
         if st.gate_pending
@@ -792,7 +801,8 @@ pub fn resume(
     st.claim();
     st.failed_gate = None;
     st.save(repo)?;
-    advance(repo, &mut st, hook, progress)
+    let engine = Engine::new(repo, false)?;
+    advance(repo, &mut engine.session()?, &mut st, hook, progress)
 }
 
 /// Commits the resolution staged in the integration worktree.
@@ -938,7 +948,8 @@ pub fn skip(
     st.failed_gate = None;
     st.save(repo)?;
     hook(number);
-    advance(repo, &mut st, hook, progress)
+    let engine = Engine::new(repo, false)?;
+    advance(repo, &mut engine.session()?, &mut st, hook, progress)
 }
 
 /// `--abort`: the integration branch, its index and its worktree back as before the run.
@@ -1045,10 +1056,10 @@ fn save_changed_worktree(repo: &Repo, st: &State, wt: &Path, what: &str) -> Resu
 /// predicted to conflict is left out of the fold), and moves nothing.
 pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
     let mut start = start_point(repo, req)?;
-    let (plan, warnings) = make_plan(repo, req, start.tip)?;
-    start.warnings.extend(warnings);
     let engine = Engine::new(repo, true)?;
     let mut engine = engine.session()?;
+    let (plan, warnings) = make_plan(repo, engine.history(), req, start.tip)?;
+    start.warnings.extend(warnings);
     let mut at = start.tip;
     let mut steps = Vec::new();
     let mut first_conflict = None;

@@ -4,7 +4,7 @@
 
 use super::verdict::{Judge, Settled};
 use crate::error::Failure;
-use crate::repo::Repo;
+use crate::repo::{History, Repo};
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::merge::blob::builtin_driver::text::Labels;
@@ -53,17 +53,11 @@ pub struct Engine {
     commit_graph: Option<gix::commitgraph::Graph>,
 }
 
-type RevGraph<'a> = gix::revwalk::Graph<
-    'a,
-    'a,
-    gix::revwalk::graph::Commit<gix::revision::plumbing::merge_base::Flags>,
->;
-
 /// The caches of one run's merges: the revision graph keeps the commits it has read for
-/// the next merge-base search.
+/// the next merge-base search, the run's planning included.
 pub struct Session<'e> {
     engine: &'e Engine,
-    graph: RevGraph<'e>,
+    history: History<'e>,
     diff_cache: gix::diff::blob::Platform,
     blob_merge: gix::merge::blob::Platform,
     judge: Judge,
@@ -91,7 +85,7 @@ impl Engine {
     pub fn session(&self) -> Result<Session<'_>> {
         Ok(Session {
             engine: self,
-            graph: self.mem.revision_graph(self.commit_graph.as_ref()),
+            history: History::new(&self.mem, self.commit_graph.as_ref()),
             diff_cache: self.mem.diff_resource_cache_for_tree_diff()?,
             blob_merge: self.mem.merge_resource_cache(Default::default())?,
             judge: Judge::new(&self.mem),
@@ -99,7 +93,12 @@ impl Engine {
     }
 }
 
-impl Session<'_> {
+impl<'e> Session<'e> {
+    /// The run's revision graph, for the merge-base searches of planning.
+    pub fn history(&mut self) -> &mut History<'e> {
+        &mut self.history
+    }
+
     /// Merges `theirs` into `ours` as git does (merge bases found, several merged into a
     /// virtual one), and writes the merged tree when it is clean. Says so when `ours`
     /// contains `theirs` already.
@@ -127,7 +126,7 @@ impl Session<'_> {
     fn merge_in_memory(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
         let Session {
             engine,
-            graph,
+            history,
             diff_cache,
             blob_merge,
             judge,
@@ -139,6 +138,7 @@ impl Session<'_> {
             ..
         } = *engine;
         let repo = mem;
+        let graph = history.graph();
         let bases = repo.merge_bases_many_with_graph(ours, &[theirs], graph)?;
         if theirs == ours || bases.iter().any(|b| *b == theirs) {
             return Ok(Merged::Contained);

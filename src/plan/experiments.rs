@@ -18,6 +18,7 @@ use crate::error::{EXIT_FOUND, Failure};
 use crate::lifecycle;
 use crate::merge::diffstat;
 use crate::overlap::{self, Level};
+use crate::refs;
 use crate::repo::Repo;
 use crate::scope::rules::{self as check, Violation};
 use crate::store::{self, Listing, Stored};
@@ -28,7 +29,7 @@ use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
 use gix::refs::Target;
-use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::transaction::{PreviousValue, RefEdit};
 use regex_automata::meta::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -219,7 +220,7 @@ pub fn compare(repo: &Repo, group: &str, options: &CompareOptions) -> Result<Com
     let mut rows = Vec::with_capacity(group_tracks.len());
     for s in &group_tracks {
         let t = &s.track;
-        let tip = repo.ref_target(&format!("refs/heads/{}", t.branch))?;
+        let tip = repo.ref_target(&t.branch_ref())?;
         let mut row = Row {
             track: t.name.clone(),
             status: t.status,
@@ -465,7 +466,7 @@ fn place<'r>(repo: &'r Repo, t: &track::Track, temp_root: &Path) -> Result<Optio
             repo,
         }));
     }
-    let Some(tip) = repo.ref_target(&format!("refs/heads/{}", t.branch))? else {
+    let Some(tip) = repo.ref_target(&t.branch_ref())? else {
         return Ok(None);
     };
     std::fs::create_dir_all(temp_root)
@@ -744,7 +745,7 @@ pub fn pick(repo: &Repo, req: &PickRequest) -> Result<Picked> {
     // Keep the losers' tips first: nothing below may leave one unreachable.
     let mut kept = Vec::with_capacity(losers.len());
     for l in &losers {
-        let tip = repo.ref_target(&format!("refs/heads/{}", l.track.branch))?;
+        let tip = repo.ref_target(&l.track.branch_ref())?;
         let refname = match tip {
             Some(tip) => Some(keep_tip(repo, &group, &l.track.name, tip)?),
             None => None,
@@ -755,7 +756,7 @@ pub fn pick(repo: &Repo, req: &PickRequest) -> Result<Picked> {
             refname,
         });
     }
-    let winner_tip = repo.ref_target(&format!("refs/heads/{}", winner.track.branch))?;
+    let winner_tip = repo.ref_target(&winner.track.branch_ref())?;
     let decision = Decision {
         group: group.clone(),
         winner: req.winner.clone(),
@@ -899,16 +900,10 @@ fn write_decision(
         Some(p) => PreviousValue::MustExistAndMatch(Target::Object(p)),
     };
     let edit = RefEdit::update_with_log(
-        refname
-            .try_into()
-            .map_err(|e| anyhow!("invalid ref name '{refname}': {e}"))?,
+        refs::full_name(refname)?,
         commit,
         expected,
-        LogChange {
-            mode: RefLog::AndReference,
-            force_create_reflog: true,
-            message: message.lines().next().unwrap_or_default().into(),
-        },
+        refs::logged(message.lines().next().unwrap_or_default()),
     );
     repo.gix.edit_reference(edit).map_err(|e| {
         Failure::usage(format!(
