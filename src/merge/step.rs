@@ -99,8 +99,8 @@ impl<'e> Session<'e> {
         &mut self.history
     }
 
-    /// Merges `theirs` into `ours` as git does (merge bases found, several merged into a
-    /// virtual one), and writes the merged tree when it is clean. Says so when `ours`
+    /// Merges `theirs` into `ours` as git does (the verdict and tree are git's, see
+    /// [`super::verdict`]), and writes the merged tree when it is clean. Says so when `ours`
     /// contains `theirs` already.
     pub fn merge(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
         let outcome = self.merge_in_memory(ours, theirs, label)?;
