@@ -10,6 +10,10 @@
 //! trees holding only those files, per merge — and git's answer wins: its merged blob
 //! replaces gix's, and a file it leaves conflicted is a conflict. Merges in which the two
 //! sides changed no file in common never start git.
+//!
+//! Merges gix could settle otherwise at the level of paths are git's whole
+//! ([`Judge::merge_commits_by_git`]): several merge bases (git's recursive virtual base is
+//! not gix's), and merges that rename detection decides ([`Judge::renames_decide`]).
 
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
@@ -71,7 +75,7 @@ impl Judge {
     }
 
     /// Is this conflict one git stops on? (Text merges are left to [`Judge::settle`].)
-    pub fn is_unresolved(&self, c: &Conflict) -> bool {
+    fn is_unresolved(&self, c: &Conflict) -> bool {
         c.is_unresolved(TreatAsUnresolved::git())
             || (self.directory_rename_conflicts
                 && matches!(
@@ -131,7 +135,7 @@ impl Judge {
         let objects = self.objects.clone();
         let git = self.git_side()?;
         // The three trees hold the texts at their paths, so that attributes apply.
-        let mut sides: [BTreeMap<&str, (EntryMode, ObjectId)>; 3] = Default::default();
+        let mut sides: [BTreeMap<&str, Stage>; 3] = Default::default();
         for text in texts {
             for (side, stage) in sides.iter_mut().zip(text.stages) {
                 if let Some((mode, id)) = stage {
@@ -355,9 +359,9 @@ impl GitSide {
     }
 
     /// Writes the tree holding `files` (paths with `/`) to the scratch directory.
-    fn write_tree(&self, files: &BTreeMap<&str, (EntryMode, ObjectId)>) -> Result<ObjectId> {
+    fn write_tree(&self, files: &BTreeMap<&str, Stage>) -> Result<ObjectId> {
         let mut entries = Vec::new();
-        let mut folders: BTreeMap<&str, BTreeMap<&str, (EntryMode, ObjectId)>> = BTreeMap::new();
+        let mut folders: BTreeMap<&str, BTreeMap<&str, Stage>> = BTreeMap::new();
         for (path, entry) in files {
             match path.split_once('/') {
                 Some((folder, rest)) => {
@@ -388,7 +392,7 @@ impl GitSide {
         repo: &gix::Repository,
         tree: ObjectId,
         path: &str,
-    ) -> Result<Option<(EntryMode, ObjectId)>> {
+    ) -> Result<Option<Stage>> {
         let mut id = tree;
         let mut parts = path.split('/').peekable();
         while let Some(name) = parts.next() {
