@@ -87,8 +87,23 @@ fn source_of(value_name: &str) -> Option<Source> {
         "remote" => Source::Remotes,
         "branch" | "rev" => Source::Branches,
         "glob" | "path" | "dir" | "file" | "file.html" => Source::Files,
-        "text" | "cmd" | "word" | "shell" | "when" | "level" | "kind" | "status" | "format"
-        | "a..b" | "HOOK" | "ARGS" | "agent" | "n" | "s" | "regex" => Source::Nothing,
+        "text"
+        | "cmd"
+        | "word"
+        | "shell"
+        | "when"
+        | "level"
+        | "kind"
+        | "status"
+        | "format"
+        | "a..b"
+        | "base>..<integration"
+        | "HOOK"
+        | "ARGS"
+        | "agent"
+        | "n"
+        | "s"
+        | "regex" => Source::Nothing,
         _ => return None,
     })
 }

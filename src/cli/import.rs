@@ -15,8 +15,8 @@ use git_track::track::Kind;
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["merges", "branches"])))]
 pub struct Args {
-    /// Import the topics merged into <integration> since <base>
-    #[arg(long, value_name = "base>..<integration")]
+    /// Import the topics merged into b since a (a..b, e.g. master..seen)
+    #[arg(long, value_name = "a..b")]
     merges: Option<String>,
     /// Import the local branches whose names match this glob (e.g. 'topic/*')
     #[arg(long, value_name = "glob")]

@@ -258,16 +258,16 @@ fn run(
         Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
         Command::Graph(a) => graph::run(&repo()?, a),
         Command::Ready(a) => ready::run(&repo()?, a),
-        Command::Compare(a) => compare::run(&repo()?, a),
+        Command::Compare(a) => compare::run(&repo()?, a, progress),
         Command::Pick(a) => pick::run(&repo()?, a),
         Command::Sync(a) => sync::run(&repo()?, a),
         Command::Push(a) => push::run(&repo()?, a),
         Command::Fetch(a) => fetch::run(&repo()?, a),
         Command::Attach(a) => attach::run(&repo()?, a),
         Command::Setup(a) => setup::run(&repo()?, a),
-        Command::Exec(a) => exec::run(&repo()?, a),
+        Command::Exec(a) => exec::run(&repo()?, a, progress),
         Command::AgentSetup(a) => agent_setup::run(&repo()?, a),
-        Command::Prune(a) => prune::run(&repo()?, a),
+        Command::Prune(a) => prune::run(&repo()?, a, progress),
     }
 }
 

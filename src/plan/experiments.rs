@@ -18,6 +18,7 @@ use crate::error::{EXIT_FOUND, Failure};
 use crate::lifecycle;
 use crate::merge::diffstat;
 use crate::overlap::{self, Level};
+use crate::progress::Progress;
 use crate::refs;
 use crate::repo::Repo;
 use crate::scope::rules::{self as check, Violation};
@@ -181,7 +182,12 @@ impl Comparison {
 }
 
 /// Compares the tracks of `group`.
-pub fn compare(repo: &Repo, group: &str, options: &CompareOptions) -> Result<Comparison> {
+pub fn compare(
+    repo: &Repo,
+    group: &str,
+    options: &CompareOptions,
+    progress: &dyn Progress,
+) -> Result<Comparison> {
     let listing = store::list(repo)?;
     let group_tracks = members(&listing, group)?;
     let metric = options
@@ -272,7 +278,13 @@ pub fn compare(repo: &Repo, group: &str, options: &CompareOptions) -> Result<Com
     }
 
     if !options.exec.is_empty() {
-        let runs = exec_all(repo, &group_tracks, &options.exec, metric.as_ref())?;
+        let runs = exec_all(
+            repo,
+            &group_tracks,
+            &options.exec,
+            metric.as_ref(),
+            progress,
+        )?;
         for (row, runs) in rows.iter_mut().zip(runs) {
             row.metric = runs.iter().rev().find_map(|r| r.metric);
             row.runs = runs;
@@ -322,6 +334,7 @@ fn exec_all(
     tracks: &[&Stored],
     commands: &[String],
     metric: Option<&Regex>,
+    progress: &dyn Progress,
 ) -> Result<Vec<Vec<Run>>> {
     let temp_root = repo.state_dir().join("compare");
     remove_abandoned_worktrees(repo, &temp_root);
@@ -342,6 +355,7 @@ fn exec_all(
         .iter()
         .map(|p| p.as_ref().map(|p| (p.path.clone(), p.temporary)))
         .collect();
+    progress.start("Running commands", tracks.len() * commands.len());
     let results: Vec<Vec<Run>> = std::thread::scope(|scope| {
         let handles: Vec<_> = dirs
             .iter()
@@ -354,7 +368,11 @@ fn exec_all(
                     };
                     commands
                         .iter()
-                        .map(|c| run_command(env, path, c, metric, *temporary))
+                        .map(|c| {
+                            let run = run_command(env, path, c, metric, *temporary);
+                            progress.tick();
+                            run
+                        })
                         .collect()
                 })
             })
@@ -364,6 +382,7 @@ fn exec_all(
             .map(|h| h.join().unwrap_or_default())
             .collect()
     });
+    progress.finish();
     drop(places);
     Ok(results)
 }

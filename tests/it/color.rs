@@ -225,3 +225,28 @@ fn no_progress_and_quiet_silence_a_terminal() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("Merging"), "{text:?}");
 }
+
+#[test]
+fn exec_and_prune_show_progress_when_asked() {
+    let s = Scenario::new(&[("f.txt", &numbered(10))]);
+    s.track("a", &[], |wt| write(wt, "a.txt", "a"));
+    s.track("b", &[], |wt| write(wt, "b.txt", "b"));
+    let exec = s.repo.track(&["exec", "--all", "--progress", "--", "true"]);
+    exec.ok();
+    assert!(
+        exec.stderr
+            .contains("Running in tracks: 100% (2/2), done.\n"),
+        "{:?}",
+        exec.stderr
+    );
+    s.repo.track(&["merge"]).ok();
+    let prune = s.repo.track(&["prune", "--dry-run", "--progress"]);
+    prune.ok();
+    assert!(
+        prune.stderr.contains("Pruning tracks: 100% (2/2), done.\n"),
+        "{:?}",
+        prune.stderr
+    );
+    let piped = s.repo.track(&["exec", "--all", "--", "true"]);
+    assert!(!piped.stderr.contains("Running in"), "{:?}", piped.stderr);
+}
