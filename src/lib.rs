@@ -9,6 +9,8 @@
 #[macro_use]
 pub mod error;
 
+pub mod fault;
+
 pub mod config;
 pub mod demo;
 pub mod deps;

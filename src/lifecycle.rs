@@ -342,7 +342,7 @@ pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Resul
         PreviousValue::MustNotExist,
         log(message),
     );
-    repo.gix.edit_reference(edit)?;
+    crate::repo::edit_reference(&repo.gix, edit)?;
     Ok(())
 }
 
@@ -352,7 +352,7 @@ pub fn delete_ref(repo: &Repo, name: &str, expected: ObjectId) -> Result<()> {
         full_name(name)?,
         PreviousValue::MustExistAndMatch(Target::Object(expected)),
     );
-    repo.gix.edit_reference(edit)?;
+    crate::repo::edit_reference(&repo.gix, edit)?;
     Ok(())
 }
 

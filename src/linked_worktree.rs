@@ -25,6 +25,7 @@ pub fn add_detached(repo: &Repo, path: &Path, commit: gix::ObjectId) -> Result<(
 }
 
 fn add_head(repo: &Repo, path: &Path, head: Head) -> Result<()> {
+    crate::fault::point(|| format!("add worktree {}", path.display()));
     let _lock = lock(repo)?;
     let interrupt = AtomicBool::new(false);
     repo.gix
@@ -41,6 +42,7 @@ pub fn remove(repo: &Repo, path: &Path, discard: bool) -> Result<()> {
     } else {
         Force::Never
     };
+    crate::fault::point(|| format!("remove worktree {}", path.display()));
     let _lock = lock(repo)?;
     repo.gix
         .remove_worktree(path, force, gix::progress::Discard)

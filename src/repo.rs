@@ -274,3 +274,13 @@ mod tests {
         assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
     }
 }
+
+/// Applies one ref update: the one way git-track moves a ref in-process, and a crash
+/// point (see [`crate::fault`]).
+pub fn edit_reference(
+    repo: &gix::Repository,
+    edit: gix::refs::transaction::RefEdit,
+) -> gix::Result<Vec<gix::refs::transaction::RefEdit>> {
+    crate::fault::point(|| format!("ref update {}", edit.name.as_bstr()));
+    repo.edit_reference(edit)
+}

@@ -201,18 +201,11 @@ impl TextCache {
                 .map(|(id, text)| (id.to_string(), text))
                 .collect(),
         };
-        let dir = repo.state_dir();
         let Ok(bytes) = serde_json::to_vec(&file) else {
             return;
         };
-        let tmp = dir.join(format!("{TEXT_CACHE_FILE}.{}", std::process::id()));
         // Write then rename, so a reader never sees half a file.
-        let written = std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(&tmp, bytes))
-            .and_then(|()| std::fs::rename(&tmp, dir.join(TEXT_CACHE_FILE)));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        let _ = crate::fault::write_file(&repo.state_dir().join(TEXT_CACHE_FILE), &bytes);
     }
 }
 
@@ -316,8 +309,7 @@ pub fn swap(
         Some(id) => RefEdit::update_with_log(name, id, previous, log(message)),
         None => RefEdit::delete(name, previous),
     };
-    repo.gix
-        .edit_reference(edit)
+    crate::repo::edit_reference(&repo.gix, edit)
         .with_context(|| format!("could not move {refname}"))?;
     Ok(())
 }
@@ -340,7 +332,7 @@ pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
         PreviousValue::MustNotExist,
         log(&message),
     );
-    if let Err(e) = repo.gix.edit_reference(edit) {
+    if let Err(e) = crate::repo::edit_reference(&repo.gix, edit) {
         let e = anyhow::Error::from(e);
         // Lost a race to a writer of the same name, or the ref is locked or unwritable.
         let failure = if repo.ref_target(&ref_name(&track.name))?.is_some() {
@@ -378,7 +370,7 @@ where
             PreviousValue::MustExistAndMatch(Target::Object(current.commit)),
             log(&message),
         );
-        match repo.gix.edit_reference(edit) {
+        match crate::repo::edit_reference(&repo.gix, edit) {
             Ok(_) => return Ok((Stored { track, commit }, Some(summary))),
             Err(e) => {
                 // Lost the race (the ref moved) or the ref is locked by another writer.
@@ -404,7 +396,7 @@ pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
         full_name(&stored.track.name)?,
         PreviousValue::MustExistAndMatch(Target::Object(stored.commit)),
     );
-    repo.gix.edit_reference(edit).map_err(|e| {
+    crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {
         anyhow::Error::from(
             Failure::fatal(format!(
                 "{} changed while it was being removed",

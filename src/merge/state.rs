@@ -166,6 +166,7 @@ impl State {
     /// Writes the state of a new run; fails if another run's state exists.
     pub fn create(&self, repo: &Repo) -> Result<()> {
         let path = path(repo);
+        crate::fault::point(|| format!("create {}", path.display()));
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("could not create {}", dir.display()))?;
@@ -190,13 +191,7 @@ impl State {
 
     /// Replaces the saved state (write to a temporary file, then rename).
     pub fn save(&self, repo: &Repo) -> Result<()> {
-        let path = path(repo);
-        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, self.to_json()?)
-            .with_context(|| format!("could not write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &path)
-            .with_context(|| format!("could not replace {}", path.display()))?;
-        Ok(())
+        crate::fault::write_file(&path(repo), self.to_json()?.as_bytes())
     }
 
     fn to_json(&self) -> Result<String> {
@@ -230,12 +225,7 @@ impl State {
 }
 
 pub fn remove(repo: &Repo) -> Result<()> {
-    let path = path(repo);
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(anyhow::anyhow!("could not remove {}: {e}", path.display())),
-    }
+    crate::fault::remove_file(&path(repo))
 }
 
 /// Parses an object id stored in the state.

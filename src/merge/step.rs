@@ -278,7 +278,7 @@ pub fn move_branch(
             message: reflog.into(),
         },
     );
-    repo.gix.edit_reference(edit).map_err(|e| {
+    crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {
         let now = repo
             .ref_target(full_ref)
             .ok()
