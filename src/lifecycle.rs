@@ -153,6 +153,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
     let base_commit = repo.try_resolve_commit(&base_ref);
 
     // The branch: adopted as it is, or made new at --from (default: the base).
+    let mut leftover_branch = false;
     let (branch, start, adopted) = match &req.branch {
         Some(b) => {
             let full = if b.starts_with("refs/heads/") {
@@ -169,7 +170,15 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         }
         None => {
             let full = format!("refs/heads/{}", Track::default_branch(&req.name));
-            if repo.ref_target(&full)?.is_some() {
+            let start = match &req.from {
+                Some(rev) => Some(repo.resolve_commit(rev)?),
+                None => base_commit,
+            };
+            let existing = repo.ref_target(&full)?;
+            // What a `new` killed before writing the definition left: its branch, still at
+            // the commit this `new` would make it at. Taking it changes nothing.
+            leftover_branch = existing.is_some() && existing == start;
+            if existing.is_some() && !leftover_branch {
                 return Err(Failure::usage(format!(
                     "a branch named '{}' already exists",
                     &full[11..]
@@ -181,8 +190,8 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
                 ))
                 .into());
             }
-            let start = match &req.from {
-                Some(rev) => repo.resolve_commit(rev)?,
+            let start = match start {
+                Some(start) => start,
                 None => base_commit.ok_or_else(|| {
                     Failure::usage(format!(
                         "the base '{base_ref}' does not resolve to a commit"
@@ -204,11 +213,13 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         None => start,
     };
 
+    let mut leftover_worktree = false;
     let worktree = if req.no_worktree {
         None
     } else {
         let path = worktree_path(repo, &req.name)?;
-        if !linked_worktree::is_free(&path) {
+        leftover_worktree = leftover_branch && is_leftover_worktree(repo, &path, &branch)?;
+        if !leftover_worktree && !linked_worktree::is_free(&path) {
             return Err(Failure::usage(format!(
                 "'{}' already exists and is not empty",
                 path.display()
@@ -255,7 +266,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
 
     let mut undo = Undo::default();
     let result = (|| -> Result<Stored> {
-        if !adopted {
+        if !adopted && !leftover_branch {
             create_ref(
                 repo,
                 &branch,
@@ -264,7 +275,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             )?;
             undo.branch = Some((branch.clone(), start));
         }
-        if let Some(path) = &worktree {
+        if let Some(path) = worktree.as_ref().filter(|_| !leftover_worktree) {
             if let Some(parent) = path.parent() {
                 undo.dirs = created_dirs(parent);
                 std::fs::create_dir_all(parent)
@@ -286,6 +297,17 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             Err(e)
         }
     }
+}
+
+/// Is the worktree at `path` what a `new` killed before writing the definition left: a
+/// registered worktree with `branch` checked out and nothing changed in it?
+fn is_leftover_worktree(repo: &Repo, path: &Path, branch: &str) -> Result<bool> {
+    let path = crate::repo::canonical(path);
+    let registered = repo
+        .worktrees()?
+        .into_iter()
+        .any(|w| !w.is_main && w.path == path && w.branch.as_deref() == Some(branch));
+    Ok(registered && !linked_worktree::has_changes(&path)?)
 }
 
 /// What a half-made track leaves behind, to take away again.

@@ -15,6 +15,7 @@ mod it {
     mod check;
     mod cli;
     mod concurrency;
+    mod crash;
     mod demo;
     mod docs;
     mod hooks;
