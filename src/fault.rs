@@ -48,7 +48,11 @@ pub const EXIT_AFTER_STEP: &str = "GIT_TRACK_TEST_EXIT_AFTER_STEP";
 /// `GIT_TRACK_TEST_EXIT_AFTER_STEP` names it (test builds only).
 pub fn after_merge_step(step: usize) {
     #[cfg(debug_assertions)]
-    if std::env::var(EXIT_AFTER_STEP).ok().and_then(|v| v.parse().ok()) == Some(step) {
+    if std::env::var(EXIT_AFTER_STEP)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        == Some(step)
+    {
         crash();
     }
     #[cfg(not(debug_assertions))]
@@ -96,7 +100,8 @@ mod debug {
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     point(|| format!("write {}", path.display()));
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
     }
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".{}.tmp", std::process::id()));

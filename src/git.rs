@@ -128,12 +128,32 @@ impl Git {
 /// (and object writes, which change nothing anyone sees) are not crash points.
 fn may_write(args: &[&str]) -> bool {
     const READS: &[&str] = &[
-        "rev-parse", "diff", "write-tree", "status", "ls-files", "merge-base", "cat-file",
-        "log", "show", "for-each-ref", "ls-remote", "rev-list", "version", "var", "hash-object",
-        "check-ref-format", "merge-tree", "ls-tree", "show-ref", "diff-tree", "diff-index",
+        "rev-parse",
+        "diff",
+        "write-tree",
+        "status",
+        "ls-files",
+        "merge-base",
+        "cat-file",
+        "log",
+        "show",
+        "for-each-ref",
+        "ls-remote",
+        "rev-list",
+        "version",
+        "var",
+        "hash-object",
+        "check-ref-format",
+        "merge-tree",
+        "ls-tree",
+        "show-ref",
+        "diff-tree",
+        "diff-index",
     ];
     match args.first() {
-        Some(&"config") => !args.iter().any(|a| a.starts_with("--get") || *a == "--list"),
+        Some(&"config") => !args
+            .iter()
+            .any(|a| a.starts_with("--get") || *a == "--list"),
         Some(cmd) => !READS.contains(cmd),
         None => false,
     }

@@ -454,13 +454,14 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
     if let Some(w) = &worktree {
         out.worktree_removed = Some(w.remove(repo)?);
     }
-    store::delete(repo, &stored)?;
     if req.delete_branch
         && let Some(tip) = branch_tip
     {
         delete_ref(repo, &branch_full, tip)?;
         out.branch_deleted = Some(track.branch.clone());
     }
+    // The definition last: while it exists, a rerun of a killed remove finishes the job.
+    store::delete(repo, &stored)?;
     Ok(out)
 }
 

@@ -109,6 +109,9 @@ pub struct State {
     #[serde(default)]
     pub left_as: Option<String>,
     pub started: String,
+    /// The tip is this run's checkpoint, found by `--continue` after a kill.
+    #[serde(skip)]
+    pub checkpointed: bool,
 }
 
 pub fn path(repo: &Repo) -> PathBuf {
@@ -160,6 +163,7 @@ impl State {
             failed_gate: None,
             left_as: None,
             started,
+            checkpointed: false,
         }
     }
 
