@@ -4,7 +4,9 @@
 //! The main worktree checks out track t05 (scope `m05/**`, `shared/**`) and commits once
 //! (so the index is as it is after any commit), then stages a change. Both commands run
 //! on that same staged change, alternating, after warm-up runs; the medians and their
-//! ratio are printed. Also timed: the pre-commit hook on a branch that is not a track.
+//! ratio are printed. Also timed: the pre-commit hook on a branch that is not a track, and
+//! an agent's pre-edit check (`check --format claude-code` reading a PreToolUse payload)
+//! with the collision warning off, on without a collision, and on with one.
 //! `BENCH_FILES=10000` makes a smaller repository for a quick look; `BENCH_KEEP=1` keeps
 //! the repository (its path is printed) for looking into it afterwards.
 
@@ -215,5 +217,90 @@ fn measure(repo: &Path) {
     row(
         "pre-commit hook on a branch that is not a track",
         off_track[1],
+    );
+    pre_edit(repo, direct);
+}
+
+/// Runs once with `input` on stdin; returns the wall time, the exit code and stdout.
+fn time_with_input(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    input: &str,
+) -> (Duration, i32, String) {
+    use std::io::Write;
+    let mut cmd = command(dir, program, args);
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait");
+    (
+        start.elapsed(),
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// The pre-edit check as Claude Code runs it, in track t05's worktree: an edit in scope
+/// that no other track touches, and one of `shared/p00.txt`, which tracks t00 and t01
+/// changed. Warm: the collision cache is filled by the warm-up runs.
+fn pre_edit(repo: &Path, direct: &str) {
+    let payload = |file: &str| {
+        format!(
+            r#"{{"session_id":"s","transcript_path":"/t","cwd":"{dir}","permission_mode":"default","hook_event_name":"PreToolUse","tool_name":"Edit","tool_input":{{"file_path":"{dir}/{file}","old_string":"a","new_string":"b"}},"tool_use_id":"t"}}"#,
+            dir = repo.display()
+        )
+    };
+    synth::git(repo, &["checkout", "-q", "track/t05"]);
+    let quiet = payload("m05/d1/f002.txt");
+    let colliding = payload("shared/p00.txt");
+    let args = ["check", "--format", "claude-code"];
+    let mut rows: Vec<(String, Duration, Duration)> = Vec::new();
+    for (label, mode, input, expect_ask) in [
+        ("collision warning off", "off", &quiet, false),
+        (
+            "collision warning on, no other track changed the file",
+            "ask",
+            &quiet,
+            false,
+        ),
+        (
+            "collision warning on, two other tracks changed the file",
+            "ask",
+            &colliding,
+            true,
+        ),
+    ] {
+        synth::git(repo, &["config", "track.collision", mode]);
+        let mut times = Vec::new();
+        for round in 0..WARMUP + RUNS {
+            let (t, code, stdout) = time_with_input(repo, direct, &args, input);
+            assert_eq!(code, 0, "pre-edit check exited {code}");
+            assert_eq!(stdout.contains("\"ask\""), expect_ask, "{label}: {stdout}");
+            if round >= WARMUP {
+                times.push(t);
+            }
+        }
+        let min = *times.iter().min().expect("runs");
+        rows.push((label.to_owned(), median(times), min));
+    }
+    println!(
+        "pre-edit check (git-track check --format claude-code, a PreToolUse payload on stdin, track t05)"
+    );
+    for (label, med, min) in &rows {
+        println!("  {label:<62} median {:>9}  (min {})", ms(*med), ms(*min));
+    }
+    println!(
+        "  collision warning costs {:+.1} ms (no collision) / {:+.1} ms (collision) over off (target: whole check under 30 ms)",
+        (rows[1].1.as_secs_f64() - rows[0].1.as_secs_f64()) * 1000.0,
+        (rows[2].1.as_secs_f64() - rows[0].1.as_secs_f64()) * 1000.0
     );
 }

@@ -149,6 +149,27 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
     if let Some(b) = &edit.branch {
         let b = b.strip_prefix("refs/heads/").unwrap_or(b).to_owned();
         if b != track.branch {
+            // The worktree's commits would no longer count as the track's work.
+            if let Some(w) = lifecycle::track_worktree(repo, track)?
+                && w.branch.as_deref() != Some(format!("refs/heads/{b}").as_str())
+            {
+                let on = w
+                    .branch
+                    .as_deref()
+                    .and_then(|r| r.strip_prefix("refs/heads/"))
+                    .unwrap_or("a detached HEAD");
+                return Err(Failure::usage(format!(
+                    "track '{}' has a worktree at '{}' on '{on}'; pointing the track at '{b}' would leave the work there out of it",
+                    track.name,
+                    w.path.display()
+                ))
+                .hint(format!(
+                    "switch that worktree first ('git -C {} switch {b}'), or remove it ('git worktree remove {}')",
+                    w.path.display(),
+                    w.path.display()
+                ))
+                .into());
+            }
             changes.push(format!("branch: {} -> {b}", track.branch));
             track.branch = b;
         }

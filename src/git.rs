@@ -318,6 +318,24 @@ pub fn move_worktree(worktree: &Path, from: &str, to: &str) -> Result<()> {
     Ok(())
 }
 
+/// Would [`move_worktree`] succeed? `None` when it would, else what git complains of
+/// (`read-tree -n`: nothing is touched).
+pub fn check_move_worktree(worktree: &Path, from: &str, to: &str) -> Result<Option<String>> {
+    let ran = Git::in_dir(worktree).try_run(&["read-tree", "-n", "-m", "-u", from, to])?;
+    Ok((!ran.success).then(|| ran.stderr.trim().to_owned()))
+}
+
+/// The paths of "Untracked working tree file '<path>' would be overwritten" complaints.
+pub fn untracked_in_the_way(complaint: &str) -> Vec<String> {
+    complaint
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split_once("Untracked working tree file '")?.1;
+            Some(rest.rsplit_once("' would be overwritten")?.0.to_owned())
+        })
+        .collect()
+}
+
 /// Sets the index and tracked files of `worktree` to commit `to`, dropping unmerged
 /// entries and local changes (`git read-tree --reset -u`). Callers save what would be
 /// lost first.
@@ -406,6 +424,113 @@ pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {
     } else {
         dir.join(path)
     })
+}
+
+impl Git {
+    /// Runs git with `input` on its stdin; a non-zero exit is the caller's to judge.
+    pub fn try_run_with_input(&self, args: &[&str], input: &[u8]) -> Result<Ran> {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| {
+                format!(
+                    "could not run `{}` in {}",
+                    Self::describe(args),
+                    self.dir.display()
+                )
+            })?;
+        // Written from a thread: git may fill its stdout before it has read all of stdin.
+        let mut stdin = child.stdin.take();
+        let data = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            if let Some(s) = stdin.as_mut() {
+                let _ = s.write_all(&data);
+            }
+        });
+        let out = child.wait_with_output()?;
+        let _ = writer.join();
+        Ok(Ran {
+            success: out.status.success(),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+}
+
+fn nul_separated(text: &str) -> Vec<String> {
+    text.split('\0')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Untracked files of the worktree at `dir` that match the gitignore-syntax patterns of
+/// `pattern_file` (when it exists) or `patterns`, and that git ignores there.
+pub fn ignored_matching(
+    dir: &Path,
+    pattern_file: Option<&Path>,
+    patterns: &[String],
+) -> Result<Vec<String>> {
+    let mut args = vec!["ls-files".to_owned(), "-z".into(), "-o".into(), "-i".into()];
+    if let Some(f) = pattern_file {
+        args.push(format!("--exclude-from={}", f.display()));
+    }
+    for p in patterns {
+        args.push(format!("--exclude={p}"));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let git = Git::in_dir(dir);
+    let listed = nul_separated(&git.run(&args)?);
+    if listed.is_empty() {
+        return Ok(listed);
+    }
+    let input: Vec<u8> = listed
+        .iter()
+        .flat_map(|p| [p.as_bytes(), b"\0"].concat())
+        .collect();
+    let args = ["check-ignore", "-z", "--stdin"];
+    let ran = git.try_run_with_input(&args, &input)?;
+    // Exit 1: none of them is ignored.
+    if !ran.success && ran.code != Some(1) {
+        bail!(
+            "`{}` failed in {}: {}",
+            Git::describe(&args),
+            dir.display(),
+            ran.stderr.trim()
+        );
+    }
+    let mut ignored = nul_separated(&ran.stdout);
+    ignored.sort();
+    ignored.dedup();
+    Ok(ignored)
+}
+
+/// The tree `git merge-tree --write-tree` makes of merging `theirs` into `ours`, or `None`
+/// when that merge conflicts.
+pub fn merge_tree(dir: &Path, ours: &str, theirs: &str) -> Result<Option<String>> {
+    let args = ["merge-tree", "--write-tree", "--no-messages", ours, theirs];
+    let ran = Git::in_dir(dir).try_run(&args)?;
+    match ran.code {
+        Some(0) => Ok(ran.stdout.lines().next().map(|l| l.trim().to_owned())),
+        Some(1) => Ok(None),
+        _ => bail!(
+            "`{}` failed in {}: {}",
+            Git::describe(&args),
+            dir.display(),
+            ran.stderr.trim()
+        ),
+    }
+}
+
+/// Is `path` (relative to the worktree root) in the index of the worktree at `dir`?
+pub fn is_tracked(dir: &Path, path: &str) -> Result<bool> {
+    let ran = Git::in_dir(dir).try_run(&["ls-files", "--error-unmatch", "--", path])?;
+    Ok(ran.success)
 }
 
 /// How `git track sync` brings the integration branch into a track's worktree.

@@ -9,25 +9,30 @@
 #[macro_use]
 pub mod error;
 
-pub mod fault;
-
+pub mod agents;
 pub mod config;
 pub mod demo;
 pub mod deps;
 pub mod edit;
+pub mod exec;
+pub mod fault;
 pub mod git;
 pub mod hooks;
 pub mod lifecycle;
 pub mod linked_worktree;
+pub mod lock;
 pub mod merge;
 pub mod overlap;
 pub mod plan;
+pub mod prune;
 pub mod remote;
 pub mod repo;
 pub mod scope;
 pub mod settings;
+pub mod setup;
 pub mod status;
 pub mod store;
 pub mod sync;
 pub mod track;
+pub mod track_env;
 pub mod transition;

@@ -4,7 +4,8 @@ use crate::deps;
 use crate::error::Failure;
 use crate::git;
 use crate::linked_worktree;
-use crate::repo::Repo;
+use crate::lock;
+use crate::repo::{Repo, WorktreeInfo};
 use crate::scope;
 use crate::store::{self, Listing, Stored};
 use crate::track::{self, Base, Kind, Status, Track};
@@ -32,6 +33,8 @@ pub struct NewTrack {
     pub experiment: Option<String>,
     pub hypothesis: Option<String>,
     pub description: Option<String>,
+    /// Adopt this existing linked worktree (made by another tool) and its branch.
+    pub adopt_worktree: Option<PathBuf>,
     pub estimate: Option<f64>,
 }
 
@@ -41,37 +44,61 @@ pub struct Created {
     pub worktree: Option<PathBuf>,
 }
 
-/// Refuses a name that is invalid, taken, or taken but for case.
+/// Refuses a name that is invalid, taken, or taken but for case or Unicode normalisation
+/// (NFC and NFD spellings of one name collide on macOS as case variants do elsewhere).
+/// Definition refs that cannot be read count as taken too.
 pub fn check_new_name(listing: &Listing, name: &str) -> Result<()> {
     track::validate_name(name)?;
-    if listing.get(name).is_some()
-        || listing
-            .invalid
+    let taken =
+        listing
+            .tracks
             .iter()
-            .any(|i| i.refname == store::ref_name(name))
-    {
-        return Err(
-            Failure::usage(format!("a track named '{name}' already exists"))
-                .hint(format!(
-                    "'git track show {name}' shows it; pick another name"
-                ))
-                .into(),
-        );
-    }
-    let lower = name.to_lowercase();
-    if let Some(other) = listing
-        .tracks
-        .iter()
-        .find(|s| s.track.name.to_lowercase() == lower)
-    {
-        return Err(Failure::usage(format!(
-            "a track named '{}' already exists; '{name}' differs from it only by case",
-            other.track.name
-        ))
-        .hint("names that differ only by case collide on case-insensitive filesystems")
-        .into());
+            .map(|s| s.track.name.as_str())
+            .chain(listing.invalid.iter().map(|i| {
+                i.refname
+                    .strip_prefix(store::REF_PREFIX)
+                    .unwrap_or(&i.refname)
+            }));
+    let key = collision_key(name);
+    for other in taken {
+        if other == name {
+            return Err(
+                Failure::usage(format!("a track named '{name}' already exists"))
+                    .hint(format!(
+                        "'git track show {name}' shows it; pick another name"
+                    ))
+                    .into(),
+            );
+        }
+        if collision_key(other) == key {
+            let how = if nfc(other) == nfc(name) {
+                "in Unicode normalisation (NFC or NFD) only"
+            } else {
+                "only by case"
+            };
+            return Err(Failure::usage(format!(
+                "a track named '{other}' already exists; '{name}' differs from it {how}"
+            ))
+            .hint("such names collide on case-insensitive or normalising filesystems (macOS, Windows)")
+            .into());
+        }
     }
     Ok(())
+}
+
+fn nfc(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfc().collect()
+}
+
+/// Names with equal keys name one file on a case-insensitive, normalising filesystem.
+fn collision_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfd()
+        .collect::<String>()
+        .to_lowercase()
+        .nfc()
+        .collect()
 }
 
 /// Refuses unknown dependencies and dependency cycles, given the definition `track` would have.
@@ -130,11 +157,16 @@ pub fn worktree_path(repo: &Repo, name: &str) -> Result<PathBuf> {
         Failure::usage("no worktree root is set")
             .hint("set one with 'git track init --worktree-root <dir>'")
     })?;
+    linked_worktree::check_root(&root)?;
     Ok(root.join(name))
 }
 
 /// Creates a track. On any failure, whatever was made so far is undone.
 pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
+    track::validate_name(&req.name)?;
+    // Held until the definition is written, so that the name checks below hold against
+    // every other `new` and `remove`.
+    let _lock = lock::tracks(repo)?;
     let listing = store::list(repo)?;
     check_new_name(&listing, &req.name)?;
     scope::validate(&req.scope)?;
@@ -152,9 +184,17 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         .unwrap_or_else(|| repo.settings.base.clone());
     let base_commit = repo.try_resolve_commit(&base_ref);
 
+    let foreign = match &req.adopt_worktree {
+        Some(path) => Some(foreign_worktree(repo, &listing, path)?),
+        None => None,
+    };
     // The branch: adopted as it is, or made new at --from (default: the base).
     let mut leftover_branch = false;
-    let (branch, start, adopted) = match &req.branch {
+    let adopt_branch = foreign
+        .as_ref()
+        .map(|(_, b)| b.clone())
+        .or(req.branch.clone());
+    let (branch, start, adopted) = match &adopt_branch {
         Some(b) => {
             let full = if b.starts_with("refs/heads/") {
                 b.clone()
@@ -214,7 +254,9 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
     };
 
     let mut leftover_worktree = false;
-    let worktree = if req.no_worktree {
+    let worktree = if let Some((path, _)) = &foreign {
+        Some(path.clone())
+    } else if req.no_worktree {
         None
     } else {
         let path = worktree_path(repo, &req.name)?;
@@ -275,7 +317,10 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             )?;
             undo.branch = Some((branch.clone(), start));
         }
-        if let Some(path) = worktree.as_ref().filter(|_| !leftover_worktree) {
+        if let Some(path) = worktree
+            .as_ref()
+            .filter(|_| foreign.is_none() && !leftover_worktree)
+        {
             if let Some(parent) = path.parent() {
                 undo.dirs = created_dirs(parent);
                 std::fs::create_dir_all(parent)
@@ -308,6 +353,46 @@ fn is_leftover_worktree(repo: &Repo, path: &Path, branch: &str) -> Result<bool> 
         .into_iter()
         .any(|w| !w.is_main && w.path == path && w.branch.as_deref() == Some(branch));
     Ok(registered && !linked_worktree::has_changes(&path)?)
+}
+
+/// The linked worktree at `path` and the branch it has checked out, when `path` is one
+/// of this repository's linked worktrees on a branch no track has.
+fn foreign_worktree(repo: &Repo, listing: &Listing, path: &Path) -> Result<(PathBuf, String)> {
+    let wanted = crate::repo::canonical(path);
+    let worktrees = repo.worktrees()?;
+    let Some(found) = worktrees.iter().find(|w| w.path == wanted) else {
+        return Err(Failure::usage(format!(
+            "'{}' is not a worktree of this repository",
+            path.display()
+        ))
+        .hint("'git worktree list' shows the worktrees this repository has")
+        .into());
+    };
+    if found.is_main {
+        return Err(Failure::usage(format!(
+            "'{}' is the main worktree; only a linked worktree can become a track's",
+            path.display()
+        ))
+        .hint("make one with 'git worktree add', or let 'git track new' make it")
+        .into());
+    }
+    let Some(branch) = found.branch.clone() else {
+        return Err(Failure::usage(format!(
+            "the worktree at '{}' has no branch checked out (detached HEAD)",
+            path.display()
+        ))
+        .hint("check out a branch in it first ('git switch -c <branch>' inside it)")
+        .into());
+    };
+    let short = branch.strip_prefix("refs/heads/").unwrap_or(&branch);
+    if let Some(owner) = listing.tracks.iter().find(|s| s.track.branch == short) {
+        return Err(Failure::usage(format!(
+            "branch '{short}' of that worktree already belongs to track '{}'",
+            owner.track.name
+        ))
+        .into());
+    }
+    Ok((found.path.clone(), branch))
 }
 
 /// What a half-made track leaves behind, to take away again.
@@ -356,7 +441,9 @@ fn full_name(name: &str) -> Result<FullName> {
         .map_err(|e| anyhow!("invalid ref name '{name}': {e}"))
 }
 
-/// Creates `name` at `id`; fails if it exists (with another target).
+/// Creates `name` at `id`; fails if it exists, even at `id` (gix lets `MustNotExist`
+/// through when the ref already has the new value; a caller that undoes its work must
+/// know it made the ref).
 pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Result<()> {
     let edit = RefEdit::update_with_log(
         full_name(name)?,
@@ -364,7 +451,11 @@ pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Resul
         PreviousValue::MustNotExist,
         log(message),
     );
-    crate::repo::edit_reference(&repo.gix, edit)?;
+    let done = crate::repo::edit_reference(&repo.gix, edit)
+        .map_err(|e| repo.ref_edit_error(name, e.into()))?;
+    if store::existed_before(&done) {
+        return Err(Failure::usage(format!("'{name}' already exists")).into());
+    }
     Ok(())
 }
 
@@ -374,7 +465,8 @@ pub fn delete_ref(repo: &Repo, name: &str, expected: ObjectId) -> Result<()> {
         full_name(name)?,
         PreviousValue::MustExistAndMatch(Target::Object(expected)),
     );
-    crate::repo::edit_reference(&repo.gix, edit)?;
+    crate::repo::edit_reference(&repo.gix, edit)
+        .map_err(|e| repo.ref_edit_error(name, e.into()))?;
     Ok(())
 }
 
@@ -413,15 +505,52 @@ pub struct RemoveTrack {
 pub struct Removed {
     pub name: String,
     pub worktree_removed: Option<String>,
+    /// The worktree's folder was gone (deleted by hand); its registration was pruned.
+    pub worktree_pruned: Option<String>,
     pub branch_deleted: Option<String>,
     /// Refs under `refs/tracks-backup/` that hold what would otherwise be lost.
     pub saved: Vec<String>,
+    /// The definition ref could not be read and was removed as it was (`--force`).
+    pub corrupt: bool,
 }
 
 /// Removes a track's definition and worktree (and branch, when asked). Uncommitted work
-/// is refused without `force`, and saved to a backup ref with it.
+/// is refused without `force`, and saved to a backup ref with it. A branch checked out in
+/// a worktree, the base branch and the integration branch are never deleted; any branch
+/// deleted is saved under `refs/tracks-backup/` first.
 pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
-    let stored = store::load_existing(repo, &req.name)?;
+    let refname = store::ref_name(&req.name);
+    // A name that cannot be in a ref names no track.
+    let existed = repo
+        .gix
+        .try_find_reference(refname.as_str())
+        .map_err(|_| store::no_such_track(&req.name))?
+        .is_some();
+    // Held to the end, so that concurrent removes (and a `new` of the same name) take
+    // turns and the losers find the track gone instead of a half-removed worktree.
+    let _lock = lock::tracks(repo)?;
+    let stored = match store::load(repo, &req.name) {
+        Ok(Some(stored)) => stored,
+        Ok(None) if existed => {
+            return Err(Failure::usage(format!(
+                "track '{}' was already removed (by another git-track running at the same time)",
+                req.name
+            ))
+            .into());
+        }
+        Ok(None) => return Err(store::no_such_track(&req.name)),
+        Err(_) if req.force => return remove_corrupt(repo, &req.name),
+        Err(e) => {
+            let e = match e.downcast::<Failure>() {
+                Ok(f) => f.hint(format!(
+                    "'git track remove --force {}' removes it, saving it under {BACKUP_PREFIX}{}/ first",
+                    req.name, req.name
+                )),
+                Err(e) => return Err(e),
+            };
+            return Err(e.into());
+        }
+    };
     let track = &stored.track;
     let branch_full = format!("refs/heads/{}", track.branch);
     let mut out = Removed {
@@ -431,6 +560,21 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
 
     let worktree = worktree_to_retire(repo, track, req.force)?;
     let branch_tip = repo.ref_target(&branch_full)?;
+    if req.delete_branch
+        && branch_tip.is_some()
+        && let Some(why) =
+            why_branch_is_kept(repo, track, worktree.as_ref().map(|w| w.path.as_path()))?
+    {
+        return Err(Failure::usage(format!(
+            "refusing to delete branch '{}': {why}",
+            track.branch
+        ))
+        .hint(format!(
+            "'git track remove {}' without --delete-branch removes the track and keeps the branch",
+            track.name
+        ))
+        .into());
+    }
     let unmerged_branch = match (req.delete_branch, branch_tip) {
         (true, Some(tip)) => !is_merged(repo, tip)?,
         _ => false,
@@ -447,22 +591,90 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
     if let Some(w) = &worktree {
         out.saved.extend(w.save(repo, &track.name)?);
     }
-    if unmerged_branch && let Some(tip) = branch_tip {
-        out.saved
-            .push(save_backup(repo, &track.name, "branch", tip)?);
-    }
+    // Any branch deleted is kept first, merged or not: a mistaken delete is then undone
+    // with one 'git branch'.
+    let branch_backup = match (req.delete_branch, branch_tip) {
+        (true, Some(tip)) => Some(save_backup(repo, &track.name, "branch", tip)?),
+        _ => None,
+    };
     if let Some(w) = &worktree {
-        out.worktree_removed = Some(w.remove(repo)?);
+        let path = w.remove(repo)?;
+        if w.missing {
+            out.worktree_pruned = Some(path);
+        } else {
+            out.worktree_removed = Some(path);
+        }
     }
-    if req.delete_branch
-        && let Some(tip) = branch_tip
-    {
+    if let (Some(tip), Some(backup)) = (branch_tip, branch_backup) {
         delete_ref(repo, &branch_full, tip)?;
         out.branch_deleted = Some(track.branch.clone());
+        out.saved.push(backup);
     }
     // The definition last: while it exists, a rerun of a killed remove finishes the job.
     store::delete(repo, &stored)?;
     Ok(out)
+}
+
+/// Why the track's branch must not be deleted, if it must not: it is the integration
+/// branch, checked out in a worktree other than the track's own (which is being
+/// removed), a base branch, or a merge run is working on it.
+fn why_branch_is_kept(repo: &Repo, track: &Track, own: Option<&Path>) -> Result<Option<String>> {
+    let full = format!("refs/heads/{}", track.branch);
+    if full == repo.settings.integration_ref() {
+        return Ok(Some(
+            "it is the integration branch (track.integration)".to_owned(),
+        ));
+    }
+    if let Some(w) = repo
+        .worktrees()?
+        .into_iter()
+        .find(|w| w.branch.as_deref() == Some(full.as_str()) && Some(w.path.as_path()) != own)
+    {
+        return Ok(Some(format!(
+            "it is checked out in the worktree at '{}'",
+            w.path.display()
+        )));
+    }
+    for (base, what) in [
+        (repo.settings.base.as_str(), "the base branch (track.base)"),
+        (track.base.refname.as_str(), "the track's base"),
+    ] {
+        if let Ok(Some(r)) = repo.gix.try_find_reference(base)
+            && r.name().as_bstr() == full.as_str()
+        {
+            return Ok(Some(format!("it is {what}")));
+        }
+    }
+    if let Ok(Some(st)) = crate::merge::state::load(repo)
+        && st.full_ref() == full
+    {
+        return Ok(Some(
+            "a git track merge in progress is merging into it".to_owned(),
+        ));
+    }
+    Ok(None)
+}
+
+/// `remove --force` of a definition ref that cannot be read: the ref is saved under
+/// `refs/tracks-backup/` and deleted.
+fn remove_corrupt(repo: &Repo, name: &str) -> Result<Removed> {
+    let refname = store::ref_name(name);
+    let reference = repo.gix.find_reference(refname.as_str())?;
+    let Some(id) = reference.target().try_id().map(ToOwned::to_owned) else {
+        return Err(Failure::fatal(format!("{refname} is a symbolic ref"))
+            .hint(format!(
+                "delete it with 'git update-ref --no-deref -d {refname}'"
+            ))
+            .into());
+    };
+    let backup = save_backup(repo, name, "definition", id)?;
+    delete_ref(repo, &refname, id)?;
+    Ok(Removed {
+        name: name.to_owned(),
+        saved: vec![backup],
+        corrupt: true,
+        ..Default::default()
+    })
 }
 
 /// A track's worktree that is about to be removed, checked: not the one the command
@@ -472,15 +684,24 @@ pub struct Retiring {
     pub path: PathBuf,
     /// Holds uncommitted or untracked work, to be saved before removal.
     pub dirty: bool,
+    /// Its folder was removed by hand: only its registration is left, to prune.
+    pub missing: bool,
 }
 
 /// The worktree of `track` that can be removed, if it has one. Refuses (changing
 /// nothing) the worktree the command runs in, and one with uncommitted work unless
 /// `force`.
 pub fn worktree_to_retire(repo: &Repo, track: &Track, force: bool) -> Result<Option<Retiring>> {
-    let Some(path) = find_worktree(repo, track)? else {
+    let Some(path) = track_worktree(repo, track)?.map(|w| w.path) else {
         return Ok(None);
     };
+    if !path.is_dir() {
+        return Ok(Some(Retiring {
+            path,
+            dirty: false,
+            missing: true,
+        }));
+    }
     if repo.workdir.as_deref() == Some(path.as_path()) {
         return Err(Failure::usage(format!(
             "cannot remove the worktree of '{}' from inside it",
@@ -499,7 +720,11 @@ pub fn worktree_to_retire(repo: &Repo, track: &Track, force: bool) -> Result<Opt
         .hint("commit them, or pass --force to save them under refs/tracks-backup/ and remove the worktree")
         .into());
     }
-    Ok(Some(Retiring { path, dirty }))
+    Ok(Some(Retiring {
+        path,
+        dirty,
+        missing: false,
+    }))
 }
 
 impl Retiring {
@@ -519,33 +744,61 @@ impl Retiring {
         Ok(vec![save_backup(repo, track, "worktree", id)?])
     }
 
-    /// Removes the worktree (after [`Retiring::save`]); returns its path.
+    /// Removes the worktree (after [`Retiring::save`]), or prunes a missing one; returns
+    /// its path.
     pub fn remove(&self, repo: &Repo) -> Result<String> {
-        linked_worktree::remove(repo, &self.path, self.dirty)?;
+        if self.missing {
+            linked_worktree::prune_missing(repo, &self.path)?;
+        } else {
+            linked_worktree::remove(repo, &self.path, self.dirty)?;
+        }
         Ok(self.path.display().to_string())
     }
 }
 
 /// The registered linked worktree of a track: the one at its recorded path, else the one
-/// that has its branch checked out.
-pub fn find_worktree(repo: &Repo, track: &Track) -> Result<Option<PathBuf>> {
+/// that has its branch checked out. Its folder may be gone (removed by hand).
+pub fn track_worktree(repo: &Repo, track: &Track) -> Result<Option<WorktreeInfo>> {
     let worktrees = repo.worktrees()?;
     let recorded = track
         .worktree
         .as_deref()
         .map(|p| crate::repo::canonical(Path::new(p)));
     let branch = format!("refs/heads/{}", track.branch);
-    let found = worktrees
-        .iter()
-        .filter(|w| !w.is_main)
+    let linked = || worktrees.iter().filter(|w| !w.is_main);
+    let found = linked()
         .find(|w| Some(&w.path) == recorded.as_ref())
-        .or_else(|| {
-            worktrees
-                .iter()
-                .filter(|w| !w.is_main)
-                .find(|w| w.branch.as_deref() == Some(&branch))
-        });
-    Ok(found.map(|w| w.path.clone()))
+        .or_else(|| linked().find(|w| w.branch.as_deref() == Some(&branch)));
+    Ok(found.cloned())
+}
+
+/// The path of the track's registered worktree; its folder may be gone.
+pub fn find_worktree(repo: &Repo, track: &Track) -> Result<Option<PathBuf>> {
+    Ok(track_worktree(repo, track)?.map(|w| w.path))
+}
+
+/// The track's worktree folder, to read it: fails with how to recreate it when the
+/// worktree is registered but its folder is gone.
+pub fn worktree_on_disk(repo: &Repo, track: &Track) -> Result<Option<PathBuf>> {
+    match track_worktree(repo, track)? {
+        Some(w) if !w.path.is_dir() => Err(missing_worktree(track, &w.path)),
+        found => Ok(found.map(|w| w.path)),
+    }
+}
+
+/// The error for a track whose worktree folder was removed by hand.
+pub fn missing_worktree(track: &Track, path: &Path) -> anyhow::Error {
+    Failure::fatal(format!(
+        "the worktree of track '{}' at '{}' is missing (its folder was removed)",
+        track.name,
+        path.display()
+    ))
+    .hint(format!(
+        "recreate it with 'git worktree prune && git worktree add {} {}'",
+        path.display(),
+        track.branch
+    ))
+    .into()
 }
 
 /// Is `tip` contained in the integration branch or the base?

@@ -3,13 +3,11 @@
 use crate::error::Failure;
 use crate::repo::Repo;
 use anyhow::{Context, Result};
-use gix::lock::acquire::Fail;
 use gix::status::UntrackedFiles;
 use gix::worktree::add::Head;
 use gix::worktree::remove::Force;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 /// Adds a linked worktree at `path` (absolute) with `branch` (a full ref name) checked out.
 pub fn add(repo: &Repo, path: &Path, branch: &str) -> Result<()> {
@@ -26,7 +24,9 @@ pub fn add_detached(repo: &Repo, path: &Path, commit: gix::ObjectId) -> Result<(
 
 fn add_head(repo: &Repo, path: &Path, head: Head) -> Result<()> {
     crate::fault::point(|| format!("add worktree {}", path.display()));
-    let _lock = lock(repo)?;
+    // gix reads every worktree's admin folder while adding one, and a half-written one
+    // from a concurrent process makes that fail.
+    let _lock = crate::lock::worktrees(repo)?;
     let interrupt = AtomicBool::new(false);
     repo.gix
         .add_worktree(path, head, gix::progress::Discard, &interrupt)
@@ -43,26 +43,43 @@ pub fn remove(repo: &Repo, path: &Path, discard: bool) -> Result<()> {
         Force::Never
     };
     crate::fault::point(|| format!("remove worktree {}", path.display()));
-    let _lock = lock(repo)?;
+    let _lock = crate::lock::worktrees(repo)?;
     repo.gix
         .remove_worktree(path, force, gix::progress::Discard)
         .with_context(|| format!("could not remove the worktree at {}", path.display()))?;
     Ok(())
 }
 
-/// Serializes adding and removing worktrees between git-track processes: gix reads every
-/// worktree's admin folder while adding one, and a half-written one from a concurrent
-/// process makes that fail.
-fn lock(repo: &Repo) -> Result<gix::lock::Marker> {
-    let dir = repo.state_dir();
-    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
-    let resource = dir.join("worktrees");
-    let mode = Fail::AfterDurationWithBackoff(Duration::from_secs(30));
-    gix::lock::Marker::acquire_to_hold_resource(&resource, mode, None, 0).map_err(|e| {
-        Failure::fatal(format!("could not lock {}.lock: {e}", resource.display()))
-            .hint("another git-track is adding or removing a worktree; if none is running, remove that file")
-            .into()
-    })
+/// Forgets the linked worktree registered at `path` whose folder is gone (what
+/// `git worktree prune` does, for this one worktree). A locked one is refused.
+pub fn prune_missing(repo: &Repo, path: &Path) -> Result<()> {
+    let _lock = crate::lock::worktrees(repo)?;
+    for proxy in repo.gix.worktrees()? {
+        let Ok(base) = proxy.base() else { continue };
+        if crate::repo::canonical(&base) != path || base.exists() {
+            continue;
+        }
+        let admin = proxy.git_dir().to_owned();
+        if let Ok(reason) = std::fs::read_to_string(admin.join("locked")) {
+            return Err(Failure::usage(format!(
+                "the worktree at '{}' is missing and locked{}",
+                path.display(),
+                if reason.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", reason.trim())
+                }
+            ))
+            .hint(format!(
+                "if it is gone for good, 'git worktree unlock {}' and try again",
+                path.display()
+            ))
+            .into());
+        }
+        std::fs::remove_dir_all(&admin)
+            .with_context(|| format!("could not remove {}", admin.display()))?;
+    }
+    Ok(())
 }
 
 /// Does the worktree at `path` hold anything not committed: staged, unstaged or
@@ -87,6 +104,25 @@ pub fn has_changes(path: &Path) -> Result<bool> {
         }
     }
     Ok(false)
+}
+
+/// Refuses a worktree root (`track.worktreeRoot`) that exists but is not a folder, or
+/// has a file where one of its parent folders should be.
+pub fn check_root(root: &Path) -> Result<()> {
+    if let Some(file) = root
+        .ancestors()
+        .find(|p| p.exists())
+        .filter(|p| !p.is_dir())
+    {
+        return Err(Failure::usage(format!(
+            "the worktree root '{}' (track.worktreeRoot) cannot be made: '{}' is a file, not a folder",
+            root.display(),
+            file.display()
+        ))
+        .hint("set another with 'git track init --worktree-root <dir>'")
+        .into());
+    }
+    Ok(())
 }
 
 /// Is `path` a folder that does not exist or is empty?

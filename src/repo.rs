@@ -37,9 +37,14 @@ pub fn canonical(p: &Path) -> PathBuf {
 impl Repo {
     /// Opens the repository of the current directory, honouring `GIT_DIR` and friends.
     pub fn discover() -> Result<Repo> {
+        // An absolute start: from "." inside the git dir itself (`cd .git`), discovery
+        // takes "./.git" for a repository and fails where git works.
+        let here = std::env::current_dir()
+            .map(|d| canonical(&d))
+            .unwrap_or_else(|_| PathBuf::from("."));
         let open = |options| {
             gix::ThreadSafeRepository::discover_with_environment_overrides_opts(
-                ".",
+                &here,
                 Default::default(),
                 options,
             )
@@ -122,6 +127,32 @@ impl Repo {
         match self.gix.try_find_reference(full_name)? {
             Some(mut r) => Ok(Some(r.peel_to_id()?.detach())),
             None => Ok(None),
+        }
+    }
+
+    /// A lock file left on `full_name` (a shared ref), named with why removing it is safe;
+    /// `None` when there is none. Ref edits fail at once on such a file.
+    pub fn ref_lock_left(&self, full_name: &str) -> Option<Failure> {
+        let lock = [
+            self.common_dir.join(format!("{full_name}.lock")),
+            self.common_dir.join("packed-refs.lock"),
+        ]
+        .into_iter()
+        .find(|p| p.exists())?;
+        Some(
+            Failure::fatal(format!(
+                "could not update {full_name}: {} exists",
+                lock.display()
+            ))
+            .hint("git and git-track hold that file only while they write a ref; if neither is running, a killed process left it and removing it is safe"),
+        )
+    }
+
+    /// `e`, the failure of an edit of `full_name`, or the lock file that made it fail.
+    pub fn ref_edit_error(&self, full_name: &str, e: anyhow::Error) -> anyhow::Error {
+        match self.ref_lock_left(full_name) {
+            Some(f) => f.into(),
+            None => e,
         }
     }
 

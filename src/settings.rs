@@ -57,6 +57,7 @@ impl Settings {
             }
             None => main_workdir.map(default_worktree_root),
         };
+        crate::scope::paths::set_quote_fully(cfg.boolean("core.quotePath").unwrap_or(true));
         let stale_after_secs = string(KEY_STALE_AFTER)
             .and_then(|v| parse_duration(&v))
             .unwrap_or(DEFAULT_STALE_AFTER_SECS);

@@ -168,7 +168,11 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
         .collect();
     for (i, dirty) in dirty_checks(&present)? {
         if let Some(w) = states[i].as_mut() {
-            w.dirty = Some(dirty);
+            match dirty {
+                Some(dirty) => w.dirty = Some(dirty),
+                // Removed while we looked (a `remove` running): a dashboard tolerates it.
+                None => w.present = false,
+            }
         }
     }
 
@@ -306,8 +310,9 @@ pub fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
     Ok(n)
 }
 
-/// `worktree::has_changes` for each path, on all cores; `(index, dirty)` pairs.
-fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, bool)>> {
+/// `worktree::has_changes` for each path, on all cores; `(index, dirty)` pairs, with
+/// `None` for a worktree that vanished meanwhile.
+fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, Option<bool>)>> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -319,7 +324,13 @@ fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, bool)>> {
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|(i, path)| Ok((*i, crate::linked_worktree::has_changes(path)?)))
+                        .map(
+                            |(i, path)| match crate::linked_worktree::has_changes(path) {
+                                Ok(dirty) => Ok((*i, Some(dirty))),
+                                Err(_) if vanished(path) => Ok((*i, None)),
+                                Err(e) => Err(e),
+                            },
+                        )
                         .collect::<Result<Vec<_>>>()
                 })
             })
@@ -333,6 +344,17 @@ fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, bool)>> {
         }
         Ok(out)
     })
+}
+
+/// Is the linked worktree at `path` gone or half gone: no `.git` file, or one that
+/// points to an administrative folder without a HEAD?
+fn vanished(path: &Path) -> bool {
+    match std::fs::read_to_string(path.join(".git")) {
+        Ok(text) => text
+            .strip_prefix("gitdir:")
+            .is_some_and(|dir| !path.join(dir.trim()).join("HEAD").exists()),
+        Err(_) => true,
+    }
 }
 
 /// The track's worktree: the registered one at its recorded path, else the one that has

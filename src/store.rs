@@ -8,7 +8,7 @@ use crate::track::Track;
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
-use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
 use gix::refs::{FullName, Target};
 use std::time::Duration;
 
@@ -82,10 +82,7 @@ pub fn list_under(repo: &Repo, prefix: &str) -> Result<Listing> {
     } else {
         TextCache::none()
     };
-    let platform = repo.gix.references()?;
-    for reference in platform.prefixed(prefix)? {
-        let mut reference =
-            reference.map_err(|e| anyhow!("could not read refs under {prefix}: {e}"))?;
+    for mut reference in references_under(repo, prefix)? {
         let refname = reference.name().as_bstr().to_string();
         let name = refname[prefix.len()..].to_owned();
         // Definition refs point straight at commits; peel only what points elsewhere.
@@ -119,6 +116,27 @@ pub fn list_under(repo: &Repo, prefix: &str) -> Result<Listing> {
         .tracks
         .sort_by(|a, b| a.track.name.cmp(&b.track.name));
     Ok(listing)
+}
+
+/// The references under `prefix`, read as one consistent listing. A loose ref deleted
+/// between the directory listing and the read of its file (a concurrent `remove`) makes
+/// gix fail the whole iteration; such a listing is taken again, a few times, before the
+/// error is reported.
+pub fn references_under<'r>(repo: &'r Repo, prefix: &str) -> Result<Vec<gix::Reference<'r>>> {
+    const ATTEMPTS: usize = 5;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let platform = repo.gix.references()?;
+        let listed: std::result::Result<Vec<_>, _> = platform.prefixed(prefix)?.collect();
+        match listed {
+            Ok(refs) => return Ok(refs),
+            Err(e) if attempt >= ATTEMPTS => {
+                return Err(anyhow!("could not read refs under {prefix}: {e}"));
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(2 * attempt as u64)),
+        }
+    }
 }
 
 /// The `track.toml` texts of definition commits, kept under `<common dir>/track/` so that
@@ -225,11 +243,13 @@ pub fn load(repo: &Repo, name: &str) -> Result<Option<Stored>> {
 
 /// Reads one definition, failing as bad input when it does not exist.
 pub fn load_existing(repo: &Repo, name: &str) -> Result<Stored> {
-    load(repo, name)?.ok_or_else(|| {
-        Failure::usage(format!("no track named '{name}'"))
-            .hint("'git track list' shows the tracks")
-            .into()
-    })
+    load(repo, name)?.ok_or_else(|| no_such_track(name))
+}
+
+pub fn no_such_track(name: &str) -> anyhow::Error {
+    Failure::usage(format!("no track named '{name}'"))
+        .hint("'git track list' shows the tracks")
+        .into()
 }
 
 /// The definition a commit holds, checked to name the track `name`.
@@ -247,6 +267,12 @@ fn read_definition_text(repo: &Repo, commit: ObjectId) -> Result<String> {
     let entry = tree
         .lookup_entry_by_path(FILE_NAME)?
         .ok_or_else(|| anyhow!("no {FILE_NAME} in its tree"))?;
+    if entry.mode().is_tree() {
+        return Err(anyhow!("{FILE_NAME} is a folder (a tree), not a file"));
+    }
+    if !entry.mode().is_blob() {
+        return Err(anyhow!("{FILE_NAME} is not a regular file"));
+    }
     let data = entry.object()?.detach().data;
     String::from_utf8(data).map_err(|_| anyhow!("{FILE_NAME} is not UTF-8"))
 }
@@ -332,19 +358,43 @@ pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
         PreviousValue::MustNotExist,
         log(&message),
     );
-    if let Err(e) = crate::repo::edit_reference(&repo.gix, edit) {
+    let done = crate::repo::edit_reference(&repo.gix, edit);
+    if let Ok(done) = &done
+        && existed_before(done)
+    {
+        // Another `new` wrote the very same commit (same content, same second).
+        return Err(
+            Failure::usage(format!("a track named '{}' already exists", track.name)).into(),
+        );
+    }
+    if let Err(e) = done {
         let e = anyhow::Error::from(e);
         // Lost a race to a writer of the same name, or the ref is locked or unwritable.
-        let failure = if repo.ref_target(&ref_name(&track.name))?.is_some() {
-            Failure::usage(format!("a track named '{}' already exists", track.name))
-        } else {
-            Failure::fatal(format!("could not write {}: {e:#}", ref_name(&track.name))).hint(
-                "if no other git-track or git is running, a stale .lock file may need removing",
-            )
-        };
-        return Err(failure.into());
+        if repo.ref_target(&ref_name(&track.name))?.is_some() {
+            return Err(
+                Failure::usage(format!("a track named '{}' already exists", track.name)).into(),
+            );
+        }
+        return Err(repo.ref_edit_error(
+            &ref_name(&track.name),
+            Failure::fatal(format!("could not write {}: {e:#}", ref_name(&track.name))).into(),
+        ));
     }
     Ok(commit)
+}
+
+/// Did a ref edit that was done find the ref already there? (gix lets `MustNotExist`
+/// through when the ref already has the new value.)
+pub fn existed_before(done: &[RefEdit]) -> bool {
+    done.iter().any(|e| {
+        matches!(
+            &e.change,
+            Change::Update {
+                expected: PreviousValue::MustExistAndMatch(_),
+                ..
+            }
+        )
+    })
 }
 
 /// Changes a definition with compare-and-swap. `change` is applied to the newest
@@ -379,6 +429,9 @@ where
             }
         }
     }
+    if let Some(lock) = repo.ref_lock_left(&ref_name(name)) {
+        return Err(lock.into());
+    }
     Err(Failure::fatal(format!(
         "could not update {} after {ATTEMPTS} attempts: other writers kept changing it",
         ref_name(name)
@@ -397,6 +450,9 @@ pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
         PreviousValue::MustExistAndMatch(Target::Object(stored.commit)),
     );
     crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {
+        if let Some(lock) = repo.ref_lock_left(&ref_name(&stored.track.name)) {
+            return lock.into();
+        }
         anyhow::Error::from(
             Failure::fatal(format!(
                 "{} changed while it was being removed",

@@ -177,6 +177,10 @@ pub fn validate_estimate(estimate: f64) -> Result<(), Failure> {
     }
 }
 
+/// The longest track name, in bytes: file systems allow 255 bytes for a file name, and
+/// git adds `.lock` to a ref's file while it writes it.
+pub const MAX_NAME_BYTES: usize = 240;
+
 /// Checks that `name` can be a track name: one valid ref component, so that
 /// `refs/tracks/<name>` and `track/<name>` are valid refs and a folder of that name can
 /// be made on every filesystem git supports.
@@ -187,6 +191,12 @@ pub fn validate_name(name: &str) -> Result<(), Failure> {
     };
     if name.is_empty() {
         return bad("it is empty");
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return bad(&format!(
+            "it is {} bytes long; at most {MAX_NAME_BYTES} fit, as its worktree folder and ref files are named after it",
+            name.len()
+        ));
     }
     if name.starts_with('-') {
         return bad("it starts with '-'");

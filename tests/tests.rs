@@ -11,6 +11,7 @@ mod synth;
 
 mod it {
     mod agent;
+    mod agent_protocols;
     mod bad_input;
     mod check;
     mod cli;
@@ -19,6 +20,7 @@ mod it {
     mod demo;
     mod docs;
     mod hooks;
+    mod hostile;
     mod merge;
     mod overlap;
     mod plan;
@@ -27,6 +29,7 @@ mod it {
     mod status;
     mod synth;
     mod tracks;
+    mod worktree_setup;
 }
 
 /// Every file under `tests/it/` is declared above, and `tests/` holds no other test binary

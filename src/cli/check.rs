@@ -1,4 +1,5 @@
 use super::output::Output;
+use git_track::agents::collision;
 use git_track::error::Failure;
 use git_track::hooks::agent::{self, Protocol, Verdict};
 use git_track::repo::{Repo, canonical};
@@ -23,9 +24,13 @@ use std::path::{Path, PathBuf};
 /// another track's contract.
 ///
 /// Exit status: 0 when every path is allowed, 1 when some are not, 2 on bad input.
-/// --format claude-code answers in Claude Code's PreToolUse hook protocol instead: it
-/// reads the hook's JSON payload on stdin (unless --path is given) and prints a denial
-/// naming the track and its scope, or nothing to allow; outside any track it allows.
+/// --format claude-code, codex, gemini or cursor answers in that agent's pre-edit hook
+/// protocol instead: it reads the hook's JSON payload on stdin (unless --path is given)
+/// and answers with a denial naming the track and its scope, or allows; outside any track
+/// it allows. An edit within scope of a file another live track has changed is answered
+/// as track.collision says: ask (the default; agents that cannot ask allow it with a
+/// message), deny, warn (allow with a message naming the track, its owner and the lines
+/// it changed) or off.
 #[derive(clap::Args)]
 pub struct Args {
     /// The track (default: the track of the current worktree)
@@ -41,7 +46,7 @@ pub struct Args {
     paths: Vec<String>,
     /// How to answer: text, json, or an agent's hook protocol (claude-code)
     #[arg(long, value_name = "format", default_value = "text",
-          value_parser = clap::builder::PossibleValuesParser::new(["text", "json", "claude-code"]))]
+          value_parser = clap::builder::PossibleValuesParser::new(formats()))]
     format: String,
     /// Same as --format json: {track, scope, mode, from, to, worktree, checked, violations}
     #[arg(long)]
@@ -50,6 +55,13 @@ pub struct Args {
     /// (for hook frameworks that run on every branch)
     #[arg(long)]
     if_track: bool,
+}
+
+/// text, json and every agent protocol.
+fn formats() -> Vec<&'static str> {
+    let mut v = vec!["text", "json"];
+    v.extend(agent::NAMES);
+    v
 }
 
 impl Args {
@@ -178,7 +190,7 @@ pub fn describe(v: &Violation, track: &str) -> String {
                 .join(", ")
         )
     };
-    format!("{}: {why}{claimed}", v.path)
+    format!("{}: {why}{claimed}", paths::quote(&v.path))
 }
 
 /// The named track, or the track of the current worktree; `None` with `if_track` when
@@ -295,6 +307,7 @@ fn judge_edit(
     };
     let roots = paths::worktree_roots(repo);
     let mut reasons = Vec::new();
+    let mut in_scope = Vec::new();
     for p in &request.paths {
         let Located::Inside { worktree, path } = paths::locate(p, &cwd, &roots) else {
             continue; // not a file of this repository: not ours to judge
@@ -315,17 +328,19 @@ fn judge_edit(
             continue;
         }
         if own.allows(&path) {
+            in_scope.push(path);
             continue;
         }
         if rules.is_none() {
             rules = Some(Rules::new(repo, &store::list(repo)?, track)?);
         }
-        if let Some(v) = rules.as_ref().and_then(|r| r.judge(&path)) {
-            reasons.push(describe(&v, &track.name));
+        match rules.as_ref().and_then(|r| r.judge(&path)) {
+            Some(v) => reasons.push(describe(&v, &track.name)),
+            None => in_scope.push(path),
         }
     }
     if reasons.is_empty() {
-        return Ok(Verdict::Allow);
+        return collision_verdict(repo, track, &in_scope);
     }
     Ok(Verdict::Deny(format!(
         "git-track: track '{}' may change only {}. Refused: {}. Keep to the files in scope; if this change belongs to the track, ask for its scope to be widened (git track edit {} --add-scope <glob>).",
@@ -334,4 +349,26 @@ fn judge_edit(
         reasons.join("; "),
         track.name
     )))
+}
+
+/// An edit the scope allows, judged against what other live tracks changed.
+fn collision_verdict(
+    repo: &Repo,
+    track: &git_track::track::Track,
+    paths: &[String],
+) -> anyhow::Result<Verdict> {
+    let mode = collision::Mode::read(repo)?;
+    if mode == collision::Mode::Off || paths.is_empty() {
+        return Ok(Verdict::Allow);
+    }
+    let found = collision::find(repo, &store::list(repo)?, track, paths)?;
+    if found.is_empty() {
+        return Ok(Verdict::Allow);
+    }
+    let message = collision::message(&track.name, &found);
+    Ok(match mode {
+        collision::Mode::Deny => Verdict::Deny(message),
+        collision::Mode::Ask => Verdict::Ask(message),
+        collision::Mode::Warn | collision::Mode::Off => Verdict::Warn(message),
+    })
 }

@@ -2,6 +2,7 @@ use super::output::Output;
 use git_track::error::Failure;
 use git_track::merge::notes::{self, Entry};
 use git_track::repo::Repo;
+use git_track::scope::paths::{quote, quote_list};
 use serde::Serialize;
 
 /// List the checkpoints (Integration Notes) of the integration branch, newest first
@@ -87,7 +88,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                         w,
                         "  conflict: {} in {} ({})",
                         c.track,
-                        c.paths.join(", "),
+                        quote_list(&c.paths),
                         c.resolution.describe()
                     )?;
                 }
@@ -102,7 +103,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                         w,
                         "  violation: {} {} ({})",
                         v.track,
-                        v.path,
+                        quote(&v.path),
                         v.reason.replace('_', " ")
                     )?;
                 }

@@ -4,6 +4,7 @@ use git_track::merge::notes::Resolution;
 use git_track::merge::{self, Also, Outcome, Request};
 use git_track::remote::{Remote, integration};
 use git_track::repo::Repo;
+use git_track::scope::paths::quote_list;
 use std::io::{self, Write};
 
 /// Merge tracks into the integration branch, one merge commit per track
@@ -18,8 +19,8 @@ use std::io::{self, Write};
 /// A step that conflicts is left in the integration worktree (added under the worktree
 /// root when the branch has none) for git's tools: resolve, 'git add', then --continue.
 /// When rerere resolves every path, the merge is committed and the run goes on. Exit
-/// codes: 0 merged, 1 stopped (conflict, failed gate) or a conflict predicted by
-/// --dry-run, 2 bad input, 128 fatal.
+/// codes: 0 merged, 1 stopped (conflict, failed gate), tracks left out for scope
+/// violations, or a conflict predicted by --dry-run, 2 bad input, 128 fatal.
 #[derive(clap::Args)]
 pub struct Args {
     /// Tracks to merge, in this order (default: every ready track, in dependency order)
@@ -82,7 +83,14 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         return Ok(Output::new(aborted, |a, w| {
             match &a.restored {
                 Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short(tip))?,
-                None => writeln!(w, "'{}' was created by the run and is deleted", a.branch)?,
+                None => match &a.kept_checked_out_at {
+                    Some(at) => writeln!(
+                        w,
+                        "'{}' was created by the run; it is kept, as it is checked out at {at}",
+                        a.branch
+                    )?,
+                    None => writeln!(w, "'{}' was created by the run and is deleted", a.branch)?,
+                },
             }
             if let Some(wt) = &a.removed_worktree {
                 writeln!(w, "removed the integration worktree {wt}")?;
@@ -140,7 +148,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                 .iter()
                 .map(|s| {
                     let what = match s.prediction {
-                        "conflict" => format!("conflict in {}", s.paths.join(", ")),
+                        "conflict" => format!("conflict in {}", quote_list(&s.paths)),
                         other => other.replace('-', " "),
                     };
                     vec![
@@ -162,7 +170,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                     "First conflict: step {} ({}) in {}",
                     c.step,
                     c.track,
-                    c.paths.join(", ")
+                    quote_list(&c.paths)
                 ),
                 None => Ok(()),
             }
@@ -213,6 +221,12 @@ fn render(outcome: Outcome) -> Output {
     match outcome {
         Outcome::Finished(f) => {
             let warnings = f.warnings.clone();
+            // Tracks refused for scope violations are something found, as `check` says.
+            let code = if f.pending.iter().any(|l| l.for_violations()) {
+                EXIT_FOUND
+            } else {
+                0
+            };
             let mut out = Output::new(*f, |f, w| {
                 let merged = f
                     .steps
@@ -249,7 +263,7 @@ fn render(outcome: Outcome) -> Output {
                                     let how = c.resolution.unwrap_or(Resolution::Unknown);
                                     r.push_str(&format!(
                                         " (conflict in {}, {})",
-                                        c.paths.join(", "),
+                                        quote_list(&c.paths),
                                         how.describe()
                                     ));
                                 }
@@ -293,7 +307,7 @@ fn render(outcome: Outcome) -> Output {
             for warning in warnings {
                 out = out.warn(warning);
             }
-            out
+            out.code(code)
         }
         Outcome::Stopped(s) => {
             let at = &s.at;

@@ -1,6 +1,7 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
 
+mod agent_setup;
 mod archive;
 mod attach;
 mod cancel;
@@ -10,6 +11,7 @@ mod compare;
 mod demo;
 mod done;
 mod edit;
+mod exec;
 mod fetch;
 mod filter;
 mod graph;
@@ -24,11 +26,13 @@ mod new;
 mod output;
 mod overlap;
 mod pick;
+mod prune;
 mod push;
 mod ready;
 mod remove;
 mod reopen;
 mod scope;
+mod setup;
 mod show;
 mod status;
 mod sync;
@@ -92,6 +96,10 @@ enum Command {
     Push(push::Args),
     Fetch(fetch::Args),
     Attach(attach::Args),
+    Setup(setup::Args),
+    Exec(exec::Args),
+    AgentSetup(agent_setup::Args),
+    Prune(prune::Args),
 }
 
 impl Command {
@@ -125,6 +133,10 @@ impl Command {
             Command::Push(a) => a.json,
             Command::Fetch(a) => a.json,
             Command::Attach(a) => a.json,
+            Command::Setup(a) => a.json,
+            Command::Exec(a) => a.json,
+            Command::AgentSetup(a) => a.json,
+            Command::Prune(a) => a.json,
         }
     }
 }
@@ -197,6 +209,10 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Push(a) => push::run(&repo()?, a),
         Command::Fetch(a) => fetch::run(&repo()?, a),
         Command::Attach(a) => attach::run(&repo()?, a),
+        Command::Setup(a) => setup::run(&repo()?, a),
+        Command::Exec(a) => exec::run(&repo()?, a),
+        Command::AgentSetup(a) => agent_setup::run(&repo()?, a),
+        Command::Prune(a) => prune::run(&repo()?, a),
     }
 }
 

@@ -1,16 +1,23 @@
 use super::output::Output;
 use super::show::TrackJson;
+use git_track::agents::{self, Configured};
 use git_track::lifecycle::{self, NewTrack};
 use git_track::repo::Repo;
+use git_track::setup::Prepared;
 use git_track::track::Kind;
+use git_track::track_env::TrackEnv;
+use serde::Serialize;
 
 /// Create a track: a branch, a linked worktree and a stored definition
 ///
 /// Creates branch track/<name> at --from (default: the base), or adopts an existing
-/// branch with --branch; adds a worktree at <worktreeRoot>/<name> unless --no-worktree;
+/// branch with --branch; adds a worktree at <worktreeRoot>/<name> unless --no-worktree,
+/// or adopts a linked worktree another tool made with --worktree <path> (and its branch);
 /// writes the definition to refs/tracks/<name>. Prints the worktree path, so that
 /// `cd "$(git track new x)"` works. All or nothing: when a step fails, nothing of it
-/// remains.
+/// remains. Then the worktree is set up as 'git track setup' does (included files copied,
+/// track.setup run; a failed set-up keeps the track and exits 1), and with --agent the
+/// agent's hook is written as 'git track agent-setup' does.
 #[derive(clap::Args)]
 pub struct Args {
     /// The track's name: one ref component, e.g. auth-backend
@@ -56,9 +63,30 @@ pub struct Args {
     /// A sentence on what the track is for
     #[arg(long, value_name = "text")]
     description: Option<String>,
-    /// Print one JSON object: the definition plus {ref, definition}
+    /// Adopt this existing linked worktree (made by another tool) with its branch
+    #[arg(long = "worktree", value_name = "path", conflicts_with_all = ["branch", "from", "no_worktree"])]
+    adopt_worktree: Option<std::path::PathBuf>,
+    /// Write this agent's pre-edit hook configuration into the worktree (see agent-setup)
+    #[arg(long, value_name = "agent", value_parser = clap::builder::PossibleValuesParser::new(git_track::agents::NAMES))]
+    agent: Option<String>,
+    /// Copy no included files and run no track.setup command
+    #[arg(long)]
+    no_setup: bool,
+    /// Print one JSON object: the definition plus {ref, definition, env, prepared, agent}
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Serialize)]
+struct NewJson {
+    #[serde(flatten)]
+    track: TrackJson,
+    /// GIT_TRACK, GIT_TRACK_INDEX and GIT_TRACK_PORT as commands for the track see them.
+    env: TrackEnv,
+    /// Included files copied and the set-up command run, when there is a worktree.
+    prepared: Option<Prepared>,
+    /// The agent configuration written, with --agent.
+    agent: Option<Configured>,
 }
 
 pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
@@ -76,6 +104,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         experiment: args.experiment,
         hypothesis: args.hypothesis,
         description: args.description,
+        adopt_worktree: args.adopt_worktree,
         estimate: args
             .estimate
             .as_deref()
@@ -85,6 +114,12 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     };
     let created = lifecycle::create(repo, &req)?;
     let t = &created.stored.track;
+    let (env, prepared) =
+        super::setup::set_up_new(repo, &t.name, created.worktree.as_deref(), args.no_setup)?;
+    let configured = match (&created.worktree, &args.agent) {
+        (Some(wt), Some(agent)) => Some(agents::configure(repo, agent, wt)?),
+        _ => None,
+    };
     let note = match &created.worktree {
         Some(p) => format!(
             "Created track '{}' on branch '{}' with a worktree at {}",
@@ -97,13 +132,23 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
             t.name, t.branch
         ),
     };
-    let mut out = Output::new(TrackJson::new(&created.stored), |d, w| {
-        match &d.track.worktree {
-            Some(p) => writeln!(w, "{p}"),
-            None => Ok(()),
-        }
+    let data = NewJson {
+        track: TrackJson::new(&created.stored),
+        env,
+        prepared: prepared.clone(),
+        agent: configured.clone(),
+    };
+    let mut out = Output::new(data, |d, w| match &d.track.track.worktree {
+        Some(p) => writeln!(w, "{p}"),
+        None => Ok(()),
     })
     .info(note);
+    if let Some(p) = &prepared {
+        out = super::setup::report(out, &t.name, p);
+    }
+    if let Some(c) = &configured {
+        out = super::agent_setup::report(out, &t.name, c);
+    }
     for warning in super::scope::lint_warnings(repo, t) {
         out = out.warn(warning);
     }

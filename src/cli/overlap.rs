@@ -1,6 +1,7 @@
 use super::output::Output;
 use git_track::overlap::{self, Level, Pair, Report};
 use git_track::repo::Repo;
+use git_track::scope::paths::{quote, quote_list};
 use git_track::store::{self, Stored};
 use git_track::track::Status;
 use std::io::{self, Write};
@@ -119,7 +120,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             "\n{} does not merge cleanly into {} (it needs a sync): {}",
             t.name,
             r.integration.branch,
-            t.paths.join(", ")
+            quote_list(&t.paths)
         )?;
     }
     let shown: Vec<&Pair> = r.pairs.iter().collect();
@@ -132,7 +133,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         for f in &p.files {
             let mut line = format!(
                 "  {}  {} | {}",
-                f.path,
+                quote(&f.path),
                 describe(&f.a, &p.a),
                 describe(&f.b, &p.b)
             );
@@ -156,7 +157,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             }
         }
         if !p.conflict_paths.is_empty() {
-            writeln!(w, "  conflicts in: {}", p.conflict_paths.join(", "))?;
+            writeln!(w, "  conflicts in: {}", quote_list(&p.conflict_paths))?;
         }
     }
     Ok(())

@@ -6,8 +6,11 @@ use git_track::repo::Repo;
 ///
 /// A worktree with uncommitted or untracked changes is refused unless --force, and
 /// with --force that work is first saved to a ref under refs/tracks-backup/<name>/.
-/// --delete-branch also deletes the branch; one with commits merged nowhere is refused
-/// unless --force, which saves its tip under refs/tracks-backup/ first.
+/// --delete-branch also deletes the branch, after saving its tip under
+/// refs/tracks-backup/<name>/; one with commits merged nowhere is refused unless --force.
+/// A branch checked out in another worktree, the base branch and the integration branch
+/// are never deleted. A worktree whose folder was removed by hand is pruned. With
+/// --force, a definition ref that cannot be read is saved and removed.
 #[derive(clap::Args)]
 pub struct Args {
     /// The track to remove
@@ -37,8 +40,17 @@ pub fn run(repo: &Repo, a: Args) -> anyhow::Result<Output> {
     if let Some(p) = &removed.worktree_removed {
         out = out.info(format!("Removed worktree {p}"));
     }
+    if let Some(p) = &removed.worktree_pruned {
+        out = out.info(format!("Pruned worktree {p} (its folder was already gone)"));
+    }
     if let Some(b) = &removed.branch_deleted {
         out = out.info(format!("Deleted branch {b}"));
+    }
+    if removed.corrupt {
+        return Ok(out.info(format!(
+            "Removed unreadable definition refs/tracks/{}",
+            removed.name
+        )));
     }
     Ok(out.info(format!("Removed track '{}'", removed.name)))
 }

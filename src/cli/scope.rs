@@ -2,6 +2,7 @@ use super::output::{Output, table};
 use git_track::error::Failure;
 use git_track::repo::Repo;
 use git_track::scope::claims::{self, Report};
+use git_track::scope::paths::quote;
 use git_track::scope::shared;
 use git_track::store;
 use git_track::track::Track;
@@ -77,7 +78,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         .contested
         .iter()
         .take(SHOWN)
-        .map(|c| vec![format!("    {}", c.path), c.tracks.join(", ")])
+        .map(|c| vec![format!("    {}", quote(&c.path)), c.tracks.join(", ")])
         .collect();
     table(&contested, w)?;
     more(r.contested.len(), w)?;

@@ -44,9 +44,19 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         Some(name) => store::load_existing(repo, name)?,
         None => lifecycle::current_track(repo, &store::list(repo)?)?,
     };
-    Ok(Output::new(TrackJson::new(&stored), |t, w| {
-        write_track(&t.track, w)
-    }))
+    let out = Output::new(TrackJson::new(&stored), |t, w| write_track(&t.track, w));
+    Ok(match git_track::setup::failed(repo, &stored.track.name) {
+        Some(what) => out
+            .warn(format!(
+                "track '{}' is not set up: its set-up command {what} failed",
+                stored.track.name
+            ))
+            .hint(format!(
+                "run it again with 'git track setup {}'",
+                stored.track.name
+            )),
+        None => out,
+    })
 }
 
 pub fn write_track(t: &Track, w: &mut dyn Write) -> io::Result<()> {

@@ -1,6 +1,7 @@
 use super::output::{Output, table};
 use super::{list_or_dash, or_dash};
 use git_track::repo::Repo;
+use git_track::scope::paths::quote_list;
 use git_track::status::{self, Dashboard, TrackStatus};
 use git_track::store;
 use std::io::{self, Write};
@@ -181,7 +182,7 @@ fn write_merge_in_progress(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "  in {wt}")?;
     }
     if !m.paths.is_empty() {
-        writeln!(w, "  conflicted: {}", m.paths.join(", "))?;
+        writeln!(w, "  conflicted: {}", quote_list(&m.paths))?;
     }
     writeln!(
         w,

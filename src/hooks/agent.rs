@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 
 /// The names `--format` accepts for agent protocols.
-pub const NAMES: &[&str] = &["claude-code"];
+pub const NAMES: &[&str] = crate::agents::NAMES;
 
 /// What the agent is about to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,11 @@ pub enum Verdict {
     Allow,
     /// Refused, with the reason the agent is shown.
     Deny(String),
+    /// Put to the person: the agent's permission prompt, with the reason (agents that
+    /// cannot ask allow with the message instead).
+    Ask(String),
+    /// Allowed, with a message for the person and the agent.
+    Warn(String),
 }
 
 /// What to print on stdout and how to exit.
@@ -46,7 +51,7 @@ pub trait Protocol {
 pub fn protocol(name: &str) -> Option<Box<dyn Protocol>> {
     match name {
         "claude-code" => Some(Box::new(ClaudeCode)),
-        _ => None,
+        other => crate::agents::protocol(other),
     }
 }
 
@@ -114,13 +119,27 @@ impl Protocol for ClaudeCode {
                 stdout: None,
                 code: 0,
             },
-            Verdict::Deny(reason) => Answer {
+            Verdict::Deny(reason) | Verdict::Ask(reason) => Answer {
                 stdout: Some(
                     json!({
                         "hookSpecificOutput": {
                             "hookEventName": "PreToolUse",
-                            "permissionDecision": "deny",
+                            "permissionDecision": if matches!(verdict, Verdict::Deny(_)) { "deny" } else { "ask" },
                             "permissionDecisionReason": reason,
+                        }
+                    })
+                    .to_string(),
+                ),
+                code: 0,
+            },
+            // No permission decision: the user's rules decide, the message is shown.
+            Verdict::Warn(message) => Answer {
+                stdout: Some(
+                    json!({
+                        "systemMessage": message,
+                        "hookSpecificOutput": {
+                            "hookEventName": "PreToolUse",
+                            "additionalContext": message,
                         }
                     })
                     .to_string(),

@@ -7,6 +7,9 @@
 //! - [`agent`]: coding agents' pre-edit hook protocols: reading what the agent is about
 //!   to edit and answering in its own terms; `git track check --agent` judges the path
 //!   with the same rules.
+//!
+//! The other agents' protocols, the hook configuration `agent-setup` writes and the
+//! collision warning are in [`crate::agents`].
 
 pub mod agent;
 pub mod checks;

@@ -12,9 +12,23 @@ use crate::repo::Repo;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
-/// The worktree that has `full_ref` checked out, if any.
+/// The worktree that has `full_ref` checked out, if any and if its folder is there.
 pub fn find(repo: &Repo, full_ref: &str) -> Result<Option<PathBuf>> {
-    Ok(repo.worktree_of_branch(full_ref)?.map(|w| w.path))
+    Ok(repo
+        .worktree_of_branch(full_ref)?
+        .map(|w| w.path)
+        .filter(|p| p.is_dir()))
+}
+
+/// Forgets a worktree of `full_ref` whose folder was removed by hand, so that the branch
+/// can be checked out again.
+pub fn prune_missing(repo: &Repo, full_ref: &str) -> Result<()> {
+    if let Some(w) = repo.worktree_of_branch(full_ref)?
+        && !w.path.is_dir()
+    {
+        crate::linked_worktree::prune_missing(repo, &w.path)?;
+    }
+    Ok(())
 }
 
 /// Does the worktree have staged or unstaged changes to tracked files?
@@ -37,6 +51,7 @@ pub fn ensure(repo: &Repo, state: &mut State) -> Result<PathBuf> {
         state.worktree_at = Some(state.tip.clone());
         return Ok(path);
     }
+    prune_missing(repo, &full)?;
     let root = repo.settings.worktree_root.clone().ok_or_else(|| {
         Failure::fatal(format!(
             "the integration branch '{}' has no worktree and no worktree root is set",
@@ -44,6 +59,7 @@ pub fn ensure(repo: &Repo, state: &mut State) -> Result<PathBuf> {
         ))
         .hint("set one with 'git track init --worktree-root <dir>', then 'git track merge --continue'")
     })?;
+    crate::linked_worktree::check_root(&root)?;
     let path = root.join(&state.branch);
     if !crate::linked_worktree::is_free(&path) {
         return Err(Failure::fatal(format!(
@@ -86,6 +102,42 @@ pub fn sync(state: &mut State) -> Result<()> {
     })?;
     state.worktree_at = Some(state.tip.clone());
     Ok(())
+}
+
+/// Refuses (exit 2), before the integration branch moves to `to`, a step whose files the
+/// integration worktree could not take: untracked files there that the merge adds, as
+/// `git merge` refuses them. Moving the branch first would leave HEAD over an old index.
+pub fn check_can_take(st: &State, track: &str, to: gix::ObjectId) -> Result<()> {
+    let (Some(path), Some(at)) = (&st.worktree, &st.worktree_at) else {
+        return Ok(());
+    };
+    if !path.exists() {
+        return Ok(());
+    }
+    let Some(complaint) = git::check_move_worktree(path, at, &to.to_string())? else {
+        return Ok(());
+    };
+    let files = git::untracked_in_the_way(&complaint);
+    let message = if files.is_empty() {
+        format!(
+            "the worktree {} cannot take the merge of track '{track}': {}",
+            path.display(),
+            complaint.replace('\n', " ")
+        )
+    } else {
+        format!(
+            "the merge of track '{track}' would overwrite untracked files in {}:\n{}",
+            path.display(),
+            files
+                .iter()
+                .map(|f| format!("\t{}", crate::scope::paths::quote(f)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    };
+    Err(Failure::usage(message)
+        .hint("move or remove them, then merge again")
+        .into())
 }
 
 /// Does `data` hold a conflict marker line (`<<<<<<< ` or `>>>>>>> ` at a line start)?

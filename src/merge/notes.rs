@@ -7,6 +7,7 @@
 //! trailers when the note was not fetched).
 
 use crate::repo::Repo;
+use crate::scope::paths;
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use serde::{Deserialize, Serialize};
@@ -130,6 +131,16 @@ pub struct Left {
     pub tip: Option<String>,
 }
 
+impl Left {
+    /// The reason of a track refused for changing paths outside its scope.
+    pub const VIOLATIONS: &'static str = "scope violations: ";
+
+    /// Was the track left out for scope violations (something found, like `check`)?
+    pub fn for_violations(&self) -> bool {
+        self.reason.starts_with(Self::VIOLATIONS)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
     pub track: String,
@@ -196,7 +207,7 @@ impl Record {
             "Overlaps (files changed by two or more of these tracks)",
             self.overlaps
                 .iter()
-                .map(|o| format!("{}: {}", o.path, o.tracks.join(", ")))
+                .map(|o| format!("{}: {}", paths::quote(&o.path), o.tracks.join(", ")))
                 .collect(),
         );
         section(
@@ -207,7 +218,7 @@ impl Record {
                     format!(
                         "{}: {} ({})",
                         c.track,
-                        c.paths.join(", "),
+                        paths::quote_list(&c.paths),
                         c.resolution.describe()
                     )
                 })
@@ -233,9 +244,10 @@ impl Record {
                 .iter()
                 .map(|v| {
                     let reason = v.reason.replace('_', " ");
+                    let path = paths::quote(&v.path);
                     match &v.contract_of {
-                        Some(owner) => format!("{}: {} ({reason} of {owner})", v.track, v.path),
-                        None => format!("{}: {} ({reason})", v.track, v.path),
+                        Some(owner) => format!("{}: {path} ({reason} of {owner})", v.track),
+                        None => format!("{}: {path} ({reason})", v.track),
                     }
                 })
                 .collect(),

@@ -283,7 +283,7 @@ pub fn gate_scope(
         match (refused_here, waits_for) {
             (Some((_, vs)), _) => plan.left_out.push(Left {
                 track: step.track.clone(),
-                reason: format!("scope violations: {}", describe(vs)),
+                reason: format!("{}{}", Left::VIOLATIONS, describe(vs)),
                 tip: Some(step.tip.to_string()),
             }),
             (None, Some(dep)) => {

@@ -120,6 +120,10 @@ pub struct Aborted {
     pub saved: Vec<String>,
     /// The integration worktree this run had added, now removed.
     pub removed_worktree: Option<String>,
+    /// The branch the run created is kept, checked out in this worktree: a branch
+    /// checked out anywhere is never deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_checked_out_at: Option<String>,
 }
 
 /// One step as `--dry-run` predicts it.
@@ -363,12 +367,38 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
         let _ = state::remove(repo);
         return Err(e);
     }
-    let mut out = advance(repo, &mut st, hook)?;
+    let mut out = match advance(repo, &mut st, hook) {
+        Ok(out) => out,
+        Err(e) => return Err(undo_unmoved_start(repo, &st, e)),
+    };
     match &mut out {
         Outcome::Finished(f) => f.warnings.extend(start.warnings),
         Outcome::Stopped(s) => s.warnings.extend(start.warnings),
     }
     Ok(out)
+}
+
+/// A run refused before it moved the integration branch (the integration worktree could
+/// not take a step's files) changes nothing: its state and backup go again.
+fn undo_unmoved_start(repo: &Repo, st: &State, e: anyhow::Error) -> anyhow::Error {
+    let refused = e
+        .downcast_ref::<Failure>()
+        .is_some_and(|f| f.code == crate::error::EXIT_USAGE);
+    let unmoved = st.original.as_deref() == Some(st.tip.as_str())
+        && !st
+            .steps
+            .iter()
+            .any(|s| s.result == Some(StepResult::Merged));
+    if refused
+        && unmoved
+        && let Ok(original) = st.tip_id()
+    {
+        if let Some(backup) = &st.backup {
+            let _ = lifecycle::delete_ref(repo, backup, original);
+        }
+        let _ = state::remove(repo);
+    }
+    e
 }
 
 fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
@@ -409,6 +439,19 @@ fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
             Merged::Clean { tree } => {
                 let message = step::message(&track, &st.branch, tip);
                 let commit = engine.commit(&message, tree, &[before, tip])?;
+                worktree::check_can_take(st, &track, commit).map_err(|e| {
+                    match e.downcast::<Failure>() {
+                        // Earlier steps moved the branch: the run stays, to go on or undo.
+                        Ok(f) if st.tip != st.original.clone().unwrap_or_default() => f
+                            .hint(format!(
+                                "'git track merge --continue' then goes on from step {}; 'git track merge --abort' undoes the run",
+                                k + 1
+                            ))
+                            .into(),
+                        Ok(f) => f.into(),
+                        Err(e) => e,
+                    }
+                })?;
                 step::move_branch(
                     repo,
                     &full,
@@ -520,12 +563,14 @@ fn run_gates(repo: &Repo, st: &mut State) -> Result<Option<Stopped>> {
     st.save(repo)?;
     let k = st.current.saturating_sub(1);
     let s = &st.steps[k];
-    let env = [
+    let mut env = vec![
         ("GIT_TRACK_MERGE_TRACK", s.track.clone()),
         ("GIT_TRACK_MERGE_STEP", (k + 1).to_string()),
         ("GIT_TRACK_MERGE_BRANCH", st.branch.clone()),
         ("GIT_TRACK_MERGE_TIP", s.tip.clone()),
     ];
+    // A gate is a command run for the merged track: it sees that track's environment.
+    env.extend(crate::track_env::for_track(repo, &crate::store::list(repo)?, &s.track)?.vars());
     match gate::run(&wt, &st.options.exec, &env, &repo.git_env)? {
         None => {
             st.gate_pending = false;
@@ -932,12 +977,15 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
         saved.push(lifecycle::save_backup(repo, &st.branch, "aborted-tip", n)?);
     }
     let mut removed_worktree = None;
+    let mut kept_checked_out_at = None;
     if st.worktree_created
         && let Some(wt) = &wt
     {
         crate::linked_worktree::remove(repo, wt, true)?;
         removed_worktree = Some(wt.display().to_string());
     }
+    // A worktree removed by hand midway must not keep the run from ending.
+    worktree::prune_missing(repo, &full)?;
     match original {
         Some(orig) => {
             if now != Some(orig) {
@@ -954,7 +1002,9 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
             }
         }
         None => {
-            if let Some(n) = now {
+            if let Some(w) = worktree::find(repo, &full)? {
+                kept_checked_out_at = Some(w.display().to_string());
+            } else if let Some(n) = now {
                 step::delete_branch(repo, &full, n)?;
             }
         }
@@ -966,6 +1016,7 @@ pub fn abort(repo: &Repo) -> Result<Aborted> {
         restored: st.original.clone(),
         saved,
         removed_worktree,
+        kept_checked_out_at,
     })
 }
 

@@ -121,17 +121,21 @@ pub fn path(repo: &Repo) -> PathBuf {
 /// Reads the saved state, if a run left one.
 pub fn load(repo: &Repo) -> Result<Option<State>> {
     let path = path(repo);
-    let text = match std::fs::read_to_string(&path) {
+    let bytes = match std::fs::read(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(anyhow::anyhow!("could not read {}: {e}", path.display())),
     };
+    let text = String::from_utf8(bytes).map_err(|_| corrupt(&path, "it is not UTF-8"))?;
     let state: State = serde_json::from_str(&text).map_err(|e| corrupt(&path, &e.to_string()))?;
     if state.version != VERSION {
         return Err(corrupt(
             &path,
             &format!("version {} is not {VERSION}", state.version),
         ));
+    }
+    if let Some(why) = state.inconsistency() {
+        return Err(corrupt(&path, &why));
     }
     Ok(Some(state))
 }
@@ -200,6 +204,51 @@ impl State {
 
     fn to_json(&self) -> Result<String> {
         serde_json::to_string_pretty(self).context("could not serialize the merge state")
+    }
+
+    /// What makes this state one no run can have written, if anything: acting on it
+    /// (`--continue` finishing at once, say) could drop a merge still in progress.
+    fn inconsistency(&self) -> Option<String> {
+        if self.steps.is_empty() {
+            return Some("it has no steps".to_owned());
+        }
+        if self.current > self.steps.len() {
+            return Some(format!(
+                "its current step {} is past its {} steps",
+                self.current,
+                self.steps.len()
+            ));
+        }
+        if self.gate_pending && self.current == 0 {
+            return Some("a gate is pending before any step".to_owned());
+        }
+        if let Some(i) = self.steps[..self.current]
+            .iter()
+            .position(|s| s.result.is_none())
+        {
+            return Some(format!(
+                "step {} is before the current one but has no result",
+                i + 1
+            ));
+        }
+        if let Some(i) = self.steps[self.current..]
+            .iter()
+            .position(|s| s.result.is_some())
+        {
+            return Some(format!(
+                "step {} is not done yet but has a result",
+                self.current + i + 1
+            ));
+        }
+        for hex in std::iter::once(&self.tip)
+            .chain(self.original.iter())
+            .chain(self.steps.iter().map(|s| &s.tip))
+        {
+            if ObjectId::from_hex(hex.as_bytes()).is_err() {
+                return Some(format!("'{hex}' is not an object id"));
+            }
+        }
+        None
     }
 
     /// Claims the state for this process (a `--continue` after a stop or a kill).

@@ -279,6 +279,9 @@ pub fn move_branch(
         },
     );
     crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {
+        if let Some(lock) = repo.ref_lock_left(full_ref) {
+            return lock.into();
+        }
         let now = repo
             .ref_target(full_ref)
             .ok()

@@ -11,7 +11,7 @@ mod cache;
 mod compare;
 mod context;
 mod effect;
-mod hunks;
+pub(crate) mod hunks;
 mod snapshot;
 mod tools;
 
@@ -249,7 +249,7 @@ pub fn analyze(repo: &Repo, tracks: &[Stored], options: &Options) -> Result<Repo
                 .flatten(),
         };
         if options.worktree
-            && let Some(path) = crate::lifecycle::find_worktree(repo, track)?
+            && let Some(path) = crate::lifecycle::worktree_on_disk(repo, track)?
             && let Some(snapshot) = engine.snapshot_worktree(&path)?
         {
             input.tip = snapshot;

@@ -22,6 +22,7 @@ use crate::repo::Repo;
 use crate::scope::rules::{self as check, Violation};
 use crate::store::{self, Listing, Stored};
 use crate::track::{self, Status};
+use crate::track_env::{self, TrackEnv};
 use crate::transition::{self, Transition};
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
@@ -329,6 +330,13 @@ fn exec_all(
     for s in tracks {
         places.push(place(repo, &s.track, &temp_root)?);
     }
+    // Each track's own environment (GIT_TRACK, GIT_TRACK_INDEX, GIT_TRACK_PORT), given out
+    // before the commands run at once.
+    let listing = crate::store::list(repo)?;
+    let envs: Vec<TrackEnv> = tracks
+        .iter()
+        .map(|s| track_env::for_track(repo, &listing, &s.track.name))
+        .collect::<Result<_>>()?;
     let dirs: Vec<Option<(PathBuf, bool)>> = places
         .iter()
         .map(|p| p.as_ref().map(|p| (p.path.clone(), p.temporary)))
@@ -338,14 +346,14 @@ fn exec_all(
             .iter()
             .enumerate()
             .map(|(index, dir)| {
-                let track = tracks[index].track.name.as_str();
+                let env = &envs[index];
                 scope.spawn(move || {
                     let Some((path, temporary)) = dir else {
                         return Vec::new();
                     };
                     commands
                         .iter()
-                        .map(|c| run_command(track, index, path, c, metric, *temporary))
+                        .map(|c| run_command(env, path, c, metric, *temporary))
                         .collect()
                 })
             })
@@ -359,29 +367,24 @@ fn exec_all(
     Ok(results)
 }
 
-/// Runs one command for one track (the `index`-th of the comparison) in `dir` with
-/// `sh -c`, capturing its output. The only place where compare starts a command.
+/// Runs one command for one track in `dir` with `sh -c` and the track's environment,
+/// capturing its output. The only place where compare starts a command.
 pub fn run_command(
-    track: &str,
-    index: usize,
+    env: &TrackEnv,
     dir: &Path,
     command: &str,
     metric: Option<&Regex>,
     temporary: bool,
 ) -> Run {
-    // `track` and `index` are for the per-track environment (GIT_TRACK, GIT_TRACK_INDEX).
-    let _ = (track, index);
     let start = Instant::now();
-    let output = Command::new("sh")
-        .arg("-c")
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
         .arg(command)
         .current_dir(dir)
-        .stdin(Stdio::null())
-        // The command works on this worktree, whatever git-track was started with.
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .output();
+        .stdin(Stdio::null());
+    // The command works on this worktree, whatever git-track was started with.
+    env.apply(&mut cmd);
+    let output = cmd.output();
     let seconds = start.elapsed().as_secs_f64();
     let (exit, stdout, stderr) = match output {
         Ok(o) => (
@@ -911,10 +914,7 @@ fn write_decision(
 /// Decisions no checkpoint has recorded yet, by group.
 pub fn unrecorded(repo: &Repo) -> Result<Vec<(String, ObjectId, Decision)>> {
     let mut out = Vec::new();
-    let platform = repo.gix.references()?;
-    for reference in platform.prefixed(REF_PREFIX)? {
-        let reference =
-            reference.map_err(|e| anyhow!("could not read refs under {REF_PREFIX}: {e}"))?;
+    for reference in crate::store::references_under(repo, REF_PREFIX)? {
         let name = reference.name().as_bstr().to_string();
         if !name.ends_with("/decision") {
             continue;

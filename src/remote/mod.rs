@@ -39,10 +39,8 @@ pub mod tips;
 
 use crate::error::Failure;
 use crate::repo::Repo;
-use anyhow::{Context, Result};
-use gix::lock::acquire::Fail;
+use anyhow::Result;
 use std::path::PathBuf;
-use std::time::Duration;
 
 pub const TRACKING_PREFIX: &str = "refs/track-remotes/";
 pub const NOTES_TRACKING_PREFIX: &str = "refs/notes/track-remotes/";
@@ -173,16 +171,6 @@ pub fn git_dir_for_commands(repo: &Repo) -> PathBuf {
 }
 
 /// Makes the processes of this clone take turns with one remote.
-pub fn lock(repo: &Repo, remote: &Remote) -> Result<gix::lock::Marker> {
-    let dir = repo.state_dir().join("remotes");
-    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
-    let resource = dir.join(synced::file_stem(&remote.name));
-    let mode = Fail::AfterDurationWithBackoff(Duration::from_secs(300));
-    gix::lock::Marker::acquire_to_hold_resource(&resource, mode, None, 0).map_err(|e| {
-        Failure::fatal(format!("could not lock {}.lock: {e}", resource.display()))
-            .hint(
-                "another git-track is talking to this remote; if none is running, remove that file",
-            )
-            .into()
-    })
+pub fn lock(repo: &Repo, remote: &Remote) -> Result<crate::lock::Held> {
+    crate::lock::remote(repo, &synced::file_stem(&remote.name))
 }

@@ -1,8 +1,63 @@
 //! Turning a path a person or an agent gives (relative to a folder, or absolute) into a
-//! repository-relative `/` path, and finding which worktree of the repository holds it.
+//! repository-relative `/` path, and finding which worktree of the repository holds it;
+//! and printing a repository path as git prints it.
 
 use crate::repo::{Repo, canonical};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// `core.quotePath`, read once when the repository is opened (git keeps it in a global
+/// too): quote bytes above 0x7f as well.
+static QUOTE_FULLY: AtomicBool = AtomicBool::new(true);
+
+pub fn set_quote_fully(on: bool) {
+    QUOTE_FULLY.store(on, Ordering::Relaxed);
+}
+
+/// `path` as git prints it: as it is, or, when it holds a control character, a double
+/// quote or a backslash (or, with `core.quotePath` on, a byte above 0x7f), in double
+/// quotes with C escapes (`\n`, `\t`, `\"`, `\\`, octal `\303` for other bytes).
+pub fn quote(path: &str) -> String {
+    let fully = QUOTE_FULLY.load(Ordering::Relaxed);
+    let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7f || (fully && b >= 0x80);
+    if !path.bytes().any(special) {
+        return path.to_owned();
+    }
+    let mut out = String::with_capacity(path.len() + 2);
+    out.push('"');
+    for (i, c) in path.char_indices() {
+        let bytes = &path.as_bytes()[i..i + c.len_utf8()];
+        if !bytes.iter().any(|b| special(*b)) {
+            out.push(c);
+            continue;
+        }
+        for &b in bytes {
+            match b {
+                0x07 => out.push_str("\\a"),
+                0x08 => out.push_str("\\b"),
+                b'\t' => out.push_str("\\t"),
+                b'\n' => out.push_str("\\n"),
+                0x0b => out.push_str("\\v"),
+                0x0c => out.push_str("\\f"),
+                b'\r' => out.push_str("\\r"),
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                b => out.push_str(&format!("\\{b:03o}")),
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Paths as git prints them, comma-separated.
+pub fn quote_list(paths: &[String]) -> String {
+    paths
+        .iter()
+        .map(|p| quote(p))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Where a file path lies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +155,16 @@ fn resolve(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_quoted_as_git_quotes_them() {
+        assert_eq!(quote("src/a.rs"), "src/a.rs");
+        assert_eq!(quote("a\nb"), "\"a\\nb\"");
+        assert_eq!(quote("tab\there"), "\"tab\\there\"");
+        assert_eq!(quote("q\"uote\\"), "\"q\\\"uote\\\\\"");
+        assert_eq!(quote("bell\u{7}"), "\"bell\\a\"");
+        assert_eq!(quote("del\u{7f}"), "\"del\\177\"");
+    }
 
     #[test]
     fn relative_paths_resolve_against_the_folder_and_the_deepest_root_wins() {

@@ -332,7 +332,7 @@ pub fn track_worktree(repo: &Repo, track: &Track) -> Result<Option<Worktree>> {
     {
         return Ok(Some(Worktree::Current(here.clone())));
     }
-    let Some(path) = lifecycle::find_worktree(repo, track)? else {
+    let Some(path) = lifecycle::worktree_on_disk(repo, track)? else {
         return Ok(None);
     };
     let opened = gix::open(&path)

@@ -225,6 +225,17 @@ impl TestRepo {
         )
     }
 
+    /// Starts `git-track` in the repository root with `env` added, its output piped: for
+    /// real concurrent processes, and processes to kill.
+    pub fn spawn(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+        let mut cmd = self.command(bin(), &self.root);
+        cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.spawn().expect("spawn git-track")
+    }
+
     /// Runs `git-track` with `stdin` as its standard input.
     pub fn track_stdin(&self, dir: &Path, args: &[&str], stdin: &str) -> Out {
         use std::io::Write;

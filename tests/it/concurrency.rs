@@ -4,22 +4,13 @@ use crate::common;
 use common::TestRepo;
 use std::process::Child;
 
-fn spawn(repo: &TestRepo, args: &[&str]) -> Child {
-    repo.command(common::bin(), &repo.root)
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn git-track")
-}
-
 #[test]
 fn ten_parallel_new_of_different_names_all_succeed() {
     let repo = TestRepo::new();
     let names: Vec<String> = (0..10).map(|i| format!("t{i}")).collect();
     let children: Vec<Child> = names
         .iter()
-        .map(|n| spawn(&repo, &["new", n, "--scope", &format!("{n}/**")]))
+        .map(|n| repo.spawn(&["new", n, "--scope", &format!("{n}/**")], &[]))
         .collect();
     for (name, child) in names.iter().zip(children) {
         let out = child.wait_with_output().expect("wait");
@@ -53,7 +44,7 @@ fn ten_parallel_edits_of_one_track_all_land_in_its_history() {
     let globs: Vec<String> = (0..10).map(|i| format!("dir{i}/**")).collect();
     let children: Vec<Child> = globs
         .iter()
-        .map(|g| spawn(&repo, &["edit", "shared", "--add-scope", g]))
+        .map(|g| repo.spawn(&["edit", "shared", "--add-scope", g], &[]))
         .collect();
     for (glob, child) in globs.iter().zip(children) {
         let out = child.wait_with_output().expect("wait");
