@@ -23,10 +23,11 @@ pub fn add_detached(repo: &Repo, path: &Path, commit: gix::ObjectId) -> Result<(
 }
 
 fn add_head(repo: &Repo, path: &Path, head: Head) -> Result<()> {
-    crate::fault::point(|| format!("add worktree {}", path.display()));
     // gix reads every worktree's admin folder while adding one, and a half-written one
     // from a concurrent process makes that fail.
     let _lock = crate::lock::worktrees(repo)?;
+    // Inside the lock: a process killed here must not wedge the next one.
+    crate::fault::point(|| format!("add worktree {}", path.display()));
     let interrupt = AtomicBool::new(false);
     repo.gix
         .add_worktree(path, head, gix::progress::Discard, &interrupt)
@@ -42,8 +43,8 @@ pub fn remove(repo: &Repo, path: &Path, discard: bool) -> Result<()> {
     } else {
         Force::Never
     };
-    crate::fault::point(|| format!("remove worktree {}", path.display()));
     let _lock = crate::lock::worktrees(repo)?;
+    crate::fault::point(|| format!("remove worktree {}", path.display()));
     repo.gix
         .remove_worktree(path, force, gix::progress::Discard)
         .with_context(|| format!("could not remove the worktree at {}", path.display()))?;
@@ -54,6 +55,7 @@ pub fn remove(repo: &Repo, path: &Path, discard: bool) -> Result<()> {
 /// `git worktree prune` does, for this one worktree). A locked one is refused.
 pub fn prune_missing(repo: &Repo, path: &Path) -> Result<()> {
     let _lock = crate::lock::worktrees(repo)?;
+    crate::fault::point(|| format!("prune worktree {}", path.display()));
     for proxy in repo.gix.worktrees()? {
         let Ok(base) = proxy.base() else { continue };
         if crate::repo::canonical(&base) != path || base.exists() {

@@ -597,6 +597,24 @@ const WALKS: &[Walk] = &[
         ],
     },
     Walk {
+        name: "merge to a conflict",
+        build: conflicting_tracks,
+        args: &["merge", "a", "b"],
+        dir: "",
+        ways: &[
+            Way {
+                args: &["merge", "--continue"],
+                when_state: Some("merge-state.json"),
+                ends: End::New,
+            },
+            Way {
+                args: &["merge", "--abort"],
+                when_state: Some("merge-state.json"),
+                ends: End::Old,
+            },
+        ],
+    },
+    Walk {
         name: "merge --continue",
         build: stopped_merge,
         args: &["merge", "--continue", "--checkpoint"],
@@ -685,6 +703,11 @@ fn crash_walk_cancel() {
 #[test]
 fn crash_walk_merge() {
     walk_named("merge");
+}
+
+#[test]
+fn crash_walk_merge_to_a_conflict() {
+    walk_named("merge to a conflict");
 }
 
 #[test]
