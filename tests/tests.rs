@@ -13,6 +13,7 @@ mod it {
     mod agent;
     mod agent_protocols;
     mod bad_input;
+    mod bad_sources;
     mod check;
     mod cli;
     mod concurrency;
