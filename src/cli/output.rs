@@ -153,7 +153,11 @@ pub fn table(rows: &[Vec<String>], w: &mut dyn Write) -> io::Result<()> {
             if i + 1 == row.len() {
                 line.push_str(cell);
             } else {
-                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+                // Padded by hand: `format!`'s width panics past 65,535 (a huge cell
+                // from a hostile definition).
+                line.push_str(cell);
+                let pad = widths[i].saturating_sub(cell.chars().count()) + 2;
+                line.extend(std::iter::repeat_n(' ', pad));
             }
         }
         writeln!(w, "{}", line.trim_end())?;
