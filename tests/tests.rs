@@ -26,6 +26,7 @@ mod it {
     mod overlap;
     mod plan;
     mod remote;
+    mod scale;
     mod scope;
     mod status;
     mod synth;
