@@ -38,7 +38,12 @@ fn env_or(key: &str, default: usize) -> usize {
 fn run(repo: &Path, args: &[&str]) -> (Duration, i32, f64) {
     let rss_file = repo.parent().expect("parent").join("rss");
     let mut cmd = synth::isolated("/usr/bin/time", repo);
-    cmd.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(bin()).args(args);
+    cmd.arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&rss_file)
+        .arg(bin())
+        .args(args);
     let start = Instant::now();
     let out = cmd.output().expect("run git-track");
     let took = start.elapsed();

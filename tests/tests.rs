@@ -28,6 +28,7 @@ mod it {
     mod remote;
     mod scale;
     mod scope;
+    mod shapes;
     mod status;
     mod synth;
     mod tracks;
