@@ -25,6 +25,7 @@ mod it {
     mod merge;
     mod overlap;
     mod plan;
+    mod races;
     mod remote;
     mod scale;
     mod scope;
