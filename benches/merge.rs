@@ -18,7 +18,8 @@
 //!
 //! The tree of every step is checked to be the same in all three. Prints the median of
 //! `BENCH_RUNS` runs (default 3, after one warm-up run) and the ratios. The repository's
-//! size is `BENCH_FILES` (default 100000) files and `BENCH_TRACKS` (default 50) tracks;
+//! size is `BENCH_FILES` (default 100000) files, `BENCH_TRACKS` (default 50) tracks and
+//! `BENCH_HISTORY` (default 3000) commits of history on `main`;
 //! `BENCH_KEEP=1` keeps the repository (and prints its path) instead of the figures.
 
 mod synth;
@@ -68,6 +69,7 @@ fn main() {
     let spec = synth::Spec {
         files: env_usize("BENCH_FILES", 100_000),
         tracks: env_usize("BENCH_TRACKS", 50),
+        history: env_usize("BENCH_HISTORY", 3_000),
         checkout: true,
     };
     let runs = env_usize("BENCH_RUNS", 3).max(1);

@@ -14,6 +14,7 @@
 //! every cold run; warm runs reuse it.
 //!
 //! Environment: `OVERLAP_BENCH_FILES` (default 100000), `OVERLAP_BENCH_TRACKS` (50),
+//! `OVERLAP_BENCH_HISTORY` (3000 commits of history on `main`),
 //! `OVERLAP_BENCH_RUNS` (5), `OVERLAP_BENCH_KEEP=1` keeps the repository and prints its path.
 
 mod synth;
@@ -395,6 +396,7 @@ fn main() {
     let spec = synth::Spec {
         files: env_num("OVERLAP_BENCH_FILES", 100_000),
         tracks: env_num("OVERLAP_BENCH_TRACKS", 50),
+        history: env_num("OVERLAP_BENCH_HISTORY", 3_000),
         checkout: true,
     };
     let runs = env_num("OVERLAP_BENCH_RUNS", 5).max(1);

@@ -69,6 +69,7 @@ fn main() {
         files,
         tracks,
         checkout: true,
+        ..Default::default()
     });
     synth::register_fast(&s);
     synth::git(&s.repo, &["checkout", "-q", "track/t05"]);

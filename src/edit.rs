@@ -2,6 +2,7 @@
 
 use crate::error::Failure;
 use crate::lifecycle;
+use crate::refs;
 use crate::repo::Repo;
 use crate::scope;
 use crate::store::{self, Stored};
@@ -147,16 +148,16 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
     list!(contracts);
     list!(depends_on);
     if let Some(b) = &edit.branch {
-        let b = b.strip_prefix("refs/heads/").unwrap_or(b).to_owned();
+        let b = refs::branch_name(b).unwrap_or(b).to_owned();
         if b != track.branch {
             // The worktree's commits would no longer count as the track's work.
             if let Some(w) = lifecycle::track_worktree(repo, track)?
-                && w.branch.as_deref() != Some(format!("refs/heads/{b}").as_str())
+                && w.branch.as_deref() != Some(refs::branch_ref(&b).as_str())
             {
                 let on = w
                     .branch
                     .as_deref()
-                    .and_then(|r| r.strip_prefix("refs/heads/"))
+                    .and_then(refs::branch_name)
                     .unwrap_or("a detached HEAD");
                 return Err(Failure::usage(format!(
                     "track '{}' has a worktree at '{}' on '{on}'; pointing the track at '{b}' would leave the work there out of it",
@@ -177,7 +178,7 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
     if let Some(base) = &edit.base {
         let base_commit = repo.resolve_commit(base)?;
         let tip = repo
-            .try_resolve_commit(&format!("refs/heads/{}", track.branch))
+            .try_resolve_commit(&track.branch_ref())
             .unwrap_or(base_commit);
         let fork = repo
             .merge_base(tip, base_commit)?
@@ -187,18 +188,14 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
             changes.push(format!(
                 "base: {}@{} -> {base}@{}",
                 track.base.refname,
-                short(&track.base.commit),
-                short(&fork)
+                refs::short_id(&track.base.commit),
+                refs::short_id(&fork)
             ));
             track.base.refname = base.clone();
             track.base.commit = fork;
         }
     }
     Ok(changes)
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }
 
 /// Validates and applies an edit with compare-and-swap. Returns the new definition and
@@ -222,11 +219,7 @@ pub fn edit(repo: &Repo, name: &str, edit: &Edit) -> Result<(Stored, Option<Stri
         crate::plan::experiments::validate_group(group)?;
     }
     if let Some(b) = &edit.branch {
-        let full = if b.starts_with("refs/heads/") {
-            b.clone()
-        } else {
-            format!("refs/heads/{b}")
-        };
+        let full = refs::branch_ref_given(b);
         if repo.ref_target(&full)?.is_none() {
             usage!("no branch named '{b}'");
         }

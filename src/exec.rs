@@ -2,6 +2,7 @@
 //! track's environment, output passed on line by line as it comes, exit status kept per
 //! track.
 
+use crate::progress::Progress;
 use crate::track_env::TrackEnv;
 use serde::Serialize;
 use std::io::{BufRead, BufReader, Read};
@@ -47,7 +48,9 @@ pub fn run(
     argv: &[String],
     parallel: usize,
     line: &(dyn Fn(&str, Stream, &str) + Sync),
+    progress: &dyn Progress,
 ) -> Vec<Ran> {
+    progress.start("Running in tracks", jobs.len());
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Ran>>> = Mutex::new(vec![None; jobs.len()]);
     std::thread::scope(|scope| {
@@ -60,10 +63,12 @@ pub fn run(
                     if let Ok(mut r) = results.lock() {
                         r[i] = Some(ran);
                     }
+                    progress.tick();
                 }
             });
         }
     });
+    progress.finish();
     results
         .into_inner()
         .unwrap_or_default()

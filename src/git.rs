@@ -426,6 +426,71 @@ pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {
     })
 }
 
+/// What `git merge-tree` made of one merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeMerge {
+    pub clean: bool,
+    /// The merged tree (with conflict markers where it is not clean).
+    pub tree: String,
+    /// The paths git left conflicted.
+    pub conflicted: Vec<String>,
+}
+
+/// git's merge of `ours` and `theirs`: trees on the base tree `base`
+/// (`git merge-tree --write-tree --merge-base=<base> <ours> <theirs>`), or commits on the
+/// merge bases git finds when `base` is `None`; with the repository's merge settings
+/// (attributes, merge drivers, `merge.conflictStyle`): git's own merge-ort and xdiff.
+///
+/// git reads the repository's objects through `alternates` and writes only into
+/// `objects`, a scratch object directory the caller owns, so the repository itself never
+/// gains an object from it. (One process per merge: `--stdin` only answers line by line
+/// from git 2.48 on.)
+pub fn merge_trees(
+    dir: &Path,
+    objects: &Path,
+    alternates: &Path,
+    base: Option<&str>,
+    [ours, theirs]: [&str; 2],
+) -> Result<TreeMerge> {
+    let base = base.map(|b| format!("--merge-base={b}"));
+    let mut args = vec![
+        "merge-tree",
+        "--write-tree",
+        "--name-only",
+        "--no-messages",
+        "-z",
+    ];
+    args.extend(base.as_deref());
+    args.extend([ours, theirs]);
+    let ran = Git::in_dir(dir)
+        .env("GIT_OBJECT_DIRECTORY", objects)
+        .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", alternates)
+        .try_run(&args)?;
+    let clean = match ran.code {
+        Some(0) => true,
+        Some(1) => false,
+        _ => bail!(
+            "`{}` failed in {} (exit {}): {}",
+            Git::describe(&args),
+            dir.display(),
+            ran.code
+                .map_or_else(|| "by signal".to_owned(), |c| c.to_string()),
+            ran.stderr.trim()
+        ),
+    };
+    // <tree> NUL (<conflicted path> NUL)*
+    let mut fields = ran.stdout.split('\0').filter(|f| !f.is_empty());
+    let tree = fields
+        .next()
+        .with_context(|| format!("`{}` printed no tree", Git::describe(&args)))?
+        .to_owned();
+    Ok(TreeMerge {
+        clean,
+        tree,
+        conflicted: fields.map(str::to_owned).collect(),
+    })
+}
+
 impl Git {
     /// Runs git with `input` on its stdin; a non-zero exit is the caller's to judge.
     pub fn try_run_with_input(&self, args: &[&str], input: &[u8]) -> Result<Ran> {

@@ -5,14 +5,15 @@ use crate::error::Failure;
 use crate::git;
 use crate::linked_worktree;
 use crate::lock;
+use crate::refs;
 use crate::repo::{Repo, WorktreeInfo};
 use crate::scope;
 use crate::store::{self, Listing, Stored};
 use crate::track::{self, Base, Kind, Status, Track};
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
-use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
-use gix::refs::{FullName, Target};
+use gix::refs::Target;
+use gix::refs::transaction::{PreviousValue, RefEdit};
 use std::path::{Path, PathBuf};
 
 pub const BACKUP_PREFIX: &str = "refs/tracks-backup/";
@@ -196,11 +197,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         .or(req.branch.clone());
     let (branch, start, adopted) = match &adopt_branch {
         Some(b) => {
-            let full = if b.starts_with("refs/heads/") {
-                b.clone()
-            } else {
-                format!("refs/heads/{b}")
-            };
+            let full = refs::branch_ref_given(b);
             let Some(tip) = repo.ref_target(&full)? else {
                 return Err(Failure::usage(format!("no branch named '{b}'"))
                     .hint("--branch adopts an existing branch; use --from <rev> to start a new one")
@@ -209,7 +206,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             (full, tip, true)
         }
         None => {
-            let full = format!("refs/heads/{}", Track::default_branch(&req.name));
+            let full = refs::branch_ref(&Track::default_branch(&req.name));
             let start = match &req.from {
                 Some(rev) => Some(repo.resolve_commit(rev)?),
                 None => base_commit,
@@ -221,7 +218,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             if existing.is_some() && !leftover_branch {
                 return Err(Failure::usage(format!(
                     "a branch named '{}' already exists",
-                    &full[11..]
+                    Track::default_branch(&req.name)
                 ))
                 .hint(format!(
                     "adopt it with 'git track new {} --branch {}'",
@@ -286,7 +283,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         name: req.name.clone(),
         kind: req.kind,
         status: Status::Active,
-        branch: branch["refs/heads/".len()..].to_owned(),
+        branch: refs::branch_name(&branch).unwrap_or(&branch).to_owned(),
         base: Base {
             refname: base_ref,
             commit: fork_point.to_string(),
@@ -384,7 +381,7 @@ fn foreign_worktree(repo: &Repo, listing: &Listing, path: &Path) -> Result<(Path
         .hint("check out a branch in it first ('git switch -c <branch>' inside it)")
         .into());
     };
-    let short = branch.strip_prefix("refs/heads/").unwrap_or(&branch);
+    let short = refs::branch_name(&branch).unwrap_or(&branch);
     if let Some(owner) = listing.tracks.iter().find(|s| s.track.branch == short) {
         return Err(Failure::usage(format!(
             "branch '{short}' of that worktree already belongs to track '{}'",
@@ -428,28 +425,15 @@ fn created_dirs(path: &Path) -> Vec<PathBuf> {
     missing
 }
 
-fn log(message: &str) -> LogChange {
-    LogChange {
-        mode: RefLog::AndReference,
-        force_create_reflog: true,
-        message: message.into(),
-    }
-}
-
-fn full_name(name: &str) -> Result<FullName> {
-    name.try_into()
-        .map_err(|e| anyhow!("invalid ref name '{name}': {e}"))
-}
-
 /// Creates `name` at `id`; fails if it exists, even at `id` (gix lets `MustNotExist`
 /// through when the ref already has the new value; a caller that undoes its work must
 /// know it made the ref).
 pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Result<()> {
     let edit = RefEdit::update_with_log(
-        full_name(name)?,
+        refs::full_name(name)?,
         id,
         PreviousValue::MustNotExist,
-        log(message),
+        refs::logged(message),
     );
     let done = crate::repo::edit_reference(&repo.gix, edit)
         .map_err(|e| repo.ref_edit_error(name, e.into()))?;
@@ -462,7 +446,7 @@ pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Resul
 /// Deletes `name` if it still points to `expected`.
 pub fn delete_ref(repo: &Repo, name: &str, expected: ObjectId) -> Result<()> {
     let edit = RefEdit::delete(
-        full_name(name)?,
+        refs::full_name(name)?,
         PreviousValue::MustExistAndMatch(Target::Object(expected)),
     );
     crate::repo::edit_reference(&repo.gix, edit)
@@ -552,7 +536,7 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
         }
     };
     let track = &stored.track;
-    let branch_full = format!("refs/heads/{}", track.branch);
+    let branch_full = track.branch_ref();
     let mut out = Removed {
         name: track.name.clone(),
         ..Default::default()
@@ -619,7 +603,7 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
 /// branch, checked out in a worktree other than the track's own (which is being
 /// removed), a base branch, or a merge run is working on it.
 fn why_branch_is_kept(repo: &Repo, track: &Track, own: Option<&Path>) -> Result<Option<String>> {
-    let full = format!("refs/heads/{}", track.branch);
+    let full = track.branch_ref();
     if full == repo.settings.integration_ref() {
         return Ok(Some(
             "it is the integration branch (track.integration)".to_owned(),
@@ -760,16 +744,7 @@ impl Retiring {
 /// that has its branch checked out. Its folder may be gone (removed by hand).
 pub fn track_worktree(repo: &Repo, track: &Track) -> Result<Option<WorktreeInfo>> {
     let worktrees = repo.worktrees()?;
-    let recorded = track
-        .worktree
-        .as_deref()
-        .map(|p| crate::repo::canonical(Path::new(p)));
-    let branch = format!("refs/heads/{}", track.branch);
-    let linked = || worktrees.iter().filter(|w| !w.is_main);
-    let found = linked()
-        .find(|w| Some(&w.path) == recorded.as_ref())
-        .or_else(|| linked().find(|w| w.branch.as_deref() == Some(&branch)));
-    Ok(found.cloned())
+    Ok(linked_worktree::of_track(&worktrees, track).cloned())
 }
 
 /// The path of the track's registered worktree; its folder may be gone.
@@ -816,21 +791,16 @@ fn is_merged(repo: &Repo, tip: ObjectId) -> Result<bool> {
 /// The track the current worktree belongs to: by branch, else by worktree path.
 pub fn current_track(repo: &Repo, listing: &Listing) -> Result<Stored> {
     let branch = repo.current_branch();
-    let by_branch = branch.as_deref().and_then(|b| {
-        let short = b.strip_prefix("refs/heads/")?;
-        listing.tracks.iter().find(|s| s.track.branch == short)
-    });
-    let by_path = || {
-        let here = repo.workdir.as_ref()?;
-        listing.tracks.iter().find(|s| {
-            s.track
-                .worktree
-                .as_deref()
-                .map(|p| crate::repo::canonical(Path::new(p)))
-                .as_ref()
-                == Some(here)
-        })
+    // As `linked_worktree::holds` judges it; a track whose branch is checked out here
+    // wins over one that recorded this path.
+    let holds = |path: Option<&Path>, branch: Option<&str>| {
+        listing
+            .tracks
+            .iter()
+            .find(|s| linked_worktree::holds(&s.track, path, branch))
     };
+    let by_branch = holds(None, branch.as_deref());
+    let by_path = || holds(repo.workdir.as_deref(), None);
     match by_branch.or_else(by_path) {
         Some(s) => Ok(s.clone()),
         None => Err(Failure::usage("this worktree does not belong to a track")

@@ -1,13 +1,33 @@
 //! Linked worktrees of tracks: adding, inspecting and removing them.
 
 use crate::error::Failure;
-use crate::repo::Repo;
+use crate::repo::{Repo, WorktreeInfo};
+use crate::track::Track;
 use anyhow::{Context, Result};
 use gix::status::UntrackedFiles;
 use gix::worktree::add::Head;
 use gix::worktree::remove::Force;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
+
+/// The worktree that belongs to `track` among `worktrees`: the linked worktree at the
+/// path its definition records, else the linked worktree that has its branch checked
+/// out. This is the one rule; [`holds`] applies it to the worktree a command runs in.
+pub fn of_track<'w>(worktrees: &'w [WorktreeInfo], track: &Track) -> Option<&'w WorktreeInfo> {
+    let recorded = track.recorded_worktree();
+    let linked = || worktrees.iter().filter(|w| !w.is_main);
+    linked()
+        .find(|w| Some(&w.path) == recorded.as_ref())
+        .or_else(|| linked().find(|w| w.branch.as_deref().is_some_and(|b| track.is_branch(b))))
+}
+
+/// Does the worktree at `path` (canonical), with `branch` (a full ref name) checked out,
+/// belong to `track`? It does when it is at the track's recorded path or has its branch
+/// checked out — also the main worktree, when a person works on a track there.
+pub fn holds(track: &Track, path: Option<&Path>, branch: Option<&str>) -> bool {
+    branch.is_some_and(|b| track.is_branch(b))
+        || path.is_some_and(|p| track.recorded_worktree().as_deref() == Some(p))
+}
 
 /// Adds a linked worktree at `path` (absolute) with `branch` (a full ref name) checked out.
 pub fn add(repo: &Repo, path: &Path, branch: &str) -> Result<()> {

@@ -14,6 +14,7 @@ use crate::error::Failure;
 use crate::git;
 use crate::lifecycle::{self, delete_ref, save_backup};
 use crate::linked_worktree as worktree;
+use crate::progress::Progress;
 use crate::repo::Repo;
 use crate::status::is_pending;
 use crate::store::{self, Stored};
@@ -62,7 +63,7 @@ pub struct Report {
     pub kept: Vec<Kept>,
 }
 
-pub fn prune(repo: &Repo, options: Options) -> Result<Report> {
+pub fn prune(repo: &Repo, options: Options, progress: &dyn Progress) -> Result<Report> {
     let integration_ref = repo.settings.integration_ref();
     let Some(integration) = repo.ref_target(&integration_ref)? else {
         return Err(Failure::usage(format!(
@@ -83,7 +84,10 @@ pub fn prune(repo: &Repo, options: Options) -> Result<Report> {
         pruned: Vec::new(),
         kept: Vec::new(),
     };
-    for stored in store::list(repo)?.tracks {
+    let tracks = store::list(repo)?.tracks;
+    progress.start("Pruning tracks", tracks.len());
+    for stored in tracks {
+        progress.tick();
         let name = stored.track.name.clone();
         match judge(repo, &stored, integration, integration_tree, &dir, options)? {
             Err(reason) => report.kept.push(Kept {
@@ -100,6 +104,7 @@ pub fn prune(repo: &Repo, options: Options) -> Result<Report> {
             }
         }
     }
+    progress.finish();
     Ok(report)
 }
 
@@ -114,7 +119,7 @@ fn judge(
 ) -> Result<std::result::Result<Pruned, String>> {
     let track = &stored.track;
     let worktree = lifecycle::find_worktree(repo, track)?;
-    let branch_ref = format!("refs/heads/{}", track.branch);
+    let branch_ref = track.branch_ref();
     let Some(tip) = repo.ref_target(&branch_ref)? else {
         return Ok(Err(format!("its branch '{}' does not exist", track.branch)));
     };
@@ -165,7 +170,7 @@ fn carry_out(repo: &Repo, stored: &Stored, mut plan: Pruned) -> Result<Pruned> {
         worktree::remove(repo, std::path::Path::new(path), false)?;
     }
     if plan.branch.is_some() {
-        let full = format!("refs/heads/{}", track.branch);
+        let full = track.branch_ref();
         if let Some(tip) = repo.ref_target(&full)? {
             if plan.merged == Merged::Content {
                 plan.saved

@@ -19,6 +19,121 @@ pub struct Repo {
     /// What every git subprocess that may record an identity gets: the identity fallback
     /// when none is configured.
     pub git_env: git::Env,
+    /// The commit-graph file, loaded on first use (`None` inside when there is none).
+    commit_graph: std::sync::OnceLock<Option<gix::commitgraph::Graph>>,
+}
+
+/// The revision graph of one run: every merge-base search and ancestry test of the run
+/// walks it, so each commit is read from the object database once, however many tracks
+/// are asked about (the commit-graph file answers instead when there is one).
+pub struct History<'r> {
+    graph: RevGraph<'r>,
+}
+
+/// A revision graph with the flags of gix's merge-base search.
+pub type RevGraph<'r> = gix::revwalk::Graph<
+    'r,
+    'r,
+    gix::revwalk::graph::Commit<gix::revision::plumbing::merge_base::Flags>,
+>;
+
+impl<'r> History<'r> {
+    /// A revision graph reading from `repo` (which may be an in-memory overlay of the
+    /// repository), helped by `commit_graph` when there is one.
+    pub fn new(
+        repo: &'r gix::Repository,
+        commit_graph: Option<&'r gix::commitgraph::Graph>,
+    ) -> History<'r> {
+        History {
+            graph: repo.revision_graph(commit_graph),
+        }
+    }
+
+    /// The graph itself, for gix's merge plumbing (which finds merge bases in it).
+    pub fn graph(&mut self) -> &mut RevGraph<'r> {
+        &mut self.graph
+    }
+
+    /// The best common ancestor of two commits, if they have one.
+    pub fn merge_base(&mut self, a: ObjectId, b: ObjectId) -> Result<Option<ObjectId>> {
+        let bases = gix::revision::plumbing::merge_base(a, &[b], &mut self.graph)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("could not find the merge base of {a} and {b}"))?;
+        Ok(bases.map(|b| *b.first()))
+    }
+
+    /// Is `ancestor` reachable from `descendant` (or equal to it)?
+    ///
+    /// git's `in_merge_bases`: both commits are painted down in generation-then-date order
+    /// until no walk that is not known to be common remains. The merge bases themselves
+    /// are never needed, so the costly reduction of candidates to the best ones is
+    /// skipped, and the walk ends as soon as `descendant`'s paint reaches `ancestor`.
+    pub fn is_ancestor(&mut self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
+        use gix::revision::plumbing::merge_base::Flags;
+        if ancestor == descendant {
+            return Ok(true);
+        }
+        let graph = &mut self.graph;
+        let key = |c: &gix::revwalk::graph::Commit<Flags>| {
+            (c.generation.unwrap_or(u32::MAX), c.commit_time)
+        };
+        let mut queue = std::collections::BinaryHeap::new();
+        let find_failed = |id: ObjectId| anyhow::anyhow!("could not read commit {id}");
+        graph.clear_commit_data(|f| *f = Flags::empty());
+        let mut min_generation = 0;
+        for (id, side) in [(descendant, Flags::COMMIT1), (ancestor, Flags::COMMIT2)] {
+            let commit = graph
+                .get_or_insert_full_commit(id, |_| {})
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .ok_or_else(|| find_failed(id))?;
+            commit.data |= side;
+            if side == Flags::COMMIT2 {
+                min_generation = commit.generation.unwrap_or(0);
+            }
+            queue.push((key(commit), id));
+        }
+        let stale = |graph: &RevGraph<'_>, id: &ObjectId| {
+            graph.get(id).is_none_or(|c| c.data.contains(Flags::STALE))
+        };
+        while queue.iter().any(|(_, id)| !stale(graph, id)) {
+            let Some(((generation, _), id)) = queue.pop() else {
+                break;
+            };
+            // With a commit-graph, nothing below the ancestor's generation can reach it.
+            if generation < min_generation {
+                break;
+            }
+            let Some(commit) = graph.get_mut(&id) else {
+                continue;
+            };
+            let mut flags = commit.data & (Flags::COMMIT1 | Flags::COMMIT2 | Flags::STALE);
+            if flags == Flags::COMMIT1 | Flags::COMMIT2 {
+                flags |= Flags::STALE;
+            }
+            for parent in commit.parents.clone() {
+                let mut reached = false;
+                let mut pushed = None;
+                graph
+                    .get_or_insert_full_commit(parent, |p| {
+                        if (p.data & flags) != flags {
+                            p.data |= flags;
+                            reached = parent == ancestor && p.data.contains(Flags::COMMIT1);
+                            pushed = Some(key(p));
+                        }
+                    })
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                if reached {
+                    return Ok(true);
+                }
+                if let Some(k) = pushed {
+                    queue.push((k, parent));
+                }
+            }
+        }
+        Ok(graph
+            .get(&ancestor)
+            .is_some_and(|c| c.data.contains(Flags::COMMIT1)))
+    }
 }
 
 /// A worktree of the repository (the main one or a linked one) and what it has checked out.
@@ -92,6 +207,7 @@ impl Repo {
             workdir,
             main_workdir,
             settings,
+            commit_graph: std::sync::OnceLock::new(),
             git_env,
         })
     }
@@ -185,7 +301,18 @@ impl Repo {
         Ok(out)
     }
 
-    /// The best common ancestor of two commits, if they have one.
+    /// A revision graph for a run's merge-base searches (see [`History`]).
+    pub fn history(&self) -> Result<History<'_>> {
+        if self.commit_graph.get().is_none() {
+            let loaded = self.gix.commit_graph_if_enabled()?;
+            let _ = self.commit_graph.set(loaded);
+        }
+        let commit_graph = self.commit_graph.get().and_then(Option::as_ref);
+        Ok(History::new(&self.gix, commit_graph))
+    }
+
+    /// The best common ancestor of two commits, if they have one (one search; a run with
+    /// several shares a [`History`]).
     pub fn merge_base(&self, a: ObjectId, b: ObjectId) -> Result<Option<ObjectId>> {
         Ok(self.gix.merge_base(a, b)?.map(|id| id.detach()))
     }
@@ -312,6 +439,17 @@ pub fn edit_reference(
     repo: &gix::Repository,
     edit: gix::refs::transaction::RefEdit,
 ) -> gix::Result<Vec<gix::refs::transaction::RefEdit>> {
-    crate::fault::point(|| format!("ref update {}", edit.name.as_bstr()));
-    repo.edit_reference(edit)
+    edit_references(repo, vec![edit])
+}
+
+/// Applies ref updates in one transaction (all or none); one crash point.
+pub fn edit_references(
+    repo: &gix::Repository,
+    edits: Vec<gix::refs::transaction::RefEdit>,
+) -> gix::Result<Vec<gix::refs::transaction::RefEdit>> {
+    crate::fault::point(|| {
+        let names: Vec<String> = edits.iter().map(|e| e.name.as_bstr().to_string()).collect();
+        format!("ref update {}", names.join(" "))
+    });
+    repo.edit_references(edits)
 }

@@ -1,5 +1,6 @@
 //! Settings from git config keys under `track.*`, with their defaults.
 
+use crate::refs;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,8 @@ pub const KEY_STALE_AFTER: &str = "track.staleAfter";
 pub const KEY_SHARED_PATHS: &str = "track.sharedPaths";
 pub const KEY_STUCK_AFTER: &str = "track.stuckAfter";
 pub const KEY_BEHIND_LIMIT: &str = "track.behindLimit";
+/// Whether git-track colours its output; `color.ui` when unset.
+pub const KEY_COLOR: &str = "color.track";
 
 pub const DEFAULT_INTEGRATION: &str = "integration";
 /// Two days.
@@ -32,6 +35,8 @@ pub struct Settings {
     pub behind_limit: Option<usize>,
     /// Paths every track may touch.
     pub shared_paths: Vec<String>,
+    /// When to colour: `color.track`, else `color.ui` (as git config spells it).
+    pub color: Option<String>,
 }
 
 impl Settings {
@@ -73,6 +78,7 @@ impl Settings {
             .map(|v| v.to_string())
             .filter(|v| !v.is_empty())
             .collect();
+        let color = string(KEY_COLOR).or_else(|| string("color.ui"));
         Ok(Settings {
             integration,
             base,
@@ -81,11 +87,12 @@ impl Settings {
             stuck_after_secs,
             behind_limit,
             shared_paths,
+            color,
         })
     }
 
     pub fn integration_ref(&self) -> String {
-        format!("refs/heads/{}", self.integration)
+        refs::branch_ref(&self.integration)
     }
 }
 
@@ -108,17 +115,14 @@ pub fn default_branch(repo: &gix::Repository) -> String {
     let head_branch = main.as_ref().and_then(|m| {
         let head = m.head().ok()?;
         let name = head.referent_name()?;
-        name.as_bstr()
-            .to_string()
-            .strip_prefix("refs/heads/")
-            .map(str::to_owned)
+        refs::branch_name(&name.as_bstr().to_string()).map(str::to_owned)
     });
     if let Some(b) = head_branch {
         return b;
     }
     for candidate in ["main", "master"] {
         if repo
-            .try_find_reference(format!("refs/heads/{candidate}").as_str())
+            .try_find_reference(refs::branch_ref(candidate).as_str())
             .ok()
             .flatten()
             .is_some()

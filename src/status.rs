@@ -6,9 +6,10 @@
 //! from the overlap engine and its cache); the dependencies not merged yet; its scope
 //! violations; whether it is merged.
 
+use crate::linked_worktree;
 use crate::merge::{self, InProgress};
 use crate::overlap::{self, Integration, Level};
-use crate::repo::{Repo, WorktreeInfo, canonical, utc_timestamp};
+use crate::repo::{Repo, WorktreeInfo, utc_timestamp};
 use crate::scope::rules::{self, Violation};
 use crate::store::{Listing, Stored};
 use crate::track::{Kind, Status};
@@ -93,7 +94,12 @@ pub fn is_pending(status: Status) -> bool {
     matches!(status, Status::Active | Status::Blocked)
 }
 
-pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
+/// `progress` hears of the in-memory merges the overlap check makes (none when cached).
+pub fn dashboard(
+    repo: &Repo,
+    tracks: &[Stored],
+    progress: &dyn crate::progress::Progress,
+) -> Result<Dashboard> {
     let (integration, integration_tip) = overlap::integration(repo)?;
     let now = repo.now().seconds;
     let stale_after = repo.settings.stale_after_secs;
@@ -116,11 +122,12 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
             Ok((s.track.name.as_str(), tip.map(|t| t.id)))
         })
         .collect::<Result<_>>()?;
+    let mut history = repo.history()?;
     let merged: BTreeMap<&str, bool> = tips
         .iter()
         .map(|(name, tip)| {
             let m = match tip {
-                Some(t) => repo.is_ancestor(*t, integration_tip)?,
+                Some(t) => history.is_ancestor(*t, integration_tip)?,
                 None => false,
             };
             Ok((*name, m))
@@ -132,13 +139,14 @@ pub fn dashboard(repo: &Repo, tracks: &[Stored]) -> Result<Dashboard> {
         .filter(|s| is_pending(s.track.status))
         .cloned()
         .collect();
-    let report = overlap::analyze(
+    let report = overlap::analyze_with_progress(
         repo,
         &pending,
         &overlap::Options {
             level: Level::Files,
             worktree: false,
         },
+        progress,
     )?;
     let mut overlaps: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for p in report.pairs.iter().filter(|p| p.found) {
@@ -357,17 +365,11 @@ fn vanished(path: &Path) -> bool {
     }
 }
 
-/// The track's worktree: the registered one at its recorded path, else the one that has
-/// its branch checked out (as `lifecycle::find_worktree` finds it), else the recorded
-/// path reported missing.
+/// The track's worktree ([`linked_worktree::of_track`]), else the recorded path reported
+/// missing.
 fn worktree_state(worktrees: &[WorktreeInfo], t: &crate::track::Track) -> Option<WorktreeState> {
-    let recorded = t.worktree.as_deref().map(|p| canonical(Path::new(p)));
-    let branch = format!("refs/heads/{}", t.branch);
-    let linked = || worktrees.iter().filter(|w| !w.is_main);
-    let found: Option<PathBuf> = linked()
-        .find(|w| Some(&w.path) == recorded.as_ref())
-        .or_else(|| linked().find(|w| w.branch.as_deref() == Some(&branch)))
-        .map(|w| w.path.clone());
+    let recorded = t.recorded_worktree();
+    let found = linked_worktree::of_track(worktrees, t).map(|w| w.path.clone());
     let state = match (found, recorded) {
         (Some(path), _) if path.is_dir() => WorktreeState {
             path: path.display().to_string(),

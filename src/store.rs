@@ -3,13 +3,14 @@
 //! update is a compare-and-swap, so concurrent writers never overwrite each other.
 
 use crate::error::Failure;
+use crate::refs;
 use crate::repo::Repo;
 use crate::track::Track;
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
-use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit, RefLog};
-use gix::refs::{FullName, Target};
+use gix::refs::Target;
+use gix::refs::transaction::{Change, PreviousValue, RefEdit};
 use std::time::Duration;
 
 pub const REF_PREFIX: &str = "refs/tracks/";
@@ -59,12 +60,6 @@ pub struct HistoryEntry {
 
 pub fn ref_name(name: &str) -> String {
     format!("{REF_PREFIX}{name}")
-}
-
-fn full_name(name: &str) -> Result<FullName> {
-    ref_name(name)
-        .try_into()
-        .map_err(|e| anyhow!("invalid ref name for track '{name}': {e}"))
 }
 
 /// Reads every definition; a ref whose content is malformed is listed as invalid, not fatal.
@@ -324,15 +319,13 @@ pub fn swap(
     new: Option<ObjectId>,
     message: &str,
 ) -> Result<()> {
-    let name: FullName = refname
-        .try_into()
-        .map_err(|e| anyhow!("invalid ref name '{refname}': {e}"))?;
+    let name = refs::full_name(refname)?;
     let previous = match expected {
         Some(id) => PreviousValue::MustExistAndMatch(Target::Object(id)),
         None => PreviousValue::MustNotExist,
     };
     let edit = match new {
-        Some(id) => RefEdit::update_with_log(name, id, previous, log(message)),
+        Some(id) => RefEdit::update_with_log(name, id, previous, refs::logged(message)),
         None => RefEdit::delete(name, previous),
     };
     crate::repo::edit_reference(&repo.gix, edit)
@@ -340,24 +333,23 @@ pub fn swap(
     Ok(())
 }
 
-fn log(message: &str) -> LogChange {
-    LogChange {
-        mode: RefLog::AndReference,
-        force_create_reflog: true,
-        message: message.into(),
-    }
+/// Writes the first commit of a new definition and returns it with the ref edit that
+/// creates the track (it fails if a track of that name appears meanwhile).
+pub fn new_definition(repo: &Repo, track: &Track) -> Result<(ObjectId, RefEdit)> {
+    let message = format!("track: create {}", track.name);
+    let commit = write_commit(repo, track, None, &message)?;
+    let edit = RefEdit::update_with_log(
+        refs::full_name(&ref_name(&track.name))?,
+        commit,
+        PreviousValue::MustNotExist,
+        refs::logged(&message),
+    );
+    Ok((commit, edit))
 }
 
 /// Writes a new definition; fails if a track of that name appeared meanwhile.
 pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
-    let message = format!("track: create {}", track.name);
-    let commit = write_commit(repo, track, None, &message)?;
-    let edit = RefEdit::update_with_log(
-        full_name(&track.name)?,
-        commit,
-        PreviousValue::MustNotExist,
-        log(&message),
-    );
+    let (commit, edit) = new_definition(repo, track)?;
     let done = crate::repo::edit_reference(&repo.gix, edit);
     if let Ok(done) = &done
         && existed_before(done)
@@ -415,10 +407,10 @@ where
         let message = format!("track: edit {name}: {summary}");
         let commit = write_commit(repo, &track, Some(current.commit), &message)?;
         let edit = RefEdit::update_with_log(
-            full_name(name)?,
+            refs::full_name(&ref_name(name))?,
             commit,
             PreviousValue::MustExistAndMatch(Target::Object(current.commit)),
-            log(&message),
+            refs::logged(&message),
         );
         match crate::repo::edit_reference(&repo.gix, edit) {
             Ok(_) => return Ok((Stored { track, commit }, Some(summary))),
@@ -446,7 +438,7 @@ where
 /// Deletes a definition, provided it still is what the caller read.
 pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
     let edit = RefEdit::delete(
-        full_name(&stored.track.name)?,
+        refs::full_name(&ref_name(&stored.track.name))?,
         PreviousValue::MustExistAndMatch(Target::Object(stored.commit)),
     );
     crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {

@@ -11,6 +11,7 @@
 use crate::error::{EXIT_FOUND, Failure};
 use crate::git::{self, SyncMode};
 use crate::lifecycle;
+use crate::refs;
 use crate::repo::Repo;
 use crate::store::{self, Stored};
 use anyhow::{Result, anyhow};
@@ -162,7 +163,7 @@ pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
                     .into(),
             );
         };
-        let branch = format!("refs/heads/{}", t.branch);
+        let branch = t.branch_ref();
         let checked_out = repo
             .worktrees()?
             .into_iter()
@@ -222,7 +223,7 @@ fn go_on(repo: &Repo, run: &mut Run) -> Result<()> {
             run.done.push(skipped(&name, "its worktree is gone"));
             continue;
         };
-        let Some(tip) = repo.ref_target(&format!("refs/heads/{}", t.branch))? else {
+        let Some(tip) = repo.ref_target(&t.branch_ref())? else {
             run.done.push(skipped(&name, "its branch is gone"));
             continue;
         };
@@ -276,7 +277,7 @@ fn finished(
     branch: &str,
     from: ObjectId,
 ) -> Result<Synced> {
-    let to = repo.ref_target(&format!("refs/heads/{branch}"))?;
+    let to = repo.ref_target(&refs::branch_ref(branch))?;
     Ok(Synced {
         track: track.to_owned(),
         result: match mode {

@@ -1,9 +1,12 @@
 //! A track's definition, as stored in `track.toml`, and the rules for its name.
 
 use crate::error::Failure;
+use crate::refs;
+use crate::repo::canonical;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -133,6 +136,21 @@ impl Track {
     /// The default branch of a track.
     pub fn default_branch(name: &str) -> String {
         format!("track/{name}")
+    }
+
+    /// The track's branch as a full ref name.
+    pub fn branch_ref(&self) -> String {
+        refs::branch_ref(&self.branch)
+    }
+
+    /// Is `full_branch` (a full ref name, as a worktree's HEAD names it) the track's branch?
+    pub fn is_branch(&self, full_branch: &str) -> bool {
+        refs::branch_name(full_branch) == Some(self.branch.as_str())
+    }
+
+    /// The worktree path the definition records, canonical (as worktrees are listed).
+    pub fn recorded_worktree(&self) -> Option<PathBuf> {
+        self.worktree.as_deref().map(|p| canonical(Path::new(p)))
     }
 }
 

@@ -207,7 +207,7 @@ fn reopen_worktree(repo: &Repo, name: &str, out: &mut Changed) -> Result<()> {
     if lifecycle::find_worktree(repo, t)?.is_some() || repo.is_bare() {
         return Ok(());
     }
-    let branch = format!("refs/heads/{}", t.branch);
+    let branch = t.branch_ref();
     if repo.ref_target(&branch)?.is_none() {
         out.worktree_note = Some(format!(
             "no worktree added: the branch '{}' does not exist",

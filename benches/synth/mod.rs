@@ -11,8 +11,12 @@
 //! (conflict), the same change on both sides (no conflict). The last track also edits a
 //! line that `main` changes in `c3` (it forks at `c0`): it conflicts with the integration branch.
 //!
-//! Everything is written by one `git fast-import` stream with fixed dates, so the same
-//! spec gives the same object ids on every machine.
+//! Between the `c` commits, `main` has a deep history (`Spec::history` commits, thousands
+//! by default) editing and renaming files no track touches, so fork points lie far apart
+//! in a long history and the integration branch renamed files since the tracks forked.
+//!
+//! Everything is written by one `git fast-import` stream with fixed dates (one minute
+//! apart), so the same spec gives the same object ids on every machine.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -21,12 +25,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub const DATE: &str = "1767225600 +0000"; // 2026-01-01T00:00:00Z
+/// The first generated commit's time: a year before [`DATE`].
+const HISTORY_START: u64 = 1767225600 - 365 * 86_400;
 
 #[derive(Debug, Clone)]
 pub struct Spec {
     /// Files in the base tree (rounded down to a multiple of 1,000).
     pub files: usize,
     pub tracks: usize,
+    /// Extra commits on `main`, spread between `c0`..`c5` (so the tracks' fork points are
+    /// spread over a deep history): each edits one file of modules 90..99, and one in 25
+    /// renames one instead (renames in the integration branch since tracks forked).
+    pub history: usize,
     /// Check `main` out in the main worktree (needed for index/worktree benchmarks).
     pub checkout: bool,
 }
@@ -36,6 +46,7 @@ impl Default for Spec {
         Spec {
             files: 100_000,
             tracks: 50,
+            history: 3_000,
             checkout: true,
         }
     }
@@ -153,17 +164,35 @@ impl Stream {
         message: &str,
         files: &[(String, Vec<String>)],
     ) -> usize {
+        self.commit_renaming(branch, from, message, &[], files)
+    }
+
+    /// [`Stream::commit`], renaming `renames` (from, to) first. Each commit is a minute
+    /// after the one before, ending before [`DATE`], so date-ordered history walks see
+    /// a real order.
+    fn commit_renaming(
+        &mut self,
+        branch: &str,
+        from: Option<usize>,
+        message: &str,
+        renames: &[(String, String)],
+        files: &[(String, Vec<String>)],
+    ) -> usize {
         self.mark += 1;
         let mark = self.mark;
+        let when = HISTORY_START + 60 * mark as u64;
         writeln!(self.out, "commit refs/heads/{branch}\nmark :{mark}").expect("write");
         writeln!(
             self.out,
-            "author Synth <synth@example.com> {DATE}\ncommitter Synth <synth@example.com> {DATE}"
+            "author Synth <synth@example.com> {when} +0000\ncommitter Synth <synth@example.com> {when} +0000"
         )
         .expect("write");
         self.data(message.as_bytes());
         if let Some(f) = from {
             writeln!(self.out, "from :{f}").expect("write");
+        }
+        for (a, b) in renames {
+            writeln!(self.out, "R {a} {b}").expect("write");
         }
         for (path, lines) in files {
             writeln!(self.out, "M 100644 inline {path}").expect("write");
@@ -227,7 +256,34 @@ pub fn generate(spec: &Spec) -> Synth {
         }
         changed.sort();
         changed.dedup_by(|a, b| a.0 == b.0);
-        let from = *main_marks.last().expect("c0");
+        let mut from = *main_marks.last().expect("c0");
+        // History before c{c}: folder d8 edited, folder d9 moved to `moved/` bit by bit
+        // (no track and no c-commit touches either).
+        for h in 0..spec.history / 5 {
+            let j = (c - 1) * (spec.history / 5) + h;
+            let module = 90 + j % 10;
+            let file = (j / 10) % files_per_folder;
+            if j % 25 == 24 {
+                let old = module_path(module, 9, file);
+                let new = format!("m{module:02}/moved/f{file:03}.txt");
+                if let Some(lines) = main_state.remove(&old) {
+                    main_state.insert(new.clone(), lines);
+                    from = s.commit_renaming(
+                        "main",
+                        Some(from),
+                        &format!("history {j}: move {old}\n"),
+                        &[(old, new)],
+                        &[],
+                    );
+                    continue;
+                }
+            }
+            let path = module_path(module, 8, file);
+            let lines = main_state.get_mut(&path).expect("exists");
+            lines[j % 12] = format!("{path} changed on main in history commit {j}");
+            let changed = [(path.clone(), lines.clone())];
+            from = s.commit("main", Some(from), &format!("history {j}\n"), &changed);
+        }
         main_marks.push(s.commit(
             "main",
             Some(from),
@@ -334,7 +390,9 @@ pub fn generate(spec: &Spec) -> Synth {
 
     let main_commits: Vec<String> = (0..=5)
         .map(|c| {
-            git(&repo, &["rev-parse", &format!("main~{}", 5 - c)])
+            // c{c} is followed by (5 - c) c-commits, each after history/5 history commits.
+            let back = (5 - c) * (spec.history / 5 + 1);
+            git(&repo, &["rev-parse", &format!("main~{back}")])
                 .trim()
                 .to_owned()
         })

@@ -172,7 +172,7 @@ pub fn find(
         if other.name == me.name || !is_pending(other.status) || other.branch == me.branch {
             continue;
         }
-        let Some(tip) = repo.ref_target(&format!("refs/heads/{}", other.branch))? else {
+        let Some(tip) = repo.ref_target(&other.branch_ref())? else {
             continue;
         };
         let key = format!(

@@ -1,8 +1,8 @@
-use super::output::Output;
+use super::output::{Output, Paint, paint};
 use git_track::agents::collision;
 use git_track::error::Failure;
 use git_track::hooks::agent::{self, Protocol, Verdict};
-use git_track::repo::{Repo, canonical};
+use git_track::repo::Repo;
 use git_track::scope::changes;
 use git_track::scope::paths::{self, Located};
 use git_track::scope::rules::{self, Own, Reason, Rules, Violation};
@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args)]
 pub struct Args {
     /// The track (default: the track of the current worktree)
+    #[arg(value_name = "name")]
     name: Option<String>,
     /// Check the staged changes: the index against HEAD
     #[arg(long, group = "mode")]
@@ -147,7 +148,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     let name = track.name.clone();
     let out = Output::new(report, |r, w| {
         for v in &r.violations {
-            writeln!(w, "{}", describe(v, &r.track))?;
+            writeln!(w, "{}", paint(Paint::Violation, &describe(v, &r.track)))?;
         }
         Ok(())
     });
@@ -299,7 +300,7 @@ fn judge_edit(
     let home = if rules::is_current(repo, track) {
         repo.workdir.clone()
     } else {
-        track.worktree.as_deref().map(|p| canonical(Path::new(p)))
+        track.recorded_worktree()
     };
     let cwd = match &request.cwd {
         Some(c) => c.clone(),

@@ -1,6 +1,7 @@
 use super::output::Output;
 use git_track::error::Failure;
 use git_track::merge::notes::{self, Entry};
+use git_track::refs;
 use git_track::repo::Repo;
 use git_track::scope::paths::{quote, quote_list};
 use serde::Serialize;
@@ -31,7 +32,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         .branch
         .unwrap_or_else(|| repo.settings.integration.clone());
     let tip = repo
-        .ref_target(&format!("refs/heads/{branch}"))?
+        .ref_target(&refs::branch_ref(&branch))?
         .ok_or_else(|| {
             Failure::usage(format!("no branch named '{branch}'"))
                 .hint("name the integration branch with --branch <branch>")
@@ -60,7 +61,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                     w,
                     "checkpoint {}  {}  {}{}",
                     r.checkpoint,
-                    &e.commit[..e.commit.len().min(12)],
+                    refs::short_id(&e.commit),
                     r.created,
                     if e.source == "trailers" {
                         "  (no note: from trailers)"

@@ -1,6 +1,8 @@
 use super::list_or_dash;
 use super::output::{Output, table};
 use git_track::plan::experiments::{self, CompareOptions, Comparison};
+use git_track::progress::Progress;
+use git_track::refs;
 use git_track::repo::Repo;
 use std::io::Write;
 
@@ -38,7 +40,7 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(repo: &Repo, a: Args) -> anyhow::Result<Output> {
+pub fn run(repo: &Repo, a: Args, progress: &dyn Progress) -> anyhow::Result<Output> {
     let c = experiments::compare(
         repo,
         &a.group,
@@ -47,6 +49,7 @@ pub fn run(repo: &Repo, a: Args) -> anyhow::Result<Output> {
             metric: a.metric,
             higher_is_better: a.higher_is_better,
         },
+        progress,
     )?;
     let code = c.code();
     Ok(Output::new(c, write_comparison).code(code))
@@ -60,7 +63,7 @@ fn write_comparison(c: &Comparison, w: &mut dyn Write) -> std::io::Result<()> {
         c.tracks.len(),
         if c.tracks.len() == 1 { "" } else { "s" },
         c.integration,
-        &c.integration_tip[..c.integration_tip.len().min(12)]
+        refs::short_id(&c.integration_tip)
     )?;
     let mut rows = vec![
         [

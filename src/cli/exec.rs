@@ -2,6 +2,7 @@ use super::output::Output;
 use git_track::error::Failure;
 use git_track::exec::{self, Job, Ran, Stream};
 use git_track::lifecycle;
+use git_track::progress::Progress;
 use git_track::repo::Repo;
 use git_track::store;
 use git_track::track_env;
@@ -48,7 +49,7 @@ struct ExecJson {
     skipped: Vec<String>,
 }
 
-pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<Output> {
     let listing = store::list(repo)?;
     let mut jobs = Vec::new();
     let mut skipped = Vec::new();
@@ -95,7 +96,13 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
             std::io::stderr().lock().write_all(prefixed.as_bytes())
         };
     };
-    let results = exec::run(&jobs, &args.command, args.parallel as usize, &line);
+    let results = exec::run(
+        &jobs,
+        &args.command,
+        args.parallel as usize,
+        &line,
+        progress,
+    );
     let failed = results.iter().filter(|r| !r.success).count();
     let mut out = Output::new(
         ExecJson {

@@ -1,4 +1,5 @@
 use super::output::{Output, table};
+use git_track::refs;
 use git_track::repo::Repo;
 use git_track::settings::{KEY_BASE, KEY_INTEGRATION, KEY_WORKTREE_ROOT};
 use git_track::{config, error::Failure};
@@ -39,8 +40,7 @@ struct Settings {
 
 pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
     if let Some(b) = &args.integration
-        && gix::validate::reference::name_partial(format!("refs/heads/{b}").as_str().into())
-            .is_err()
+        && gix::validate::reference::name_partial(refs::branch_ref(b).as_str().into()).is_err()
     {
         return Err(Failure::usage(format!("'{b}' is not a valid branch name")).into());
     }

@@ -1,4 +1,5 @@
-use super::output::Output;
+use super::output::{Output, Paint, paint};
+use git_track::refs;
 use git_track::repo::{Repo, utc_timestamp};
 use git_track::store;
 use serde::Serialize;
@@ -12,9 +13,14 @@ pub struct Args {
     /// The track (default: every track)
     #[arg(value_name = "name")]
     name: Option<String>,
-    /// Print a JSON array of {track, commit, time, author, message}
+    /// Print one JSON object: {entries: [{track, commit, time, author, message}]}
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Serialize)]
+struct History {
+    entries: Vec<Entry>,
 }
 
 #[derive(Serialize)]
@@ -53,9 +59,10 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     // Newest first; a stable sort keeps each track's own order on equal times.
     entries.sort_by_key(|e| std::cmp::Reverse(e.0));
     let entries: Vec<Entry> = entries.into_iter().map(|(_, e)| e).collect();
-    Ok(Output::new(entries, |es, w| {
-        for e in es {
-            writeln!(w, "{} {} {}", &e.commit[..12], e.time, e.message)?;
+    Ok(Output::new(History { entries }, |h, w| {
+        for e in &h.entries {
+            let id = paint(Paint::Commit, refs::short_id(&e.commit));
+            writeln!(w, "{id} {} {}", e.time, e.message)?;
         }
         Ok(())
     }))

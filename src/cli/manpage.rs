@@ -198,7 +198,11 @@ mod tests {
             };
             let section = &page[start + heading.len()..];
             let section = &section[..section.find("\n.S").unwrap_or(section.len())];
-            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+            // Global options (--color, --quiet, ...) are described once, at the top.
+            for arg in cmd
+                .get_arguments()
+                .filter(|a| !a.is_hide_set() && !a.is_global_set())
+            {
                 if let Some(long) = arg.get_long()
                     && !["help", "version"].contains(&long)
                     && !section.contains(&format!("--{long}"))

@@ -1,7 +1,9 @@
-use super::output::{Output, table};
+use super::output::{Output, Paint, paint, table};
 use git_track::error::EXIT_FOUND;
 use git_track::merge::notes::Resolution;
 use git_track::merge::{self, Also, Outcome, Request};
+use git_track::progress::Progress;
+use git_track::refs::short_id;
 use git_track::remote::{Remote, integration};
 use git_track::repo::Repo;
 use git_track::scope::paths::quote_list;
@@ -77,12 +79,12 @@ impl Args {
     }
 }
 
-pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<Output> {
     if args.abort {
         let aborted = merge::abort(repo)?;
         return Ok(Output::new(aborted, |a, w| {
             match &a.restored {
-                Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short(tip))?,
+                Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short_id(tip))?,
                 None => match &a.kept_checked_out_at {
                     Some(at) => writeln!(
                         w,
@@ -111,11 +113,11 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         None => None,
     };
     if args.resume {
-        let outcome = merge::resume(repo, also, &mut hook)?;
+        let outcome = merge::resume(repo, also, &mut hook, progress)?;
         return Ok(render(share(repo, remote.as_ref(), outcome)?));
     }
     if args.skip {
-        let outcome = merge::skip(repo, also, &mut hook)?;
+        let outcome = merge::skip(repo, also, &mut hook, progress)?;
         return Ok(render(share(repo, remote.as_ref(), outcome)?));
     }
     let req = Request {
@@ -141,20 +143,23 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                 w,
                 "Plan for '{}'{create}, from {}:",
                 p.branch,
-                short(&p.tip)
+                short_id(&p.tip)
             )?;
             let rows: Vec<Vec<String>> = p
                 .steps
                 .iter()
                 .map(|s| {
                     let what = match s.prediction {
-                        "conflict" => format!("conflict in {}", quote_list(&s.paths)),
+                        "conflict" => paint(
+                            Paint::Conflict,
+                            &format!("conflict in {}", quote_list(&s.paths)),
+                        ),
                         other => other.replace('-', " "),
                     };
                     vec![
                         format!("  {}.", s.step),
                         s.track.clone(),
-                        short(&s.tip).to_owned(),
+                        short_id(&s.tip).to_owned(),
                         what,
                     ]
                 })
@@ -167,7 +172,8 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
             match &p.first_conflict {
                 Some(c) => writeln!(
                     w,
-                    "First conflict: step {} ({}) in {}",
+                    "{}: step {} ({}) in {}",
+                    paint(Paint::Conflict, "First conflict"),
                     c.step,
                     c.track,
                     quote_list(&c.paths)
@@ -185,7 +191,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         let branch = req.into.as_deref().unwrap_or(&repo.settings.integration);
         integration::prepare(repo, r, branch)?;
     }
-    let outcome = merge::start(repo, &req, &mut hook)?;
+    let outcome = merge::start(repo, &req, &mut hook, progress)?;
     Ok(render(share(repo, remote.as_ref(), outcome)?))
 }
 
@@ -199,10 +205,6 @@ fn share(repo: &Repo, remote: Option<&Remote>, outcome: Outcome) -> anyhow::Resu
         }
         (_, outcome) => Ok(outcome),
     }
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }
 
 fn write_pending(pending: &[git_track::merge::notes::Left], w: &mut dyn Write) -> io::Result<()> {
@@ -238,15 +240,15 @@ fn render(outcome: Outcome) -> Output {
                         w,
                         "'{}': {} -> {} ({merged} merged)",
                         f.branch,
-                        short(from),
-                        short(&f.tip)
+                        short_id(from),
+                        short_id(&f.tip)
                     )?,
                     Some(_) => writeln!(w, "'{}' is up to date", f.branch)?,
                     None => writeln!(
                         w,
                         "'{}' created at {} ({merged} merged)",
                         f.branch,
-                        short(&f.tip)
+                        short_id(&f.tip)
                     )?,
                 }
                 let rows: Vec<Vec<String>> = f
@@ -256,14 +258,16 @@ fn render(outcome: Outcome) -> Output {
                         let result = match s.result {
                             Some(merge::state::StepResult::Merged) => {
                                 let mut r = format!(
-                                    "merged {}",
-                                    short(s.commit.as_deref().unwrap_or_default())
+                                    "{} {}",
+                                    paint(Paint::Good, "merged"),
+                                    short_id(s.commit.as_deref().unwrap_or_default())
                                 );
                                 if let Some(c) = &s.conflict {
                                     let how = c.resolution.unwrap_or(Resolution::Unknown);
+                                    let conflict = format!("conflict in {}", quote_list(&c.paths));
                                     r.push_str(&format!(
-                                        " (conflict in {}, {})",
-                                        quote_list(&c.paths),
+                                        " ({}, {})",
+                                        paint(Paint::Conflict, &conflict),
                                         how.describe()
                                     ));
                                 }
@@ -283,7 +287,7 @@ fn render(outcome: Outcome) -> Output {
                 table(&rows, w)?;
                 write_pending(&f.pending, w)?;
                 if let Some(c) = &f.checkpoint {
-                    writeln!(w, "Checkpoint {}: {}", c.number, short(&c.commit))?;
+                    writeln!(w, "Checkpoint {}: {}", c.number, short_id(&c.commit))?;
                     if !c.done.is_empty() {
                         writeln!(w, "Now done: {}", c.done.join(", "))?;
                     }
@@ -296,8 +300,8 @@ fn render(outcome: Outcome) -> Output {
                             "pushed '{}' to {}: {} -> {}",
                             p.branch,
                             p.remote,
-                            short(from),
-                            short(&p.to)
+                            short_id(from),
+                            short_id(&p.to)
                         )?,
                         (true, None) => writeln!(w, "pushed '{}' to {} (new)", p.branch, p.remote)?,
                     }
@@ -337,7 +341,8 @@ fn render(outcome: Outcome) -> Output {
                 if at.state == "gate-failed" {
                     writeln!(
                         w,
-                        "GATE FAILED after merging track '{track}' (step {} of {}) into '{}': {}",
+                        "{} after merging track '{track}' (step {} of {}) into '{}': {}",
+                        paint(Paint::Conflict, "GATE FAILED"),
                         at.step,
                         s.total,
                         s.branch,
@@ -347,14 +352,15 @@ fn render(outcome: Outcome) -> Output {
                 } else {
                     writeln!(
                         w,
-                        "CONFLICT merging track '{track}' (step {} of {}) into '{}', left in {}:",
+                        "{} merging track '{track}' (step {} of {}) into '{}', left in {}:",
+                        paint(Paint::Conflict, "CONFLICT"),
                         at.step,
                         s.total,
                         s.branch,
                         at.worktree.as_deref().unwrap_or("-")
                     )?;
                     for p in &at.paths {
-                        writeln!(w, "    {p}")?;
+                        writeln!(w, "    {}", paint(Paint::Conflict, p))?;
                     }
                     Ok(())
                 }

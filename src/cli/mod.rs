@@ -8,6 +8,7 @@ mod cancel;
 mod check;
 mod checkpoints;
 mod compare;
+mod completions;
 mod demo;
 mod done;
 mod edit;
@@ -16,6 +17,7 @@ mod fetch;
 mod filter;
 mod graph;
 mod hooks;
+mod import;
 mod init;
 mod list;
 mod log;
@@ -31,6 +33,7 @@ mod push;
 mod ready;
 mod remove;
 mod reopen;
+mod report;
 mod scope;
 mod setup;
 mod show;
@@ -39,8 +42,10 @@ mod sync;
 
 use clap::{Parser, Subcommand};
 use git_track::error::{EXIT_FATAL, EXIT_USAGE, Failure};
+use git_track::progress::{Progress, Silent};
 use git_track::repo::Repo;
-use output::Output;
+use output::{Meter, Output, When};
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -63,6 +68,24 @@ pub struct Cli {
     #[arg(short = 'C', value_name = "path", global = true)]
     change_dir: Vec<PathBuf>,
 
+    /// Colour the output: always, never, or auto (only on a terminal; the default, which
+    /// color.track, color.ui and NO_COLOR can turn off). --color alone means always
+    #[arg(long, value_name = "when", global = true, num_args = 0..=1, require_equals = true,
+          default_missing_value = "always")]
+    color: Option<When>,
+
+    /// Show progress on stderr even when it is not a terminal
+    #[arg(long, global = true, overrides_with = "no_progress")]
+    progress: bool,
+
+    /// Show no progress, even on a terminal
+    #[arg(long, global = true)]
+    no_progress: bool,
+
+    /// Print no progress and no notes on stderr (warnings and errors still)
+    #[arg(short, long, global = true)]
+    quiet: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -71,6 +94,7 @@ pub struct Cli {
 enum Command {
     Init(init::Args),
     New(new::Args),
+    Import(import::Args),
     List(list::Args),
     Show(show::Args),
     Edit(edit::Args),
@@ -100,6 +124,10 @@ enum Command {
     Exec(exec::Args),
     AgentSetup(agent_setup::Args),
     Prune(prune::Args),
+    Report(report::Args),
+    Completions(completions::Args),
+    #[command(name = "__complete", hide = true)]
+    Complete(completions::CompleteArgs),
 }
 
 impl Command {
@@ -107,6 +135,7 @@ impl Command {
     fn json(&self) -> bool {
         match self {
             Command::New(a) => a.json,
+            Command::Import(a) => a.json,
             Command::List(a) => a.json,
             Command::Show(a) => a.json,
             Command::Log(a) => a.json,
@@ -137,6 +166,7 @@ impl Command {
             Command::Exec(a) => a.json,
             Command::AgentSetup(a) => a.json,
             Command::Prune(a) => a.json,
+            Command::Report(_) | Command::Completions(_) | Command::Complete(_) => false,
         }
     }
 }
@@ -160,8 +190,23 @@ pub fn main() -> i32 {
         }
     }
     let json = cli.command.json();
-    match run(cli.command) {
-        Ok(output) => match output.emit(json) {
+    let wanted = if cli.progress {
+        Some(true)
+    } else if cli.no_progress {
+        Some(false)
+    } else {
+        None
+    };
+    let meter = Meter::new(wanted, cli.quiet);
+    let progress: &dyn Progress = match &meter {
+        Some(m) => m,
+        None => &Silent,
+    };
+    let color_config = RefCell::new(None);
+    let result = run(cli.command, progress, &color_config);
+    output::decide_color(cli.color, color_config.borrow().as_deref(), json);
+    match result {
+        Ok(output) => match output.emit(json, cli.quiet) {
             Ok(()) => output.code,
             // A reader that went away (`| head`) is not an error.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => output.code,
@@ -171,11 +216,17 @@ pub fn main() -> i32 {
     }
 }
 
-fn run(command: Command) -> anyhow::Result<Output> {
+/// Runs one command; `color_config` receives the repository's colour setting.
+fn run(
+    command: Command,
+    progress: &dyn Progress,
+    color_config: &RefCell<Option<String>>,
+) -> anyhow::Result<Output> {
     // Found only when needed: the demo builds its own repository and works outside any.
     let warn = !matches!(&command, Command::Merge(a) if a.resolves());
     let repo = || -> anyhow::Result<Repo> {
         let repo = Repo::discover()?;
+        color_config.replace(repo.settings.color.clone());
         if warn {
             warn_of_interrupted_merge(&repo);
         }
@@ -183,8 +234,11 @@ fn run(command: Command) -> anyhow::Result<Output> {
     };
     match command {
         Command::Demo(a) => demo::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Complete(a) => completions::complete(a),
         Command::Init(a) => init::run(repo()?, a),
         Command::New(a) => new::run(&repo()?, a),
+        Command::Import(a) => import::run(&repo()?, a),
         Command::List(a) => list::run(&repo()?, a),
         Command::Show(a) => show::run(&repo()?, a),
         Command::Edit(a) => edit::run(&repo()?, a),
@@ -197,22 +251,23 @@ fn run(command: Command) -> anyhow::Result<Output> {
         Command::Check(a) => check::run(&repo()?, a),
         Command::Hooks(a) => hooks::run(&repo()?, a),
         Command::Scope(a) => scope::run(&repo()?, a),
-        Command::Overlap(a) => overlap::run(&repo()?, a),
-        Command::Status(a) => status::run(&repo()?, a),
-        Command::Merge(a) => merge::run(&repo()?, a),
+        Command::Overlap(a) => overlap::run(&repo()?, a, progress),
+        Command::Status(a) => status::run(&repo()?, a, progress),
+        Command::Merge(a) => merge::run(&repo()?, a, progress),
+        Command::Report(a) => report::run(&repo()?, a, progress),
         Command::Checkpoints(a) => checkpoints::run(&repo()?, a),
         Command::Graph(a) => graph::run(&repo()?, a),
         Command::Ready(a) => ready::run(&repo()?, a),
-        Command::Compare(a) => compare::run(&repo()?, a),
+        Command::Compare(a) => compare::run(&repo()?, a, progress),
         Command::Pick(a) => pick::run(&repo()?, a),
         Command::Sync(a) => sync::run(&repo()?, a),
         Command::Push(a) => push::run(&repo()?, a),
         Command::Fetch(a) => fetch::run(&repo()?, a),
         Command::Attach(a) => attach::run(&repo()?, a),
         Command::Setup(a) => setup::run(&repo()?, a),
-        Command::Exec(a) => exec::run(&repo()?, a),
+        Command::Exec(a) => exec::run(&repo()?, a, progress),
         Command::AgentSetup(a) => agent_setup::run(&repo()?, a),
-        Command::Prune(a) => prune::run(&repo()?, a),
+        Command::Prune(a) => prune::run(&repo()?, a, progress),
     }
 }
 
@@ -283,7 +338,6 @@ fn list_or_dash(v: &[String]) -> String {
     }
 }
 
-#[cfg(test)]
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }

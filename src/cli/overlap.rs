@@ -1,5 +1,7 @@
-use super::output::Output;
+use super::output::{Output, Paint, paint};
 use git_track::overlap::{self, Level, Pair, Report};
+use git_track::progress::Progress;
+use git_track::refs::short_id;
 use git_track::repo::Repo;
 use git_track::scope::paths::{quote, quote_list};
 use git_track::store::{self, Stored};
@@ -38,14 +40,14 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<Output> {
     let level: Level = args.level.parse()?;
     let tracks = select(repo, &args.names)?;
     let options = overlap::Options {
         level,
         worktree: args.worktree,
     };
-    let report = overlap::analyze(repo, &tracks, &options)?;
+    let report = overlap::analyze_with_progress(repo, &tracks, &options, progress)?;
     let mut warnings = Vec::new();
     if !report.integration.exists {
         warnings.push(format!(
@@ -82,13 +84,12 @@ pub fn select(repo: &Repo, names: &[String]) -> anyhow::Result<Vec<Stored>> {
 }
 
 fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
-    let short = |id: &str| id[..id.len().min(12)].to_owned();
     if r.integration.exists {
         writeln!(
             w,
             "integration: {} at {}",
             r.integration.branch,
-            short(&r.integration.tip)
+            short_id(&r.integration.tip)
         )?;
     } else {
         writeln!(
@@ -96,7 +97,7 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             "integration: {} (does not exist yet; compared against {} at {})",
             r.integration.branch,
             r.integration.base.as_deref().unwrap_or("the base"),
-            short(&r.integration.tip)
+            short_id(&r.integration.tip)
         )?;
     }
     writeln!(
@@ -115,17 +116,20 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         }
     }
     for t in r.tracks.iter().filter(|t| !t.merges_cleanly) {
+        let what = format!(
+            "{} does not merge cleanly into {} (it needs a sync)",
+            t.name, r.integration.branch
+        );
         writeln!(
             w,
-            "\n{} does not merge cleanly into {} (it needs a sync): {}",
-            t.name,
-            r.integration.branch,
+            "\n{}: {}",
+            paint(Paint::Violation, &what),
             quote_list(&t.paths)
         )?;
     }
     let shown: Vec<&Pair> = r.pairs.iter().collect();
     if shown.is_empty() && r.tracks.iter().all(|t| t.merges_cleanly) {
-        writeln!(w, "\nno overlap")?;
+        writeln!(w, "\n{}", paint(Paint::Good, "no overlap"))?;
         return Ok(());
     }
     for p in shown {
@@ -157,7 +161,11 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             }
         }
         if !p.conflict_paths.is_empty() {
-            writeln!(w, "  conflicts in: {}", quote_list(&p.conflict_paths))?;
+            writeln!(
+                w,
+                "  conflicts in: {}",
+                paint(Paint::Conflict, &quote_list(&p.conflict_paths))
+            )?;
         }
     }
     Ok(())
@@ -173,7 +181,7 @@ fn headline(level: Level, p: &Pair) -> String {
         Level::Files => String::new(),
         Level::Hunks => {
             if p.found {
-                ", changes touch".to_owned()
+                format!(", {}", paint(Paint::Attention, "changes touch"))
             } else if p.files.iter().all(|f| f.same_change) {
                 ", same changes".to_owned()
             } else {
@@ -181,8 +189,8 @@ fn headline(level: Level, p: &Pair) -> String {
             }
         }
         Level::Conflicts => match p.conflict {
-            Some(true) => ", CONFLICT".to_owned(),
-            Some(false) => ", merge cleanly".to_owned(),
+            Some(true) => format!(", {}", paint(Paint::Conflict, "CONFLICT")),
+            Some(false) => format!(", {}", paint(Paint::Good, "merge cleanly")),
             None => ", not judged (a track does not merge into the integration branch)".to_owned(),
         },
     };
@@ -201,13 +209,14 @@ fn describe(side: &overlap::FileSide, track: &str) -> String {
         s = format!("{s} {at}");
     }
     if !side.in_scope {
-        s.push_str(&format!(" (outside {track}'s scope)"));
+        let outside = format!("(outside {track}'s scope)");
+        s.push_str(&format!(" {}", paint(Paint::Violation, &outside)));
     }
     s
 }
 
 /// `[start, end]` as a person reads it: `10-12`, `10`, or `before 10` for an insertion.
-fn range([start, end]: [u32; 2]) -> String {
+pub fn range([start, end]: [u32; 2]) -> String {
     if end < start {
         format!("before {start}")
     } else if end == start {

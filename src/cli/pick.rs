@@ -1,5 +1,6 @@
 use super::output::Output;
 use git_track::plan::experiments::{self, PickRequest, Picked};
+use git_track::refs;
 use git_track::repo::Repo;
 use std::io::Write;
 
@@ -67,7 +68,7 @@ fn write_picked(p: &Picked, w: &mut dyn Write) -> std::io::Result<()> {
                 w,
                 "  {}: {status}; tip {} kept as {r}",
                 l.track,
-                &tip[..tip.len().min(12)]
+                refs::short_id(tip)
             )?,
             _ => writeln!(w, "  {}: {status}; no branch", l.track)?,
         }

@@ -1,4 +1,5 @@
 use super::output::{Output, table};
+use git_track::progress::Progress;
 use git_track::prune::{self, Merged, Options};
 use git_track::repo::Repo;
 
@@ -25,13 +26,14 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<Output> {
     let report = prune::prune(
         repo,
         Options {
             dry_run: args.dry_run,
             delete_branches: args.delete_branches,
         },
+        progress,
     )?;
     let mut notes = Vec::new();
     for p in &report.pruned {

@@ -1,5 +1,6 @@
 use super::output::{Output, table};
 use git_track::error::Failure;
+use git_track::refs;
 use git_track::repo::Repo;
 use git_track::scope::claims::{self, Report};
 use git_track::scope::paths::quote;
@@ -43,12 +44,7 @@ pub fn run(repo: &Repo, _args: Args) -> anyhow::Result<Output> {
 }
 
 fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        w,
-        "tree {}: {} files",
-        &r.tree[..r.tree.len().min(12)],
-        r.files
-    )?;
+    writeln!(w, "tree {}: {} files", refs::short_id(&r.tree), r.files)?;
     let mut rows = vec![vec![
         "track".to_owned(),
         "files".to_owned(),
@@ -114,7 +110,7 @@ fn lint(repo: &Repo, track: &Track) -> anyhow::Result<Vec<String>> {
         return Ok(Vec::new());
     }
     let tip = repo
-        .ref_target(&format!("refs/heads/{}", track.branch))?
+        .ref_target(&track.branch_ref())?
         .or_else(|| repo.try_resolve_commit("HEAD"));
     let Some(tip) = tip else {
         return Ok(Vec::new());

@@ -1,6 +1,7 @@
 use super::output::{Output, table};
 use super::{list_or_dash, or_dash};
 use git_track::lifecycle;
+use git_track::refs;
 use git_track::repo::Repo;
 use git_track::store::{self, Stored};
 use git_track::track::Track;
@@ -75,7 +76,7 @@ pub fn write_track(t: &Track, w: &mut dyn Write) -> io::Result<()> {
             format!(
                 "{} (forked at {})",
                 t.base.refname,
-                &t.base.commit[..t.base.commit.len().min(12)]
+                refs::short_id(&t.base.commit)
             ),
         ],
         vec!["worktree:".to_owned(), or_dash(t.worktree.as_deref())],

@@ -1,9 +1,12 @@
-use super::output::{Output, table};
+use super::output::{Output, Paint, paint, table};
 use super::{list_or_dash, or_dash};
+use git_track::progress::{Progress, Silent};
+use git_track::refs;
 use git_track::repo::Repo;
 use git_track::scope::paths::quote_list;
 use git_track::status::{self, Dashboard, TrackStatus};
 use git_track::store;
+use git_track::track::Status;
 use std::io::{self, Write};
 
 /// The dashboard: where every track stands against the integration branch
@@ -41,17 +44,17 @@ pub struct Args {
 /// Test hook: `GIT_TRACK_TEST_WATCH_ROUNDS=<n>` ends `--watch` after <n> checks.
 const WATCH_ROUNDS: &str = "GIT_TRACK_TEST_WATCH_ROUNDS";
 
-pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
+pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<Output> {
     if args.watch {
         return watch(&args);
     }
-    dashboard(repo, &args)
+    dashboard(repo, &args, progress)
 }
 
-fn dashboard(repo: &Repo, args: &Args) -> anyhow::Result<Output> {
+fn dashboard(repo: &Repo, args: &Args, progress: &dyn Progress) -> anyhow::Result<Output> {
     let filter = args.filter.filter()?;
     let listing = store::list(repo)?;
-    let mut dashboard = status::dashboard(repo, &listing.tracks)?;
+    let mut dashboard = status::dashboard(repo, &listing.tracks, progress)?;
     dashboard.tracks.retain(|t| {
         listing
             .get(&t.name)
@@ -89,7 +92,8 @@ fn watch(args: &Args) -> anyhow::Result<Output> {
     loop {
         // Re-read settings and refs each time: another process may change anything.
         let mut text = Vec::new();
-        match Repo::discover().and_then(|fresh| dashboard(&fresh, args)) {
+        // Redrawn screens show no progress of their own.
+        match Repo::discover().and_then(|fresh| dashboard(&fresh, args, &Silent)) {
             Ok(out) => out.write_text(&mut text)?,
             Err(e) => writeln!(text, "error: {e:#}")?,
         }
@@ -115,7 +119,7 @@ fn watch(args: &Args) -> anyhow::Result<Output> {
 }
 
 fn write_dashboard(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
-    let tip = &d.integration.tip[..d.integration.tip.len().min(12)];
+    let tip = refs::short_id(&d.integration.tip);
     if d.integration.exists {
         writeln!(w, "integration: {} at {tip}", d.integration.branch)?;
     } else {
@@ -146,7 +150,7 @@ fn write_dashboard(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
             "VIOLATIONS",
             "MERGED",
         ]
-        .map(str::to_owned)
+        .map(|h| paint(Paint::Heading, h))
         .to_vec(),
     ];
     rows.extend(d.tracks.iter().map(row));
@@ -173,16 +177,24 @@ fn write_merge_in_progress(d: &Dashboard, w: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     };
     let track = m.track.as_deref().unwrap_or("-");
+    let state = match m.state.as_str() {
+        "conflict" | "gate-failed" => paint(Paint::Conflict, &m.state),
+        other => paint(Paint::Attention, other),
+    };
     writeln!(
         w,
-        "\nmerge in progress: {} at step {} ({track})",
-        m.state, m.step
+        "\nmerge in progress: {state} at step {} ({track})",
+        m.step
     )?;
     if let Some(wt) = &m.worktree {
         writeln!(w, "  in {wt}")?;
     }
     if !m.paths.is_empty() {
-        writeln!(w, "  conflicted: {}", quote_list(&m.paths))?;
+        writeln!(
+            w,
+            "  conflicted: {}",
+            paint(Paint::Conflict, &quote_list(&m.paths))
+        )?;
     }
     writeln!(
         w,
@@ -194,8 +206,8 @@ fn row(t: &TrackStatus) -> Vec<String> {
     let number = |n: Option<usize>| n.map_or_else(|| "-".to_owned(), |n| n.to_string());
     let worktree = match &t.worktree {
         None => "-".to_owned(),
-        Some(wt) if !wt.present => "missing".to_owned(),
-        Some(wt) if wt.dirty == Some(true) => "dirty".to_owned(),
+        Some(wt) if !wt.present => paint(Paint::Attention, "missing"),
+        Some(wt) if wt.dirty == Some(true) => paint(Paint::Attention, "dirty"),
         Some(_) => "clean".to_owned(),
     };
     let last = match &t.last_commit {
@@ -208,17 +220,28 @@ fn row(t: &TrackStatus) -> Vec<String> {
             if t.stale {
                 s.push_str(" (stale)");
             }
-            s
+            match (t.stuck, t.stale) {
+                (true, _) => paint(Paint::Violation, &s),
+                (false, true) => paint(Paint::Attention, &s),
+                (false, false) => s,
+            }
         }
     };
-    let mut merged = if t.merged { "yes" } else { "no" }.to_owned();
-    if t.merges_cleanly == Some(false) {
-        merged.push_str(" (needs sync)");
-    }
+    let merged = if t.merged {
+        paint(Paint::Good, "yes")
+    } else if t.merges_cleanly == Some(false) {
+        paint(Paint::Violation, "no (needs sync)")
+    } else {
+        "no".to_owned()
+    };
+    let status = match t.status {
+        Status::Blocked => paint(Paint::Attention, "blocked"),
+        s => s.to_string(),
+    };
     vec![
         t.name.clone(),
         t.kind.to_string(),
-        t.status.to_string(),
+        status,
         or_dash(t.owner.as_deref()),
         // Say when the work judged is the remote-tracking branch's, ahead of this one.
         match &t.tip_from {
@@ -236,8 +259,11 @@ fn row(t: &TrackStatus) -> Vec<String> {
         list_or_dash(&t.blocked_by),
         match t.violations.len() {
             0 => "-".to_owned(),
-            1 => t.violations[0].path.clone(),
-            n => format!("{} (+{} more)", t.violations[0].path, n - 1),
+            1 => paint(Paint::Violation, &t.violations[0].path),
+            n => paint(
+                Paint::Violation,
+                &format!("{} (+{} more)", t.violations[0].path, n - 1),
+            ),
         },
         merged,
     ]

@@ -1,5 +1,6 @@
 use super::output::{Output, table};
 use git_track::git::SyncMode;
+use git_track::refs;
 use git_track::repo::Repo;
 use git_track::sync::{self, Request, Run};
 use std::io::Write;
@@ -79,7 +80,7 @@ pub fn run(repo: &Repo, a: Args) -> anyhow::Result<Output> {
 fn write_run(r: &Run, w: &mut dyn Write) -> std::io::Result<()> {
     let short = |id: &Option<String>| {
         id.as_deref()
-            .map(|s| s[..s.len().min(12)].to_owned())
+            .map(|s| refs::short_id(s).to_owned())
             .unwrap_or_default()
     };
     let rows: Vec<Vec<String>> = r

@@ -7,6 +7,7 @@
 //!   scope, from where it meets the branch it is merged into.
 //! - pre-push: each pushed track branch, from what the remote has (or the fork point).
 
+use crate::refs;
 use crate::repo::Repo;
 use crate::scope::changes;
 use crate::scope::rules::{self, Rules, Violation};
@@ -22,7 +23,7 @@ use serde::Serialize;
 pub struct Finding {
     pub track: String,
     pub scope: Vec<String>,
-    /// What was checked: "staged", "merge of <commit>" or "push of <ref>".
+    /// What was checked: `staged`, `merge of <commit>` or `push of <ref>`.
     pub what: String,
     pub violations: Vec<Violation>,
 }
@@ -54,7 +55,7 @@ fn finding(track: &Track, what: String, violations: Vec<Violation>) -> Option<Fi
 
 /// The track whose branch is `full_branch` (`refs/heads/...`).
 fn track_of_branch<'l>(listing: &'l Listing, full_branch: &str) -> Option<&'l Track> {
-    let short = full_branch.strip_prefix("refs/heads/")?;
+    let short = refs::branch_name(full_branch)?;
     listing
         .tracks
         .iter()
@@ -127,7 +128,7 @@ fn merged_tracks(
         if current.is_some_and(|c| c.name == track.name) {
             continue;
         }
-        let Some(tip) = repo.ref_target(&format!("refs/heads/{}", track.branch))? else {
+        let Some(tip) = repo.ref_target(&track.branch_ref())? else {
             continue;
         };
         if !heads.contains(&tip) {

@@ -3,7 +3,7 @@
 use crate::deps;
 use crate::error::Failure;
 use crate::merge::notes::{Left, Violation};
-use crate::repo::Repo;
+use crate::repo::{History, Repo};
 use crate::scope::rules;
 use crate::store::{Listing, Stored};
 use crate::track::Status;
@@ -37,6 +37,7 @@ fn tip_of(repo: &Repo, stored: &Stored) -> Result<Option<ObjectId>> {
 /// `integration` nor listed before it is refused.
 pub fn explicit(
     repo: &Repo,
+    history: &mut History<'_>,
     listing: &Listing,
     names: &[String],
     integration: Option<ObjectId>,
@@ -67,7 +68,7 @@ pub fn explicit(
                 // A dependency whose definition was removed cannot be merged any more.
                 continue;
             };
-            if is_merged(repo, dep_stored, integration)? {
+            if is_merged(repo, history, dep_stored, integration)? {
                 continue;
             }
             let later = names[i + 1..].contains(dep);
@@ -98,7 +99,7 @@ pub fn explicit(
             continue;
         }
         if let Some(tip) = tip_of(repo, s)?
-            && !contained(repo, tip, integration)?
+            && !contained(history, tip, integration)?
         {
             left_out.push(Left {
                 track: s.track.name.clone(),
@@ -112,7 +113,12 @@ pub fn explicit(
 
 /// Every active track that is ready — not already merged, every dependency merged or
 /// merged before it — in dependency order, ties broken by creation time.
-pub fn ready(repo: &Repo, listing: &Listing, integration: Option<ObjectId>) -> Result<Plan> {
+pub fn ready(
+    repo: &Repo,
+    history: &mut History<'_>,
+    listing: &Listing,
+    integration: Option<ObjectId>,
+) -> Result<Plan> {
     let mut left_out = Vec::new();
     let mut candidates: BTreeMap<&str, (&Stored, ObjectId)> = BTreeMap::new();
     let mut merged: BTreeSet<&str> = BTreeSet::new();
@@ -120,7 +126,7 @@ pub fn ready(repo: &Repo, listing: &Listing, integration: Option<ObjectId>) -> R
         let name = s.track.name.as_str();
         let tip = tip_of(repo, s)?;
         if let Some(tip) = tip
-            && contained(repo, tip, integration)?
+            && contained(history, tip, integration)?
         {
             merged.insert(name);
             continue;
@@ -206,14 +212,13 @@ pub fn ready(repo: &Repo, listing: &Listing, integration: Option<ObjectId>) -> R
 /// returned. With `allow`, the violations stay with the step for the notes.
 pub fn gate_scope(
     repo: &Repo,
+    history: &mut History<'_>,
     listing: &Listing,
     plan: &mut Plan,
     integration: ObjectId,
     allow: bool,
     explicit: bool,
 ) -> Result<Vec<String>> {
-    let commit_graph = repo.gix.commit_graph_if_enabled()?;
-    let mut graph = repo.gix.revision_graph(commit_graph.as_ref());
     // One diff cache for every track (`check_commits` would set one up per call).
     let mut cache = repo.gix.diff_resource_cache_for_tree_diff()?;
     let mut refused: Vec<(String, Vec<Violation>)> = Vec::new();
@@ -221,11 +226,8 @@ pub fn gate_scope(
         let Some(stored) = listing.get(&step.track) else {
             continue;
         };
-        let from = match repo
-            .gix
-            .merge_base_with_graph(step.tip, integration, &mut graph)?
-        {
-            Some(base) => base.detach(),
+        let from = match history.merge_base(step.tip, integration)? {
+            Some(base) => base,
             None => match ObjectId::from_hex(stored.track.base.commit.as_bytes()) {
                 Ok(fork) => fork,
                 Err(_) => continue,
@@ -306,16 +308,25 @@ fn waits(status: Status) -> bool {
     matches!(status, Status::Active | Status::Blocked | Status::Backlog)
 }
 
-fn contained(repo: &Repo, tip: ObjectId, integration: Option<ObjectId>) -> Result<bool> {
+fn contained(
+    history: &mut History<'_>,
+    tip: ObjectId,
+    integration: Option<ObjectId>,
+) -> Result<bool> {
     match integration {
-        Some(i) => repo.is_ancestor(tip, i),
+        Some(i) => history.is_ancestor(tip, i),
         None => Ok(false),
     }
 }
 
-fn is_merged(repo: &Repo, stored: &Stored, integration: Option<ObjectId>) -> Result<bool> {
+fn is_merged(
+    repo: &Repo,
+    history: &mut History<'_>,
+    stored: &Stored,
+    integration: Option<ObjectId>,
+) -> Result<bool> {
     match tip_of(repo, stored)? {
-        Some(tip) => contained(repo, tip, integration),
+        Some(tip) => contained(history, tip, integration),
         None => Ok(false),
     }
 }

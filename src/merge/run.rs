@@ -11,7 +11,8 @@ use crate::error::Failure;
 use crate::git;
 use crate::lifecycle;
 use crate::merge::notes::{Left, Resolution, Violation};
-use crate::repo::Repo;
+use crate::progress::Progress;
+use crate::repo::{History, Repo};
 use crate::store;
 use anyhow::Result;
 use gix::ObjectId;
@@ -218,16 +219,22 @@ fn start_point(repo: &Repo, req: &Request) -> Result<Start> {
 }
 
 /// The plan, held to the tracks' scopes; also returns warnings about tracks left out.
-fn make_plan(repo: &Repo, req: &Request, tip: ObjectId) -> Result<(Plan, Vec<String>)> {
+fn make_plan(
+    repo: &Repo,
+    history: &mut History<'_>,
+    req: &Request,
+    tip: ObjectId,
+) -> Result<(Plan, Vec<String>)> {
     let listing = store::list(repo)?;
     let explicit = !req.names.is_empty();
     let mut plan = if explicit {
-        plan::explicit(repo, &listing, &req.names, Some(tip))?
+        plan::explicit(repo, history, &listing, &req.names, Some(tip))?
     } else {
-        plan::ready(repo, &listing, Some(tip))?
+        plan::ready(repo, history, &listing, Some(tip))?
     };
     let warnings = plan::gate_scope(
         repo,
+        history,
         &listing,
         &mut plan,
         tip,
@@ -261,12 +268,20 @@ fn busy(st: &State) -> anyhow::Error {
 
 /// Starts a run: plans, saves a backup of the integration branch and the plan, then
 /// merges step by step.
-pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn start(
+    repo: &Repo,
+    req: &Request,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     if let Some(st) = state::load(repo)? {
         return Err(busy(&st));
     }
     let mut start = start_point(repo, req)?;
-    let (plan, warnings) = make_plan(repo, req, start.tip)?;
+    // One revision graph for planning and merging: each commit is read once.
+    let engine = Engine::new(repo, false)?;
+    let mut session = engine.session()?;
+    let (plan, warnings) = make_plan(repo, session.history(), req, start.tip)?;
     start.warnings.extend(warnings);
 
     let existing_worktree = worktree::find(repo, &start.full)?;
@@ -367,7 +382,7 @@ pub fn start(repo: &Repo, req: &Request, hook: StepHook<'_>) -> Result<Outcome> 
         let _ = state::remove(repo);
         return Err(e);
     }
-    let mut out = match advance(repo, &mut st, hook) {
+    let mut out = match advance(repo, &mut session, &mut st, hook, progress) {
         Ok(out) => out,
         Err(e) => return Err(undo_unmoved_start(repo, &st, e)),
     };
@@ -411,10 +426,27 @@ fn record_merged(st: &mut State, k: usize, commit: ObjectId) {
     st.gate_pending = !st.options.exec.is_empty();
 }
 
-/// Steps through the plan from `st.current`.
-fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
-    let engine = Engine::new(repo, false)?;
-    let mut engine = engine.session()?;
+/// Steps through the plan from `st.current`, telling `progress` of each step.
+fn advance(
+    repo: &Repo,
+    engine: &mut step::Session<'_>,
+    st: &mut State,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
+    let total = st.steps.len().saturating_sub(st.current);
+    crate::progress::stage(progress, "Merging tracks", total, || {
+        steps(repo, engine, st, hook, progress)
+    })
+}
+
+fn steps(
+    repo: &Repo,
+    engine: &mut step::Session<'_>,
+    st: &mut State,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let full = st.full_ref();
     loop {
         if st.gate_pending
@@ -470,6 +502,7 @@ fn advance(repo: &Repo, st: &mut State, hook: StepHook<'_>) -> Result<Outcome> {
         }
         st.save(repo)?;
         hook(k + 1);
+        progress.tick();
     }
     finish(repo, st, st.original.is_none(), true)
 }
@@ -768,7 +801,12 @@ fn reconcile(repo: &Repo, st: &mut State) -> Result<()> {
 
 /// `--continue`: takes the resolution of a conflict (staged, or committed), re-runs a
 /// failed gate, or resumes a killed run, then goes on with the plan.
-pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn resume(
+    repo: &Repo,
+    also: Also,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let mut st = load_for_resolution(repo, "continue")?;
     also.apply(&mut st);
     reconcile(repo, &mut st)?;
@@ -793,7 +831,8 @@ pub fn resume(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
     st.claim();
     st.failed_gate = None;
     st.save(repo)?;
-    advance(repo, &mut st, hook)
+    let engine = Engine::new(repo, false)?;
+    advance(repo, &mut engine.session()?, &mut st, hook, progress)
 }
 
 /// Commits the resolution staged in the integration worktree.
@@ -868,7 +907,12 @@ fn conclude(repo: &Repo, st: &mut State, wt: &Path, merge_head: ObjectId) -> Res
 
 /// `--skip`: leaves the stopped step's track out (undoing its merge when a gate failed
 /// after it) and goes on.
-pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
+pub fn skip(
+    repo: &Repo,
+    also: Also,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
     let mut st = load_for_resolution(repo, "skip")?;
     also.apply(&mut st);
     reconcile(repo, &mut st)?;
@@ -934,7 +978,8 @@ pub fn skip(repo: &Repo, also: Also, hook: StepHook<'_>) -> Result<Outcome> {
     st.failed_gate = None;
     st.save(repo)?;
     hook(number);
-    advance(repo, &mut st, hook)
+    let engine = Engine::new(repo, false)?;
+    advance(repo, &mut engine.session()?, &mut st, hook, progress)
 }
 
 /// `--abort`: the integration branch, its index and its worktree back as before the run.
@@ -1054,10 +1099,10 @@ fn save_changed_worktree(repo: &Repo, st: &State, wt: &Path, what: &str) -> Resu
 /// predicted to conflict is left out of the fold), and moves nothing.
 pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
     let mut start = start_point(repo, req)?;
-    let (plan, warnings) = make_plan(repo, req, start.tip)?;
-    start.warnings.extend(warnings);
     let engine = Engine::new(repo, true)?;
     let mut engine = engine.session()?;
+    let (plan, warnings) = make_plan(repo, engine.history(), req, start.tip)?;
+    start.warnings.extend(warnings);
     let mut at = start.tip;
     let mut steps = Vec::new();
     let mut first_conflict = None;

@@ -2,16 +2,15 @@
 //! tree `git merge-tree --write-tree` gives), a merge commit, and a compare-and-swap move
 //! of the integration branch. No worktree is touched.
 
+use super::verdict::{Judge, Settled};
 use crate::error::Failure;
-use crate::repo::Repo;
+use crate::repo::{History, Repo};
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::merge::blob::builtin_driver::text::Labels;
-use gix::merge::tree::TreatAsUnresolved;
 use gix::prelude::ObjectIdExt;
 use gix::refs::Target;
 use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
-use std::collections::BTreeSet;
 
 /// Trailer keys of a merge commit.
 pub const T_TRACK: &str = "Track";
@@ -54,19 +53,14 @@ pub struct Engine {
     commit_graph: Option<gix::commitgraph::Graph>,
 }
 
-type RevGraph<'a> = gix::revwalk::Graph<
-    'a,
-    'a,
-    gix::revwalk::graph::Commit<gix::revision::plumbing::merge_base::Flags>,
->;
-
 /// The caches of one run's merges: the revision graph keeps the commits it has read for
-/// the next merge-base search.
+/// the next merge-base search, the run's planning included.
 pub struct Session<'e> {
     engine: &'e Engine,
-    graph: RevGraph<'e>,
+    history: History<'e>,
     diff_cache: gix::diff::blob::Platform,
     blob_merge: gix::merge::blob::Platform,
+    judge: Judge,
 }
 
 impl Engine {
@@ -91,14 +85,20 @@ impl Engine {
     pub fn session(&self) -> Result<Session<'_>> {
         Ok(Session {
             engine: self,
-            graph: self.mem.revision_graph(self.commit_graph.as_ref()),
+            history: History::new(&self.mem, self.commit_graph.as_ref()),
             diff_cache: self.mem.diff_resource_cache_for_tree_diff()?,
             blob_merge: self.mem.merge_resource_cache(Default::default())?,
+            judge: Judge::new(&self.mem),
         })
     }
 }
 
-impl Session<'_> {
+impl<'e> Session<'e> {
+    /// The run's revision graph, for the merge-base searches of planning.
+    pub fn history(&mut self) -> &mut History<'e> {
+        &mut self.history
+    }
+
     /// Merges `theirs` into `ours` as git does (merge bases found, several merged into a
     /// virtual one), and writes the merged tree when it is clean. Says so when `ours`
     /// contains `theirs` already.
@@ -126,9 +126,10 @@ impl Session<'_> {
     fn merge_in_memory(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
         let Session {
             engine,
-            graph,
+            history,
             diff_cache,
             blob_merge,
+            judge,
         } = self;
         let Engine {
             mem,
@@ -137,9 +138,20 @@ impl Session<'_> {
             ..
         } = *engine;
         let repo = mem;
+        let graph = history.graph();
         let bases = repo.merge_bases_many_with_graph(ours, &[theirs], graph)?;
         if theirs == ours || bases.iter().any(|b| *b == theirs) {
             return Ok(Merged::Contained);
+        }
+        let by_git = |judge: &mut Judge| -> Result<Merged> {
+            Ok(match judge.merge_commits_by_git(repo, ours, theirs)? {
+                Settled::Clean(tree) => Merged::Clean { tree },
+                Settled::Conflict(paths) => Merged::Conflict { paths },
+            })
+        };
+        if bases.len() > 1 {
+            // git's recursive virtual base is not gix's: git merges these.
+            return by_git(judge);
         }
         let trees = match bases.as_slice() {
             [base] => {
@@ -147,9 +159,11 @@ impl Session<'_> {
                     Ok(repo.find_commit(id)?.tree_id()?.detach())
                 };
                 let (b, o, t) = (tree_of(base.detach())?, tree_of(ours)?, tree_of(theirs)?);
+                if judge.renames_decide(repo, b, o, t)? {
+                    return by_git(judge);
+                }
                 super::prune::prune(repo, b, o, t)?.map(|(b, t)| (base.detach(), b, o, t))
             }
-            // Several merge bases are merged into a virtual one by the full merge.
             _ => None,
         };
         let short = |id: ObjectId| id.attach(repo).shorten_or_id().to_string();
@@ -206,22 +220,10 @@ impl Session<'_> {
             }
         })?;
         diff_cache.clear_resource_cache_keep_allocation();
-        let how = TreatAsUnresolved::git();
-        if outcome.has_unresolved_conflicts(how) {
-            let mut paths = BTreeSet::new();
-            for c in outcome.conflicts.iter().filter(|c| c.is_unresolved(how)) {
-                let (our, their) = c.changes_in_resolution();
-                paths.insert(our.location().to_string());
-                paths.insert(their.location().to_string());
-            }
-            return Ok(Merged::Conflict {
-                paths: paths.into_iter().collect(),
-            });
-        }
-        let tree = outcome
-            .tree
-            .write(|tree| repo.write_object(tree).map(|id| id.detach()))?;
-        Ok(Merged::Clean { tree })
+        Ok(match judge.settle(repo, &mut outcome)? {
+            Settled::Clean(tree) => Merged::Clean { tree },
+            Settled::Conflict(paths) => Merged::Conflict { paths },
+        })
     }
 }
 

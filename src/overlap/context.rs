@@ -5,7 +5,8 @@ use super::cache::{Cache, Verdict};
 use super::compare::{self, Meeting};
 use super::effect::{Effect, Graph, Worker, commit_tree};
 use super::hunks;
-use super::{Input, Integration, Level, Pair, Report, TrackReport};
+use super::{Input, Integration, Level, MergeVerdict, Pair, Report, TrackReport};
+use crate::progress::{self, Progress};
 use crate::repo::Repo;
 use crate::scope::Scope;
 use anyhow::{Context, Result, anyhow};
@@ -29,10 +30,16 @@ pub(super) struct Engine<'r> {
     directory_rename_conflicts: bool,
     /// What else than object ids changes merge results; part of the cache's identity.
     settings_key: String,
+    /// Told of each track merged and each pair judged (work the cache did not have).
+    progress: &'r dyn Progress,
 }
 
 impl<'r> Engine<'r> {
-    pub fn new(repo: &'r Repo, integration: ObjectId) -> Result<Engine<'r>> {
+    pub fn new(
+        repo: &'r Repo,
+        integration: ObjectId,
+        progress: &'r dyn Progress,
+    ) -> Result<Engine<'r>> {
         let mut main = repo.gix.clone().with_object_memory();
         main.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
         let tree_options: gix::merge::plumbing::tree::Options = main
@@ -40,14 +47,14 @@ impl<'r> Engine<'r> {
             .context("could not read the merge settings")?
             .into();
         let settings_key = format!(
-            "{} {:?} {:?} directory-rename-conflicts={}",
+            "{} {:?} {:?} directory-rename-conflicts={} text-merges-by-git",
             env!("CARGO_PKG_VERSION"),
             tree_options.rewrites,
             tree_options.blob_merge,
-            super::effect::directory_rename_conflicts(&main)
+            crate::merge::verdict::directory_rename_conflicts(&main)
         );
         let integration_tree = commit_tree(&main, integration)?;
-        let directory_rename_conflicts = super::effect::directory_rename_conflicts(&main);
+        let directory_rename_conflicts = crate::merge::verdict::directory_rename_conflicts(&main);
         Ok(Engine {
             directory_rename_conflicts,
             repo,
@@ -56,6 +63,7 @@ impl<'r> Engine<'r> {
             integration_tree,
             tree_options,
             settings_key,
+            progress,
         })
     }
 
@@ -93,7 +101,11 @@ impl<'r> Engine<'r> {
             .filter(|i| effects[*i].is_none())
             .collect();
         let tips: Vec<ObjectId> = missing.iter().map(|i| inputs[*i].tip).collect();
-        for (slot, effect) in missing.iter().zip(self.compute_effects(&tips)?) {
+        let progress = self.progress;
+        let computed = progress::stage(progress, "Merging tracks in memory", tips.len(), || {
+            self.compute_effects(&tips)
+        })?;
+        for (slot, effect) in missing.iter().zip(computed) {
             cache.put_track(&keys[*slot], &effect);
             effects[*slot] = Some(effect);
         }
@@ -186,7 +198,12 @@ impl<'r> Engine<'r> {
                 };
                 merges.push((commit, inputs[ib].tip));
             }
-            for ((n, key), mut verdict) in todo.iter().zip(self.merge_pairs(&merges)?) {
+            let progress = self.progress;
+            let verdicts_made =
+                progress::stage(progress, "Merging pairs in memory", merges.len(), || {
+                    self.merge_pairs(&merges)
+                })?;
+            for ((n, key), mut verdict) in todo.iter().zip(verdicts_made) {
                 // git (merge.directoryRenames=conflict) stops on an addition its
                 // directory-rename detection moves; gix's merge does not always see it.
                 let (ia, ib) = judged[*n].0;
@@ -274,6 +291,38 @@ impl<'r> Engine<'r> {
         })
     }
 
+    /// Each tip merged into the integration tip as the effects see it: the merged tree
+    /// M_T when clean, else the conflicting paths.
+    pub fn merge_into(&mut self, tips: &[ObjectId]) -> Result<Vec<MergeVerdict>> {
+        let effects = self.compute_effects(tips)?;
+        tips.iter()
+            .zip(effects)
+            .map(|(tip, effect)| {
+                Ok(if effect.clean {
+                    Ok(self.materialize(*tip, &effect)?)
+                } else {
+                    Err(effect.conflicts)
+                })
+            })
+            .collect()
+    }
+
+    /// git's ordered merge of `b` into the commit of `a` merged into the integration tip,
+    /// as pairs are judged: `None` when clean, else the conflicting paths. `None` too
+    /// when `a` itself does not merge cleanly.
+    pub fn ordered_merge(&mut self, a: ObjectId, b: ObjectId) -> Result<Option<Vec<String>>> {
+        let Some(effect) = self.compute_effects(&[a])?.pop() else {
+            return Err(anyhow!("no effect computed for {a}"));
+        };
+        if !effect.clean {
+            return Ok(None);
+        }
+        let tree = self.materialize(a, &effect)?;
+        let commit = self.merge_commit(tree, a)?;
+        let verdict = self.merge_pairs(&[(commit, b)])?.pop();
+        Ok(verdict.filter(|v| v.conflict).map(|v| v.paths))
+    }
+
     /// `job` for every item, spread over the cores: each thread has its own repository
     /// handle (seeded with the objects made in memory so far), worker and commit graph.
     /// The objects the jobs make in memory are gathered into the main repository.
@@ -297,7 +346,11 @@ impl<'r> Engine<'r> {
             let mut graph = main.revision_graph(commit_graph.as_ref());
             return items
                 .iter()
-                .map(|item| job(&mut worker, &mut graph, item))
+                .map(|item| {
+                    let r = job(&mut worker, &mut graph, item);
+                    self.progress.tick();
+                    r
+                })
                 .collect();
         }
         let seed = self.memory();
@@ -306,6 +359,7 @@ impl<'r> Engine<'r> {
         let results: Mutex<Vec<(usize, Result<R>)>> = Mutex::new(Vec::new());
         let storages: Mutex<Vec<Storage>> = Mutex::new(Vec::new());
         let tree_options = &self.tree_options;
+        let progress = self.progress;
         let setup_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
         std::thread::scope(|s| {
             for _ in 0..threads {
@@ -322,6 +376,7 @@ impl<'r> Engine<'r> {
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             let Some(item) = items.get(i) else { break };
                             mine.push((i, job(&mut worker, &mut graph, item)));
+                            progress.tick();
                         }
                         Ok(mine)
                     };

@@ -3,11 +3,11 @@
 
 use super::Basis;
 use super::hunks::Lines;
+use crate::merge::verdict::{Judge, Settled};
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 use gix::diff::tree_with_rewrites::{Change as DiffChange, ChangeRef, Options as DiffOptions};
-use gix::merge::plumbing::tree::TreatAsUnresolved;
 use gix::objs::TreeRefIter;
 use gix::objs::tree::EntryMode;
 use serde::{Deserialize, Serialize};
@@ -112,9 +112,8 @@ pub(super) struct Worker<'r> {
     blob_merge: Option<gix::merge::blob::Platform>,
     state: gix::diff::tree::State,
     tree_options: gix::merge::plumbing::tree::Options,
-    /// git's `merge.directoryRenames=conflict` (its default): a file the merge moves
-    /// because the other side renamed its folder counts as a conflict.
-    directory_rename_conflicts: bool,
+    /// What git leaves unresolved (text merges judged by git itself).
+    judge: Judge,
     /// Tree entries looked up by (tree, path), for the check that a track's changes
     /// apply as they are.
     entries: HashMap<(ObjectId, String), Option<(u16, ObjectId)>>,
@@ -130,7 +129,7 @@ impl<'r> Worker<'r> {
             repo,
             diff_cache,
             blob_merge: None,
-            directory_rename_conflicts: directory_rename_conflicts(repo),
+            judge: Judge::new(repo),
             state: Default::default(),
             tree_options,
             entries: HashMap::new(),
@@ -201,7 +200,12 @@ impl<'r> Worker<'r> {
                 self.diff(integration_tree, tip_tree)?,
             ));
         }
-        let base_tree = if bases.len() == 1 {
+        let first_base = *bases.first();
+        if bases.len() > 1 {
+            // git's recursive virtual base is not gix's: git merges these.
+            return self.effect_by_git(integration, integration_tree, tip, first_base);
+        }
+        let base_tree = {
             let base_tree = commit_tree(repo, *bases.first())?;
             // Most tracks change paths the integration branch left alone since they
             // forked: then the merge is the integration tip plus the track's own changes,
@@ -211,10 +215,13 @@ impl<'r> Worker<'r> {
             if self.applies_as_is(base_tree, integration_tree, &theirs)? {
                 return Ok(clean(integration_tree, theirs));
             }
+            if self
+                .judge
+                .renames_decide(repo, base_tree, integration_tree, tip_tree)?
+            {
+                return self.effect_by_git(integration, integration_tree, tip, first_base);
+            }
             base_tree
-        } else {
-            let ids: Vec<ObjectId> = bases.iter().copied().collect();
-            self.virtual_base(graph, ids)?
         };
         let (result_tree, conflicts) = self.merge_trees(base_tree, integration_tree, tip_tree)?;
         match result_tree {
@@ -232,6 +239,42 @@ impl<'r> Worker<'r> {
                 lines: BTreeMap::new(),
             }),
         }
+    }
+
+    /// The effect of a merge git makes whole (see [`Judge::merge_commits_by_git`]).
+    fn effect_by_git(
+        &mut self,
+        integration: ObjectId,
+        integration_tree: ObjectId,
+        tip: ObjectId,
+        fork_point: ObjectId,
+    ) -> Result<Effect> {
+        let repo = self.repo;
+        Ok(
+            match self.judge.merge_commits_by_git(repo, integration, tip)? {
+                Settled::Clean(tree) => Effect {
+                    clean: true,
+                    merged: false,
+                    basis: Basis::Integration,
+                    conflicts: Vec::new(),
+                    old_tree: integration_tree,
+                    changes: self.diff(integration_tree, tree)?,
+                    lines: BTreeMap::new(),
+                },
+                Settled::Conflict(conflicts) => {
+                    let base_tree = commit_tree(repo, fork_point)?;
+                    Effect {
+                        clean: false,
+                        merged: false,
+                        basis: Basis::ForkPoint,
+                        conflicts,
+                        old_tree: base_tree,
+                        changes: self.diff(base_tree, commit_tree(repo, tip)?)?,
+                        lines: BTreeMap::new(),
+                    }
+                }
+            },
+        )
     }
 
     /// Can `theirs` (a track's changes since the fork point `base_tree`) be applied to the
@@ -286,34 +329,6 @@ impl<'r> Worker<'r> {
         Ok(found)
     }
 
-    /// Several merge bases are merged into one virtual base, as git's recursive merge does.
-    fn virtual_base(
-        &mut self,
-        graph: &mut Graph<'_, '_>,
-        mut ids: Vec<ObjectId>,
-    ) -> Result<ObjectId> {
-        let repo = self.repo;
-        let (Some(first), Some(second)) = (ids.pop(), ids.pop()) else {
-            return Err(anyhow!("expected several merge bases"));
-        };
-        let options = self.tree_options.clone();
-        let (diff_cache, blob_merge) = self.merge_tools()?;
-        let out = gix::merge::plumbing::commit::virtual_merge_base(
-            first,
-            second,
-            ids,
-            graph,
-            diff_cache,
-            blob_merge,
-            repo,
-            &mut |id| id.to_hex_with_len(7).to_string(),
-            options,
-        )
-        .map_err(|e| anyhow!("{e}"))
-        .context("could not merge the merge bases")?;
-        Ok(out.tree_id)
-    }
-
     /// A 3-way merge of trees in memory: the result tree when clean, else the paths that
     /// conflict (as git counts conflicts).
     pub fn merge_trees(
@@ -348,15 +363,10 @@ impl<'r> Worker<'r> {
         let mut outcome = outcome
             .map_err(|e| anyhow!("{e}"))
             .context("in-memory merge failed")?;
-        if let Some(paths) = self.unresolved(&outcome.conflicts) {
-            return Ok((None, paths));
-        }
-        let tree = outcome
-            .tree
-            .write(|tree| repo.write_object(tree).map(|id| id.detach()))
-            .map_err(|e| anyhow!("{e}"))
-            .context("could not write the merged tree to memory")?;
-        Ok((Some(tree), Vec::new()))
+        Ok(match self.judge.settle(repo, &mut outcome)? {
+            Settled::Clean(tree) => (Some(tree), Vec::new()),
+            Settled::Conflict(paths) => (None, paths),
+        })
     }
 
     /// git's ordered merge of `theirs` into `ours` (commits; merge bases found as git
@@ -368,6 +378,27 @@ impl<'r> Worker<'r> {
         theirs: ObjectId,
     ) -> Result<Option<Vec<String>>> {
         let repo = self.repo;
+        let bases = gix::revision::plumbing::merge_base(ours, &[theirs], graph)
+            .map_err(|e| anyhow!("{e}"))
+            .context("could not find the merge base")?;
+        // Several merge bases (git's recursive virtual base is not gix's), or renames
+        // that decide the merge: git merges these.
+        let by_git = match &bases {
+            Some(b) if b.len() == 1 => self.judge.renames_decide(
+                repo,
+                commit_tree(repo, *b.first())?,
+                commit_tree(repo, ours)?,
+                commit_tree(repo, theirs)?,
+            )?,
+            Some(_) => true,
+            None => false,
+        };
+        if by_git {
+            return Ok(match self.judge.merge_commits_by_git(repo, ours, theirs)? {
+                Settled::Clean(_) => None,
+                Settled::Conflict(paths) => Some(paths),
+            });
+        }
         let labels = gix::merge::blob::builtin_driver::text::Labels {
             ancestor: None,
             current: Some("ours".into()),
@@ -391,41 +422,13 @@ impl<'r> Worker<'r> {
             options,
         );
         diff_cache.clear_resource_cache_keep_allocation();
-        let outcome = outcome
+        let mut outcome = outcome
             .map_err(|e| anyhow!("{e}"))
             .context("in-memory merge failed")?;
-        Ok(self.unresolved(&outcome.tree_merge.conflicts))
-    }
-
-    /// The paths of the conflicts git would stop on, if any.
-    fn unresolved(
-        &self,
-        conflicts: &[gix::merge::plumbing::tree::Conflict],
-    ) -> Option<Vec<String>> {
-        let how = TreatAsUnresolved::git();
-        let moved = self.directory_rename_conflicts;
-        let unresolved = |c: &&gix::merge::plumbing::tree::Conflict| {
-            c.is_unresolved(how)
-                || (moved
-                    && matches!(
-                        c.resolution,
-                        Ok(gix::merge::plumbing::tree::Resolution::SourceLocationAffectedByRename { .. })
-                    ))
-        };
-        let mut paths: Vec<String> = conflicts
-            .iter()
-            .filter(unresolved)
-            .flat_map(|c| {
-                let (ours, theirs) = c.changes_in_resolution();
-                [ours.location().to_string(), theirs.location().to_string()]
-            })
-            .collect();
-        if paths.is_empty() {
-            return None;
-        }
-        paths.sort();
-        paths.dedup();
-        Some(paths)
+        Ok(match self.judge.settle(repo, &mut outcome.tree_merge)? {
+            Settled::Clean(_) => None,
+            Settled::Conflict(paths) => Some(paths),
+        })
     }
 
     /// The changed non-tree entries from `old` to `new`, renames followed, sorted by path.
@@ -565,19 +568,6 @@ fn record(change: DiffChange, out: &mut Vec<Change>) {
         }
         _ => {}
     }
-}
-
-/// Does `merge.directoryRenames` make a file moved by a folder rename a conflict? It
-/// does unless set to true (or false, which turns the detection off).
-pub(super) fn directory_rename_conflicts(repo: &gix::Repository) -> bool {
-    let value = repo
-        .config_snapshot()
-        .string("merge.directoryRenames")
-        .map(|v| v.to_string().to_ascii_lowercase());
-    !matches!(
-        value.as_deref(),
-        Some("true" | "yes" | "on" | "1" | "false" | "no" | "off" | "0")
-    )
 }
 
 pub(super) fn commit_tree(repo: &gix::Repository, commit: ObjectId) -> Result<ObjectId> {

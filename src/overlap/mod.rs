@@ -73,6 +73,32 @@ pub struct Options {
     pub worktree: bool,
 }
 
+/// A merge as overlap judges it: the merged tree, or the paths that conflict.
+pub type MergeVerdict = std::result::Result<ObjectId, Vec<String>>;
+
+/// Each of `tips` merged into `integration` in memory, as `overlap` judges a track: the
+/// merged tree when clean, else the conflicting paths. Nothing is written. For the
+/// fidelity tests and harness, which compare it with `git merge-tree`.
+pub fn merge_into(
+    repo: &Repo,
+    integration: ObjectId,
+    tips: &[ObjectId],
+) -> Result<Vec<MergeVerdict>> {
+    context::Engine::new(repo, integration, &crate::progress::Silent)?.merge_into(tips)
+}
+
+/// The verdict `overlap --level conflicts` gives a pair: `b` merged into the commit of
+/// `a` merged into `integration` (git's ordered merge); `None` when clean (or when `a`
+/// itself conflicts), else the conflicting paths. Nothing is written.
+pub fn ordered_merge(
+    repo: &Repo,
+    integration: ObjectId,
+    a: ObjectId,
+    b: ObjectId,
+) -> Result<Option<Vec<String>>> {
+    context::Engine::new(repo, integration, &crate::progress::Silent)?.ordered_merge(a, b)
+}
+
 /// The branch tracks are compared against.
 #[derive(Debug, Clone, Serialize)]
 pub struct Integration {
@@ -220,8 +246,18 @@ pub(crate) struct Input {
 
 /// Compares `tracks` with each other in the context of the integration branch.
 pub fn analyze(repo: &Repo, tracks: &[Stored], options: &Options) -> Result<Report> {
+    analyze_with_progress(repo, tracks, options, &crate::progress::Silent)
+}
+
+/// [`analyze`], telling `progress` of the merges it makes in memory (none when cached).
+pub fn analyze_with_progress(
+    repo: &Repo,
+    tracks: &[Stored],
+    options: &Options,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Report> {
     let (integration, tip) = integration(repo)?;
-    let mut engine = context::Engine::new(repo, tip)?;
+    let mut engine = context::Engine::new(repo, tip, progress)?;
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
     let mut tracks: Vec<&Stored> = tracks.iter().collect();

@@ -89,7 +89,7 @@ pub fn track_times(repo: &Repo, track: &Track, merged_at: Option<i64>) -> Result
 
 /// The author time of the oldest commit on the track's branch since its fork point.
 fn first_commit_time(repo: &Repo, track: &Track) -> Result<Option<i64>> {
-    let Some(tip) = repo.ref_target(&format!("refs/heads/{}", track.branch))? else {
+    let Some(tip) = repo.ref_target(&track.branch_ref())? else {
         return Ok(None);
     };
     let fork = ObjectId::from_hex(track.base.commit.as_bytes()).ok();

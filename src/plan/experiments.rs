@@ -18,6 +18,8 @@ use crate::error::{EXIT_FOUND, Failure};
 use crate::lifecycle;
 use crate::merge::diffstat;
 use crate::overlap::{self, Level};
+use crate::progress::Progress;
+use crate::refs;
 use crate::repo::Repo;
 use crate::scope::rules::{self as check, Violation};
 use crate::store::{self, Listing, Stored};
@@ -28,7 +30,7 @@ use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
 use gix::refs::Target;
-use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::transaction::{PreviousValue, RefEdit};
 use regex_automata::meta::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -180,7 +182,12 @@ impl Comparison {
 }
 
 /// Compares the tracks of `group`.
-pub fn compare(repo: &Repo, group: &str, options: &CompareOptions) -> Result<Comparison> {
+pub fn compare(
+    repo: &Repo,
+    group: &str,
+    options: &CompareOptions,
+    progress: &dyn Progress,
+) -> Result<Comparison> {
     let listing = store::list(repo)?;
     let group_tracks = members(&listing, group)?;
     let metric = options
@@ -219,7 +226,7 @@ pub fn compare(repo: &Repo, group: &str, options: &CompareOptions) -> Result<Com
     let mut rows = Vec::with_capacity(group_tracks.len());
     for s in &group_tracks {
         let t = &s.track;
-        let tip = repo.ref_target(&format!("refs/heads/{}", t.branch))?;
+        let tip = repo.ref_target(&t.branch_ref())?;
         let mut row = Row {
             track: t.name.clone(),
             status: t.status,
@@ -271,7 +278,13 @@ pub fn compare(repo: &Repo, group: &str, options: &CompareOptions) -> Result<Com
     }
 
     if !options.exec.is_empty() {
-        let runs = exec_all(repo, &group_tracks, &options.exec, metric.as_ref())?;
+        let runs = exec_all(
+            repo,
+            &group_tracks,
+            &options.exec,
+            metric.as_ref(),
+            progress,
+        )?;
         for (row, runs) in rows.iter_mut().zip(runs) {
             row.metric = runs.iter().rev().find_map(|r| r.metric);
             row.runs = runs;
@@ -321,6 +334,7 @@ fn exec_all(
     tracks: &[&Stored],
     commands: &[String],
     metric: Option<&Regex>,
+    progress: &dyn Progress,
 ) -> Result<Vec<Vec<Run>>> {
     let temp_root = repo.state_dir().join("compare");
     remove_abandoned_worktrees(repo, &temp_root);
@@ -341,6 +355,7 @@ fn exec_all(
         .iter()
         .map(|p| p.as_ref().map(|p| (p.path.clone(), p.temporary)))
         .collect();
+    progress.start("Running commands", tracks.len() * commands.len());
     let results: Vec<Vec<Run>> = std::thread::scope(|scope| {
         let handles: Vec<_> = dirs
             .iter()
@@ -353,7 +368,11 @@ fn exec_all(
                     };
                     commands
                         .iter()
-                        .map(|c| run_command(env, path, c, metric, *temporary))
+                        .map(|c| {
+                            let run = run_command(env, path, c, metric, *temporary);
+                            progress.tick();
+                            run
+                        })
                         .collect()
                 })
             })
@@ -363,6 +382,7 @@ fn exec_all(
             .map(|h| h.join().unwrap_or_default())
             .collect()
     });
+    progress.finish();
     drop(places);
     Ok(results)
 }
@@ -465,7 +485,7 @@ fn place<'r>(repo: &'r Repo, t: &track::Track, temp_root: &Path) -> Result<Optio
             repo,
         }));
     }
-    let Some(tip) = repo.ref_target(&format!("refs/heads/{}", t.branch))? else {
+    let Some(tip) = repo.ref_target(&t.branch_ref())? else {
         return Ok(None);
     };
     std::fs::create_dir_all(temp_root)
@@ -735,7 +755,7 @@ pub fn pick(repo: &Repo, req: &PickRequest) -> Result<Picked> {
     // Keep the losers' tips first: nothing below may leave one unreachable.
     let mut kept = Vec::with_capacity(losers.len());
     for l in &losers {
-        let tip = repo.ref_target(&format!("refs/heads/{}", l.track.branch))?;
+        let tip = repo.ref_target(&l.track.branch_ref())?;
         let refname = match tip {
             Some(tip) => Some(keep_tip(repo, &group, &l.track.name, tip)?),
             None => None,
@@ -746,7 +766,7 @@ pub fn pick(repo: &Repo, req: &PickRequest) -> Result<Picked> {
             refname,
         });
     }
-    let winner_tip = repo.ref_target(&format!("refs/heads/{}", winner.track.branch))?;
+    let winner_tip = repo.ref_target(&winner.track.branch_ref())?;
     let decision = Decision {
         group: group.clone(),
         winner: req.winner.clone(),
@@ -890,16 +910,10 @@ fn write_decision(
         Some(p) => PreviousValue::MustExistAndMatch(Target::Object(p)),
     };
     let edit = RefEdit::update_with_log(
-        refname
-            .try_into()
-            .map_err(|e| anyhow!("invalid ref name '{refname}': {e}"))?,
+        refs::full_name(refname)?,
         commit,
         expected,
-        LogChange {
-            mode: RefLog::AndReference,
-            force_create_reflog: true,
-            message: message.lines().next().unwrap_or_default().into(),
-        },
+        refs::logged(message.lines().next().unwrap_or_default()),
     );
     crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {
         Failure::usage(format!(

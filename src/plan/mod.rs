@@ -33,7 +33,7 @@ pub fn is_merged(
     let Some(integration_tip) = integration_tip else {
         return Ok(false);
     };
-    let Some(tip) = repo.ref_target(&format!("refs/heads/{}", track.branch))? else {
+    let Some(tip) = repo.ref_target(&track.branch_ref())? else {
         return Ok(false);
     };
     if at_fork_point(track, tip) {

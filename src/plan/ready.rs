@@ -81,7 +81,7 @@ pub fn ready(repo: &Repo, listing: &Listing) -> Result<Ready> {
         match t.status {
             Status::Backlog | Status::Blocked => out.start.push(entry(deps)),
             _ => {
-                let tip = repo.ref_target(&format!("refs/heads/{}", t.branch))?;
+                let tip = repo.ref_target(&t.branch_ref())?;
                 match tip {
                     None => out
                         .waiting

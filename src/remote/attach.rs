@@ -43,7 +43,7 @@ pub fn attach(repo: &Repo, req: &Request) -> Result<Attached> {
             .into());
     };
     let t = &stored.track;
-    let full = format!("refs/heads/{}", t.branch);
+    let full = t.branch_ref();
     if gix::validate::reference::name(full.as_str().into()).is_err() {
         usage!(
             "the definition of '{}' names an invalid branch '{}'",
@@ -134,5 +134,5 @@ pub fn create_worktree(repo: &Repo, t: &Track, path: &Path) -> Result<()> {
         std::fs::create_dir_all(parent)
             .map_err(|e| anyhow!("could not create {}: {e}", parent.display()))?;
     }
-    worktree::add(repo, path, &format!("refs/heads/{}", t.branch))
+    worktree::add(repo, path, &t.branch_ref())
 }

@@ -10,6 +10,7 @@
 use super::{Remote, lock};
 use crate::error::{EXIT_FOUND, Failure};
 use crate::git;
+use crate::refs;
 use crate::repo::Repo;
 use crate::store;
 use anyhow::Result;
@@ -31,7 +32,7 @@ pub struct Shared {
 pub fn prepare(repo: &Repo, remote: &Remote, branch: &str) -> Result<()> {
     let _lock = lock(repo, remote)?;
     let tracking = remote.branch_ref(branch);
-    let full = format!("refs/heads/{branch}");
+    let full = refs::branch_ref(branch);
     git::fetch(
         &super::git_dir_for_commands(repo),
         &remote.name,
@@ -71,7 +72,7 @@ fn diverged(repo: &Repo, remote: &Remote, branch: &str) -> Result<Failure> {
     let failure = Failure::usage(format!(
         "'{branch}' and '{theirs}' have diverged: both have merges the other lacks"
     ));
-    Ok(match repo.worktree_of_branch(&format!("refs/heads/{branch}"))? {
+    Ok(match repo.worktree_of_branch(&refs::branch_ref(branch))? {
         Some(wt) => failure
             .hint(format!(
                 "bring theirs in: 'git -C {} merge {theirs}', then 'git track merge --push' again",
@@ -108,7 +109,7 @@ fn fast_forward(repo: &Repo, full: &str, from: ObjectId, to: ObjectId) -> Result
 /// Pushes `branch` with a lease on what `prepare` fetched.
 pub fn push(repo: &Repo, remote: &Remote, branch: &str) -> Result<Shared> {
     let _lock = lock(repo, remote)?;
-    let full = format!("refs/heads/{branch}");
+    let full = refs::branch_ref(branch);
     let tracking = remote.branch_ref(branch);
     let Some(ours) = repo.ref_target(&full)? else {
         usage!("there is no branch '{branch}' to push");

@@ -28,7 +28,7 @@ pub enum Pushed {
     /// Every ref moved.
     Done,
     /// Another writer moved a ref first (or the remote refused the update under its
-    /// lock): nothing moved when atomic. Each entry is "<ref>: <what git said>".
+    /// lock): nothing moved when atomic. Each entry is `<ref>: <what git said>`.
     Lost(Vec<String>),
 }
 

@@ -10,6 +10,7 @@ use super::{Remote, fetch, lock};
 use crate::error::Failure;
 use crate::git;
 use crate::merge::notes::NOTES_REF;
+use crate::refs;
 use crate::repo::Repo;
 use crate::store::{self, Invalid};
 use anyhow::Result;
@@ -200,7 +201,7 @@ fn push_branches(
             continue;
         };
         let branch = stored.track.branch;
-        let full = format!("refs/heads/{branch}");
+        let full = refs::branch_ref(&branch);
         let valid = gix::validate::reference::name(full.as_str().into()).is_ok();
         if !valid || repo.ref_target(&full)?.is_none() {
             out.push(BranchPush {
@@ -238,7 +239,7 @@ fn push_branches(
         .into());
     }
     for b in out.iter_mut().filter(|b| b.result == "pushed") {
-        let full = format!("refs/heads/{}", b.branch);
+        let full = refs::branch_ref(&b.branch);
         if let Some(r) = pushed.refs.iter().find(|r| r.to == full) {
             match r.flag {
                 '=' => b.result = "up-to-date".into(),

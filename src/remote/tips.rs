@@ -3,6 +3,7 @@
 //! work this clone has fetched but not merged into its own branch). Callers say which.
 
 use super::Remote;
+use crate::refs;
 use crate::repo::Repo;
 use anyhow::Result;
 use gix::ObjectId;
@@ -32,7 +33,7 @@ impl Tips {
 
     /// The tip of `branch` (a short branch name) to judge the track by.
     pub fn of(&self, repo: &Repo, branch: &str) -> Result<Option<Tip>> {
-        let local = repo.ref_target(&format!("refs/heads/{branch}"))?;
+        let local = repo.ref_target(&refs::branch_ref(branch))?;
         let Some(remote) = &self.remote else {
             return Ok(local.map(|id| Tip { id, remote: false }));
         };

@@ -7,6 +7,7 @@
 
 use crate::error::Failure;
 use crate::lifecycle;
+use crate::refs;
 use crate::repo::Repo;
 use crate::scope::Scope;
 use crate::scope::changes;
@@ -177,7 +178,7 @@ fn judge_with(
 /// every definition read, since a track may have adopted any branch.
 pub fn current_track(repo: &Repo) -> Result<Option<crate::store::Stored>> {
     if let Some(full) = repo.current_branch()
-        && let Some(short) = full.strip_prefix("refs/heads/")
+        && let Some(short) = refs::branch_name(&full)
         && let Some(name) = short.strip_prefix("track/")
         && crate::track::validate_name(name).is_ok()
         && let Some(stored) = crate::store::load(repo, name)?
@@ -243,7 +244,7 @@ pub struct TrackChanges {
 /// The tip of a track's branch and its fork point with the integration branch (or with
 /// its base while there is no integration branch).
 pub fn fork_point(repo: &Repo, track: &Track) -> Result<(ObjectId, ObjectId)> {
-    let branch = format!("refs/heads/{}", track.branch);
+    let branch = track.branch_ref();
     let tip = repo.ref_target(&branch)?.ok_or_else(|| {
         Failure::usage(format!(
             "the branch '{}' of track '{}' does not exist",
@@ -309,20 +310,11 @@ impl Worktree {
 
 /// Does the worktree this process runs in belong to `track`?
 pub fn is_current(repo: &Repo, track: &Track) -> bool {
-    let branch = repo.current_branch();
-    if branch
-        .as_deref()
-        .and_then(|b| b.strip_prefix("refs/heads/"))
-        == Some(&track.branch)
-    {
-        return true;
-    }
-    match (&repo.workdir, &track.worktree) {
-        (Some(here), Some(recorded)) => {
-            crate::repo::canonical(std::path::Path::new(recorded)) == *here
-        }
-        _ => false,
-    }
+    crate::linked_worktree::holds(
+        track,
+        repo.workdir.as_deref(),
+        repo.current_branch().as_deref(),
+    )
 }
 
 /// The worktree of `track`, if it has one.

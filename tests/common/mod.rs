@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod scenarios;
+pub mod schema;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -216,13 +217,16 @@ impl TestRepo {
         self.track_in(&self.root, args)
     }
 
+    /// Runs `git-track` in `dir`; a JSON document it prints is checked against its schema.
     pub fn track_in(&self, dir: &Path, args: &[&str]) -> Out {
-        Out::from(
+        let out = Out::from(
             self.command(bin(), dir)
                 .args(args)
                 .output()
                 .expect("run git-track"),
-        )
+        );
+        schema::check(args, &out.stdout);
+        out
     }
 
     /// Starts `git-track` in the repository root with `env` added, its output piped: for
@@ -253,7 +257,9 @@ impl TestRepo {
             .expect("stdin")
             .write_all(stdin.as_bytes())
             .expect("write stdin");
-        Out::from(child.wait_with_output().expect("wait git-track"))
+        let out = Out::from(child.wait_with_output().expect("wait git-track"));
+        schema::check(args, &out.stdout);
+        out
     }
 
     /// Writes a file (creating folders) relative to the repository root.
@@ -318,4 +324,23 @@ fn path_with_bin() -> String {
         Ok(p) => format!("{}:{p}", bin_dir.display()),
         Err(_) => bin_dir.display().to_string(),
     }
+}
+
+/// Does `program <probe>` run? When it does not: on CI (`CI` set) that fails the test,
+/// since .ci/run installs `package`; elsewhere the test says on stderr that it skipped.
+#[track_caller]
+pub fn installed(program: &str, probe: &[&str], package: &str) -> bool {
+    let found = Command::new(program)
+        .args(probe)
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{program} is not installed; .ci/run installs it (apt-get install {package})"
+        );
+        eprintln!("skipped: {program} is not installed (apt-get install {package})");
+    }
+    found
 }

@@ -423,6 +423,7 @@ fn a_conflict_stops_in_the_integration_worktree_and_continue_takes_the_resolutio
     assert_eq!(
         json,
         serde_json::json!({
+            "version": 1,
             "state": "conflict",
             "track": "q",
             "step": 2,
@@ -759,6 +760,7 @@ fn a_failing_gate_stops_the_run_and_continue_runs_it_again() {
     assert_eq!(
         json,
         serde_json::json!({
+            "version": 1,
             "state": "gate-failed",
             "track": "r",
             "step": 2,

@@ -24,6 +24,7 @@ fn a_thousand_tracks_list_status_overlap_check_and_dry_run() {
         files: 2000,
         tracks: 1000,
         checkout: true,
+        history: 0,
     });
     synth::register_fast(&s);
     synth::git(&s.repo, &["checkout", "-q", "track/t05"]);

@@ -21,6 +21,7 @@ fn synthetic_repository_has_the_promised_shape_and_verdicts() {
     let s = generate(&Spec {
         files: 2000,
         tracks: 34,
+        history: 250,
         checkout: false,
     });
     let files = git(&s.repo, &["ls-tree", "-r", "--name-only", "main"]);

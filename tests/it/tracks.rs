@@ -140,7 +140,7 @@ fn edit_changes_fields_and_records_each_change() {
     );
     assert!(lines[1].contains("owner: none -> 'bob'"), "{log}");
     let history = repo.track(&["log", "b", "--json"]).ok().json();
-    assert_eq!(history.as_array().unwrap().len(), 3);
+    assert_eq!(history["entries"].as_array().unwrap().len(), 3);
 }
 
 #[test]

@@ -1,0 +1,545 @@
+//! What a merge leaves unresolved: one rule for `git track merge`, its `--dry-run` and
+//! `overlap --level conflicts`, and it is git's.
+//!
+//! gix's tree merge decides what happens to paths (renames, deletions, modes, files
+//! against folders). Its text merge is not git's: it diffs with imara-diff and slides
+//! ambiguous hunks with an indentation heuristic that git's merge does not use, so two
+//! insertions git sees at the same place can land a line apart and merge "cleanly"
+//! (git.git's merge 6a5621b6, `ci/run-build-and-tests.sh`). So every file whose content
+//! both sides changed is merged again by git itself — one `git merge-tree` of three small
+//! trees holding only those files, per merge — and git's answer wins: its merged blob
+//! replaces gix's, and a file it leaves conflicted is a conflict. Merges in which the two
+//! sides changed no file in common never start git.
+
+use anyhow::{Context, Result, anyhow};
+use gix::ObjectId;
+use gix::bstr::{BStr, ByteSlice};
+use gix::merge::plumbing::tree::{
+    Conflict, ConflictIndexEntry, Outcome, Resolution, TreatAsUnresolved,
+};
+use gix::objs::tree::{Entry, EntryKind, EntryMode};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// How a merge ends, as git would end it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// The merged tree, written to the repository handle (memory or disk) given.
+    Clean(ObjectId),
+    /// The paths git would leave conflicted, sorted.
+    Conflict(Vec<String>),
+}
+
+/// The rule, and what git needs to judge text merges (set up on first need).
+pub struct Judge {
+    /// `merge.directoryRenames=conflict` (git's default): a file that the merge moves
+    /// because the other side renamed its folder is a conflict.
+    directory_rename_conflicts: bool,
+    /// Where git runs, and the object directory it reads.
+    dir: PathBuf,
+    objects: PathBuf,
+    hash: gix::hash::Kind,
+    git: Option<GitSide>,
+}
+
+/// git's side: the scratch object directory its merges read from and write to.
+struct GitSide {
+    store: gix::odb::loose::Store,
+    scratch: Scratch,
+    hash: gix::hash::Kind,
+}
+
+/// A file's mode and blob.
+type Stage = (EntryMode, ObjectId);
+
+/// One file whose content both sides changed, as gix merged it.
+struct Text {
+    path: String,
+    /// Base (absent for an add/add), ours, theirs.
+    stages: [Option<Stage>; 3],
+}
+
+impl Judge {
+    pub fn new(repo: &gix::Repository) -> Judge {
+        Judge {
+            directory_rename_conflicts: directory_rename_conflicts(repo),
+            dir: repo.workdir().unwrap_or(repo.git_dir()).to_owned(),
+            objects: repo.objects.store_ref().path().to_owned(),
+            hash: repo.object_hash(),
+            git: None,
+        }
+    }
+
+    /// Is this conflict one git stops on? (Text merges are left to [`Judge::settle`].)
+    pub fn is_unresolved(&self, c: &Conflict) -> bool {
+        c.is_unresolved(TreatAsUnresolved::git())
+            || (self.directory_rename_conflicts
+                && matches!(
+                    c.resolution,
+                    Ok(Resolution::SourceLocationAffectedByRename { .. })
+                ))
+    }
+
+    /// Ends gix's tree merge as git would: text merges redone by git, then the rule.
+    /// Writes the merged tree (and git's merged blobs) through `repo` when clean.
+    pub fn settle(&mut self, repo: &gix::Repository, outcome: &mut Outcome<'_>) -> Result<Settled> {
+        let mut unresolved = BTreeSet::new();
+        let mut texts = Vec::new();
+        for c in &outcome.conflicts {
+            if let Some(text) = text_merge(c) {
+                texts.push(text);
+            } else if self.is_unresolved(c) {
+                let (ours, theirs) = c.changes_in_resolution();
+                unresolved.insert(ours.location().to_str_lossy().into_owned());
+                unresolved.insert(theirs.location().to_str_lossy().into_owned());
+            }
+        }
+        if !texts.is_empty() {
+            for (path, merged) in self.git_merges(repo, &texts)? {
+                match merged {
+                    Some((mode, id)) => {
+                        outcome
+                            .tree
+                            .upsert(path.split('/').map(BStr::new), mode.kind(), id)
+                            .map_err(|e| anyhow!("{e}"))?;
+                    }
+                    None => {
+                        unresolved.insert(path);
+                    }
+                }
+            }
+        }
+        if !unresolved.is_empty() {
+            return Ok(Settled::Conflict(unresolved.into_iter().collect()));
+        }
+        let tree = outcome
+            .tree
+            .write(|tree| repo.write_object(tree).map(|id| id.detach()))
+            .map_err(|e| anyhow!("{e}"))
+            .context("could not write the merged tree")?;
+        Ok(Settled::Clean(tree))
+    }
+
+    /// git's merge of each text: its merged entry, or `None` where it conflicts. The
+    /// merged blobs are written through `repo`.
+    fn git_merges(
+        &mut self,
+        repo: &gix::Repository,
+        texts: &[Text],
+    ) -> Result<Vec<(String, Option<Stage>)>> {
+        let dir = self.dir.clone();
+        let objects = self.objects.clone();
+        let git = self.git_side()?;
+        // The three trees hold the texts at their paths, so that attributes apply.
+        let mut sides: [BTreeMap<&str, (EntryMode, ObjectId)>; 3] = Default::default();
+        for text in texts {
+            for (side, stage) in sides.iter_mut().zip(text.stages) {
+                if let Some((mode, id)) = stage {
+                    git.export(repo, id)?;
+                    side.insert(&text.path, (mode, id));
+                }
+            }
+        }
+        let [base, ours, theirs] = sides;
+        let (base, ours, theirs) = (
+            git.write_tree(&base)?,
+            git.write_tree(&ours)?,
+            git.write_tree(&theirs)?,
+        );
+        let merged = crate::git::merge_trees(
+            &dir,
+            &git.scratch.0,
+            &objects,
+            Some(&base.to_string()),
+            [&ours.to_string(), &theirs.to_string()],
+        )?;
+        let conflicted: BTreeSet<&str> = merged.conflicted.iter().map(String::as_str).collect();
+        let tree = ObjectId::from_hex(merged.tree.as_bytes())
+            .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?;
+        let mut out = Vec::with_capacity(texts.len());
+        for text in texts {
+            if conflicted.contains(text.path.as_str()) {
+                out.push((text.path.clone(), None));
+                continue;
+            }
+            let (mode, id) = git
+                .entry_at(repo, tree, &text.path)?
+                .ok_or_else(|| anyhow!("git's merge of {} lost the file", text.path))?;
+            git.import(repo, id)?;
+            out.push((text.path.clone(), Some((mode, id))));
+        }
+        Ok(out)
+    }
+
+    /// Can rename detection decide this merge? When one side added files and deleted a
+    /// file the other changed (or deleted too), whether that was a rename decides the
+    /// outcome; when the other side added a file in a folder the first deleted from,
+    /// git's directory-rename detection may move it. gix pairs renames by another
+    /// similarity measure than git's (binary files it does not pair at all) and does not
+    /// detect every directory rename git does: such merges are git's whole
+    /// ([`Judge::merge_commits_by_git`]). Other deletions and additions merge the same
+    /// whether they were renames or not.
+    pub fn renames_decide(
+        &self,
+        repo: &gix::Repository,
+        base: ObjectId,
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Result<bool> {
+        let ours = changed_files(repo, base, ours)?;
+        let theirs = changed_files(repo, base, theirs)?;
+        let decides = |x: &BTreeMap<Vec<u8>, Changed>, y: &BTreeMap<Vec<u8>, Changed>| {
+            if !x.values().any(|c| *c == Changed::Added) {
+                return false;
+            }
+            // Folders x deleted files from: x may have renamed them, and git then moves
+            // what y added there (directory renames).
+            let mut emptied = BTreeSet::new();
+            for (path, c) in x {
+                if *c == Changed::Deleted {
+                    if y.contains_key(path) {
+                        return true;
+                    }
+                    emptied.extend(folders(path));
+                }
+            }
+            y.iter()
+                .any(|(path, c)| *c == Changed::Added && folders(path).any(|f| emptied.contains(f)))
+        };
+        Ok(decides(&ours, &theirs) || decides(&theirs, &ours))
+    }
+
+    /// git's merge of two commits that have several merge bases, all of it. git merges
+    /// the bases into a virtual one recursively, and gix's virtual base is not always
+    /// git's (add/add and content conflicts between the bases settle differently), so
+    /// for these merges git's whole answer is taken. The merged tree is made readable
+    /// through `repo` when clean.
+    pub fn merge_commits_by_git(
+        &mut self,
+        repo: &gix::Repository,
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Result<Settled> {
+        let dir = self.dir.clone();
+        let objects = self.objects.clone();
+        let git = self.git_side()?;
+        git.export_all(repo, ours)?;
+        git.export_all(repo, theirs)?;
+        let merged = crate::git::merge_trees(
+            &dir,
+            &git.scratch.0,
+            &objects,
+            None,
+            [&ours.to_string(), &theirs.to_string()],
+        )?;
+        if !merged.clean {
+            let mut paths = merged.conflicted;
+            paths.sort();
+            paths.dedup();
+            return Ok(Settled::Conflict(paths));
+        }
+        let tree = ObjectId::from_hex(merged.tree.as_bytes())
+            .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?;
+        git.import_all(repo, tree)?;
+        Ok(Settled::Clean(tree))
+    }
+
+    fn git_side(&mut self) -> Result<&mut GitSide> {
+        if self.git.is_none() {
+            let scratch = Scratch::new()?;
+            let store = gix::odb::loose::Store::at(scratch.0.clone(), self.hash);
+            self.git = Some(GitSide {
+                store,
+                scratch,
+                hash: self.hash,
+            });
+        }
+        self.git
+            .as_mut()
+            .ok_or_else(|| anyhow!("no scratch object directory"))
+    }
+}
+
+impl GitSide {
+    /// Makes an object of `repo` that exists only in memory readable by git.
+    fn export(&self, repo: &gix::Repository, id: ObjectId) -> Result<()> {
+        if gix::objs::Exists::exists(&**repo.objects, &id) {
+            return Ok(());
+        }
+        let object = repo.find_object(id)?;
+        gix::objs::Write::write_buf(&self.store, object.kind, &object.data)
+            .map_err(|e| anyhow!("{e}"))
+            .with_context(|| format!("could not write {id} to {}", self.scratch.0.display()))?;
+        Ok(())
+    }
+
+    /// Makes a commit of `repo` readable by git with everything it reaches that exists
+    /// only in memory (parents, trees, blobs).
+    fn export_all(&self, repo: &gix::Repository, id: ObjectId) -> Result<()> {
+        let mut todo = vec![id];
+        while let Some(id) = todo.pop() {
+            if gix::objs::Exists::exists(&**repo.objects, &id) {
+                // On disk, with everything it points to.
+                continue;
+            }
+            let object = repo.find_object(id)?.detach();
+            match object.kind {
+                gix::objs::Kind::Commit => {
+                    let commit = gix::objs::CommitRef::from_bytes(&object.data, self.hash)?;
+                    todo.push(commit.tree());
+                    todo.extend(commit.parents());
+                }
+                gix::objs::Kind::Tree => {
+                    let tree = gix::objs::TreeRef::from_bytes(&object.data, self.hash)?;
+                    todo.extend(
+                        tree.entries
+                            .iter()
+                            .filter(|e| !e.mode.is_commit())
+                            .map(|e| e.oid.to_owned()),
+                    );
+                }
+                _ => {}
+            }
+            gix::objs::Write::write_buf(&self.store, object.kind, &object.data)
+                .map_err(|e| anyhow!("{e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Makes a tree git wrote readable through `repo`, with all it holds.
+    fn import_all(&self, repo: &gix::Repository, tree: ObjectId) -> Result<()> {
+        let mut todo = vec![tree];
+        while let Some(id) = todo.pop() {
+            if repo.has_object(id) {
+                continue;
+            }
+            let (kind, data) = self.read(repo, id)?;
+            if kind == gix::objs::Kind::Tree {
+                let tree = gix::objs::TreeRef::from_bytes(&data, self.hash)?;
+                todo.extend(
+                    tree.entries
+                        .iter()
+                        .filter(|e| !e.mode.is_commit())
+                        .map(|e| e.oid.to_owned()),
+                );
+            }
+            gix::objs::Write::write_buf(repo, kind, &data).map_err(|e| anyhow!("{e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Makes an object git wrote readable through `repo` (in its memory, if it has one).
+    fn import(&self, repo: &gix::Repository, id: ObjectId) -> Result<()> {
+        if repo.has_object(id) {
+            return Ok(());
+        }
+        let (kind, data) = self.read(repo, id)?;
+        gix::objs::Write::write_buf(repo, kind, &data).map_err(|e| anyhow!("{e}"))?;
+        Ok(())
+    }
+
+    /// An object git wrote, or (git writes nothing the repository has) one of `repo`.
+    fn read(&self, repo: &gix::Repository, id: ObjectId) -> Result<(gix::objs::Kind, Vec<u8>)> {
+        let mut buf = Vec::new();
+        if let Some(data) = self
+            .store
+            .try_find(&id, &mut buf)
+            .map_err(|e| anyhow!("{e}"))?
+        {
+            return Ok((data.kind, data.data.to_vec()));
+        }
+        let object = repo
+            .find_object(id)
+            .with_context(|| format!("git merge-tree answered {id}, which is nowhere"))?;
+        Ok((object.kind, object.detach().data))
+    }
+
+    /// Writes the tree holding `files` (paths with `/`) to the scratch directory.
+    fn write_tree(&self, files: &BTreeMap<&str, (EntryMode, ObjectId)>) -> Result<ObjectId> {
+        let mut entries = Vec::new();
+        let mut folders: BTreeMap<&str, BTreeMap<&str, (EntryMode, ObjectId)>> = BTreeMap::new();
+        for (path, entry) in files {
+            match path.split_once('/') {
+                Some((folder, rest)) => {
+                    folders.entry(folder).or_default().insert(rest, *entry);
+                }
+                None => entries.push(Entry {
+                    mode: entry.0,
+                    filename: (*path).into(),
+                    oid: entry.1,
+                }),
+            }
+        }
+        for (folder, files) in folders {
+            entries.push(Entry {
+                mode: EntryKind::Tree.into(),
+                filename: folder.into(),
+                oid: self.write_tree(&files)?,
+            });
+        }
+        entries.sort();
+        let tree = gix::objs::Tree { entries };
+        gix::objs::Write::write(&self.store, &tree).map_err(|e| anyhow!("{e}"))
+    }
+
+    /// The entry at `path` of a tree git wrote.
+    fn entry_at(
+        &self,
+        repo: &gix::Repository,
+        tree: ObjectId,
+        path: &str,
+    ) -> Result<Option<(EntryMode, ObjectId)>> {
+        let mut id = tree;
+        let mut parts = path.split('/').peekable();
+        while let Some(name) = parts.next() {
+            let (_, data) = self.read(repo, id)?;
+            let tree = gix::objs::TreeRef::from_bytes(&data, self.hash)?;
+            let Some(entry) = tree.entries.iter().find(|e| e.filename == BStr::new(name)) else {
+                return Ok(None);
+            };
+            if parts.peek().is_none() {
+                return Ok(Some((entry.mode, entry.oid.to_owned())));
+            }
+            id = entry.oid.to_owned();
+        }
+        Ok(None)
+    }
+}
+
+/// The file of a conflict whose tree-level outcome is settled and whose content gix
+/// merged: both sides modified it (or added it), possibly with a rename.
+fn text_merge(c: &Conflict) -> Option<Text> {
+    let (ours, theirs) = c.changes_in_resolution();
+    let path = match &c.resolution {
+        Ok(Resolution::OursModifiedTheirsModifiedThenBlobContentMerge { .. }) => ours.location(),
+        Ok(Resolution::OursModifiedTheirsRenamedAndChangedThenRename {
+            merged_blob: Some(_),
+            final_location: None,
+            ..
+        }) => theirs.location(),
+        _ => return None,
+    };
+    let [base, ours, theirs] = c.entries();
+    let blob = |e: Option<ConflictIndexEntry>| {
+        e.filter(|e| e.mode.is_blob_or_symlink())
+            .map(|e| (e.mode, e.id))
+    };
+    let stages = [blob(base), Some(blob(ours)?), Some(blob(theirs)?)];
+    if base.is_some() && stages[0].is_none() {
+        return None;
+    }
+    Some(Text {
+        path: path.to_str_lossy().into_owned(),
+        stages,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Changed {
+    Added,
+    Deleted,
+    Modified,
+}
+
+/// The files (not folders) that differ from `old` to `new`, without rename detection.
+fn changed_files(
+    repo: &gix::Repository,
+    old: ObjectId,
+    new: ObjectId,
+) -> Result<BTreeMap<Vec<u8>, Changed>> {
+    use gix::object::tree::diff::{Action, Change};
+    let mut out = BTreeMap::new();
+    if old == new {
+        return Ok(out);
+    }
+    let (old, new) = (repo.find_tree(old)?, repo.find_tree(new)?);
+    let mut changes = old.changes()?;
+    changes.options(|o| {
+        o.track_path().track_rewrites(None);
+    });
+    changes.for_each_to_obtain_tree(&new, |change| {
+        let (path, what) = match change {
+            Change::Addition {
+                location,
+                entry_mode,
+                ..
+            } if !entry_mode.is_tree() => (location, Changed::Added),
+            Change::Deletion {
+                location,
+                entry_mode,
+                ..
+            } if !entry_mode.is_tree() => (location, Changed::Deleted),
+            Change::Modification {
+                location,
+                previous_entry_mode,
+                entry_mode,
+                ..
+            } => match (previous_entry_mode.is_tree(), entry_mode.is_tree()) {
+                (false, false) => (location, Changed::Modified),
+                (true, false) => (location, Changed::Added),
+                (false, true) => (location, Changed::Deleted),
+                (true, true) => return Ok(Action::Continue(())),
+            },
+            _ => return Ok(Action::Continue(())),
+        };
+        out.insert(path.to_vec(), what);
+        Ok(Action::Continue(()))
+    })?;
+    Ok(out)
+}
+
+/// The folders holding `path`, innermost first.
+fn folders(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = path;
+    std::iter::from_fn(move || {
+        let cut = rest.iter().rposition(|b| *b == b'/')?;
+        rest = &rest[..cut];
+        Some(rest)
+    })
+}
+
+/// Does `merge.directoryRenames` make a file moved by a folder rename a conflict? It
+/// does unless set to true (or false, which turns the detection off).
+pub fn directory_rename_conflicts(repo: &gix::Repository) -> bool {
+    let value = repo
+        .config_snapshot()
+        .string("merge.directoryRenames")
+        .map(|v| v.to_string().to_ascii_lowercase());
+    !matches!(
+        value.as_deref(),
+        Some("true" | "yes" | "on" | "1" | "false" | "no" | "off" | "0")
+    )
+}
+
+/// A private scratch object directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let base = std::env::temp_dir();
+        for _ in 0..100 {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let dir = base.join(format!("git-track-objects.{}.{n}", std::process::id()));
+            // create_dir fails on an existing path: the directory is ours alone.
+            match std::fs::create_dir(&dir) {
+                Ok(()) => return Ok(Scratch(dir)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("could not create {}", dir.display()));
+                }
+            }
+        }
+        Err(anyhow!(
+            "could not create a scratch directory in {}",
+            base.display()
+        ))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
