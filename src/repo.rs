@@ -166,9 +166,19 @@ impl Repo {
             .map(gix::Repository::from)
         };
         let gix = open(Default::default()).map_err(|e| {
+            let why = format!("{:#}", anyhow::Error::from(e));
+            if why.contains("objectFormat") {
+                // A repository, of an object format this build cannot read: say which.
+                return anyhow::Error::from(
+                    Failure::fatal(
+                        "this repository uses SHA-256 object ids (extensions.objectFormat = sha256); git-track works with SHA-1 repositories only",
+                    )
+                    .hint(why),
+                );
+            }
             anyhow::Error::from(
                 Failure::fatal("not a git repository (or any of the parent directories)")
-                    .hint(format!("{:#}", anyhow::Error::from(e))),
+                    .hint(why),
             )
         })?;
         // Definition and merge commits need an identity; a person's configured one wins.

@@ -232,7 +232,8 @@ fn a_sha256_repository_works_or_is_refused_naming_the_object_format() {
     } else {
         assert!(out.code == 128 || out.code == 2, "{}", out.stderr);
         assert!(
-            out.stderr.contains("sha256") || out.stderr.contains("SHA-256"),
+            out.stderr
+                .starts_with("fatal: this repository uses SHA-256"),
             "names the object format: {}",
             out.stderr
         );
