@@ -431,18 +431,6 @@ pub fn utc_timestamp(seconds: i64) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::utc_timestamp;
-
-    #[test]
-    fn timestamps_are_utc_iso8601() {
-        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
-        assert_eq!(utc_timestamp(1_112_911_993), "2005-04-07T22:13:13Z");
-        assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
-    }
-}
-
 /// Applies one ref update: the one way git-track moves a ref in-process, and a crash
 /// point (see [`crate::fault`]).
 pub fn edit_reference(
@@ -462,4 +450,16 @@ pub fn edit_references(
         format!("ref update {}", names.join(" "))
     });
     repo.edit_references(edits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_timestamp;
+
+    #[test]
+    fn timestamps_are_utc_iso8601() {
+        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_timestamp(1_112_911_993), "2005-04-07T22:13:13Z");
+        assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
+    }
 }
