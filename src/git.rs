@@ -86,8 +86,12 @@ impl Git {
         line
     }
 
-    /// Runs git and returns what happened, whatever its exit code.
+    /// Runs git and returns what happened, whatever its exit code. A call that may write
+    /// is a crash point (see [`crate::fault`]).
     pub fn try_run(&self, args: &[&str]) -> Result<Ran> {
+        if may_write(args) {
+            crate::fault::point(|| Self::describe(args));
+        }
         let out: Output = self.command(args).output().with_context(|| {
             format!(
                 "could not run `{}` in {}",
@@ -117,6 +121,41 @@ impl Git {
             );
         }
         Ok(ran.stdout)
+    }
+}
+
+/// Does this git call possibly change a ref, an index, a worktree or a remote? Reads
+/// (and object writes, which change nothing anyone sees) are not crash points.
+fn may_write(args: &[&str]) -> bool {
+    const READS: &[&str] = &[
+        "rev-parse",
+        "diff",
+        "write-tree",
+        "status",
+        "ls-files",
+        "merge-base",
+        "cat-file",
+        "log",
+        "show",
+        "for-each-ref",
+        "ls-remote",
+        "rev-list",
+        "version",
+        "var",
+        "hash-object",
+        "check-ref-format",
+        "merge-tree",
+        "ls-tree",
+        "show-ref",
+        "diff-tree",
+        "diff-index",
+    ];
+    match args.first() {
+        Some(&"config") => !args
+            .iter()
+            .any(|a| a.starts_with("--get") || *a == "--list"),
+        Some(cmd) => !READS.contains(cmd),
+        None => false,
     }
 }
 

@@ -257,7 +257,7 @@ pub fn import(repo: &Repo, req: &Request) -> Result<Imported> {
         }
         edits.push(store::new_definition(repo, t)?.1);
     }
-    let done = repo.gix.edit_references(edits).map_err(|e| {
+    let done = crate::repo::edit_references(&repo.gix, edits).map_err(|e| {
         anyhow::Error::from(
             Failure::fatal(format!("could not create the tracks: {e}"))
                 .hint("nothing was created; if another git-track or git is running, try again"),

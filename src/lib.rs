@@ -15,6 +15,7 @@ pub mod demo;
 pub mod deps;
 pub mod edit;
 pub mod exec;
+pub mod fault;
 pub mod git;
 pub mod hooks;
 pub mod import;

@@ -190,6 +190,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         None => None,
     };
     // The branch: adopted as it is, or made new at --from (default: the base).
+    let mut leftover_branch = false;
     let adopt_branch = foreign
         .as_ref()
         .map(|(_, b)| b.clone())
@@ -206,7 +207,15 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         }
         None => {
             let full = refs::branch_ref(&Track::default_branch(&req.name));
-            if repo.ref_target(&full)?.is_some() {
+            let start = match &req.from {
+                Some(rev) => Some(repo.resolve_commit(rev)?),
+                None => base_commit,
+            };
+            let existing = repo.ref_target(&full)?;
+            // What a `new` killed before writing the definition left: its branch, still at
+            // the commit this `new` would make it at. Taking it changes nothing.
+            leftover_branch = existing.is_some() && existing == start;
+            if existing.is_some() && !leftover_branch {
                 return Err(Failure::usage(format!(
                     "a branch named '{}' already exists",
                     Track::default_branch(&req.name)
@@ -218,8 +227,8 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
                 ))
                 .into());
             }
-            let start = match &req.from {
-                Some(rev) => repo.resolve_commit(rev)?,
+            let start = match start {
+                Some(start) => start,
                 None => base_commit.ok_or_else(|| {
                     Failure::usage(format!(
                         "the base '{base_ref}' does not resolve to a commit"
@@ -241,13 +250,15 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         None => start,
     };
 
+    let mut leftover_worktree = false;
     let worktree = if let Some((path, _)) = &foreign {
         Some(path.clone())
     } else if req.no_worktree {
         None
     } else {
         let path = worktree_path(repo, &req.name)?;
-        if !linked_worktree::is_free(&path) {
+        leftover_worktree = leftover_branch && is_leftover_worktree(repo, &path, &branch)?;
+        if !leftover_worktree && !linked_worktree::is_free(&path) {
             return Err(Failure::usage(format!(
                 "'{}' already exists and is not empty",
                 path.display()
@@ -294,7 +305,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
 
     let mut undo = Undo::default();
     let result = (|| -> Result<Stored> {
-        if !adopted {
+        if !adopted && !leftover_branch {
             create_ref(
                 repo,
                 &branch,
@@ -303,7 +314,10 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             )?;
             undo.branch = Some((branch.clone(), start));
         }
-        if let Some(path) = worktree.as_ref().filter(|_| foreign.is_none()) {
+        if let Some(path) = worktree
+            .as_ref()
+            .filter(|_| foreign.is_none() && !leftover_worktree)
+        {
             if let Some(parent) = path.parent() {
                 undo.dirs = created_dirs(parent);
                 std::fs::create_dir_all(parent)
@@ -325,6 +339,17 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             Err(e)
         }
     }
+}
+
+/// Is the worktree at `path` what a `new` killed before writing the definition left: a
+/// registered worktree with `branch` checked out and nothing changed in it?
+fn is_leftover_worktree(repo: &Repo, path: &Path, branch: &str) -> Result<bool> {
+    let path = crate::repo::canonical(path);
+    let registered = repo
+        .worktrees()?
+        .into_iter()
+        .any(|w| !w.is_main && w.path == path && w.branch.as_deref() == Some(branch));
+    Ok(registered && !linked_worktree::has_changes(&path)?)
 }
 
 /// The linked worktree at `path` and the branch it has checked out, when `path` is one
@@ -410,9 +435,7 @@ pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Resul
         PreviousValue::MustNotExist,
         refs::logged(message),
     );
-    let done = repo
-        .gix
-        .edit_reference(edit)
+    let done = crate::repo::edit_reference(&repo.gix, edit)
         .map_err(|e| repo.ref_edit_error(name, e.into()))?;
     if store::existed_before(&done) {
         return Err(Failure::usage(format!("'{name}' already exists")).into());
@@ -426,8 +449,7 @@ pub fn delete_ref(repo: &Repo, name: &str, expected: ObjectId) -> Result<()> {
         refs::full_name(name)?,
         PreviousValue::MustExistAndMatch(Target::Object(expected)),
     );
-    repo.gix
-        .edit_reference(edit)
+    crate::repo::edit_reference(&repo.gix, edit)
         .map_err(|e| repo.ref_edit_error(name, e.into()))?;
     Ok(())
 }
@@ -567,12 +589,13 @@ pub fn remove(repo: &Repo, req: &RemoveTrack) -> Result<Removed> {
             out.worktree_removed = Some(path);
         }
     }
-    store::delete(repo, &stored)?;
     if let (Some(tip), Some(backup)) = (branch_tip, branch_backup) {
         delete_ref(repo, &branch_full, tip)?;
         out.branch_deleted = Some(track.branch.clone());
         out.saved.push(backup);
     }
+    // The definition last: while it exists, a rerun of a killed remove finishes the job.
+    store::delete(repo, &stored)?;
     Ok(out)
 }
 

@@ -46,6 +46,8 @@ fn add_head(repo: &Repo, path: &Path, head: Head) -> Result<()> {
     // gix reads every worktree's admin folder while adding one, and a half-written one
     // from a concurrent process makes that fail.
     let _lock = crate::lock::worktrees(repo)?;
+    // Inside the lock: a process killed here must not wedge the next one.
+    crate::fault::point(|| format!("add worktree {}", path.display()));
     let interrupt = AtomicBool::new(false);
     repo.gix
         .add_worktree(path, head, gix::progress::Discard, &interrupt)
@@ -62,6 +64,7 @@ pub fn remove(repo: &Repo, path: &Path, discard: bool) -> Result<()> {
         Force::Never
     };
     let _lock = crate::lock::worktrees(repo)?;
+    crate::fault::point(|| format!("remove worktree {}", path.display()));
     repo.gix
         .remove_worktree(path, force, gix::progress::Discard)
         .with_context(|| format!("could not remove the worktree at {}", path.display()))?;
@@ -72,6 +75,7 @@ pub fn remove(repo: &Repo, path: &Path, discard: bool) -> Result<()> {
 /// `git worktree prune` does, for this one worktree). A locked one is refused.
 pub fn prune_missing(repo: &Repo, path: &Path) -> Result<()> {
     let _lock = crate::lock::worktrees(repo)?;
+    crate::fault::point(|| format!("prune worktree {}", path.display()));
     for proxy in repo.gix.worktrees()? {
         let Ok(base) = proxy.base() else { continue };
         if crate::repo::canonical(&base) != path || base.exists() {

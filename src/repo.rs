@@ -166,9 +166,19 @@ impl Repo {
             .map(gix::Repository::from)
         };
         let gix = open(Default::default()).map_err(|e| {
+            let why = format!("{:#}", anyhow::Error::from(e));
+            if why.contains("objectFormat") {
+                // A repository, of an object format this build cannot read: say which.
+                return anyhow::Error::from(
+                    Failure::fatal(
+                        "this repository uses SHA-256 object ids (extensions.objectFormat = sha256); git-track works with SHA-1 repositories only",
+                    )
+                    .hint(why),
+                );
+            }
             anyhow::Error::from(
                 Failure::fatal("not a git repository (or any of the parent directories)")
-                    .hint(format!("{:#}", anyhow::Error::from(e))),
+                    .hint(why),
             )
         })?;
         // Definition and merge commits need an identity; a person's configured one wins.
@@ -419,6 +429,27 @@ pub fn utc_timestamp(seconds: i64) -> String {
         secs / 60 % 60,
         secs % 60
     )
+}
+
+/// Applies one ref update: the one way git-track moves a ref in-process, and a crash
+/// point (see [`crate::fault`]).
+pub fn edit_reference(
+    repo: &gix::Repository,
+    edit: gix::refs::transaction::RefEdit,
+) -> gix::Result<Vec<gix::refs::transaction::RefEdit>> {
+    edit_references(repo, vec![edit])
+}
+
+/// Applies ref updates in one transaction (all or none); one crash point.
+pub fn edit_references(
+    repo: &gix::Repository,
+    edits: Vec<gix::refs::transaction::RefEdit>,
+) -> gix::Result<Vec<gix::refs::transaction::RefEdit>> {
+    crate::fault::point(|| {
+        let names: Vec<String> = edits.iter().map(|e| e.name.as_bstr().to_string()).collect();
+        format!("ref update {}", names.join(" "))
+    });
+    repo.edit_references(edits)
 }
 
 #[cfg(test)]

@@ -214,18 +214,11 @@ impl TextCache {
                 .map(|(id, text)| (id.to_string(), text))
                 .collect(),
         };
-        let dir = repo.state_dir();
         let Ok(bytes) = serde_json::to_vec(&file) else {
             return;
         };
-        let tmp = dir.join(format!("{TEXT_CACHE_FILE}.{}", std::process::id()));
         // Write then rename, so a reader never sees half a file.
-        let written = std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(&tmp, bytes))
-            .and_then(|()| std::fs::rename(&tmp, dir.join(TEXT_CACHE_FILE)));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        let _ = crate::fault::write_file(&repo.state_dir().join(TEXT_CACHE_FILE), &bytes);
     }
 }
 
@@ -335,8 +328,7 @@ pub fn swap(
         Some(id) => RefEdit::update_with_log(name, id, previous, refs::logged(message)),
         None => RefEdit::delete(name, previous),
     };
-    repo.gix
-        .edit_reference(edit)
+    crate::repo::edit_reference(&repo.gix, edit)
         .with_context(|| format!("could not move {refname}"))?;
     Ok(())
 }
@@ -358,7 +350,7 @@ pub fn new_definition(repo: &Repo, track: &Track) -> Result<(ObjectId, RefEdit)>
 /// Writes a new definition; fails if a track of that name appeared meanwhile.
 pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
     let (commit, edit) = new_definition(repo, track)?;
-    let done = repo.gix.edit_reference(edit);
+    let done = crate::repo::edit_reference(&repo.gix, edit);
     if let Ok(done) = &done
         && existed_before(done)
     {
@@ -420,7 +412,7 @@ where
             PreviousValue::MustExistAndMatch(Target::Object(current.commit)),
             refs::logged(&message),
         );
-        match repo.gix.edit_reference(edit) {
+        match crate::repo::edit_reference(&repo.gix, edit) {
             Ok(_) => return Ok((Stored { track, commit }, Some(summary))),
             Err(e) => {
                 // Lost the race (the ref moved) or the ref is locked by another writer.
@@ -449,7 +441,7 @@ pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
         refs::full_name(&ref_name(&stored.track.name))?,
         PreviousValue::MustExistAndMatch(Target::Object(stored.commit)),
     );
-    repo.gix.edit_reference(edit).map_err(|e| {
+    crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {
         if let Some(lock) = repo.ref_lock_left(&ref_name(&stored.track.name)) {
             return lock.into();
         }

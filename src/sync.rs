@@ -14,7 +14,7 @@ use crate::lifecycle;
 use crate::refs;
 use crate::repo::Repo;
 use crate::store::{self, Stored};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use gix::ObjectId;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -98,22 +98,11 @@ fn load(repo: &Repo) -> Result<Option<Run>> {
 }
 
 fn save(repo: &Repo, run: &Run) -> Result<()> {
-    let path = state_path(repo);
-    std::fs::create_dir_all(repo.state_dir())?;
-    let tmp = path.with_extension(format!("json.{}", std::process::id()));
-    std::fs::write(&tmp, serde_json::to_vec_pretty(run)?)
-        .and_then(|()| std::fs::rename(&tmp, &path))
-        .with_context(|| format!("could not write {}", path.display()))
+    crate::fault::write_file(&state_path(repo), &serde_json::to_vec_pretty(run)?)
 }
 
 fn remove_state(repo: &Repo) -> Result<()> {
-    match std::fs::remove_file(state_path(repo)) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(anyhow!(
-            "could not remove {}: {e}",
-            state_path(repo).display()
-        )),
-        _ => Ok(()),
-    }
+    crate::fault::remove_file(&state_path(repo))
 }
 
 /// The sync run stopped in this repository, if any.

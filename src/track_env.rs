@@ -129,12 +129,8 @@ fn read(path: &Path) -> BTreeMap<String, u32> {
 }
 
 fn write(path: &Path, table: &BTreeMap<String, u32>) -> Result<()> {
-    let dir = path.parent().unwrap_or(path);
-    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
     let text: String = table.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    std::fs::write(&tmp, text).with_context(|| format!("could not write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("could not write {}", path.display()))
+    crate::fault::write_file(path, text.as_bytes())
 }
 
 fn lock(repo: &Repo) -> Result<gix::lock::Marker> {

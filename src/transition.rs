@@ -135,12 +135,21 @@ pub fn apply(repo: &Repo, req: &Request) -> Result<Changed> {
     } else {
         None
     };
+    // The worktree goes before the definition changes: the definition is the one write
+    // that says the transition happened, so a process killed between the two leaves a
+    // track a rerun finishes. What the worktree held is saved first, its branch is kept.
     if let Some(r) = &retiring {
         out.saved = r.save(repo, &req.name)?;
+        out.worktree_removed = Some(r.remove(repo)?);
     }
     let reason = out.reason.clone();
     let to = req.to.target();
-    let removing = retiring.is_some();
+    // A worktree already gone (a killed run removed it) leaves the definition too.
+    let removing = retiring.is_some()
+        || (req.to.ends()
+            && !req.keep_worktree
+            && stored.track.worktree.is_some()
+            && lifecycle::find_worktree(repo, &stored.track)?.is_none());
     let (_, summary) = store::update(repo, &req.name, |t| {
         // Checked again on the newest definition: another writer may have moved it.
         if !req.to.allowed(t)? {
@@ -162,9 +171,6 @@ pub fn apply(repo: &Repo, req: &Request) -> Result<Changed> {
     out.changed = summary.is_some();
     if !out.changed {
         return Ok(out);
-    }
-    if let Some(r) = &retiring {
-        out.worktree_removed = Some(r.remove(repo)?);
     }
     if req.to == Transition::Reopen && !req.keep_worktree {
         reopen_worktree(repo, &req.name, &mut out)?;

@@ -13,11 +13,13 @@ mod it {
     mod agent;
     mod agent_protocols;
     mod bad_input;
+    mod bad_sources;
     mod check;
     mod cli;
     mod color;
     mod completions;
     mod concurrency;
+    mod crash;
     mod demo;
     mod docs;
     mod fidelity;
@@ -28,9 +30,12 @@ mod it {
     mod output;
     mod overlap;
     mod plan;
+    mod races;
     mod remote;
     mod report;
+    mod scale;
     mod scope;
+    mod shapes;
     mod status;
     mod synth;
     mod tracks;

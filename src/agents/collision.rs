@@ -215,11 +215,7 @@ pub fn find(
         body.entries = used;
         body.version = VERSION;
         if let Ok(data) = serde_json::to_vec(&body) {
-            let _ = std::fs::create_dir_all(repo.state_dir());
-            let tmp = cache_path.with_extension(format!("tmp.{}", std::process::id()));
-            if std::fs::write(&tmp, data).is_ok() {
-                let _ = std::fs::rename(&tmp, &cache_path);
-            }
+            let _ = crate::fault::write_file(&cache_path, &data);
         }
     }
     Ok(found)

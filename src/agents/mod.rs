@@ -152,16 +152,9 @@ pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Confi
         (None, _) => "created",
     };
     if action != "unchanged" {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("could not create {}", dir.display()))?;
-        }
         let mut text = serde_json::to_string_pretty(&after)?;
         text.push('\n');
-        let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-        std::fs::write(&tmp, text).with_context(|| format!("could not write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &path)
-            .with_context(|| format!("could not write {}", path.display()))?;
+        crate::fault::write_file(&path, text.as_bytes())?;
     }
     let excluded = exclude(repo, worktree, cfg.file)?;
     Ok(Configured {

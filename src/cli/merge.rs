@@ -9,11 +9,6 @@ use git_track::repo::Repo;
 use git_track::scope::paths::quote_list;
 use std::io::{self, Write};
 
-/// Test hook: `GIT_TRACK_TEST_EXIT_AFTER_STEP=<n>` makes the process exit (code 137, as
-/// if killed, without any cleanup) right after step <n> is done and saved, so tests can
-/// leave behind what a killed run leaves. Read only here, by the binary.
-const EXIT_AFTER_STEP: &str = "GIT_TRACK_TEST_EXIT_AFTER_STEP";
-
 /// Merge tracks into the integration branch, one merge commit per track
 ///
 /// With names, merges exactly those tracks in that order; without, every active track
@@ -108,7 +103,7 @@ pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<O
             Ok(())
         }));
     }
-    let mut hook = exit_after_step_hook();
+    let mut hook = git_track::fault::after_merge_step;
     let also = Also {
         checkpoint: args.checkpoint,
         keep_active: args.keep_active,
@@ -209,18 +204,6 @@ fn share(repo: &Repo, remote: Option<&Remote>, outcome: Outcome) -> anyhow::Resu
             Ok(Outcome::Finished(f))
         }
         (_, outcome) => Ok(outcome),
-    }
-}
-
-/// The test hook described at [`EXIT_AFTER_STEP`].
-fn exit_after_step_hook() -> impl FnMut(usize) {
-    let exit_after: Option<usize> = std::env::var(EXIT_AFTER_STEP)
-        .ok()
-        .and_then(|v| v.parse().ok());
-    move |step| {
-        if exit_after == Some(step) {
-            std::process::exit(137);
-        }
     }
 }
 

@@ -172,8 +172,10 @@ pub fn table(rows: &[Vec<String>], w: &mut dyn Write) -> io::Result<()> {
             if i + 1 == row.len() {
                 line.push_str(cell);
             } else {
+                // saturating: a cell wider than its column cannot be, but never panics
+                // (`format!`'s width did, past 65,535, on a hostile definition).
                 line.push_str(cell);
-                let pad = widths[i] - visible_width(cell) + 2;
+                let pad = widths[i].saturating_sub(visible_width(cell)) + 2;
                 line.extend(std::iter::repeat_n(' ', pad));
             }
         }

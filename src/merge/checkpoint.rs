@@ -31,9 +31,85 @@ struct Found {
     tip: String,
 }
 
+/// The decisions of experiments a checkpoint records.
+type Decisions = Vec<(String, ObjectId, experiments::Decision)>;
+
 /// Writes the checkpoint for the merges since the previous one (this run's and any
 /// earlier run's that made none). Returns `None` when there is nothing to record.
 pub fn make(repo: &Repo, state: &State) -> Result<Option<Made>> {
+    let Some((record, decisions)) = prepare(repo, state)? else {
+        return Ok(None);
+    };
+    let tip = state.tip_id()?;
+    let tree = repo.gix.find_commit(tip)?.tree_id()?.detach();
+    let commit = repo.gix.new_commit(record.message(), tree, [tip])?.id;
+    step::move_branch(
+        repo,
+        &state.full_ref(),
+        Some(tip),
+        commit,
+        &format!("git track: checkpoint {}", record.checkpoint),
+    )?;
+    recorded(repo, commit, record, &decisions)
+}
+
+/// The checkpoint at the state's tip, when a run killed after moving the branch to it
+/// made it: its note and the experiments' records are written if the kill came first.
+pub fn adopted(repo: &Repo, state: &State) -> Result<Option<Made>> {
+    let tip = state.tip_id()?;
+    let commit = repo.gix.find_commit(tip)?;
+    let Some(parent) = commit.parent_ids().next().map(|p| p.detach()) else {
+        return Ok(None);
+    };
+    let before = State {
+        tip: parent.to_string(),
+        ..state.clone()
+    };
+    match prepare(repo, &before)? {
+        Some((record, decisions)) => recorded(repo, tip, record, &decisions),
+        None => Ok(None),
+    }
+}
+
+/// Writes the note of checkpoint `commit` (unless it has one already: then that is the
+/// record) and marks its experiments' decisions recorded.
+fn recorded(
+    repo: &Repo,
+    commit: ObjectId,
+    record: Record,
+    decisions: &Decisions,
+) -> Result<Option<Made>> {
+    let noted = notes::list(repo, commit)?
+        .into_iter()
+        .next()
+        .filter(|e| e.commit == commit && e.source == "note");
+    let record = match noted {
+        Some(entry) => entry.record,
+        None => {
+            notes::write(repo, commit, &record)?;
+            record
+        }
+    };
+    experiments::mark_recorded(
+        repo,
+        decisions,
+        &experiments::Recorded {
+            checkpoint: record.checkpoint,
+            branch: record.branch.clone(),
+            commit: commit.to_string(),
+        },
+    )?;
+    Ok(Some(Made {
+        number: record.checkpoint,
+        commit: commit.to_string(),
+        done: Vec::new(),
+        record,
+    }))
+}
+
+/// The record of the checkpoint for the merges since the previous one, and the
+/// experiments' decisions it holds; `None` when there is nothing to record.
+fn prepare(repo: &Repo, state: &State) -> Result<Option<(Record, Decisions)>> {
     let tip = state.tip_id()?;
     let by_commit: BTreeMap<&str, &super::state::Step> = state
         .steps
@@ -161,31 +237,7 @@ pub fn make(repo: &Repo, state: &State) -> Result<Option<Made>> {
         efficiency: Some(efficiency),
     };
 
-    let tree = repo.gix.find_commit(tip)?.tree_id()?.detach();
-    let commit = repo.gix.new_commit(record.message(), tree, [tip])?.id;
-    step::move_branch(
-        repo,
-        &state.full_ref(),
-        Some(tip),
-        commit,
-        &format!("git track: checkpoint {number}"),
-    )?;
-    notes::write(repo, commit, &record)?;
-    experiments::mark_recorded(
-        repo,
-        &decisions,
-        &experiments::Recorded {
-            checkpoint: number,
-            branch: state.branch.clone(),
-            commit: commit.to_string(),
-        },
-    )?;
-    Ok(Some(Made {
-        number,
-        commit: commit.to_string(),
-        done: Vec::new(),
-        record,
-    }))
+    Ok(Some((record, decisions)))
 }
 
 /// Marks the tracks merged at a checkpoint `done`; returns their names.

@@ -76,6 +76,15 @@ pub fn ensure(repo: &Repo, state: &mut State) -> Result<PathBuf> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("could not create {}", parent.display()))?;
     }
+    // Saved before the worktree is added: a run killed in between is still known to have
+    // made it, so --abort takes it away again.
+    state.worktree = path
+        .parent()
+        .zip(path.file_name())
+        .map(|(parent, name)| crate::repo::canonical(parent).join(name));
+    state.worktree_created = true;
+    state.worktree_at = Some(state.tip.clone());
+    state.save(repo)?;
     crate::linked_worktree::add(repo, &path, &full)?;
     let path = crate::repo::canonical(&path);
     state.worktree = Some(path.clone());

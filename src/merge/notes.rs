@@ -564,6 +564,7 @@ fn unquote(text: &str) -> String {
 /// Attaches `record` as a TOML note to the checkpoint `commit`.
 pub fn write(repo: &Repo, commit: ObjectId, record: &Record) -> Result<()> {
     let text = record.to_toml()?;
+    crate::fault::point(|| format!("note under {NOTES_REF} on {commit}"));
     let mut notes = repo
         .gix
         .notes()?

@@ -637,8 +637,12 @@ fn stopped(st: &State) -> Stopped {
 fn finish(repo: &Repo, st: &mut State, created: bool, saved: bool) -> Result<Outcome> {
     worktree::sync(st)?;
     let mut made = None;
+    let adopted = match st.checkpointed {
+        true => checkpoint::adopted(repo, st)?,
+        false => None,
+    };
     if st.options.checkpoint
-        && let Some(mut m) = checkpoint::make(repo, st)?
+        && let Some(mut m) = adopted.map_or_else(|| checkpoint::make(repo, st), |m| Ok(Some(m)))?
     {
         st.tip = m.commit.clone();
         worktree::sync(st)?;
@@ -706,7 +710,19 @@ fn load_for_resolution(repo: &Repo, what: &str) -> Result<State> {
 fn reconcile(repo: &Repo, st: &mut State) -> Result<()> {
     let full = st.full_ref();
     let expected = st.tip_id()?;
-    let Some(now) = repo.ref_target(&full)? else {
+    let now = repo.ref_target(&full)?;
+    if now.is_none() && st.original.is_none() && st.current == 0 && st.backup.is_none() {
+        // Killed between saving the new run's state and creating its branch.
+        step::move_branch(
+            repo,
+            &full,
+            None,
+            expected,
+            "branch: Created by git track merge",
+        )?;
+        return Ok(());
+    }
+    let Some(now) = now else {
         return Err(Failure::fatal(format!(
             "the integration branch '{}' no longer exists",
             st.branch
@@ -752,6 +768,20 @@ fn reconcile(repo: &Repo, st: &mut State) -> Result<()> {
             // Committed in the integration worktree, which therefore holds it.
             st.worktree_at = Some(now.to_string());
         }
+        return Ok(());
+    }
+    if k >= st.steps.len()
+        && st.options.checkpoint
+        && parents == [expected]
+        && crate::merge::notes::Record::from_message(
+            &repo.gix.find_commit(now)?.message_raw_sloppy().to_string(),
+            None,
+        )
+        .is_some()
+    {
+        // The run's checkpoint, made by a process killed before it removed the state.
+        st.tip = now.to_string();
+        st.checkpointed = true;
         return Ok(());
     }
     if st.gate_pending && repo.is_ancestor(expected, now)? {
@@ -954,7 +984,20 @@ pub fn skip(
 
 /// `--abort`: the integration branch, its index and its worktree back as before the run.
 pub fn abort(repo: &Repo) -> Result<Aborted> {
-    let st = load_for_resolution(repo, "abort")?;
+    let mut st = load_for_resolution(repo, "abort")?;
+    // A commit a killed run made but had not saved yet is this run's, not someone
+    // else's to back up. A failure here only means the tip is not recognised.
+    let _ = reconcile(repo, &mut st);
+    if st.checkpointed {
+        // Its note and the tracks' new status may be written already: undoing the
+        // branch alone would leave half of each.
+        return Err(Failure::usage(format!(
+            "the run had made its checkpoint on '{}' when its process ended; there is nothing to abort",
+            st.branch
+        ))
+        .hint("'git track merge --continue' finishes it")
+        .into());
+    }
     let full = st.full_ref();
     let original = st.original_id()?;
     let mut saved = Vec::new();

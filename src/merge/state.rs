@@ -109,6 +109,9 @@ pub struct State {
     #[serde(default)]
     pub left_as: Option<String>,
     pub started: String,
+    /// The tip is this run's checkpoint, found by `--continue` after a kill.
+    #[serde(skip)]
+    pub checkpointed: bool,
 }
 
 pub fn path(repo: &Repo) -> PathBuf {
@@ -164,12 +167,14 @@ impl State {
             failed_gate: None,
             left_as: None,
             started,
+            checkpointed: false,
         }
     }
 
     /// Writes the state of a new run; fails if another run's state exists.
     pub fn create(&self, repo: &Repo) -> Result<()> {
         let path = path(repo);
+        crate::fault::point(|| format!("create {}", path.display()));
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("could not create {}", dir.display()))?;
@@ -194,13 +199,7 @@ impl State {
 
     /// Replaces the saved state (write to a temporary file, then rename).
     pub fn save(&self, repo: &Repo) -> Result<()> {
-        let path = path(repo);
-        let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, self.to_json()?)
-            .with_context(|| format!("could not write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &path)
-            .with_context(|| format!("could not replace {}", path.display()))?;
-        Ok(())
+        crate::fault::write_file(&path(repo), self.to_json()?.as_bytes())
     }
 
     fn to_json(&self) -> Result<String> {
@@ -279,12 +278,7 @@ impl State {
 }
 
 pub fn remove(repo: &Repo) -> Result<()> {
-    let path = path(repo);
-    match std::fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(anyhow::anyhow!("could not remove {}: {e}", path.display())),
-    }
+    crate::fault::remove_file(&path(repo))
 }
 
 /// Parses an object id stored in the state.

@@ -205,7 +205,20 @@ impl<'e> Session<'e> {
             .map(|o| o.tree_merge)
             .map_err(anyhow::Error::from),
         }
-        .with_context(|| format!("could not merge {theirs} into {ours}"))?;
+        .map_err(|e| {
+            // In a shallow clone a missing merge base is missing history, not unrelated
+            // histories: say so, and never merge as if they were.
+            if repo.is_shallow().unwrap_or(false) {
+                anyhow::Error::from(
+                    crate::error::Failure::fatal(format!(
+                        "could not merge {theirs} into {ours}: this is a shallow clone and the history joining them is not here ({e:#})"
+                    ))
+                    .hint("fetch the missing history with 'git fetch --unshallow' (or '--deepen=<n>'), then try again"),
+                )
+            } else {
+                e.context(format!("could not merge {theirs} into {ours}"))
+            }
+        })?;
         diff_cache.clear_resource_cache_keep_allocation();
         Ok(match judge.settle(repo, &mut outcome)? {
             Settled::Clean(tree) => Merged::Clean { tree },
@@ -280,7 +293,7 @@ pub fn move_branch(
             message: reflog.into(),
         },
     );
-    repo.gix.edit_reference(edit).map_err(|e| {
+    crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {
         if let Some(lock) = repo.ref_lock_left(full_ref) {
             return lock.into();
         }

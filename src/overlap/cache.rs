@@ -109,16 +109,7 @@ impl Cache {
         let mut sum = Fnv::new();
         sum.write(json.as_bytes());
         let text = format!("{MAGIC} {VERSION} {:016x}\n{json}", sum.finish());
-        let Some(dir) = self.path.parent() else {
-            return;
-        };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        let tmp = dir.join(format!("{FILE_NAME}.{}.tmp", std::process::id()));
-        if std::fs::write(&tmp, text).is_ok() && std::fs::rename(&tmp, &self.path).is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        let _ = crate::fault::write_file(&self.path, text.as_bytes());
     }
 }
 

@@ -533,16 +533,7 @@ fn save_comparison(repo: &Repo, c: &Comparison) {
     let Ok(bytes) = serde_json::to_vec_pretty(c) else {
         return;
     };
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let tmp = path.with_extension(format!("json.{}", std::process::id()));
-    if std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, &path))
-        .is_err()
-    {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    let _ = crate::fault::write_file(&path, &bytes);
 }
 
 /// The last comparison of `group` run in this clone, if it can be read.
@@ -924,7 +915,7 @@ fn write_decision(
         expected,
         refs::logged(message.lines().next().unwrap_or_default()),
     );
-    repo.gix.edit_reference(edit).map_err(|e| {
+    crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {
         Failure::usage(format!(
             "{refname} changed meanwhile: {:#}",
             anyhow::Error::from(e)

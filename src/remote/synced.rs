@@ -8,7 +8,7 @@
 //! is removed and a removal is merely not carried over.
 
 use crate::repo::Repo;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use gix::ObjectId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -107,15 +107,7 @@ impl Synced {
                 .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect(),
         };
-        let dir = self.path.parent().context("state path has no parent")?;
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("could not create {}", dir.display()))?;
-        let tmp = self
-            .path
-            .with_extension(format!("json.{}", std::process::id()));
-        std::fs::write(&tmp, serde_json::to_vec_pretty(&file)?)
-            .and_then(|()| std::fs::rename(&tmp, &self.path))
-            .with_context(|| format!("could not write {}", self.path.display()))?;
+        crate::fault::write_file(&self.path, &serde_json::to_vec_pretty(&file)?)?;
         self.changed = false;
         Ok(())
     }

@@ -112,6 +112,16 @@ impl TestRepo {
         repo
     }
 
+    /// A repository already made at `<tmp>/repo` (by copying one, see `tests/it/crash.rs`).
+    pub fn at(tmp: tempfile::TempDir) -> TestRepo {
+        let base = tmp.path().canonicalize().expect("canonical tmp");
+        TestRepo {
+            root: base.join("repo"),
+            home: base.join("home"),
+            tmp,
+        }
+    }
+
     /// A bare clone of a repository with one commit.
     pub fn bare() -> TestRepo {
         let src = TestRepo::new();

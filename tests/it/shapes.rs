@@ -1,0 +1,271 @@
+//! Repositories of the shapes people have: submodules, LFS pointers, a sparse checkout,
+//! a shallow clone, SHA-256 objects, a default branch of another name, file names that
+//! differ only in case.
+
+use crate::common::{self, TestRepo};
+
+fn track_with(repo: &TestRepo, name: &str, scope: &str, files: &[(&str, &str)]) {
+    repo.track(&["new", name, "--scope", scope]).ok();
+    let wt = repo.worktree(name);
+    for (path, text) in files {
+        common::write_file(&wt.join(path), text);
+    }
+    repo.commit_all_in(&wt, &format!("{name}: work"));
+}
+
+/// The tree git's own merge machinery makes of `ours` and `theirs`.
+fn merge_tree(repo: &TestRepo, ours: &str, theirs: &str) -> (i32, String) {
+    let out = repo.try_git_in(&repo.root, &["merge-tree", "--write-tree", ours, theirs]);
+    (
+        out.code,
+        out.stdout.lines().next().unwrap_or_default().to_owned(),
+    )
+}
+
+fn tree_of(repo: &TestRepo, rev: &str) -> String {
+    repo.git(&["rev-parse", &format!("{rev}^{{tree}}")])
+        .trim()
+        .to_owned()
+}
+
+/// Points the gitlink `path` at `commit` in the worktree's index and commits.
+fn move_gitlink(repo: &TestRepo, wt: &std::path::Path, path: &str, commit: &str) {
+    repo.git_in(
+        wt,
+        &[
+            "update-index",
+            "--cacheinfo",
+            &format!("160000,{commit},{path}"),
+        ],
+    );
+    repo.git_in(wt, &["commit", "-q", "-m", &format!("move {path}")]);
+}
+
+#[test]
+fn submodules_changed_by_tracks_merge_as_git_merges_gitlinks() {
+    let repo = TestRepo::new();
+    let base = repo.root.parent().expect("parent").to_owned();
+    let sub = base.join("sub");
+    std::fs::create_dir_all(&sub).expect("sub");
+    repo.git_in(&sub, &["init", "-q", "-b", "main"]);
+    let mut subs = Vec::new();
+    for i in 0..3 {
+        common::write_file(&sub.join("lib.txt"), &format!("v{i}\n"));
+        subs.push(repo.commit_all_in(&sub, &format!("v{i}")));
+    }
+    repo.git_in(&sub, &["checkout", "-q", &subs[0]]);
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        sub.to_str().expect("utf8"),
+        "vendor/sub",
+    ]);
+    repo.git_in(&repo.path("vendor/sub"), &["checkout", "-q", &subs[0]]);
+    repo.commit_all("add the submodule");
+    repo.track(&["init"]).ok();
+
+    // One track moves the submodule, another changes a file: a clean merge.
+    repo.track(&["new", "bump", "--scope", "vendor/**"]).ok();
+    move_gitlink(&repo, &repo.worktree("bump"), "vendor/sub", &subs[1]);
+    track_with(&repo, "docs", "docs/**", &[("docs/a.md", "a\n")]);
+    let (code, expected) = merge_tree(&repo, "main", "track/bump");
+    assert_eq!(code, 0);
+    repo.track(&["merge", "bump", "docs"]).ok();
+    let merged = repo.git(&["ls-tree", "integration", "vendor/sub"]);
+    assert!(merged.contains(&subs[1]), "{merged}");
+    let first = repo.git(&["rev-parse", "integration^1^2"]);
+    assert_eq!(tree_of(&repo, "integration^"), expected, "{first}");
+
+    // Another track moves it to a commit beside the first one's: git calls that a
+    // conflict; so do we.
+    repo.git_in(&sub, &["checkout", "-q", "-b", "side", &subs[0]]);
+    common::write_file(&sub.join("side.txt"), "side\n");
+    let side = repo.commit_all_in(&sub, "side");
+    repo.track(&["new", "bump2", "--scope", "vendor/**"]).ok();
+    move_gitlink(&repo, &repo.worktree("bump2"), "vendor/sub", &side);
+    let (git_code, _) = merge_tree(&repo, "integration", "track/bump2");
+    assert_eq!(git_code, 1, "git conflicts");
+    repo.track(&["merge", "bump2", "--dry-run"])
+        .code(1)
+        .stdout_has("conflict in vendor/sub");
+}
+
+#[test]
+fn lfs_pointer_files_merge_as_the_text_they_are() {
+    let repo = TestRepo::new();
+    let pointer = |oid: char, size: usize| {
+        format!(
+            "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize {size}\n",
+            oid.to_string().repeat(64)
+        )
+    };
+    repo.write(
+        ".gitattributes",
+        "*.bin filter=lfs diff=lfs merge=lfs -text\n",
+    );
+    repo.write("assets/a.bin", &pointer('a', 10));
+    repo.write("assets/b.bin", &pointer('b', 20));
+    repo.commit_all("pointers");
+    track_with(
+        &repo,
+        "a",
+        "assets/a.bin",
+        &[("assets/a.bin", &pointer('c', 30))],
+    );
+    track_with(
+        &repo,
+        "b",
+        "assets/b.bin",
+        &[("assets/b.bin", &pointer('d', 40))],
+    );
+    repo.track(&["overlap", "--level", "conflicts"]).ok();
+    repo.track(&["merge", "a", "b"]).ok();
+    let a = repo.git(&["show", "integration:assets/a.bin"]);
+    assert_eq!(a, pointer('c', 30));
+    // A change staged outside the scope is caught as for any file.
+    let wt = repo.worktree("a");
+    common::write_file(&wt.join("assets/b.bin"), &pointer('e', 1));
+    repo.git_in(&wt, &["add", "assets/b.bin"]);
+    repo.track_in(&wt, &["check", "--staged"])
+        .code(1)
+        .stdout_has("assets/b.bin");
+}
+
+#[test]
+fn a_sparse_checkout_main_worktree_works() {
+    let repo = TestRepo::new();
+    repo.write("src/lib.rs", "lib\n");
+    repo.write("docs/a.md", "a\n");
+    repo.commit_all("layout");
+    repo.git(&["sparse-checkout", "set", "docs"]);
+    assert!(!repo.path("src/lib.rs").exists());
+    track_with(&repo, "docs", "docs/**", &[("docs/a.md", "a changed\n")]);
+    // The track's worktree is sparse like the one it was made from, as with
+    // 'git worktree add'.
+    assert!(!repo.worktree("docs").join("src/lib.rs").exists());
+    repo.track(&["status"]).ok();
+    repo.track(&["overlap", "--level", "conflicts"]).ok();
+    repo.track(&["merge", "docs", "--checkpoint"]).ok();
+    assert_eq!(repo.git(&["show", "integration:docs/a.md"]), "a changed\n");
+    assert_eq!(repo.git(&["show", "integration:src/lib.rs"]), "lib\n");
+    assert!(!repo.path("src/lib.rs").exists(), "main stays sparse");
+}
+
+#[test]
+fn a_shallow_clone_refuses_clearly_where_history_is_missing() {
+    let origin = TestRepo::new();
+    for i in 0..3 {
+        origin.write("main.txt", &format!("{i}\n"));
+        origin.commit_all(&format!("main {i}"));
+    }
+    origin.git(&["branch", "topic", "HEAD~2"]);
+    origin.git(&["checkout", "-q", "topic"]);
+    origin.write("topic.txt", "topic\n");
+    origin.commit_all("topic work");
+    origin.git(&["checkout", "-q", "main"]);
+    let base = origin.root.parent().expect("parent").to_owned();
+    origin.git_in(
+        &base,
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &format!("file://{}", origin.root.display()),
+            "shallow",
+        ],
+    );
+    let shallow = base.join("shallow");
+    origin.git_in(&shallow, &["branch", "topic", "origin/topic"]);
+    let run = |args: &[&str]| origin.track_in(&shallow, args);
+    run(&["init"]).ok();
+    // A track made here has all the history it needs.
+    run(&["new", "fresh", "--no-worktree", "--scope", "f/**"]).ok();
+    // One adopted from a branch whose fork point was cut off cannot be merged.
+    run(&["new", "topic", "--branch", "topic", "--no-worktree"]).ok();
+    let before = origin.git_in(&shallow, &["for-each-ref"]);
+    let out = run(&["merge", "topic"]);
+    assert!(
+        out.code == 2 || out.code == 128 || out.code == 1,
+        "exit {}: {}",
+        out.code,
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("shallow clone") && out.stderr.contains("--unshallow"),
+        "names the cause: {}",
+        out.stderr
+    );
+    let integration = origin.try_git_in(&shallow, &["rev-parse", "-q", "--verify", "integration"]);
+    if integration.code == 0 {
+        // Never a merge of unrelated histories.
+        let log = origin.git_in(&shallow, &["log", "--oneline", "integration"]);
+        assert!(!log.contains("topic"), "{log}");
+    }
+    let _ = before;
+}
+
+#[test]
+fn a_sha256_repository_works_or_is_refused_naming_the_object_format() {
+    let repo = TestRepo::empty();
+    let dir = repo.root.parent().expect("parent").join("sha256");
+    repo.git_in(
+        repo.root.parent().expect("parent"),
+        &[
+            "init",
+            "-q",
+            "-b",
+            "main",
+            "--object-format=sha256",
+            "sha256",
+        ],
+    );
+    common::write_file(&dir.join("a.txt"), "a\n");
+    repo.commit_all_in(&dir, "first");
+    let out = repo.track_in(&dir, &["new", "a", "--scope", "a/**"]);
+    if out.code == 0 {
+        repo.track_in(&dir, &["list"]).ok();
+    } else {
+        assert!(out.code == 128 || out.code == 2, "{}", out.stderr);
+        assert!(
+            out.stderr
+                .starts_with("fatal: this repository uses SHA-256"),
+            "names the object format: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_default_branch_named_trunk_is_the_base() {
+    let repo = TestRepo::empty();
+    repo.git(&["checkout", "-q", "-b", "trunk"]);
+    repo.write("README.md", "x\n");
+    repo.commit_all("first");
+    repo.track(&["init"]).ok();
+    track_with(&repo, "a", "a/**", &[("a/x.txt", "x\n")]);
+    let show = repo.track(&["show", "a", "--json"]).ok().json();
+    assert_eq!(show["base"]["ref"], "trunk", "{show}");
+    repo.track(&["merge", "a"]).ok();
+    assert!(
+        repo.git(&["log", "--oneline", "integration"])
+            .contains("first")
+    );
+}
+
+#[test]
+fn names_differing_only_in_case_from_two_tracks_are_both_kept() {
+    let repo = TestRepo::new();
+    track_with(&repo, "upper", "docs/**", &[("docs/Guide.md", "upper\n")]);
+    track_with(&repo, "lower", "docs/**", &[("docs/guide.md", "lower\n")]);
+    let overlap = repo.track(&["overlap", "--level", "files"]);
+    assert!(overlap.code == 0 || overlap.code == 1, "{}", overlap.stderr);
+    repo.track(&["merge", "upper", "lower"]).ok();
+    let files = repo.git(&["ls-tree", "--name-only", "integration", "docs/"]);
+    assert_eq!(files, "docs/Guide.md\ndocs/guide.md\n");
+}
