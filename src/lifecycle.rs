@@ -213,8 +213,10 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             };
             let existing = repo.ref_target(&full)?;
             // What a `new` killed before writing the definition left: its branch, still at
-            // the commit this `new` would make it at. Taking it changes nothing.
-            leftover_branch = existing.is_some() && existing == start;
+            // the commit this `new` would make it at, with the one reflog entry `new`
+            // writes. Taking it changes nothing; anyone else's branch is refused.
+            leftover_branch =
+                existing.is_some() && existing == start && made_by_new(repo, &full, &req.name);
             if existing.is_some() && !leftover_branch {
                 return Err(Failure::usage(format!(
                     "a branch named '{}' already exists",
@@ -310,7 +312,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
                 repo,
                 &branch,
                 start,
-                &format!("branch: Created by git track new {}", req.name),
+                &new_branch_message(&req.name),
             )?;
             undo.branch = Some((branch.clone(), start));
         }
@@ -339,6 +341,27 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             Err(e)
         }
     }
+}
+
+/// Did `git track new <name>` make the branch `full`, and nothing move it since? Its
+/// reflog holds exactly the entry `new` writes.
+fn made_by_new(repo: &Repo, full: &str, name: &str) -> bool {
+    let Ok(reference) = repo.gix.find_reference(full) else {
+        return false;
+    };
+    let mut log = reference.log_iter();
+    let Ok(Some(entries)) = log.all() else {
+        return false;
+    };
+    let entries: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|line| line.message.to_string())
+        .collect();
+    entries == [new_branch_message(name)]
+}
+
+fn new_branch_message(name: &str) -> String {
+    format!("branch: Created by git track new {name}")
 }
 
 /// Is the worktree at `path` what a `new` killed before writing the definition left: a
