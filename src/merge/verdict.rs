@@ -42,6 +42,8 @@ pub struct Judge {
     /// Where git runs, and the object directory it reads.
     dir: PathBuf,
     objects: PathBuf,
+    /// `<git common dir>/track`, where the scratch directories go.
+    state_dir: PathBuf,
     hash: gix::hash::Kind,
     git: Option<GitSide>,
 }
@@ -69,6 +71,7 @@ impl Judge {
             directory_rename_conflicts: directory_rename_conflicts(repo),
             dir: repo.workdir().unwrap_or(repo.git_dir()).to_owned(),
             objects: repo.objects.store_ref().path().to_owned(),
+            state_dir: repo.common_dir().join("track"),
             hash: repo.object_hash(),
             git: None,
         }
@@ -250,7 +253,7 @@ impl Judge {
 
     fn git_side(&mut self) -> Result<&mut GitSide> {
         if self.git.is_none() {
-            let scratch = Scratch::new()?;
+            let scratch = Scratch::new(&self.state_dir)?;
             let store = gix::odb::loose::Store::at(scratch.0.clone(), self.hash);
             self.git = Some(GitSide {
                 store,
@@ -518,11 +521,28 @@ pub fn directory_rename_conflicts(repo: &gix::Repository) -> bool {
 /// A private scratch object directory, removed when dropped.
 struct Scratch(PathBuf);
 
+/// Scratch directories older than this belong to no live process: a process killed with
+/// `kill -9` leaves its own behind, and the next one sweeps it away.
+const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
 impl Scratch {
-    fn new() -> Result<Scratch> {
+    /// A new directory under the repository's `track/` folder (so that what a killed
+    /// process leaves stays inside the repository), or the system's temporary folder when
+    /// that cannot be written.
+    fn new(state_dir: &std::path::Path) -> Result<Scratch> {
+        let base = state_dir.join("scratch");
+        if std::fs::create_dir_all(&base).is_ok() {
+            sweep(&base);
+            if let Ok(scratch) = Scratch::new_in(&base) {
+                return Ok(scratch);
+            }
+        }
+        Scratch::new_in(&std::env::temp_dir())
+    }
+
+    fn new_in(base: &std::path::Path) -> Result<Scratch> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let base = std::env::temp_dir();
         for _ in 0..100 {
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
             let dir = base.join(format!("git-track-objects.{}.{n}", std::process::id()));
@@ -539,6 +559,29 @@ impl Scratch {
             "could not create a scratch directory in {}",
             base.display()
         ))
+    }
+}
+
+/// Removes the scratch directories under `base` older than [`STALE`].
+fn sweep(base: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE);
+        if stale
+            && entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("git-track-objects.")
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
