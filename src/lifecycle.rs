@@ -308,12 +308,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
     let mut undo = Undo::default();
     let result = (|| -> Result<Stored> {
         if !adopted && !leftover_branch {
-            create_ref(
-                repo,
-                &branch,
-                start,
-                &new_branch_message(&req.name),
-            )?;
+            create_ref(repo, &branch, start, &new_branch_message(&req.name))?;
             undo.branch = Some((branch.clone(), start));
         }
         if let Some(path) = worktree
