@@ -92,14 +92,23 @@ impl Judge {
     pub fn settle(&mut self, repo: &gix::Repository, outcome: &mut Outcome<'_>) -> Result<Settled> {
         let mut unresolved = BTreeSet::new();
         let mut texts = Vec::new();
+        let mut gitlinks = Vec::new();
         for c in &outcome.conflicts {
             if let Some(text) = text_merge(c) {
                 texts.push(text);
+            } else if let Some(gitlink) = super::submodule::settled(repo, c) {
+                gitlinks.push(gitlink);
             } else if self.is_unresolved(c) {
                 let (ours, theirs) = c.changes_in_resolution();
                 unresolved.insert(ours.location().to_str_lossy().into_owned());
                 unresolved.insert(theirs.location().to_str_lossy().into_owned());
             }
+        }
+        for (path, id) in gitlinks {
+            outcome
+                .tree
+                .upsert(path.split('/').map(BStr::new), EntryKind::Commit, id)
+                .map_err(|e| anyhow!("{e}"))?;
         }
         if !texts.is_empty() {
             for (path, merged) in self.git_merges(repo, &texts)? {
