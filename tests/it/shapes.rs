@@ -292,6 +292,88 @@ fn a_sparse_checkout_main_worktree_works() {
     assert!(!repo.path("src/lib.rs").exists(), "main stays sparse");
 }
 
+/// The sparse-checkout patterns of a worktree, one a line.
+fn sparse_list(repo: &TestRepo, wt: &std::path::Path) -> String {
+    repo.git_in(wt, &["sparse-checkout", "list"])
+}
+
+#[test]
+fn a_track_worktree_from_a_sparse_main_worktree_holds_its_scope() {
+    let repo = TestRepo::new();
+    for (path, text) in [
+        ("src/lib.rs", "lib\n"),
+        ("src/auth/login.rs", "login\n"),
+        ("docs/a.md", "a\n"),
+        ("web/app.js", "app\n"),
+        ("tools/run.sh", "run\n"),
+    ] {
+        repo.write(path, text);
+    }
+    repo.commit_all("layout");
+    repo.git(&["sparse-checkout", "set", "docs"]);
+    assert!(!repo.path("src/auth/login.rs").exists());
+    // Before: the worktree was sparse by main's patterns only, so the track's own files
+    // were missing and git refused to stage them.
+    track_with(
+        &repo,
+        "auth",
+        "src/auth/**",
+        &[("src/auth/login.rs", "login changed\n")],
+    );
+    let wt = repo.worktree("auth");
+    assert_eq!(sparse_list(&repo, &wt), "docs\nsrc/auth\n");
+    assert!(wt.join("docs/a.md").exists(), "main's patterns are kept");
+    assert!(
+        !wt.join("web/app.js").exists(),
+        "still sparse outside the scope"
+    );
+    assert_eq!(repo.git_in(&wt, &["status", "--porcelain"]), "");
+    assert_eq!(
+        repo.git_in(&wt, &["show", "HEAD:src/auth/login.rs"]),
+        "login changed\n"
+    );
+    // A file pattern brings in its folder; a scope that could be anywhere keeps the
+    // user's sparse checkout, and so does an empty one.
+    repo.track(&["new", "run", "--scope", "tools/run.sh"]).ok();
+    assert!(repo.worktree("run").join("tools/run.sh").exists());
+    repo.track(&["new", "rust", "--scope", "**/*.rs"]).ok();
+    assert_eq!(sparse_list(&repo, &repo.worktree("rust")), "docs\n");
+    repo.track(&["new", "all"]).ok();
+    assert_eq!(sparse_list(&repo, &repo.worktree("all")), "docs\n");
+    // Main is untouched; the work merges.
+    assert_eq!(sparse_list(&repo, &repo.root), "docs\n");
+    assert!(!repo.path("src/auth/login.rs").exists());
+    repo.track(&["merge", "auth"]).ok();
+    assert_eq!(
+        repo.git(&["show", "integration:src/auth/login.rs"]),
+        "login changed\n"
+    );
+}
+
+#[test]
+fn a_track_worktree_from_a_non_cone_sparse_worktree_holds_its_scope() {
+    let repo = TestRepo::new();
+    for (path, text) in [
+        ("src/auth/login.rs", "login\n"),
+        ("src/lib.rs", "lib\n"),
+        ("docs/a.md", "a\n"),
+        ("Cargo.toml", "[package]\n"),
+    ] {
+        repo.write(path, text);
+    }
+    repo.commit_all("layout");
+    repo.git(&["sparse-checkout", "set", "--no-cone", "/docs/"]);
+    assert!(!repo.path("Cargo.toml").exists());
+    repo.track(&["new", "auth", "--scope", "src/auth/", "--scope", "*.toml"])
+        .ok();
+    let wt = repo.worktree("auth");
+    assert!(wt.join("src/auth/login.rs").exists());
+    assert!(wt.join("Cargo.toml").exists());
+    assert!(wt.join("docs/a.md").exists());
+    assert!(!wt.join("src/lib.rs").exists());
+    assert_eq!(repo.git_in(&wt, &["status", "--porcelain"]), "");
+}
+
 #[test]
 fn a_shallow_clone_refuses_clearly_where_history_is_missing() {
     let origin = TestRepo::new();
