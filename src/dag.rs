@@ -215,7 +215,7 @@ impl Nodes {
                     return Err(anyhow!("{id} is a {}, not a commit", data.kind));
                 }
                 let iter = gix::objs::CommitRefIter::from_bytes(data.data, id.kind());
-                let parents: Vec<ObjectId> = iter.clone().parent_ids().collect();
+                let parents: Vec<ObjectId> = iter.parent_ids().collect();
                 let time = iter
                     .committer()
                     .ok()
