@@ -74,7 +74,8 @@ impl Dag {
         if a == b {
             return Ok(vec![a]);
         }
-        let mut candidates = nodes.paint_down_to_common(src, ia, ib, |_, _, _| false)?;
+        let mut candidates =
+            nodes.paint_down_to_common(src, ia, ib, Walk::MergeBases, |_, _, _| false)?;
         // A candidate painted stale is an ancestor of another one.
         candidates.retain(|&c| nodes.flags[c as usize] & STALE == 0);
         let mut bases = Vec::with_capacity(candidates.len());
@@ -133,7 +134,7 @@ impl Dag {
             return Ok((0, 0));
         }
         let mut counts = (0, 0);
-        nodes.paint_down_to_common(src, ia, ib, |_, _, _| false)?;
+        nodes.paint_down_to_common(src, ia, ib, Walk::Counting, |_, _, _| false)?;
         // Every commit painted by one side only was visited; the rest is common.
         for &n in &nodes.touched {
             match nodes.flags[n as usize] & (ONE | TWO) {
@@ -152,6 +153,22 @@ impl Dag {
             .map_err(|_| anyhow!("the commit graph was left inconsistent by a failed walk"))
     }
 }
+
+/// What a walk is for. A merge-base walk ends as git's does, when every queued commit is
+/// common. A counting walk goes on while a queued commit is newer than a commit painted
+/// by one side only: without generation numbers a commit dated before its parent (clock
+/// skew) can make the walk see a common commit before learning it is common, and its
+/// paint is mended only by walking on (git's `rev-list` keeps going for the same reason,
+/// and a few commits further: [`SLOP`]). With generation numbers no walk needs this.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    MergeBases,
+    Counting,
+}
+
+/// How many commits a counting walk takes past the point where dates say it is done
+/// (git's `rev-list` takes as many), for skew the dates do not show.
+const SLOP: u8 = 5;
 
 /// A queued commit: newest first, by generation then date.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -285,6 +302,7 @@ impl Nodes {
         src: Source<'_>,
         one: u32,
         two: u32,
+        walk: Walk,
         mut stop: impl FnMut(u32, u8, u32) -> bool,
     ) -> Result<Vec<u32>> {
         self.clear();
@@ -297,11 +315,28 @@ impl Nodes {
             live += 1;
         }
         let mut found = Vec::new();
-        while live > 0 {
+        // The oldest commit visited while painted by one side only.
+        let mut oldest_one_sided = (u32::MAX, i64::MAX);
+        let mut slop = SLOP;
+        let mut go_on = |queue: &BinaryHeap<Queued>, live: usize, oldest: (u32, i64)| {
+            let Some(top) = queue.peek() else {
+                return false;
+            };
+            if walk == Walk::MergeBases || top.generation != UNKNOWN_GENERATION {
+                return live > 0;
+            }
+            if live > 0 || (top.generation, top.time) > oldest {
+                slop = SLOP;
+                return true;
+            }
+            slop = slop.saturating_sub(1);
+            slop > 0
+        };
+        while go_on(&queue, live, oldest_one_sided) {
             let Some(Queued {
                 node: n,
                 generation,
-                ..
+                time,
             }) = queue.pop()
             else {
                 break;
@@ -309,6 +344,9 @@ impl Nodes {
             let f = self.flags[n as usize];
             self.flags[n as usize] &= !QUEUED;
             let mut paint = f & (ONE | TWO | STALE);
+            if paint == ONE || paint == TWO {
+                oldest_one_sided = oldest_one_sided.min((generation, time));
+            }
             if paint & STALE == 0 {
                 live -= 1;
             }
@@ -363,9 +401,16 @@ impl Nodes {
         if floor != UNKNOWN_GENERATION && floor >= self.nodes[from as usize].generation {
             return Ok(false);
         }
-        self.paint_down_to_common(src, from, target, |n, paint, generation| {
-            (n == target && paint & ONE != 0) || (floor != UNKNOWN_GENERATION && generation < floor)
-        })?;
+        self.paint_down_to_common(
+            src,
+            from,
+            target,
+            Walk::MergeBases,
+            |n, paint, generation| {
+                (n == target && paint & ONE != 0)
+                    || (floor != UNKNOWN_GENERATION && generation < floor)
+            },
+        )?;
         let reached = self.flags[target as usize] & ONE != 0;
         self.clear();
         Ok(reached)

@@ -265,7 +265,7 @@ impl Repo {
         &self.dag
     }
 
-    fn source(&self) -> Result<Source<'_>> {
+    pub fn source(&self) -> Result<Source<'_>> {
         Ok(Source {
             repo: &self.gix,
             commit_graph: self.commit_graph()?,
