@@ -37,6 +37,19 @@ pub fn add(repo: &Repo, path: &Path, branch: &str) -> Result<()> {
     add_head(repo, path, Head::Attached(name))
 }
 
+/// Adds the worktree of `track` at `path` with its branch checked out, holding its scope
+/// when the repository is sparse ([`widen_sparse_to_scope`]); a worktree that could not
+/// be widened is taken away again, so nothing is left half made.
+pub fn add_for_track(repo: &Repo, path: &Path, track: &Track) -> Result<()> {
+    add(repo, path, &track.branch_ref())?;
+    if let Err(e) = widen_sparse_to_scope(path, &track.scope) {
+        // Just checked out: nothing in it can be lost.
+        let _ = remove(repo, path, true);
+        return Err(e);
+    }
+    Ok(())
+}
+
 /// A track's worktree made from a sparse worktree is sparse by the same patterns, as
 /// `git worktree add` makes it (gix copies them too); but the paths the track is for must
 /// be there, since git refuses to stage a path outside the sparse patterns. So what its

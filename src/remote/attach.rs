@@ -134,11 +134,5 @@ pub fn create_worktree(repo: &Repo, t: &Track, path: &Path) -> Result<()> {
         std::fs::create_dir_all(parent)
             .map_err(|e| anyhow!("could not create {}: {e}", parent.display()))?;
     }
-    worktree::add(repo, path, &t.branch_ref())?;
-    if let Err(e) = worktree::widen_sparse_to_scope(path, &t.scope) {
-        // Nothing is left half made: the worktree was just checked out, nothing is lost.
-        let _ = worktree::remove(repo, path, true);
-        return Err(e);
-    }
-    Ok(())
+    worktree::add_for_track(repo, path, t)
 }

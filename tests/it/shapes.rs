@@ -336,6 +336,11 @@ fn a_track_worktree_from_a_sparse_main_worktree_holds_its_scope() {
     // user's sparse checkout, and so does an empty one.
     repo.track(&["new", "run", "--scope", "tools/run.sh"]).ok();
     assert!(repo.worktree("run").join("tools/run.sh").exists());
+    // A worktree made again (reopen) holds the scope too.
+    repo.track(&["cancel", "run"]).ok();
+    assert!(!repo.worktree("run").exists());
+    repo.track(&["reopen", "run"]).ok();
+    assert!(repo.worktree("run").join("tools/run.sh").exists());
     repo.track(&["new", "rust", "--scope", "**/*.rs"]).ok();
     assert_eq!(sparse_list(&repo, &repo.worktree("rust")), "docs\n");
     repo.track(&["new", "all"]).ok();
