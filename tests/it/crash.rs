@@ -516,6 +516,36 @@ fn merged_track() -> TestRepo {
     repo
 }
 
+/// Track `a` without a worktree, for `attach`.
+fn without_worktree() -> TestRepo {
+    let repo = initial();
+    repo.track(&["new", "a", "--scope", "src/**", "--no-worktree"])
+        .ok();
+    repo
+}
+
+/// Two contenders of experiment `e`, each with a commit, for `pick`.
+fn experiment() -> TestRepo {
+    let repo = initial();
+    for name in ["x", "y"] {
+        repo.track(&[
+            "new",
+            name,
+            "--experiment",
+            "e",
+            "--hypothesis",
+            "it is faster",
+            "--scope",
+            "src/**",
+        ])
+        .ok();
+        let wt = repo.worktree(name);
+        common::write_file(&wt.join("src/lib.rs"), &format!("fn {name}() {{}}\n"));
+        repo.commit_all_in(&wt, &format!("{name}: try"));
+    }
+    repo
+}
+
 /// A bare remote beside the repository, holding main.
 fn with_remote(repo: &TestRepo) -> PathBuf {
     let base = repo.root.parent().expect("parent").to_owned();
@@ -731,6 +761,28 @@ const WALKS: &[Walk] = &[
             ends: RERUN,
         }],
     },
+    Walk {
+        name: "attach",
+        build: without_worktree,
+        args: &["attach", "a"],
+        dir: "",
+        ways: &[Way {
+            args: &["attach", "a"],
+            when_state: None,
+            ends: RERUN,
+        }],
+    },
+    Walk {
+        name: "pick",
+        build: experiment,
+        args: &["pick", "x", "--reason", "faster"],
+        dir: "",
+        ways: &[Way {
+            args: &["pick", "x", "--reason", "faster"],
+            when_state: None,
+            ends: RERUN,
+        }],
+    },
 ];
 
 fn walk_named(name: &str) {
@@ -811,3 +863,9 @@ fn crash_walk_prune() {
 fn crash_walk_agent_setup() {
     walk_named("agent-setup");
 }
+
+#[test]
+fn crash_walk_attach() {
+    walk_named("attach");
+}
+
