@@ -118,6 +118,36 @@ impl Dag {
         nodes.reaches(src, id, ia)
     }
 
+    /// Which of `tips` are reachable from `descendant` (or equal to it), in one walk down
+    /// from `descendant`, however many tips there are. With generation numbers the answer
+    /// is exact. Without, the walk stops a few commits ([`SLOP`]) after its queue holds
+    /// nothing dated after the oldest tip not found yet, as git's revision walks do: a
+    /// commit dated before the tip it descends from (clock skew) can make a contained tip
+    /// look not contained, never the reverse.
+    pub fn contained(
+        &self,
+        src: Source<'_>,
+        tips: &[ObjectId],
+        descendant: ObjectId,
+    ) -> Result<Vec<bool>> {
+        let mut nodes = self.lock()?;
+        let from = nodes.intern(descendant);
+        nodes.load(src, from)?;
+        let mut wanted: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, tip) in tips.iter().enumerate() {
+            let n = nodes.intern(*tip);
+            nodes.load(src, n)?;
+            wanted.entry(n).or_default().push(i);
+        }
+        let found = nodes.reach_many(src, from, wanted)?;
+        nodes.clear();
+        let mut answer = vec![false; tips.len()];
+        for i in found {
+            answer[i] = true;
+        }
+        Ok(answer)
+    }
+
     /// How many commits `a` has that `b` has not, and `b` has that `a` has not
     /// (`git rev-list --count --left-right a...b`).
     pub fn ahead_behind(
@@ -383,6 +413,73 @@ impl Nodes {
                     if (pf | paint) & STALE == 0 {
                         live += 1;
                     }
+                    queue.push(self.queued(p));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The indices of the wanted commits reachable from `from` (see [`Dag::contained`]).
+    fn reach_many(
+        &mut self,
+        src: Source<'_>,
+        from: u32,
+        mut wanted: HashMap<u32, Vec<usize>>,
+    ) -> Result<Vec<usize>> {
+        self.clear();
+        let mut found = Vec::new();
+        // The tips not found yet, oldest last.
+        let mut pending: Vec<(u32, i64, u32)> = wanted
+            .keys()
+            .map(|&n| {
+                let node = &self.nodes[n as usize];
+                (node.generation, node.time, n)
+            })
+            .collect();
+        pending.sort_unstable_by(|a, b| b.cmp(a));
+        let mut queue = BinaryHeap::new();
+        self.mark(from, ONE | QUEUED);
+        found.extend(wanted.remove(&from).unwrap_or_default());
+        queue.push(self.queued(from));
+        let mut slop = SLOP;
+        while let Some(top) = queue.peek() {
+            while pending
+                .last()
+                .is_some_and(|&(_, _, n)| !wanted.contains_key(&n))
+            {
+                pending.pop();
+            }
+            let Some(&(generation, time, _)) = pending.last() else {
+                break;
+            };
+            if (top.generation, top.time) < (generation, time) {
+                // Nothing queued is newer than the oldest tip left: with generation
+                // numbers none can reach it; by dates, a few more commits for skew.
+                if top.generation != UNKNOWN_GENERATION {
+                    break;
+                }
+                slop = slop.saturating_sub(1);
+                if slop == 0 {
+                    break;
+                }
+            } else {
+                slop = SLOP;
+            }
+            let Some(Queued { node: n, .. }) = queue.pop() else {
+                break;
+            };
+            self.load(src, n)?;
+            let count = self.nodes[n as usize]
+                .parents
+                .as_ref()
+                .map_or(0, |p| p.len());
+            for k in 0..count {
+                let p = self.nodes[n as usize].parents.as_ref().map_or(0, |p| p[k]);
+                if self.flags[p as usize] & ONE == 0 {
+                    self.load(src, p)?;
+                    self.mark(p, ONE | QUEUED);
+                    found.extend(wanted.remove(&p).unwrap_or_default());
                     queue.push(self.queued(p));
                 }
             }
