@@ -868,4 +868,3 @@ fn crash_walk_agent_setup() {
 fn crash_walk_attach() {
     walk_named("attach");
 }
-
