@@ -12,6 +12,7 @@ mod completions;
 mod demo;
 mod done;
 mod edit;
+mod errors;
 mod exec;
 mod fetch;
 mod filter;
@@ -304,7 +305,7 @@ fn warn_of_interrupted_merge(repo: &Repo) {
 fn report(e: &anyhow::Error) -> i32 {
     let stderr = io::stderr();
     let mut err = stderr.lock();
-    match e.downcast_ref::<Failure>() {
+    match errors::describe(e) {
         Some(f) => {
             let prefix = if f.code == EXIT_FATAL {
                 "fatal: "

@@ -42,13 +42,10 @@ pub const REF_PREFIX: &str = "refs/tracks-experiments/";
 const DECISION_FILE: &str = "decision.toml";
 
 /// Checks that `group` can name an experiment: one ref component, as a track name.
-pub fn validate_group(group: &str) -> Result<(), Failure> {
-    track::validate_name(group).map_err(|f| {
-        Failure::usage(
-            f.message
-                .replacen("invalid track name", "invalid experiment group", 1),
-        )
-        .hint("an experiment group is one ref component, e.g. 'search-engine'")
+pub fn validate_group(group: &str) -> Result<(), track::InvalidName> {
+    track::validate_name(group).map_err(|e| track::InvalidName {
+        what: track::NameOf::ExperimentGroup,
+        ..e
     })
 }
 

@@ -128,7 +128,7 @@ pub fn all(repo: &Repo, remote: &Remote, synced: &mut Synced) -> Result<Report> 
             }
             Err(e) => report.invalid.push(Invalid {
                 refname: remote.tracking_ref(&s.track.name),
-                error: e.message,
+                error: e.to_string(),
             }),
         }
     }
