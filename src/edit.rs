@@ -1,6 +1,5 @@
 //! Changes to a track's definition, each described for the commit message.
 
-use crate::error::Failure;
 use crate::lifecycle;
 use crate::refs;
 use crate::repo::Repo;
@@ -8,8 +7,26 @@ use crate::scope;
 use crate::store::{self, Stored};
 use crate::track::{Kind, Status, Track};
 use anyhow::Result;
+use std::path::PathBuf;
 
 /// A change to a list field: replace it, or add and remove items.
+/// What an edit can be refused for.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("nothing to change")]
+    NothingToChange,
+    #[error("no branch named '{branch}'")]
+    NoSuchBranch { branch: String },
+    /// The track's worktree has `on` checked out, not the `branch` the edit names.
+    #[error("track '{name}' has a worktree at '{}' on '{on}'; pointing the track at '{branch}' would leave the work there out of it", path.display())]
+    WorktreeElsewhere {
+        name: String,
+        path: PathBuf,
+        on: String,
+        branch: String,
+    },
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct ListEdit {
     pub set: Option<Vec<String>>,
@@ -159,16 +176,12 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
                     .as_deref()
                     .and_then(refs::branch_name)
                     .unwrap_or("a detached HEAD");
-                return Err(Failure::usage(format!(
-                    "track '{}' has a worktree at '{}' on '{on}'; pointing the track at '{b}' would leave the work there out of it",
-                    track.name,
-                    w.path.display()
-                ))
-                .hint(format!(
-                    "switch that worktree first ('git -C {} switch {b}'), or remove it ('git worktree remove {}')",
-                    w.path.display(),
-                    w.path.display()
-                ))
+                return Err(EditError::WorktreeElsewhere {
+                    name: track.name.clone(),
+                    path: w.path,
+                    on: on.to_owned(),
+                    branch: b,
+                }
                 .into());
             }
             changes.push(format!("branch: {} -> {b}", track.branch));
@@ -202,9 +215,7 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
 /// the summary of what changed (`None` when the edit changed nothing).
 pub fn edit(repo: &Repo, name: &str, edit: &Edit) -> Result<(Stored, Option<String>)> {
     if edit.is_empty() {
-        return Err(Failure::usage("nothing to change")
-            .hint("'git track edit -h' lists what can be changed")
-            .into());
+        return Err(EditError::NothingToChange.into());
     }
     for list in [&edit.scope, &edit.contracts] {
         if let Some(set) = &list.set {
@@ -221,7 +232,7 @@ pub fn edit(repo: &Repo, name: &str, edit: &Edit) -> Result<(Stored, Option<Stri
     if let Some(b) = &edit.branch {
         let full = refs::branch_ref_given(b);
         if repo.ref_target(&full)?.is_none() {
-            usage!("no branch named '{b}'");
+            return Err(EditError::NoSuchBranch { branch: b.clone() }.into());
         }
     }
     if let Some(base) = &edit.base {

@@ -8,7 +8,7 @@
 //! with the remaining tracks, `--abort` undoes the stopped track's merge or rebase
 //! (tracks synced before it stay synced).
 
-use crate::error::{EXIT_FOUND, Failure};
+use crate::error::EXIT_FOUND;
 use crate::git::{self, SyncMode};
 use crate::lifecycle;
 use crate::refs;
@@ -20,6 +20,29 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 const STATE_FILE: &str = "sync.json";
+
+/// What starting, continuing or aborting a sync can be refused for.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{} is corrupt: {cause}", path.display())]
+    CorruptState { path: PathBuf, cause: String },
+    #[error("a sync is stopped at track '{at}'")]
+    Stopped { at: String },
+    #[error("track '{name}' has no worktree to sync in")]
+    NoWorktree { name: String },
+    #[error("the worktree of '{name}' at '{}' does not have its branch '{branch}' checked out", path.display())]
+    BranchNotCheckedOut {
+        name: String,
+        path: PathBuf,
+        branch: String,
+    },
+    #[error("the worktree of '{name}' at '{}' has uncommitted or untracked changes", path.display())]
+    DirtyWorktree { name: String, path: PathBuf },
+    #[error("no sync is stopped")]
+    NothingStopped,
+    #[error("the sync state names no stopped track")]
+    NoStopRecorded,
+}
 
 /// What `git track sync` asks for.
 #[derive(Debug, Clone)]
@@ -88,9 +111,11 @@ fn load(repo: &Repo) -> Result<Option<Run>> {
     let path = state_path(repo);
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            Failure::fatal(format!("{} is corrupt: {e}", path.display()))
-                .hint("'git track sync --abort' cannot read it either; remove the file and check the track's worktree with 'git status'")
-                .into()
+            SyncError::CorruptState {
+                path: path.clone(),
+                cause: e.to_string(),
+            }
+            .into()
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(anyhow!("could not read {}: {e}", path.display())),
@@ -114,9 +139,7 @@ pub fn in_progress(repo: &Repo) -> Result<Option<Run>> {
 pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
     if let Some(run) = load(repo)? {
         let at = run.stopped.as_ref().map_or("-", |s| s.track.as_str());
-        return Err(Failure::usage(format!("a sync is stopped at track '{at}'"))
-            .hint("finish it with 'git track sync --continue', or undo it with 'git track sync --abort'")
-            .into());
+        return Err(SyncError::Stopped { at: at.to_owned() }.into());
     }
     let listing = store::list(repo)?;
     let mut done = Vec::new();
@@ -130,10 +153,9 @@ pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
     } else {
         let mut chosen = Vec::new();
         for name in &req.names {
-            let s = listing.get(name).ok_or_else(|| {
-                Failure::usage(format!("no track named '{name}'"))
-                    .hint("'git track list' shows the tracks")
-            })?;
+            let s = listing
+                .get(name)
+                .ok_or_else(|| store::no_such_track(name))?;
             if !chosen.iter().any(|c: &&Stored| c.track.name == *name) {
                 chosen.push(s);
             }
@@ -154,14 +176,10 @@ pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
                 done.push(skip("no worktree".into()));
                 continue;
             }
-            return Err(
-                Failure::usage(format!("track '{}' has no worktree to sync in", t.name))
-                    .hint(format!(
-                        "sync its branch by hand, or 'git track reopen {}' to add a worktree",
-                        t.name
-                    ))
-                    .into(),
-            );
+            return Err(SyncError::NoWorktree {
+                name: t.name.clone(),
+            }
+            .into());
         };
         let branch = t.branch_ref();
         let checked_out = repo
@@ -170,22 +188,18 @@ pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
             .find(|w| w.path == path)
             .and_then(|w| w.branch);
         if checked_out.as_deref() != Some(branch.as_str()) {
-            return Err(Failure::usage(format!(
-                "the worktree of '{}' at '{}' does not have its branch '{}' checked out",
-                t.name,
-                path.display(),
-                t.branch
-            ))
-            .hint(format!("'git switch {}' there first", t.branch))
+            return Err(SyncError::BranchNotCheckedOut {
+                name: t.name.clone(),
+                path,
+                branch: t.branch.clone(),
+            }
             .into());
         }
         if crate::linked_worktree::has_changes(&path)? {
-            return Err(Failure::usage(format!(
-                "the worktree of '{}' at '{}' has uncommitted or untracked changes",
-                t.name,
-                path.display()
-            ))
-            .hint("commit or stash them, then sync again")
+            return Err(SyncError::DirtyWorktree {
+                name: t.name.clone(),
+                path,
+            }
             .into());
         }
         queue.push((s, path));
@@ -292,13 +306,8 @@ fn finished(
 }
 
 fn stopped_run(repo: &Repo) -> Result<(Run, Stop)> {
-    let run = load(repo)?.ok_or_else(|| {
-        Failure::usage("no sync is stopped").hint("'git track sync <name>...' starts one")
-    })?;
-    let stop = run
-        .stopped
-        .clone()
-        .ok_or_else(|| Failure::fatal("the sync state names no stopped track"))?;
+    let run = load(repo)?.ok_or(SyncError::NothingStopped)?;
+    let stop = run.stopped.clone().ok_or(SyncError::NoStopRecorded)?;
     Ok((run, stop))
 }
 

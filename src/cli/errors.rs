@@ -6,10 +6,15 @@
 //! Modules not yet moved to typed errors still raise a [`Failure`] with its own
 //! message and hints; it passes through unchanged.
 
+use git_track::edit::EditError;
 use git_track::error::Failure;
 use git_track::lifecycle::{BACKUP_PREFIX, Kept, LifecycleError};
+use git_track::plan::experiments::ExperimentError;
+use git_track::remote::RemoteError;
 use git_track::store::{FILE_NAME, StoreError};
+use git_track::sync::SyncError;
 use git_track::track::{InvalidEstimate, InvalidName, NameOf};
+use git_track::transition::{NotAllowed, Transition};
 
 /// The failure to report for `e`, when it is one the user can act on; `None` for an
 /// internal or environment error (reported as `fatal:` with its whole chain).
@@ -22,6 +27,21 @@ pub fn describe(e: &anyhow::Error) -> Option<Failure> {
     }
     if let Some(e) = e.downcast_ref::<StoreError>() {
         return Some(store(e));
+    }
+    if let Some(e) = e.downcast_ref::<ExperimentError>() {
+        return Some(experiment(e));
+    }
+    if let Some(e) = e.downcast_ref::<SyncError>() {
+        return Some(sync(e));
+    }
+    if let Some(e) = e.downcast_ref::<RemoteError>() {
+        return Some(remote(e));
+    }
+    if let Some(e) = e.downcast_ref::<EditError>() {
+        return Some(edit(e));
+    }
+    if let Some(e) = e.downcast_ref::<NotAllowed>() {
+        return Some(not_allowed(e));
     }
     if let Some(e) = e.downcast_ref::<InvalidName>() {
         return Some(invalid_name(e));
@@ -155,4 +175,141 @@ fn kept(why: &Kept) -> String {
         Kept::MergeRun => "a git track merge in progress is merging into it".to_owned(),
         _ => why.to_string(),
     }
+}
+
+fn experiment(e: &ExperimentError) -> Failure {
+    use ExperimentError as E;
+    match e {
+        E::NoSuchGroup { groups, .. } if groups.is_empty() => usage(e).hint(
+            "no track is in an experiment; start one with 'git track new <name> --experiment <group> --hypothesis <text>'",
+        ),
+        E::NoSuchGroup { groups, .. } => {
+            usage(e).hint(format!("the experiments are: {}", groups.join(", ")))
+        }
+        E::InvalidMetric { metric, cause } => Failure::usage(format!(
+            "invalid --metric regular expression '{metric}': {cause}"
+        ))
+        .hint("e.g. --metric 'time: ([0-9.]+)'; the first group is the figure"),
+        E::NoReason => Failure::usage("a pick needs a reason: --reason <text>"),
+        E::NotInGroup { group, members, .. } => usage(e).hint(format!(
+            "the tracks of '{group}' are: {}",
+            members.join(", ")
+        )),
+        E::InNoGroup { track } => usage(e).hint(format!(
+            "put it in one with 'git track edit {track} --experiment <group> --hypothesis <text>'"
+        )),
+        E::WinnerFinished { track, .. } => {
+            usage(e).hint(format!("reopen it first with 'git track reopen {track}'"))
+        }
+        E::Decided { file, .. } => usage(e).hint(format!("'git show {file}' shows the decision")),
+        E::MalformedDecision { .. } => fatal(e),
+        E::DecisionChanged { .. } => usage(e).hint(
+            "another git track pick ran at the same time; 'git track show' the tracks and try again",
+        ),
+    }
+}
+
+fn sync(e: &SyncError) -> Failure {
+    use SyncError as E;
+    match e {
+        E::CorruptState { .. } => fatal(e).hint(
+            "'git track sync --abort' cannot read it either; remove the file and check the track's worktree with 'git status'",
+        ),
+        E::Stopped { .. } => usage(e).hint(
+            "finish it with 'git track sync --continue', or undo it with 'git track sync --abort'",
+        ),
+        E::NoWorktree { name } => usage(e).hint(format!(
+            "sync its branch by hand, or 'git track reopen {name}' to add a worktree"
+        )),
+        E::BranchNotCheckedOut { branch, .. } => {
+            usage(e).hint(format!("'git switch {branch}' there first"))
+        }
+        E::DirtyWorktree { .. } => usage(e).hint("commit or stash them, then sync again"),
+        E::NothingStopped => usage(e).hint("'git track sync <name>...' starts one"),
+        E::NoStopRecorded => fatal(e),
+    }
+}
+
+fn remote(e: &RemoteError) -> Failure {
+    use RemoteError as E;
+    match e {
+        E::NoDefault { remotes } => usage(e).hint(format!(
+            "name one: 'git track push <remote>'; the remotes are: {}",
+            if remotes.is_empty() {
+                "none (add one with 'git remote add')".to_owned()
+            } else {
+                remotes.join(", ")
+            }
+        )),
+        E::NoSuchRemote { .. } => usage(e)
+            .hint("add it with 'git remote add <name> <url>'; 'git remote -v' lists the remotes"),
+        E::UnusableName { .. } | E::InvalidBranch { .. } | E::BranchCheckedOut { .. } => usage(e),
+        E::NotFetched { .. } => {
+            usage(e).hint("'git track fetch' brings the tracks defined on other machines")
+        }
+        E::AlreadyAttached { path, .. } => usage(e).hint(format!("cd '{}'", path.display())),
+        E::PathTaken { .. } => usage(e).hint("pass --path <dir> to put the worktree elsewhere"),
+        E::BranchNowhere { .. } => {
+            usage(e).hint("on the machine that has it: 'git track push --with-branches'")
+        }
+        E::Contended { remote, losses, .. } => fatal(e).hint(format!(
+            "nothing was lost; try again with 'git track push {remote}' (last refused: {})",
+            losses.join("; ")
+        )),
+        E::PushFailed {
+            nothing_pushed: true,
+            ..
+        } => fatal(e).hint("nothing was pushed; check the remote and try again"),
+        E::PushFailed { .. } => fatal(e),
+        E::Diverged {
+            branch: _,
+            theirs,
+            worktree: Some(wt),
+        } => usage(e)
+            .hint(format!(
+                "bring theirs in: 'git -C {} merge {theirs}', then 'git track merge --push' again",
+                wt.display()
+            ))
+            .hint(format!(
+                "or start from theirs: 'git -C {} reset --keep {theirs}' (tracks merged there are skipped)",
+                wt.display()
+            )),
+        E::Diverged { branch, theirs, worktree: None } => usage(e)
+            .hint(format!(
+                "start from theirs: 'git branch -f {branch} {theirs}', then 'git track merge --push' again (tracks merged there are skipped)"
+            ))
+            .hint(format!(
+                "or bring theirs in: 'git merge {theirs}' in a worktree of '{branch}'"
+            )),
+        E::NoBranchToPush { .. } => usage(e),
+        E::MovedMeanwhile { branch, remote, .. } => Failure::found(e.to_string())
+            .hint(format!("your merges are kept in '{branch}' here; nothing was pushed"))
+            .hint(format!(
+                "fetch theirs and merge it in ('git fetch {remote}' then 'git merge {remote}/{branch}' in a worktree of '{branch}'), then push with 'git track merge --push' again"
+            )),
+    }
+}
+
+fn edit(e: &EditError) -> Failure {
+    match e {
+        EditError::NothingToChange => {
+            usage(e).hint("'git track edit -h' lists what can be changed")
+        }
+        EditError::NoSuchBranch { .. } => usage(e),
+        EditError::WorktreeElsewhere { path, branch, .. } => usage(e).hint(format!(
+            "switch that worktree first ('git -C {} switch {branch}'), or remove it ('git worktree remove {}')",
+            path.display(),
+            path.display()
+        )),
+    }
+}
+
+fn not_allowed(e: &NotAllowed) -> Failure {
+    usage(e).hint(match e.transition {
+        Transition::Reopen => format!(
+            "'git track {}' is for finished or blocked tracks",
+            e.transition.command()
+        ),
+        _ => format!("reopen it first with 'git track reopen {}'", e.name),
+    })
 }

@@ -14,7 +14,7 @@
 //! push and fetch like the definitions). The next checkpoint copies every decision not
 //! yet recorded into its Integration Notes and marks it recorded.
 
-use crate::error::{EXIT_FOUND, Failure};
+use crate::error::EXIT_FOUND;
 use crate::lifecycle;
 use crate::merge::diffstat;
 use crate::overlap::{self, Level};
@@ -41,6 +41,50 @@ use std::time::Instant;
 pub const REF_PREFIX: &str = "refs/tracks-experiments/";
 const DECISION_FILE: &str = "decision.toml";
 
+/// What comparing an experiment or picking its winner can be refused for.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    /// `groups`: the experiments there are.
+    #[error("no experiment named '{group}'")]
+    NoSuchGroup { group: String, groups: Vec<String> },
+    #[error("invalid metric regular expression '{metric}': {cause}")]
+    InvalidMetric { metric: String, cause: String },
+    #[error("a pick needs a reason")]
+    NoReason,
+    /// `actual`: the experiment the track is in; `members`: the tracks of `group`.
+    #[error("track '{track}' is not in experiment '{group}'{}", in_group(actual))]
+    NotInGroup {
+        track: String,
+        group: String,
+        actual: Option<String>,
+        members: Vec<String>,
+    },
+    #[error("track '{track}' is in no experiment")]
+    InNoGroup { track: String },
+    #[error("track '{track}' is {status}; a winner must be unfinished")]
+    WinnerFinished { track: String, status: Status },
+    /// `file`: the decision, as `<ref>:<file>`.
+    #[error("experiment '{group}' was decided already: '{winner}' won ({decided})")]
+    Decided {
+        group: String,
+        winner: String,
+        decided: String,
+        file: String,
+    },
+    #[error("{refname}: malformed {DECISION_FILE}: {cause}")]
+    MalformedDecision { refname: String, cause: String },
+    /// Another pick wrote the decision first.
+    #[error("{refname} changed meanwhile: {cause}")]
+    DecisionChanged { refname: String, cause: String },
+}
+
+fn in_group(actual: &Option<String>) -> String {
+    actual
+        .as_ref()
+        .map(|g| format!(" (it is in '{g}')"))
+        .unwrap_or_default()
+}
+
 /// Checks that `group` can name an experiment: one ref component, as a track name.
 pub fn validate_group(group: &str) -> Result<(), track::InvalidName> {
     track::validate_name(group).map_err(|e| track::InvalidName {
@@ -62,17 +106,11 @@ pub fn members<'a>(listing: &'a Listing, group: &str) -> Result<Vec<&'a Stored>>
             .iter()
             .filter_map(|s| s.track.experiment.as_deref())
             .collect();
-        let hint = if groups.is_empty() {
-            "no track is in an experiment; start one with 'git track new <name> --experiment <group> --hypothesis <text>'".to_owned()
-        } else {
-            format!(
-                "the experiments are: {}",
-                groups.into_iter().collect::<Vec<_>>().join(", ")
-            )
-        };
-        return Err(Failure::usage(format!("no experiment named '{group}'"))
-            .hint(hint)
-            .into());
+        return Err(ExperimentError::NoSuchGroup {
+            group: group.to_owned(),
+            groups: groups.into_iter().map(str::to_owned).collect(),
+        }
+        .into());
     }
     Ok(found)
 }
@@ -191,9 +229,9 @@ pub fn compare(
         .metric
         .as_deref()
         .map(|m| {
-            Regex::new(m).map_err(|e| {
-                Failure::usage(format!("invalid --metric regular expression '{m}': {e}"))
-                    .hint("e.g. --metric 'time: ([0-9.]+)'; the first group is the figure")
+            Regex::new(m).map_err(|e| ExperimentError::InvalidMetric {
+                metric: m.to_owned(),
+                cause: e.to_string(),
             })
         })
         .transpose()?;
@@ -673,65 +711,52 @@ fn tip_ref(group: &str, track: &str) -> String {
 /// Picks the winner of its experiment. Every refusal comes before any change.
 pub fn pick(repo: &Repo, req: &PickRequest) -> Result<Picked> {
     if req.reason.trim().is_empty() {
-        usage!("a pick needs a reason: --reason <text>");
+        return Err(ExperimentError::NoReason.into());
     }
     let listing = store::list(repo)?;
     let winner = store::load_existing(repo, &req.winner)?;
     let group = match (&winner.track.experiment, &req.group) {
         (Some(g), Some(wanted)) if g != wanted => {
-            members(&listing, wanted)?;
-            return Err(Failure::usage(format!(
-                "track '{}' is not in experiment '{wanted}' (it is in '{g}')",
-                req.winner
-            ))
-            .hint(format!(
-                "the tracks of '{wanted}' are: {}",
-                names(&members(&listing, wanted)?)
-            ))
+            return Err(ExperimentError::NotInGroup {
+                track: req.winner.clone(),
+                group: wanted.clone(),
+                actual: Some(g.clone()),
+                members: names(&members(&listing, wanted)?),
+            }
             .into());
         }
         (Some(g), _) => g.clone(),
         (None, Some(wanted)) => {
-            let group_members = members(&listing, wanted)?;
-            return Err(Failure::usage(format!(
-                "track '{}' is not in experiment '{wanted}'",
-                req.winner
-            ))
-            .hint(format!(
-                "the tracks of '{wanted}' are: {}",
-                names(&group_members)
-            ))
+            return Err(ExperimentError::NotInGroup {
+                track: req.winner.clone(),
+                group: wanted.clone(),
+                actual: None,
+                members: names(&members(&listing, wanted)?),
+            }
             .into());
         }
         (None, None) => {
-            return Err(Failure::usage(format!("track '{}' is in no experiment", req.winner))
-                .hint(format!(
-                    "put it in one with 'git track edit {} --experiment <group> --hypothesis <text>'",
-                    req.winner
-                ))
-                .into());
+            return Err(ExperimentError::InNoGroup {
+                track: req.winner.clone(),
+            }
+            .into());
         }
     };
     if winner.track.is_finished() {
-        return Err(Failure::usage(format!(
-            "track '{}' is {}; a winner must be unfinished",
-            req.winner, winner.track.status
-        ))
-        .hint(format!(
-            "reopen it first with 'git track reopen {}'",
-            req.winner
-        ))
+        return Err(ExperimentError::WinnerFinished {
+            track: req.winner.clone(),
+            status: winner.track.status,
+        }
         .into());
     }
     let decision_refname = decision_ref(&group);
     if let Some(existing) = load_decision(repo, &decision_refname)? {
-        return Err(Failure::usage(format!(
-            "experiment '{group}' was decided already: '{}' won ({})",
-            existing.1.winner, existing.1.decided
-        ))
-        .hint(format!(
-            "'git show {decision_refname}:{DECISION_FILE}' shows the decision"
-        ))
+        return Err(ExperimentError::Decided {
+            group,
+            winner: existing.1.winner,
+            decided: existing.1.decided,
+            file: format!("{decision_refname}:{DECISION_FILE}"),
+        }
         .into());
     }
     let group_members = members(&listing, &group)?;
@@ -823,12 +848,8 @@ pub fn pick(repo: &Repo, req: &PickRequest) -> Result<Picked> {
     })
 }
 
-fn names(tracks: &[&Stored]) -> String {
-    tracks
-        .iter()
-        .map(|s| s.track.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+fn names(tracks: &[&Stored]) -> Vec<String> {
+    tracks.iter().map(|s| s.track.name.clone()).collect()
 }
 
 /// Points `refs/tracks-experiments/<group>/tips/<track>` at `tip` (a new name when that
@@ -869,12 +890,11 @@ fn load_decision(repo: &Repo, refname: &str) -> Result<Option<(ObjectId, Decisio
         Ok(String::from_utf8_lossy(&entry.object()?.detach().data).into_owned())
     })()
     .with_context(|| format!("could not read {refname}"))?;
-    let decision: Decision = toml::from_str(&text).map_err(|e| {
-        Failure::fatal(format!(
-            "{refname}: malformed {DECISION_FILE}: {}",
-            e.message()
-        ))
-    })?;
+    let decision: Decision =
+        toml::from_str(&text).map_err(|e| ExperimentError::MalformedDecision {
+            refname: refname.to_owned(),
+            cause: e.message().to_owned(),
+        })?;
     Ok(Some((commit, decision)))
 }
 
@@ -912,12 +932,9 @@ fn write_decision(
         expected,
         refs::logged(message.lines().next().unwrap_or_default()),
     );
-    crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {
-        Failure::usage(format!(
-            "{refname} changed meanwhile: {:#}",
-            anyhow::Error::from(e)
-        ))
-        .hint("another git track pick ran at the same time; 'git track show' the tracks and try again")
+    crate::repo::edit_reference(&repo.gix, edit).map_err(|e| ExperimentError::DecisionChanged {
+        refname: refname.to_owned(),
+        cause: format!("{:#}", anyhow::Error::from(e)),
     })?;
     Ok(commit)
 }

@@ -6,7 +6,6 @@
 //! its ref lock, so a writer that raced us is never overwritten, whatever the transport.
 
 use super::Remote;
-use crate::error::Failure;
 use crate::git;
 use crate::repo::Repo;
 use anyhow::Result;
@@ -64,12 +63,11 @@ pub fn push(repo: &Repo, remote: &Remote, updates: &[Update]) -> Result<Pushed> 
         .collect();
     if lost.is_empty() {
         // No ref was judged: the remote could not be reached or refused the session.
-        return Err(Failure::fatal(format!(
-            "`{}` failed: {}",
-            pushed.command,
-            pushed.stderr.trim()
-        ))
-        .hint("nothing was pushed; check the remote and try again")
+        return Err(super::RemoteError::PushFailed {
+            command: pushed.command,
+            stderr: pushed.stderr.trim().to_owned(),
+            nothing_pushed: true,
+        }
         .into());
     }
     Ok(Pushed::Lost(lost))

@@ -2,12 +2,12 @@
 //! moved (and the notes) with leases, all at once; when another machine won the race,
 //! fetch, reconcile and try again, a bounded number of times.
 
+use super::RemoteError;
 use super::lease::{self, Pushed, Update};
 use super::notes::{self, NotesAction};
 use super::reconcile::{self, Action, Outcome};
 use super::synced::Synced;
 use super::{Remote, fetch, lock};
-use crate::error::Failure;
 use crate::git;
 use crate::merge::notes::NOTES_REF;
 use crate::refs;
@@ -68,9 +68,7 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
             || repo.ref_target(&remote.tracking_ref(name))?.is_some()
             || synced.get(name).is_some();
         if !known {
-            return Err(Failure::usage(format!("no track named '{name}'"))
-                .hint("'git track list' shows the tracks")
-                .into());
+            return Err(store::no_such_track(name));
         }
     }
     let selected = |name: &str| req.names.is_empty() || req.names.iter().any(|n| n == name);
@@ -163,15 +161,11 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
             }
         }
     }
-    Err(Failure::fatal(format!(
-        "could not push to '{}' after {ATTEMPTS} attempts: other machines kept pushing first",
-        remote.name
-    ))
-    .hint(format!(
-        "nothing was lost; try again with 'git track push {}' (last refused: {})",
-        remote.name,
-        losses.join("; ")
-    ))
+    Err(RemoteError::Contended {
+        remote: remote.name.clone(),
+        attempts: ATTEMPTS,
+        losses,
+    }
     .into())
 }
 
@@ -231,11 +225,11 @@ fn push_branches(
         false,
     )?;
     if !pushed.success && pushed.refs.is_empty() {
-        return Err(Failure::fatal(format!(
-            "`{}` failed: {}",
-            pushed.command,
-            pushed.stderr.trim()
-        ))
+        return Err(RemoteError::PushFailed {
+            command: pushed.command,
+            stderr: pushed.stderr.trim().to_owned(),
+            nothing_pushed: false,
+        }
         .into());
     }
     for b in out.iter_mut().filter(|b| b.result == "pushed") {
