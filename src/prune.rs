@@ -10,7 +10,6 @@
 //! The definition stays (it is the track's history): it loses its worktree, and an active
 //! or blocked track becomes done.
 
-use crate::error::Failure;
 use crate::git;
 use crate::lifecycle::{self, delete_ref, save_backup};
 use crate::linked_worktree as worktree;
@@ -55,6 +54,13 @@ pub struct Kept {
     pub reason: String,
 }
 
+/// Prune needs the integration branch, and there is none yet.
+#[derive(Debug, thiserror::Error)]
+#[error("the integration branch '{integration}' does not exist: nothing is merged yet")]
+pub struct NothingMerged {
+    pub integration: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub integration: String,
@@ -66,11 +72,9 @@ pub struct Report {
 pub fn prune(repo: &Repo, options: Options, progress: &dyn Progress) -> Result<Report> {
     let integration_ref = repo.settings.integration_ref();
     let Some(integration) = repo.ref_target(&integration_ref)? else {
-        return Err(Failure::usage(format!(
-            "the integration branch '{}' does not exist: nothing is merged yet",
-            repo.settings.integration
-        ))
-        .hint("merge tracks with 'git track merge' first")
+        return Err(NothingMerged {
+            integration: repo.settings.integration.clone(),
+        }
         .into());
     };
     let dir = repo

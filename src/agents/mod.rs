@@ -15,7 +15,6 @@ mod cursor;
 mod gemini;
 pub mod shape;
 
-use crate::error::Failure;
 use crate::git;
 use crate::hooks::agent::{ClaudeCode, Protocol};
 use crate::repo::Repo;
@@ -108,15 +107,33 @@ pub struct Configured {
     pub excluded: bool,
 }
 
+/// What configuring an agent's hook can be refused for.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("'{name}' is not an agent git-track knows")]
+    Unknown { name: String },
+    /// The hook to add by hand instead: run `command` on `event`.
+    #[error("{} is not a JSON object; it was left as it is", path.display())]
+    NotAnObject {
+        path: std::path::PathBuf,
+        command: &'static str,
+        event: &'static str,
+    },
+    #[error("{}: {what}; it was left as it is", path.display())]
+    BadShape {
+        path: std::path::PathBuf,
+        what: String,
+    },
+}
+
 /// Writes `agent`'s pre-edit hook into its configuration file in `worktree`, merged with
 /// what the file has. A file that is not a JSON object is refused, never replaced.
 pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Configured> {
     let Some(agent) = agent(agent_name) else {
-        return Err(
-            Failure::usage(format!("'{agent_name}' is not an agent git-track knows"))
-                .hint(format!("the agents are: {}", NAMES.join(", ")))
-                .into(),
-        );
+        return Err(AgentError::Unknown {
+            name: agent_name.to_owned(),
+        }
+        .into());
     };
     let cfg = &agent.config;
     let path = worktree.join(cfg.file);
@@ -131,14 +148,11 @@ pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Confi
         Some(text) => match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(m)) => m,
             Ok(_) | Err(_) => {
-                return Err(Failure::usage(format!(
-                    "{} is not a JSON object; it was left as it is",
-                    path.display()
-                ))
-                .hint(format!(
-                    "fix it, or add the hook yourself: run '{}' on the {} event",
-                    cfg.command, cfg.event
-                ))
+                return Err(AgentError::NotAnObject {
+                    path,
+                    command: cfg.command,
+                    event: cfg.event,
+                }
                 .into());
             }
         },
@@ -173,7 +187,11 @@ fn merge_entry(
     path: &Path,
 ) -> Result<()> {
     let shape_error = |what: &str| -> anyhow::Error {
-        Failure::usage(format!("{}: {what}; it was left as it is", path.display())).into()
+        AgentError::BadShape {
+            path: path.to_owned(),
+            what: what.to_owned(),
+        }
+        .into()
     };
     for (key, value) in cfg.top {
         doc.entry(*key).or_insert(json!(value));

@@ -6,50 +6,46 @@
 //! Modules not yet moved to typed errors still raise a [`Failure`] with its own
 //! message and hints; it passes through unchanged.
 
+use git_track::agents::{AgentError, NAMES as AGENTS};
+use git_track::config::BadValue;
 use git_track::edit::EditError;
 use git_track::error::Failure;
 use git_track::lifecycle::{BACKUP_PREFIX, Kept, LifecycleError};
 use git_track::plan::experiments::ExperimentError;
+use git_track::plan::graph::Cycle;
+use git_track::prune::NothingMerged;
 use git_track::remote::RemoteError;
 use git_track::store::{FILE_NAME, StoreError};
 use git_track::sync::SyncError;
 use git_track::track::{InvalidEstimate, InvalidName, NameOf};
+use git_track::track_env::{KEY_PORT_BASE, KEY_PORT_STRIDE, PortTooHigh};
 use git_track::transition::{NotAllowed, Transition};
 
 /// The failure to report for `e`, when it is one the user can act on; `None` for an
 /// internal or environment error (reported as `fatal:` with its whole chain).
 pub fn describe(e: &anyhow::Error) -> Option<Failure> {
-    if let Some(f) = e.downcast_ref::<Failure>() {
-        return Some(f.clone());
+    /// `Some(map(error))` when `e` is a `T`.
+    fn as_<T: std::error::Error + Send + Sync + 'static>(
+        e: &anyhow::Error,
+        map: fn(&T) -> Failure,
+    ) -> Option<Failure> {
+        e.downcast_ref::<T>().map(map)
     }
-    if let Some(e) = e.downcast_ref::<LifecycleError>() {
-        return Some(lifecycle(e));
-    }
-    if let Some(e) = e.downcast_ref::<StoreError>() {
-        return Some(store(e));
-    }
-    if let Some(e) = e.downcast_ref::<ExperimentError>() {
-        return Some(experiment(e));
-    }
-    if let Some(e) = e.downcast_ref::<SyncError>() {
-        return Some(sync(e));
-    }
-    if let Some(e) = e.downcast_ref::<RemoteError>() {
-        return Some(remote(e));
-    }
-    if let Some(e) = e.downcast_ref::<EditError>() {
-        return Some(edit(e));
-    }
-    if let Some(e) = e.downcast_ref::<NotAllowed>() {
-        return Some(not_allowed(e));
-    }
-    if let Some(e) = e.downcast_ref::<InvalidName>() {
-        return Some(invalid_name(e));
-    }
-    if let Some(e) = e.downcast_ref::<InvalidEstimate>() {
-        return Some(invalid_estimate(e));
-    }
-    None
+    as_(e, Failure::clone)
+        .or_else(|| as_(e, lifecycle))
+        .or_else(|| as_(e, store))
+        .or_else(|| as_(e, experiment))
+        .or_else(|| as_(e, sync))
+        .or_else(|| as_(e, remote))
+        .or_else(|| as_(e, edit))
+        .or_else(|| as_(e, not_allowed))
+        .or_else(|| as_(e, agent))
+        .or_else(|| as_(e, bad_value))
+        .or_else(|| as_(e, cycle))
+        .or_else(|| as_(e, port_too_high))
+        .or_else(|| as_(e, nothing_merged))
+        .or_else(|| as_(e, invalid_name))
+        .or_else(|| as_(e, invalid_estimate))
 }
 
 const LIST_TRACKS: &str = "'git track list' shows the tracks";
@@ -72,6 +68,22 @@ fn invalid_name(e: &InvalidName) -> Failure {
             "an experiment group is one ref component, e.g. 'search-engine'"
         }
     })
+}
+
+fn bad_value(e: &BadValue) -> Failure {
+    usage(e).hint(format!("set it with 'git config {} {}'", e.key, e.example))
+}
+
+fn cycle(e: &Cycle) -> Failure {
+    usage(e).hint("break it with 'git track edit <name> --remove-depends-on <track>'")
+}
+
+fn port_too_high(e: &PortTooHigh) -> Failure {
+    usage(e).hint(format!("lower {KEY_PORT_BASE} or {KEY_PORT_STRIDE}"))
+}
+
+fn nothing_merged(e: &NothingMerged) -> Failure {
+    usage(e).hint("merge tracks with 'git track merge' first")
 }
 
 fn invalid_estimate(e: &InvalidEstimate) -> Failure {
@@ -312,4 +324,16 @@ fn not_allowed(e: &NotAllowed) -> Failure {
         ),
         _ => format!("reopen it first with 'git track reopen {}'", e.name),
     })
+}
+
+fn agent(e: &AgentError) -> Failure {
+    match e {
+        AgentError::Unknown { .. } => {
+            usage(e).hint(format!("the agents are: {}", AGENTS.join(", ")))
+        }
+        AgentError::NotAnObject { command, event, .. } => usage(e).hint(format!(
+            "fix it, or add the hook yourself: run '{command}' on the {event} event"
+        )),
+        AgentError::BadShape { .. } => usage(e),
+    }
 }
