@@ -63,14 +63,7 @@ pub struct BranchPush {
 pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport> {
     let _lock = lock(repo, remote)?;
     let mut synced = Synced::load(repo, &remote.name);
-    for name in &req.names {
-        let known = repo.ref_target(&store::ref_name(name))?.is_some()
-            || repo.ref_target(&remote.tracking_ref(name))?.is_some()
-            || synced.get(name).is_some();
-        if !known {
-            return Err(store::no_such_track(name));
-        }
-    }
+    check_known(repo, remote, &synced, &req.names)?;
     let selected = |name: &str| req.names.is_empty() || req.names.iter().any(|n| n == name);
     let mut losses = Vec::new();
     // Push what was reconciled with the remote's newest state: fewer lost races, and a
@@ -81,40 +74,10 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
         synced.save()?;
         let mut report = report?;
         let notes = notes::reconcile(repo, remote)?;
-        let mut updates = Vec::new();
-        let mut carried = Vec::new();
-        for (i, t) in report.tracks.iter().enumerate() {
-            if !selected(&t.name) {
-                continue;
-            }
-            let named = !req.names.is_empty();
-            let local = id(t.local.as_deref());
-            let theirs = id(t.remote.as_deref());
-            let push = match t.action {
-                Action::Ahead | Action::Merged | Action::LocalOnly => true,
-                Action::RemovedHere => true,
-                Action::RemovedThereEditedHere | Action::RemovedHereEditedThere => named,
-                _ => false,
-            };
-            if push {
-                updates.push(Update {
-                    remote_ref: store::ref_name(&t.name),
-                    expect: theirs,
-                    new: local,
-                });
-                carried.push(i);
-            }
-        }
-        let local_notes = repo.ref_target(NOTES_REF)?;
-        let fetched_notes = repo.ref_target(&remote.notes_ref())?;
-        let push_notes = local_notes.is_some() && local_notes != fetched_notes;
-        if push_notes {
-            updates.push(Update {
-                remote_ref: NOTES_REF.to_owned(),
-                expect: fetched_notes,
-                new: local_notes,
-            });
-        }
+        let (mut updates, carried) = definition_updates(&report, &selected, !req.names.is_empty());
+        let notes_update = notes_update(repo, remote)?;
+        let push_notes = notes_update.is_some();
+        updates.extend(notes_update);
         let done = |report: reconcile::Report, notes_pushed| {
             let branches = if req.with_branches || push_branches_setting(repo) {
                 push_branches(repo, remote, &report.tracks, &selected)
@@ -136,16 +99,7 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
         }
         match lease::push(repo, remote, &updates)? {
             Pushed::Done => {
-                for u in &updates {
-                    let tracking = if u.remote_ref == NOTES_REF {
-                        remote.notes_ref()
-                    } else {
-                        remote.tracking_ref(&u.remote_ref[store::REF_PREFIX.len()..])
-                    };
-                    // What the remote now has is what was last fetched from it.
-                    let before = repo.ref_target(&tracking)?;
-                    let _ = store::swap(repo, &tracking, before, u.new, "track: pushed");
-                }
+                record_pushed(repo, remote, &updates)?;
                 for i in carried {
                     let t = &mut report.tracks[i];
                     t.pushed = true;
@@ -167,6 +121,78 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
         losses,
     }
     .into())
+}
+
+/// Refuses a name that is no track here, on the remote, or in what was last synced.
+fn check_known(repo: &Repo, remote: &Remote, synced: &Synced, names: &[String]) -> Result<()> {
+    for name in names {
+        let known = repo.ref_target(&store::ref_name(name))?.is_some()
+            || repo.ref_target(&remote.tracking_ref(name))?.is_some()
+            || synced.get(name).is_some();
+        if !known {
+            return Err(store::no_such_track(name));
+        }
+    }
+    Ok(())
+}
+
+/// The definitions to push after reconciling, and the indexes of their tracks in the
+/// report. A removal against an edit goes only when the track is `named`.
+fn definition_updates(
+    report: &reconcile::Report,
+    selected: &dyn Fn(&str) -> bool,
+    named: bool,
+) -> (Vec<Update>, Vec<usize>) {
+    let mut updates = Vec::new();
+    let mut carried = Vec::new();
+    for (i, t) in report.tracks.iter().enumerate() {
+        if !selected(&t.name) {
+            continue;
+        }
+        let push = match t.action {
+            Action::Ahead | Action::Merged | Action::LocalOnly => true,
+            Action::RemovedHere => true,
+            Action::RemovedThereEditedHere | Action::RemovedHereEditedThere => named,
+            _ => false,
+        };
+        if push {
+            updates.push(Update {
+                remote_ref: store::ref_name(&t.name),
+                expect: id(t.remote.as_deref()),
+                new: id(t.local.as_deref()),
+            });
+            carried.push(i);
+        }
+    }
+    (updates, carried)
+}
+
+/// The Integration Notes, when here they differ from what was fetched.
+fn notes_update(repo: &Repo, remote: &Remote) -> Result<Option<Update>> {
+    let local_notes = repo.ref_target(NOTES_REF)?;
+    let fetched_notes = repo.ref_target(&remote.notes_ref())?;
+    Ok(
+        (local_notes.is_some() && local_notes != fetched_notes).then(|| Update {
+            remote_ref: NOTES_REF.to_owned(),
+            expect: fetched_notes,
+            new: local_notes,
+        }),
+    )
+}
+
+/// Moves the remote-tracking refs to what the push gave the remote.
+fn record_pushed(repo: &Repo, remote: &Remote, updates: &[Update]) -> Result<()> {
+    for u in updates {
+        let tracking = if u.remote_ref == NOTES_REF {
+            remote.notes_ref()
+        } else {
+            remote.tracking_ref(&u.remote_ref[store::REF_PREFIX.len()..])
+        };
+        // What the remote now has is what was last fetched from it.
+        let before = repo.ref_target(&tracking)?;
+        let _ = store::swap(repo, &tracking, before, u.new, "track: pushed");
+    }
+    Ok(())
 }
 
 fn id(hex: Option<&str>) -> Option<ObjectId> {
