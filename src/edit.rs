@@ -106,6 +106,18 @@ fn show_list(v: &[String]) -> String {
 
 /// Applies `edit` to `track`, returning what changed (empty when nothing did).
 fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
+    let mut changes = apply_fields(edit, track);
+    if let Some(b) = &edit.branch {
+        changes.extend(apply_branch(repo, b, track)?);
+    }
+    if let Some(base) = &edit.base {
+        changes.extend(apply_base(repo, base, track)?);
+    }
+    Ok(changes)
+}
+
+/// The fields that are set as given: words, texts, lists and the estimate.
+fn apply_fields(edit: &Edit, track: &mut Track) -> Vec<String> {
     let mut changes = Vec::new();
     macro_rules! word {
         ($field:ident) => {
@@ -164,51 +176,59 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
     list!(scope);
     list!(contracts);
     list!(depends_on);
-    if let Some(b) = &edit.branch {
-        let b = refs::branch_name(b).unwrap_or(b).to_owned();
-        if b != track.branch {
-            // The worktree's commits would no longer count as the track's work.
-            if let Some(w) = lifecycle::track_worktree(repo, track)?
-                && w.branch.as_deref() != Some(refs::branch_ref(&b).as_str())
-            {
-                let on = w
-                    .branch
-                    .as_deref()
-                    .and_then(refs::branch_name)
-                    .unwrap_or("a detached HEAD");
-                return Err(EditError::WorktreeElsewhere {
-                    name: track.name.clone(),
-                    path: w.path,
-                    on: on.to_owned(),
-                    branch: b,
-                }
-                .into());
+    changes
+}
+
+/// Points the track at branch `b`, refused while its worktree has another checked out.
+fn apply_branch(repo: &Repo, b: &str, track: &mut Track) -> Result<Option<String>> {
+    let b = refs::branch_name(b).unwrap_or(b).to_owned();
+    if b != track.branch {
+        // The worktree's commits would no longer count as the track's work.
+        if let Some(w) = lifecycle::track_worktree(repo, track)?
+            && w.branch.as_deref() != Some(refs::branch_ref(&b).as_str())
+        {
+            let on = w
+                .branch
+                .as_deref()
+                .and_then(refs::branch_name)
+                .unwrap_or("a detached HEAD");
+            return Err(EditError::WorktreeElsewhere {
+                name: track.name.clone(),
+                path: w.path,
+                on: on.to_owned(),
+                branch: b,
             }
-            changes.push(format!("branch: {} -> {b}", track.branch));
-            track.branch = b;
+            .into());
         }
+        let change = format!("branch: {} -> {b}", track.branch);
+        track.branch = b;
+        return Ok(Some(change));
     }
-    if let Some(base) = &edit.base {
-        let base_commit = repo.resolve_commit(base)?;
-        let tip = repo
-            .try_resolve_commit(&track.branch_ref())
-            .unwrap_or(base_commit);
-        let fork = repo
-            .merge_base(tip, base_commit)?
-            .unwrap_or(base_commit)
-            .to_string();
-        if *base != track.base.refname || fork != track.base.commit {
-            changes.push(format!(
-                "base: {}@{} -> {base}@{}",
-                track.base.refname,
-                refs::short_id(&track.base.commit),
-                refs::short_id(&fork)
-            ));
-            track.base.refname = base.clone();
-            track.base.commit = fork;
-        }
+    Ok(None)
+}
+
+/// Moves the track's base to `base`, and its fork point to where its branch left it.
+fn apply_base(repo: &Repo, base: &str, track: &mut Track) -> Result<Option<String>> {
+    let base_commit = repo.resolve_commit(base)?;
+    let tip = repo
+        .try_resolve_commit(&track.branch_ref())
+        .unwrap_or(base_commit);
+    let fork = repo
+        .merge_base(tip, base_commit)?
+        .unwrap_or(base_commit)
+        .to_string();
+    if base != track.base.refname || fork != track.base.commit {
+        let change = format!(
+            "base: {}@{} -> {base}@{}",
+            track.base.refname,
+            refs::short_id(&track.base.commit),
+            refs::short_id(&fork)
+        );
+        track.base.refname = base.to_owned();
+        track.base.commit = fork;
+        return Ok(Some(change));
     }
-    Ok(changes)
+    Ok(None)
 }
 
 /// Validates and applies an edit with compare-and-swap. Returns the new definition and

@@ -13,7 +13,8 @@ use crate::git::{self, SyncMode};
 use crate::lifecycle;
 use crate::refs;
 use crate::repo::Repo;
-use crate::store::{self, Stored};
+use crate::store::{self, Listing, Stored};
+use crate::track::Track;
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
 use serde::{Deserialize, Serialize};
@@ -143,37 +144,18 @@ pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
     }
     let listing = store::list(repo)?;
     let mut done = Vec::new();
-    let mut queue: Vec<(&Stored, PathBuf)> = Vec::new();
-    let chosen: Vec<&Stored> = if req.all {
-        listing
-            .tracks
-            .iter()
-            .filter(|s| crate::status::is_pending(s.track.status))
-            .collect()
-    } else {
-        let mut chosen = Vec::new();
-        for name in &req.names {
-            let s = listing
-                .get(name)
-                .ok_or_else(|| store::no_such_track(name))?;
-            if !chosen.iter().any(|c: &&Stored| c.track.name == *name) {
-                chosen.push(s);
-            }
-        }
-        chosen
-    };
-    for s in chosen {
+    let mut queue: Vec<&Stored> = Vec::new();
+    for s in chosen(&listing, req)? {
         let t = &s.track;
-        let skip = |reason: String| Synced {
-            track: t.name.clone(),
-            result: "skipped".into(),
-            reason: Some(reason),
-            from: None,
-            to: None,
-        };
         let Some(path) = lifecycle::find_worktree(repo, t)?.filter(|p| p.is_dir()) else {
             if req.all {
-                done.push(skip("no worktree".into()));
+                done.push(Synced {
+                    track: t.name.clone(),
+                    result: "skipped".into(),
+                    reason: Some("no worktree".into()),
+                    from: None,
+                    to: None,
+                });
                 continue;
             }
             return Err(SyncError::NoWorktree {
@@ -181,28 +163,8 @@ pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
             }
             .into());
         };
-        let branch = t.branch_ref();
-        let checked_out = repo
-            .worktrees()?
-            .into_iter()
-            .find(|w| w.path == path)
-            .and_then(|w| w.branch);
-        if checked_out.as_deref() != Some(branch.as_str()) {
-            return Err(SyncError::BranchNotCheckedOut {
-                name: t.name.clone(),
-                path,
-                branch: t.branch.clone(),
-            }
-            .into());
-        }
-        if crate::linked_worktree::has_changes(&path)? {
-            return Err(SyncError::DirtyWorktree {
-                name: t.name.clone(),
-                path,
-            }
-            .into());
-        }
-        queue.push((s, path));
+        check_worktree(repo, t, path)?;
+        queue.push(s);
     }
     let (integration, upstream_tip) = crate::overlap::integration(repo)?;
     let upstream = if integration.exists {
@@ -216,10 +178,57 @@ pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
         upstream_tip: upstream_tip.to_string(),
         done,
         stopped: None,
-        queue: queue.iter().map(|(s, _)| s.track.name.clone()).collect(),
+        queue: queue.iter().map(|s| s.track.name.clone()).collect(),
     };
     go_on(repo, &mut run)?;
     Ok(run)
+}
+
+/// The tracks to sync: every pending one with `--all`, else those named, once each.
+fn chosen<'l>(listing: &'l Listing, req: &Request) -> Result<Vec<&'l Stored>> {
+    if req.all {
+        return Ok(listing
+            .tracks
+            .iter()
+            .filter(|s| crate::status::is_pending(s.track.status))
+            .collect());
+    }
+    let mut chosen = Vec::new();
+    for name in &req.names {
+        let s = listing
+            .get(name)
+            .ok_or_else(|| store::no_such_track(name))?;
+        if !chosen.iter().any(|c: &&Stored| c.track.name == *name) {
+            chosen.push(s);
+        }
+    }
+    Ok(chosen)
+}
+
+/// Refuses a worktree that has another branch checked out, or changes of its own.
+fn check_worktree(repo: &Repo, t: &Track, path: PathBuf) -> Result<()> {
+    let branch = t.branch_ref();
+    let checked_out = repo
+        .worktrees()?
+        .into_iter()
+        .find(|w| w.path == path)
+        .and_then(|w| w.branch);
+    if checked_out.as_deref() != Some(branch.as_str()) {
+        return Err(SyncError::BranchNotCheckedOut {
+            name: t.name.clone(),
+            path,
+            branch: t.branch.clone(),
+        }
+        .into());
+    }
+    if crate::linked_worktree::has_changes(&path)? {
+        return Err(SyncError::DirtyWorktree {
+            name: t.name.clone(),
+            path,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Syncs the queued tracks one by one until all are done or one conflicts.
