@@ -31,7 +31,7 @@ pub struct Options {
 /// How the integration branch has a track's work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Merged {
+pub enum MergedBy {
     /// Its tip is in the integration branch's history.
     Ancestry,
     /// Its change is in the integration tip's content (squash or rebase merged).
@@ -41,7 +41,7 @@ pub enum Merged {
 #[derive(Debug, Clone, Serialize)]
 pub struct Pruned {
     pub track: String,
-    pub merged: Merged,
+    pub merged: MergedBy,
     pub worktree: Option<String>,
     pub branch: Option<String>,
     /// Refs under `refs/tracks-backup/` holding what was deleted.
@@ -134,11 +134,11 @@ fn judge(
         return Ok(Err("no commits of its own yet".to_owned()));
     }
     let merged = if repo.is_ancestor(tip, integration)? {
-        Merged::Ancestry
+        MergedBy::Ancestry
     } else if git::merge_tree(dir, &integration.to_string(), &tip.to_string())?.as_deref()
         == Some(integration_tree.to_string().as_str())
     {
-        Merged::Content
+        MergedBy::Content
     } else {
         return Ok(Err(format!(
             "not merged into '{}'",
@@ -176,7 +176,7 @@ fn carry_out(repo: &Repo, stored: &Stored, mut plan: Pruned) -> Result<Pruned> {
     if plan.branch.is_some() {
         let full = track.branch_ref();
         if let Some(tip) = repo.ref_target(&full)? {
-            if plan.merged == Merged::Content {
+            if plan.merged == MergedBy::Content {
                 plan.saved
                     .push(save_backup(repo, &track.name, "branch", tip)?);
             }

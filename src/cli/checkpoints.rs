@@ -1,6 +1,6 @@
 use super::output::Output;
 use git_track::error::Failure;
-use git_track::merge::notes::{self, Entry};
+use git_track::merge::notes::{self, CheckpointEntry};
 use git_track::refs;
 use git_track::repo::Repo;
 use git_track::scope::paths::{quote, quote_list};
@@ -24,7 +24,7 @@ pub struct Args {
 #[derive(Serialize)]
 struct Listing {
     branch: String,
-    checkpoints: Vec<Entry>,
+    checkpoints: Vec<CheckpointEntry>,
 }
 
 pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {

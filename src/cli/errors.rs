@@ -10,7 +10,7 @@ use git_track::agents::{AgentError, NAMES as AGENTS};
 use git_track::config::BadValue;
 use git_track::edit::EditError;
 use git_track::error::Failure;
-use git_track::lifecycle::{BACKUP_PREFIX, Kept, LifecycleError};
+use git_track::lifecycle::{BACKUP_PREFIX, KeepReason, LifecycleError};
 use git_track::plan::experiments::ExperimentError;
 use git_track::plan::graph::Cycle;
 use git_track::prune::NothingMerged;
@@ -182,9 +182,9 @@ fn lifecycle(e: &LifecycleError) -> Failure {
     }
 }
 
-fn kept(why: &Kept) -> String {
+fn kept(why: &KeepReason) -> String {
     match why {
-        Kept::MergeRun => "a git track merge in progress is merging into it".to_owned(),
+        KeepReason::MergeRun => "a git track merge in progress is merging into it".to_owned(),
         _ => why.to_string(),
     }
 }

@@ -1,6 +1,6 @@
 use super::output::Output;
 use git_track::error::Failure;
-use git_track::exec::{self, Job, Ran, Stream};
+use git_track::exec::{self, Job, JobResult, Stream};
 use git_track::lifecycle;
 use git_track::progress::Progress;
 use git_track::repo::Repo;
@@ -44,7 +44,7 @@ pub struct Args {
 
 #[derive(Serialize)]
 struct ExecJson {
-    results: Vec<Ran>,
+    results: Vec<JobResult>,
     failed: usize,
     skipped: Vec<String>,
 }

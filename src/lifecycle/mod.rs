@@ -40,7 +40,7 @@ pub enum LifecycleError {
     NameCollides {
         name: String,
         other: String,
-        how: Collision,
+        how: NameCollision,
     },
     #[error("track '{name}' cannot depend on itself")]
     DependsOnItself { name: String },
@@ -83,7 +83,7 @@ pub enum LifecycleError {
     BranchKept {
         name: String,
         branch: String,
-        why: Kept,
+        why: KeepReason,
     },
     #[error(
         "branch '{branch}' has commits that are merged into neither '{integration}' nor '{base}'"
@@ -111,23 +111,23 @@ pub enum LifecycleError {
 
 /// How two track names collide on a case-insensitive or normalising filesystem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Collision {
+pub enum NameCollision {
     Normalisation,
     Case,
 }
 
-impl fmt::Display for Collision {
+impl fmt::Display for NameCollision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Collision::Normalisation => "in Unicode normalisation (NFC or NFD) only",
-            Collision::Case => "only by case",
+            NameCollision::Normalisation => "in Unicode normalisation (NFC or NFD) only",
+            NameCollision::Case => "only by case",
         })
     }
 }
 
 /// Why a track's branch is not deleted with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kept {
+pub enum KeepReason {
     Integration,
     CheckedOut(PathBuf),
     RepositoryBase,
@@ -135,18 +135,20 @@ pub enum Kept {
     MergeRun,
 }
 
-impl fmt::Display for Kept {
+impl fmt::Display for KeepReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Kept::Integration => f.write_str("it is the integration branch (track.integration)"),
-            Kept::CheckedOut(path) => write!(
+            KeepReason::Integration => {
+                f.write_str("it is the integration branch (track.integration)")
+            }
+            KeepReason::CheckedOut(path) => write!(
                 f,
                 "it is checked out in the worktree at '{}'",
                 path.display()
             ),
-            Kept::RepositoryBase => f.write_str("it is the base branch (track.base)"),
-            Kept::TrackBase => f.write_str("it is the track's base"),
-            Kept::MergeRun => f.write_str("a merge run in progress is merging into it"),
+            KeepReason::RepositoryBase => f.write_str("it is the base branch (track.base)"),
+            KeepReason::TrackBase => f.write_str("it is the track's base"),
+            KeepReason::MergeRun => f.write_str("a merge run in progress is merging into it"),
         }
     }
 }

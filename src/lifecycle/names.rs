@@ -1,6 +1,6 @@
 //! Whether a new track's name is free and its dependencies make sense.
 
-use super::{Collision, LifecycleError};
+use super::{LifecycleError, NameCollision};
 use crate::deps;
 use crate::store::{self, Listing};
 use crate::track::{self, Track};
@@ -31,9 +31,9 @@ pub fn check_new_name(listing: &Listing, name: &str) -> Result<()> {
         }
         if collision_key(other) == key {
             let how = if nfc(other) == nfc(name) {
-                Collision::Normalisation
+                NameCollision::Normalisation
             } else {
-                Collision::Case
+                NameCollision::Case
             };
             return Err(LifecycleError::NameCollides {
                 name: name.to_owned(),

@@ -1,7 +1,7 @@
 //! `git track remove`: what would be lost is refused or saved first, and the definition
 //! goes last, so that a killed remove can be run again to finish.
 
-use super::{Kept, LifecycleError, Retiring, delete_ref, save_backup, worktree_to_retire};
+use super::{KeepReason, LifecycleError, Retiring, delete_ref, save_backup, worktree_to_retire};
 use crate::lock;
 use crate::repo::Repo;
 use crate::store::{self, StoreError, Stored};
@@ -148,21 +148,25 @@ fn retire(
 /// Why the track's branch must not be deleted, if it must not: it is the integration
 /// branch, checked out in a worktree other than the track's own (which is being
 /// removed), a base branch, or a merge run is working on it.
-fn why_branch_is_kept(repo: &Repo, track: &Track, own: Option<&Path>) -> Result<Option<Kept>> {
+fn why_branch_is_kept(
+    repo: &Repo,
+    track: &Track,
+    own: Option<&Path>,
+) -> Result<Option<KeepReason>> {
     let full = track.branch_ref();
     if full == repo.settings.integration_ref() {
-        return Ok(Some(Kept::Integration));
+        return Ok(Some(KeepReason::Integration));
     }
     if let Some(w) = repo
         .worktrees()?
         .into_iter()
         .find(|w| w.branch.as_deref() == Some(full.as_str()) && Some(w.path.as_path()) != own)
     {
-        return Ok(Some(Kept::CheckedOut(w.path)));
+        return Ok(Some(KeepReason::CheckedOut(w.path)));
     }
     for (base, why) in [
-        (repo.settings.base.as_str(), Kept::RepositoryBase),
-        (track.base.refname.as_str(), Kept::TrackBase),
+        (repo.settings.base.as_str(), KeepReason::RepositoryBase),
+        (track.base.refname.as_str(), KeepReason::TrackBase),
     ] {
         if let Ok(Some(r)) = repo.gix.try_find_reference(base)
             && r.name().as_bstr() == full.as_str()
@@ -173,7 +177,7 @@ fn why_branch_is_kept(repo: &Repo, track: &Track, own: Option<&Path>) -> Result<
     if let Ok(Some(st)) = crate::merge::state::load(repo)
         && st.full_ref() == full
     {
-        return Ok(Some(Kept::MergeRun));
+        return Ok(Some(KeepReason::MergeRun));
     }
     Ok(None)
 }

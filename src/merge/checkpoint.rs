@@ -3,7 +3,7 @@
 use super::diffstat;
 use super::state::{State, StepResult};
 use super::step::{self, T_TRACK, T_TRACK_TIP};
-use crate::merge::notes::{self, Conflict, Left, Merged, Overlap, Record, Resolution};
+use crate::merge::notes::{self, Conflict, Left, MergedTrack, Overlap, Record, Resolution};
 use crate::plan::{efficiency, experiments};
 use crate::repo::Repo;
 use crate::store;
@@ -231,7 +231,7 @@ fn merges_since_checkpoint(
 }
 
 /// What each merge brought (its diffstat), and the files two or more of them changed.
-fn merged_and_overlaps(repo: &Repo, found: &[Found]) -> Result<(Vec<Merged>, Vec<Overlap>)> {
+fn merged_and_overlaps(repo: &Repo, found: &[Found]) -> Result<(Vec<MergedTrack>, Vec<Overlap>)> {
     let mut merged = Vec::new();
     let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in found {
@@ -242,7 +242,7 @@ fn merged_and_overlaps(repo: &Repo, found: &[Found]) -> Result<(Vec<Merged>, Vec
                 tracks.push(f.track.clone());
             }
         }
-        merged.push(Merged {
+        merged.push(MergedTrack {
             track: f.track.clone(),
             tip: f.tip.clone(),
             commit: f.commit.to_string(),

@@ -118,12 +118,12 @@ pub fn push(repo: &Repo, remote: &Remote, branch: &str) -> Result<Shared> {
         new: Some(ours),
     };
     match super::lease::push(repo, remote, &[update])? {
-        super::lease::Pushed::Done => {
+        super::lease::PushOutcome::Done => {
             let _ = store::swap(repo, &tracking, theirs, Some(ours), "track: pushed");
             shared.pushed = true;
             Ok(shared)
         }
-        super::lease::Pushed::Lost(why) => Err(RemoteError::MovedMeanwhile {
+        super::lease::PushOutcome::Lost(why) => Err(RemoteError::MovedMeanwhile {
             branch: branch.to_owned(),
             remote: remote.name.clone(),
             refused: why,

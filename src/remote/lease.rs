@@ -23,7 +23,7 @@ pub struct Update {
 }
 
 #[derive(Debug)]
-pub enum Pushed {
+pub enum PushOutcome {
     /// Every ref moved.
     Done,
     /// Another writer moved a ref first (or the remote refused the update under its
@@ -32,9 +32,9 @@ pub enum Pushed {
 }
 
 /// Pushes `updates` to `remote`, all or nothing when there are several.
-pub fn push(repo: &Repo, remote: &Remote, updates: &[Update]) -> Result<Pushed> {
+pub fn push(repo: &Repo, remote: &Remote, updates: &[Update]) -> Result<PushOutcome> {
     if updates.is_empty() {
-        return Ok(Pushed::Done);
+        return Ok(PushOutcome::Done);
     }
     let refspecs: Vec<String> = updates
         .iter()
@@ -55,7 +55,7 @@ pub fn push(repo: &Repo, remote: &Remote, updates: &[Update]) -> Result<Pushed> 
         updates.len() > 1,
     )?;
     if pushed.success {
-        return Ok(Pushed::Done);
+        return Ok(PushOutcome::Done);
     }
     let lost: Vec<String> = pushed
         .rejected()
@@ -70,5 +70,5 @@ pub fn push(repo: &Repo, remote: &Remote, updates: &[Update]) -> Result<Pushed> 
         }
         .into());
     }
-    Ok(Pushed::Lost(lost))
+    Ok(PushOutcome::Lost(lost))
 }

@@ -3,7 +3,7 @@
 //! fetch, reconcile and try again, a bounded number of times.
 
 use super::RemoteError;
-use super::lease::{self, Pushed, Update};
+use super::lease::{self, PushOutcome, Update};
 use super::notes::{self, NotesAction};
 use super::reconcile::{self, Action, Outcome};
 use super::synced::Synced;
@@ -98,7 +98,7 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
             return done(report, false);
         }
         match lease::push(repo, remote, &updates)? {
-            Pushed::Done => {
+            PushOutcome::Done => {
                 record_pushed(repo, remote, &updates)?;
                 for i in carried {
                     let t = &mut report.tracks[i];
@@ -108,7 +108,7 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
                 synced.save()?;
                 return done(report, push_notes);
             }
-            Pushed::Lost(why) => {
+            PushOutcome::Lost(why) => {
                 losses = why;
                 fetch::download(repo, remote)?;
                 backoff(attempt);

@@ -52,7 +52,7 @@ pub struct Record {
     pub previous: Option<String>,
     /// Tracks merged since the previous checkpoint, in merge order.
     #[serde(default)]
-    pub merged: Vec<Merged>,
+    pub merged: Vec<MergedTrack>,
     /// Files changed by two or more of the merged tracks.
     #[serde(default)]
     pub overlaps: Vec<Overlap>,
@@ -78,7 +78,7 @@ pub use crate::plan::efficiency::Checkpoint as Efficiency;
 pub use crate::plan::experiments::Decision;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Merged {
+pub struct MergedTrack {
     pub track: String,
     /// The track's commit that was merged.
     pub tip: String,
@@ -188,7 +188,7 @@ pub fn write(repo: &Repo, commit: ObjectId, record: &Record) -> Result<()> {
 
 /// A checkpoint found on the integration branch.
 #[derive(Debug, Clone, Serialize)]
-pub struct Entry {
+pub struct CheckpointEntry {
     /// The checkpoint commit.
     pub commit: String,
     #[serde(flatten)]
@@ -202,7 +202,7 @@ pub struct Entry {
 }
 
 /// The checkpoints on the first-parent history of `tip`, newest first.
-pub fn list(repo: &Repo, tip: ObjectId) -> Result<Vec<Entry>> {
+pub fn list(repo: &Repo, tip: ObjectId) -> Result<Vec<CheckpointEntry>> {
     let mut notes = repo.gix.notes()?.with_refs([NOTES_REF])?;
     let mut out = Vec::new();
     let mut next = Some(tip);
@@ -223,13 +223,13 @@ pub fn list(repo: &Repo, tip: ObjectId) -> Result<Vec<Entry>> {
             .map(|n| String::from_utf8_lossy(&n.blob.data).into_owned());
         let parsed = note.as_deref().map(Record::from_toml);
         let entry = match parsed {
-            Some(Ok(record)) => Entry {
+            Some(Ok(record)) => CheckpointEntry {
                 commit: id.to_string(),
                 record,
                 source: "note",
                 note_error: None,
             },
-            other => Entry {
+            other => CheckpointEntry {
                 commit: id.to_string(),
                 record: from_trailers,
                 source: "trailers",
@@ -267,7 +267,7 @@ mod tests {
             created: "2026-01-01T12:00:00Z".into(),
             tip: "a".repeat(40),
             previous: Some("b".repeat(40)),
-            merged: vec![Merged {
+            merged: vec![MergedTrack {
                 track: "api".into(),
                 tip: "c".repeat(40),
                 commit: "d".repeat(40),

@@ -2,7 +2,7 @@
 //! is missing.
 
 use super::{
-    Conflict, Decision, Left, Merged, Overlap, Record, Resolution, T_BRANCH, T_CANCELLED,
+    Conflict, Decision, Left, MergedTrack, Overlap, Record, Resolution, T_BRANCH, T_CANCELLED,
     T_CHECKPOINT, T_CONFLICT, T_MERGED, T_OVERLAP, T_PENDING, T_PICKED, T_SKIPPED, T_VIOLATION,
     VERSION, Violation,
 };
@@ -48,7 +48,7 @@ impl Record {
         let (first, rest) = value.split_once(' ').unwrap_or((value, ""));
         match key {
             T_BRANCH => r.branch = value.to_owned(),
-            T_MERGED => r.merged.push(Merged {
+            T_MERGED => r.merged.push(MergedTrack {
                 track: first.to_owned(),
                 tip: rest.to_owned(),
                 commit: String::new(),

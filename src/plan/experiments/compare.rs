@@ -69,7 +69,7 @@ pub struct Row {
     pub merges_cleanly: Option<bool>,
     /// The commands' runs, in the order given.
     #[serde(default)]
-    pub runs: Vec<Run>,
+    pub runs: Vec<CommandRun>,
     /// The figure the ranking uses: from the last run whose output matched `metric`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<f64>,
@@ -80,7 +80,7 @@ pub struct Row {
 
 /// One command run in one track's worktree.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Run {
+pub struct CommandRun {
     pub command: String,
     /// `None` when killed by a signal or when it could not start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,7 +97,7 @@ pub struct Run {
     pub temporary: bool,
 }
 
-impl Run {
+impl CommandRun {
     pub fn succeeded(&self) -> bool {
         self.exit == Some(0)
     }
@@ -267,7 +267,7 @@ fn overlaps_outside(
 fn rank(rows: &mut [Row], higher_is_better: bool) {
     let mut ranked: Vec<(f64, String)> = rows
         .iter()
-        .filter(|r| r.runs.iter().all(Run::succeeded))
+        .filter(|r| r.runs.iter().all(CommandRun::succeeded))
         .filter_map(|r| Some((r.metric?, r.track.clone())))
         .collect();
     ranked.sort_by(|a, b| {

@@ -1,7 +1,7 @@
 //! The commands `compare` runs in every track's worktree, in parallel, and the figure
 //! read from their output.
 
-use super::Run;
+use super::CommandRun;
 use crate::lifecycle;
 use crate::progress::Progress;
 use crate::repo::Repo;
@@ -22,7 +22,7 @@ pub(super) fn exec_all(
     commands: &[String],
     metric: Option<&Regex>,
     progress: &dyn Progress,
-) -> Result<Vec<Vec<Run>>> {
+) -> Result<Vec<Vec<CommandRun>>> {
     let temp_root = repo.state_dir().join("compare");
     remove_abandoned_worktrees(repo, &temp_root);
     // Every place first (a temporary worktree where there is none); the guards remove
@@ -43,7 +43,7 @@ pub(super) fn exec_all(
         .map(|p| p.as_ref().map(|p| (p.path.clone(), p.temporary)))
         .collect();
     progress.start("Running commands", tracks.len() * commands.len());
-    let results: Vec<Vec<Run>> = std::thread::scope(|scope| {
+    let results: Vec<Vec<CommandRun>> = std::thread::scope(|scope| {
         let handles: Vec<_> = dirs
             .iter()
             .enumerate()
@@ -82,7 +82,7 @@ pub fn run_command(
     command: &str,
     metric: Option<&Regex>,
     temporary: bool,
-) -> Run {
+) -> CommandRun {
     let start = Instant::now();
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
@@ -108,7 +108,7 @@ pub fn run_command(
             .find(|l| !l.is_empty())
             .map(str::to_owned)
     };
-    Run {
+    CommandRun {
         command: command.to_owned(),
         exit,
         seconds,

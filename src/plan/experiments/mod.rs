@@ -27,7 +27,7 @@ mod decision;
 mod exec;
 mod pick;
 
-pub use compare::{CompareOptions, Comparison, Row, Run, compare, last_comparison};
+pub use compare::{CommandRun, CompareOptions, Comparison, Row, compare, last_comparison};
 pub use decision::{
     CompareRow, CompareTable, Decision, Loser, Recorded, decision_ref, mark_recorded, unrecorded,
 };
