@@ -53,12 +53,35 @@ pub struct Request {
     pub mode: SyncMode,
 }
 
+/// What a sync did with one track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncResult {
+    Merged,
+    Rebased,
+    UpToDate,
+    /// Not synced; the reason says why.
+    Skipped,
+    Aborted,
+}
+
+impl SyncResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncResult::Merged => "merged",
+            SyncResult::Rebased => "rebased",
+            SyncResult::UpToDate => "up-to-date",
+            SyncResult::Skipped => "skipped",
+            SyncResult::Aborted => "aborted",
+        }
+    }
+}
+
 /// What happened to one track.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Synced {
     pub track: String,
-    /// `merged`, `rebased`, `up-to-date`, `skipped` (with a reason) or `aborted`.
-    pub result: String,
+    pub result: SyncResult,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The branch tip before and after.
@@ -151,7 +174,7 @@ pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
             if req.all {
                 done.push(Synced {
                     track: t.name.clone(),
-                    result: "skipped".into(),
+                    result: SyncResult::Skipped,
                     reason: Some("no worktree".into()),
                     from: None,
                     to: None,
@@ -253,7 +276,7 @@ fn go_on(repo: &Repo, run: &mut Run) -> Result<()> {
         if repo.is_ancestor(upstream_tip, tip)? {
             run.done.push(Synced {
                 track: name,
-                result: "up-to-date".into(),
+                result: SyncResult::UpToDate,
                 reason: None,
                 from: Some(tip.to_string()),
                 to: Some(tip.to_string()),
@@ -286,7 +309,7 @@ fn message(track: &str, upstream: &str) -> String {
 fn skipped(track: &str, reason: &str) -> Synced {
     Synced {
         track: track.to_owned(),
-        result: "skipped".into(),
+        result: SyncResult::Skipped,
         reason: Some(reason.to_owned()),
         from: None,
         to: None,
@@ -304,10 +327,9 @@ fn finished(
     Ok(Synced {
         track: track.to_owned(),
         result: match mode {
-            SyncMode::Merge => "merged",
-            SyncMode::Rebase => "rebased",
-        }
-        .into(),
+            SyncMode::Merge => SyncResult::Merged,
+            SyncMode::Rebase => SyncResult::Rebased,
+        },
         reason: None,
         from: Some(from.to_string()),
         to: to.map(|t| t.to_string()),
@@ -356,7 +378,7 @@ pub fn abort(repo: &Repo) -> Result<Run> {
     git::abort_sync(&repo.git_env, Path::new(&stop.worktree), run.mode)?;
     run.done.push(Synced {
         track: stop.track.clone(),
-        result: "aborted".into(),
+        result: SyncResult::Aborted,
         reason: None,
         from: Some(stop.from.clone()),
         to: Some(stop.from),

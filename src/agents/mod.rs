@@ -95,14 +95,23 @@ impl Protocol for Forward {
     }
 }
 
+/// What configuring did to the agent's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileAction {
+    Created,
+    Updated,
+    /// The hook was there already.
+    Unchanged,
+}
+
 /// What [`configure`] did to one worktree.
 #[derive(Debug, Clone, Serialize)]
 pub struct Configured {
     pub agent: String,
     /// The configuration file, absolute.
     pub file: String,
-    /// "created", "updated" or "unchanged".
-    pub action: &'static str,
+    pub action: FileAction,
     /// Added to the repository's `info/exclude`, so the file is not taken for work.
     pub excluded: bool,
 }
@@ -161,11 +170,11 @@ pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Confi
     merge_entry(&mut doc, cfg, cfg.command, &path)?;
     let after = Value::Object(doc);
     let action = match (&existing, before == after) {
-        (Some(_), true) => "unchanged",
-        (Some(_), false) => "updated",
-        (None, _) => "created",
+        (Some(_), true) => FileAction::Unchanged,
+        (Some(_), false) => FileAction::Updated,
+        (None, _) => FileAction::Created,
     };
-    if action != "unchanged" {
+    if action != FileAction::Unchanged {
         let mut text = serde_json::to_string_pretty(&after)?;
         text.push('\n');
         crate::fault::write_file(&path, text.as_bytes())?;

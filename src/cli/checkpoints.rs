@@ -1,6 +1,6 @@
 use super::output::Output;
 use git_track::error::Failure;
-use git_track::merge::notes::{self, CheckpointEntry};
+use git_track::merge::notes::{self, CheckpointEntry, RecordSource};
 use git_track::refs;
 use git_track::repo::Repo;
 use git_track::scope::paths::{quote, quote_list};
@@ -63,7 +63,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                     r.checkpoint,
                     refs::short_id(&e.commit),
                     r.created,
-                    if e.source == "trailers" {
+                    if e.source == RecordSource::Trailers {
                         "  (no note: from trailers)"
                     } else {
                         ""

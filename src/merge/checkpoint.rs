@@ -82,7 +82,7 @@ fn recorded(
     let noted = notes::list(repo, commit)?
         .into_iter()
         .next()
-        .filter(|e| e.commit == commit && e.source == "note");
+        .filter(|e| e.commit == commit && e.source == notes::RecordSource::Note);
     let record = match noted {
         Some(entry) => entry.record,
         None => {

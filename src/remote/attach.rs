@@ -102,7 +102,7 @@ fn branch_from_remote(repo: &Repo, req: &Request, t: &Track) -> Result<String> {
     let tracking = remote.branch_ref(&t.branch);
     let dir = super::git_dir_for_commands(repo);
     if repo.ref_target(&tracking)?.is_none() {
-        let spec = format!("+refs/heads/{}:{tracking}", t.branch);
+        let spec = format!("+{}:{tracking}", t.branch_ref());
         // A branch the remote does not have either is reported just below.
         let _ = git::fetch(&dir, &remote.name, &[spec], false);
     }

@@ -1,6 +1,7 @@
 //! The timeline of checkpoints with their Integration Notes.
 
 use super::esc;
+use git_track::merge::notes::RecordSource;
 use git_track::refs::short_id;
 use git_track::report::Report;
 use std::fmt::Write as _;
@@ -22,7 +23,7 @@ pub(super) fn timeline(h: &mut String, r: &Report) {
             esc(&c.created),
             short_id(&e.commit),
             esc(&c.branch),
-            if e.source == "trailers" {
+            if e.source == RecordSource::Trailers {
                 " &middot; note missing: from the commit's trailers"
             } else {
                 ""

@@ -186,6 +186,17 @@ pub fn write(repo: &Repo, commit: ObjectId, record: &Record) -> Result<()> {
     Ok(())
 }
 
+/// Where a checkpoint's record was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordSource {
+    /// The note: complete.
+    Note,
+    /// The commit message's trailers, the note being missing or unreadable: details
+    /// are empty.
+    Trailers,
+}
+
 /// A checkpoint found on the integration branch.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckpointEntry {
@@ -193,9 +204,7 @@ pub struct CheckpointEntry {
     pub commit: String,
     #[serde(flatten)]
     pub record: Record,
-    /// Where the record came from: `note` (complete) or `trailers` (the note is missing
-    /// or unreadable; details are empty).
-    pub source: &'static str,
+    pub source: RecordSource,
     /// Why the note could not be used, when it exists but does not parse.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note_error: Option<String>,
@@ -226,13 +235,13 @@ pub fn list(repo: &Repo, tip: ObjectId) -> Result<Vec<CheckpointEntry>> {
             Some(Ok(record)) => CheckpointEntry {
                 commit: id.to_string(),
                 record,
-                source: "note",
+                source: RecordSource::Note,
                 note_error: None,
             },
             other => CheckpointEntry {
                 commit: id.to_string(),
                 record: from_trailers,
-                source: "trailers",
+                source: RecordSource::Trailers,
                 note_error: other.and_then(|r| r.err()).map(|e| format!("{e:#}")),
             },
         };
