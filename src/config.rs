@@ -11,7 +11,7 @@ pub struct BadValue {
     pub value: String,
     /// What it must be, e.g. "a number".
     pub expected: String,
-    /// A value to set instead, e.g. "<number>".
+    /// A value to set instead, e.g. `<number>`.
     pub example: String,
 }
 

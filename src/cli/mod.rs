@@ -1,5 +1,9 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
+//! `report/` is the one command with a folder (a file per section of its page).
+//!
+//! Shared by all commands: `output` (text or JSON, colour, warnings and hints, progress)
+//! and `errors` (the library's errors as `error:`/`hint:` lines and exit codes).
 
 mod agent_setup;
 mod archive;

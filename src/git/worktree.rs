@@ -171,7 +171,7 @@ pub fn check_move_worktree(worktree: &Path, from: &str, to: &str) -> Result<Opti
     Ok((!ran.success).then(|| ran.stderr.trim().to_owned()))
 }
 
-/// The paths of "Untracked working tree file '<path>' would be overwritten" complaints.
+/// The paths of `Untracked working tree file '<path>' would be overwritten` complaints.
 pub fn untracked_in_the_way(complaint: &str) -> Vec<String> {
     complaint
         .lines()
