@@ -87,7 +87,7 @@ impl Protocol for Forward {
     fn read_request(
         &self,
         payload: &str,
-    ) -> Result<Option<crate::hooks::agent::EditRequest>, crate::error::Failure> {
+    ) -> Result<Option<crate::hooks::agent::EditRequest>, crate::hooks::agent::BadPayload> {
         self.0.read_request(payload)
     }
     fn answer(&self, verdict: &crate::hooks::agent::Verdict) -> crate::hooks::agent::Answer {

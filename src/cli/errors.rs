@@ -10,6 +10,7 @@ use git_track::agents::{AgentError, NAMES as AGENTS};
 use git_track::config::BadValue;
 use git_track::edit::EditError;
 use git_track::error::Failure;
+use git_track::hooks::agent::BadPayload;
 use git_track::lifecycle::{BACKUP_PREFIX, KeepReason, LifecycleError};
 use git_track::plan::experiments::ExperimentError;
 use git_track::plan::graph::Cycle;
@@ -40,6 +41,7 @@ pub fn describe(e: &anyhow::Error) -> Option<Failure> {
         .or_else(|| as_(e, edit))
         .or_else(|| as_(e, not_allowed))
         .or_else(|| as_(e, agent))
+        .or_else(|| as_(e, bad_payload))
         .or_else(|| as_(e, bad_value))
         .or_else(|| as_(e, cycle))
         .or_else(|| as_(e, port_too_high))
@@ -336,4 +338,23 @@ fn agent(e: &AgentError) -> Failure {
         )),
         AgentError::BadShape { .. } => usage(e),
     }
+}
+
+/// How to wire each agent's hook, for a payload that was not its hook's.
+fn bad_payload(e: &BadPayload) -> Failure {
+    usage(e).hint(match e.protocol {
+        "claude-code" => {
+            "wire 'git track check --format claude-code' as a PreToolUse hook; it reads the hook's JSON on stdin"
+        }
+        "codex" => {
+            "wire 'git track check --format codex' as a PreToolUse hook in .codex/hooks.json ('git track agent-setup codex' does it)"
+        }
+        "cursor" => {
+            "wire 'git track check --format cursor' as a preToolUse hook in .cursor/hooks.json ('git track agent-setup cursor' does it)"
+        }
+        "gemini" => {
+            "wire 'git track check --format gemini' as a BeforeTool hook in .gemini/settings.json ('git track agent-setup gemini' does it)"
+        }
+        other => return usage(e).hint(format!("wire 'git track check --format {other}' as its pre-edit hook")),
+    })
 }
