@@ -73,6 +73,12 @@ impl<'r> History<'r> {
     pub fn is_ancestor(&mut self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
         self.dag.is_ancestor(self.source, ancestor, descendant)
     }
+
+    /// Which of `tips` are reachable from `descendant`, in one walk (see
+    /// [`Dag::contained`]).
+    pub fn contained(&mut self, tips: &[ObjectId], descendant: ObjectId) -> Result<Vec<bool>> {
+        self.dag.contained(self.source, tips, descendant)
+    }
 }
 
 /// A worktree of the repository (the main one or a linked one) and what it has checked out.
@@ -265,7 +271,7 @@ impl Repo {
         &self.dag
     }
 
-    fn source(&self) -> Result<Source<'_>> {
+    pub fn source(&self) -> Result<Source<'_>> {
         Ok(Source {
             repo: &self.gix,
             commit_graph: self.commit_graph()?,
