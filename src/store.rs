@@ -70,6 +70,19 @@ impl Listing {
     pub fn get(&self, name: &str) -> Option<&Stored> {
         self.tracks.iter().find(|s| s.track.name == name)
     }
+
+    /// The tracks `names` names, in that order and each once; refuses a name no track
+    /// has ([`StoreError::NoSuchTrack`]).
+    pub fn select(&self, names: &[String]) -> Result<Vec<&Stored>> {
+        let mut chosen: Vec<&Stored> = Vec::new();
+        for name in names {
+            let s = self.get(name).ok_or_else(|| no_such_track(name))?;
+            if !chosen.iter().any(|c| c.track.name == *name) {
+                chosen.push(s);
+            }
+        }
+        Ok(chosen)
+    }
 }
 
 /// One change in a definition's history.

@@ -216,16 +216,7 @@ fn chosen<'l>(listing: &'l Listing, req: &Request) -> Result<Vec<&'l Stored>> {
             .filter(|s| crate::status::is_pending(s.track.status))
             .collect());
     }
-    let mut chosen = Vec::new();
-    for name in &req.names {
-        let s = listing
-            .get(name)
-            .ok_or_else(|| store::no_such_track(name))?;
-        if !chosen.iter().any(|c: &&Stored| c.track.name == *name) {
-            chosen.push(s);
-        }
-    }
-    Ok(chosen)
+    listing.select(&req.names)
 }
 
 /// Refuses a worktree that has another branch checked out, or changes of its own.
