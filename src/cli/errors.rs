@@ -16,6 +16,9 @@ use git_track::plan::experiments::ExperimentError;
 use git_track::plan::graph::Cycle;
 use git_track::prune::NothingMerged;
 use git_track::remote::RemoteError;
+use git_track::scope::GlobError;
+use git_track::scope::claims::{ClaimsError, Field};
+use git_track::scope::shared::SharedError;
 use git_track::store::{FILE_NAME, StoreError};
 use git_track::sync::SyncError;
 use git_track::track::{InvalidEstimate, InvalidName, NameOf};
@@ -46,6 +49,9 @@ pub fn describe(e: &anyhow::Error) -> Option<Failure> {
         .or_else(|| as_(e, cycle))
         .or_else(|| as_(e, port_too_high))
         .or_else(|| as_(e, nothing_merged))
+        .or_else(|| as_(e, glob))
+        .or_else(|| as_(e, claims))
+        .or_else(|| as_(e, shared))
         .or_else(|| as_(e, invalid_name))
         .or_else(|| as_(e, invalid_estimate))
 }
@@ -357,4 +363,37 @@ fn bad_payload(e: &BadPayload) -> Failure {
         }
         other => return usage(e).hint(format!("wire 'git track check --format {other}' as its pre-edit hook")),
     })
+}
+
+fn glob(e: &GlobError) -> Failure {
+    match e {
+        GlobError::Pattern { .. } => usage(e).hint(
+            "globs match repository-relative paths, e.g. 'src/auth/**', '*.md' or '!src/auth/gen/**'",
+        ),
+        GlobError::Set { .. } => usage(e),
+    }
+}
+
+fn claims(e: &ClaimsError) -> Failure {
+    match e {
+        ClaimsError::Invalid { track, field, .. } => {
+            let flag = match field {
+                Field::Scope => "--scope",
+                Field::Contracts => "--contract",
+            };
+            usage(e).hint(format!(
+                "fix it with 'git track edit {track} {flag} <glob>...'"
+            ))
+        }
+        ClaimsError::Set { .. } => usage(e),
+    }
+}
+
+fn shared(e: &SharedError) -> Failure {
+    match e {
+        SharedError::Config(_) => usage(e)
+            .hint("fix it with 'git config --unset-all track.sharedPaths' and add valid globs"),
+        SharedError::File { .. } => usage(e)
+            .hint("each line of .gittracks is one glob, e.g. 'Cargo.lock' or 'docs/changes/**'"),
+    }
 }
