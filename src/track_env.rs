@@ -9,7 +9,6 @@
 //! whose track is gone is free again; numbers start at 1, so no track gets the base port
 //! itself (the main worktree's server keeps it).
 
-use crate::error::Failure;
 use crate::repo::Repo;
 use crate::store::Listing;
 use anyhow::{Context, Result};
@@ -62,6 +61,15 @@ pub fn for_track(repo: &Repo, listing: &Listing, name: &str) -> Result<TrackEnv>
         index,
         port: port(repo, index)?,
     })
+}
+
+/// The file of track indexes stayed locked (by another git-track giving one out, or
+/// left behind by one that was killed).
+#[derive(Debug, thiserror::Error)]
+#[error("could not lock {}.lock: {cause}", resource.display())]
+pub struct IndexLocked {
+    pub resource: std::path::PathBuf,
+    pub cause: String,
 }
 
 /// A track index whose port (`track.portBase + index * track.portStride`) is above
@@ -158,8 +166,10 @@ fn lock(repo: &Repo) -> Result<gix::lock::Marker> {
     let resource = dir.join(FILE_NAME);
     let mode = gix::lock::acquire::Fail::AfterDurationWithBackoff(Duration::from_secs(10));
     gix::lock::Marker::acquire_to_hold_resource(&resource, mode, None, 0).map_err(|e| {
-        Failure::fatal(format!("could not lock {}.lock: {e}", resource.display()))
-            .hint("another git-track is giving out track indexes; if none is running, remove that file")
-            .into()
+        IndexLocked {
+            resource,
+            cause: e.to_string(),
+        }
+        .into()
     })
 }

@@ -8,10 +8,13 @@
 
 use git_track::agents::{AgentError, NAMES as AGENTS};
 use git_track::config::BadValue;
+use git_track::demo::FolderTaken;
 use git_track::edit::EditError;
 use git_track::error::Failure;
 use git_track::hooks::agent::BadPayload;
+use git_track::hooks::install::ChainTaken;
 use git_track::lifecycle::{BACKUP_PREFIX, KeepReason, LifecycleError};
+use git_track::lock::LockError;
 use git_track::plan::experiments::ExperimentError;
 use git_track::plan::graph::Cycle;
 use git_track::prune::NothingMerged;
@@ -19,10 +22,11 @@ use git_track::remote::RemoteError;
 use git_track::scope::GlobError;
 use git_track::scope::claims::{ClaimsError, Field};
 use git_track::scope::shared::SharedError;
+use git_track::setup::CouldNotRun;
 use git_track::store::{FILE_NAME, StoreError};
 use git_track::sync::SyncError;
 use git_track::track::{InvalidEstimate, InvalidName, NameOf};
-use git_track::track_env::{KEY_PORT_BASE, KEY_PORT_STRIDE, PortTooHigh};
+use git_track::track_env::{IndexLocked, KEY_PORT_BASE, KEY_PORT_STRIDE, PortTooHigh};
 use git_track::transition::{NotAllowed, Transition};
 
 /// The failure to report for `e`, when it is one the user can act on; `None` for an
@@ -52,6 +56,11 @@ pub fn describe(e: &anyhow::Error) -> Option<Failure> {
         .or_else(|| as_(e, glob))
         .or_else(|| as_(e, claims))
         .or_else(|| as_(e, shared))
+        .or_else(|| as_(e, lock))
+        .or_else(|| as_(e, index_locked))
+        .or_else(|| as_(e, chain_taken))
+        .or_else(|| as_(e, folder_taken))
+        .or_else(|| as_(e, could_not_run))
         .or_else(|| as_(e, invalid_name))
         .or_else(|| as_(e, invalid_estimate))
 }
@@ -396,4 +405,35 @@ fn shared(e: &SharedError) -> Failure {
         SharedError::File { .. } => usage(e)
             .hint("each line of .gittracks is one glob, e.g. 'Cargo.lock' or 'docs/changes/**'"),
     }
+}
+
+fn lock(e: &LockError) -> Failure {
+    fatal(e).hint(match e {
+        LockError::Held { .. } => {
+            "wait for it to end and try again; the lock is released when that process ends, so removing the file does not help"
+        }
+        LockError::Unsupported { .. } => {
+            "the file system may not support file locks; no git-track holds this lock unless one is running, so removing the file is safe when none is"
+        }
+    })
+}
+
+fn index_locked(e: &IndexLocked) -> Failure {
+    fatal(e)
+        .hint("another git-track is giving out track indexes; if none is running, remove that file")
+}
+
+fn chain_taken(e: &ChainTaken) -> Failure {
+    usage(e).hint(format!(
+        "merge them into one hook, or move {} away, and install again",
+        e.chained.display()
+    ))
+}
+
+fn folder_taken(e: &FolderTaken) -> Failure {
+    usage(e).hint("name a new or empty folder, or leave it out to use a temporary one")
+}
+
+fn could_not_run(e: &CouldNotRun) -> Failure {
+    fatal(e)
 }

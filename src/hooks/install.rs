@@ -5,7 +5,6 @@
 //! overwritten: it is moved aside to `<name>.git-track-chained`, our hook runs it first
 //! (same arguments, same input), and uninstall moves it back, byte for byte.
 
-use crate::error::Failure;
 use crate::git;
 use crate::repo::{Repo, canonical};
 use anyhow::{Context, Result};
@@ -111,22 +110,22 @@ pub enum Action {
     LeftAlone,
 }
 
+/// A hook of someone else's that cannot be chained: the name it would be kept under
+/// holds another hook already.
+#[derive(Debug, thiserror::Error)]
+#[error("both {} and {} exist; cannot chain the first without losing the second", path.display(), chained.display())]
+pub struct ChainTaken {
+    pub path: PathBuf,
+    pub chained: PathBuf,
+}
+
 /// Installs our hooks into `dir`, chaining any hook already there. Checks every hook
 /// before changing any, so a refusal changes nothing.
 pub fn install(dir: &Path) -> Result<Vec<Done>> {
     for name in NAMES {
         let (path, chained) = paths(dir, name);
         if state_of(&path) == State::Other && exists(&chained) {
-            return Err(Failure::usage(format!(
-                "both {} and {} exist; cannot chain the first without losing the second",
-                path.display(),
-                chained.display()
-            ))
-            .hint(format!(
-                "merge them into one hook, or move {} away, and install again",
-                chained.display()
-            ))
-            .into());
+            return Err(ChainTaken { path, chained }.into());
         }
     }
     std::fs::create_dir_all(dir)
