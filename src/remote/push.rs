@@ -5,8 +5,8 @@
 use super::RemoteError;
 use super::lease::{self, PushOutcome, Update};
 use super::notes::{self, NotesAction};
-use super::reconcile::{self, Action, Outcome};
-use super::synced::Synced;
+use super::reconcile::{self, Action, Reconciled};
+use super::synced::Agreed;
 use super::{Remote, fetch, lock};
 use crate::git;
 use crate::merge::notes::NOTES_REF;
@@ -32,7 +32,7 @@ pub struct Request {
 #[derive(Debug, Clone, Serialize)]
 pub struct PushedReport {
     pub remote: String,
-    pub tracks: Vec<Outcome>,
+    pub tracks: Vec<Reconciled>,
     pub invalid: Vec<Invalid>,
     pub notes: NotesAction,
     /// Did the notes travel in this push?
@@ -62,7 +62,7 @@ pub struct BranchPush {
 
 pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport> {
     let _lock = lock(repo, remote)?;
-    let mut synced = Synced::load(repo, &remote.name);
+    let mut synced = Agreed::load(repo, &remote.name);
     check_known(repo, remote, &synced, &req.names)?;
     let selected = |name: &str| req.names.is_empty() || req.names.iter().any(|n| n == name);
     let mut losses = Vec::new();
@@ -124,7 +124,7 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
 }
 
 /// Refuses a name that is no track here, on the remote, or in what was last synced.
-fn check_known(repo: &Repo, remote: &Remote, synced: &Synced, names: &[String]) -> Result<()> {
+fn check_known(repo: &Repo, remote: &Remote, synced: &Agreed, names: &[String]) -> Result<()> {
     for name in names {
         let known = repo.ref_target(&store::ref_name(name))?.is_some()
             || repo.ref_target(&remote.tracking_ref(name))?.is_some()
@@ -211,7 +211,7 @@ fn push_branches_setting(repo: &Repo) -> bool {
 fn push_branches(
     repo: &Repo,
     remote: &Remote,
-    tracks: &[Outcome],
+    tracks: &[Reconciled],
     selected: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<BranchPush>> {
     let mut out = Vec::new();
