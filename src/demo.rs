@@ -17,7 +17,7 @@ pub struct Scenario {
     pub title: String,
     pub files: BTreeMap<String, String>,
     pub tracks: Vec<ScenarioTrack>,
-    pub steps: Vec<Step>,
+    pub steps: Vec<DemoStep>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,7 +48,7 @@ pub struct ScenarioCommit {
 /// conflict resolved by hand.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Step {
+pub struct DemoStep {
     pub say: Option<String>,
     pub run: Option<Vec<String>>,
     pub git: Option<Vec<String>>,

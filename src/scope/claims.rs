@@ -234,7 +234,7 @@ pub fn report(repo: &Repo, listing: &Listing, shared: &Shared, tree: ObjectId) -
 
 /// Files of `tree` that both `track` and another live track claim.
 #[derive(Debug, Clone, Serialize)]
-pub struct Overlap {
+pub struct ClaimOverlap {
     pub track: String,
     pub count: usize,
     /// The first few of those files.
@@ -249,7 +249,7 @@ pub fn overlaps(
     track: &Track,
     tree: ObjectId,
     max_examples: usize,
-) -> Result<Vec<Overlap>> {
+) -> Result<Vec<ClaimOverlap>> {
     if !claims_something(&track.scope) {
         return Ok(Vec::new());
     }
@@ -258,7 +258,7 @@ pub fn overlaps(
     if others.is_empty() {
         return Ok(Vec::new());
     }
-    let mut found: Vec<Overlap> = Vec::new();
+    let mut found: Vec<ClaimOverlap> = Vec::new();
     for path in changes::all_files(&repo.gix, tree)? {
         if !own.contains(&path) {
             continue;
@@ -267,7 +267,7 @@ pub fn overlaps(
             let slot = match found.iter().position(|o| o.track == name) {
                 Some(i) => &mut found[i],
                 None => {
-                    found.push(Overlap {
+                    found.push(ClaimOverlap {
                         track: name.to_owned(),
                         count: 0,
                         examples: Vec::new(),
