@@ -3,6 +3,18 @@
 use crate::repo::Repo;
 use anyhow::{Context, Result};
 
+/// A git-track key set to a value it cannot take.
+#[derive(Debug, thiserror::Error)]
+#[error("{key} is '{value}', not {expected}")]
+pub struct BadValue {
+    pub key: String,
+    pub value: String,
+    /// What it must be, e.g. "a number".
+    pub expected: String,
+    /// A value to set instead, e.g. `<number>`.
+    pub example: String,
+}
+
 /// Sets `(key, value, overwrite)` in `<common dir>/config`; a key that is already set
 /// keeps its value unless `overwrite`.
 pub fn set_local(repo: &Repo, values: &[(&str, &str, bool)]) -> Result<()> {

@@ -1,7 +1,6 @@
 //! The scenario `git track demo` plays: parsed from `fixtures/demo/webshop.toml` (built
 //! into the binary) and set up as a real repository with real tracks and commits.
 
-use crate::error::Failure;
 use crate::git;
 use crate::lifecycle::{self, NewTrack};
 use crate::repo::Repo;
@@ -18,7 +17,7 @@ pub struct Scenario {
     pub title: String,
     pub files: BTreeMap<String, String>,
     pub tracks: Vec<ScenarioTrack>,
-    pub steps: Vec<Step>,
+    pub steps: Vec<DemoStep>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,7 +48,7 @@ pub struct ScenarioCommit {
 /// conflict resolved by hand.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Step {
+pub struct DemoStep {
     pub say: Option<String>,
     pub run: Option<Vec<String>>,
     pub git: Option<Vec<String>>,
@@ -69,6 +68,13 @@ pub fn webshop() -> Result<Scenario> {
         .map_err(|e| anyhow::anyhow!("the built-in demo scenario is malformed: {e}"))
 }
 
+/// The folder named for the demo holds something already.
+#[derive(Debug, thiserror::Error)]
+#[error("'{}' exists and is not empty", path.display())]
+pub struct FolderTaken {
+    pub path: PathBuf,
+}
+
 /// The folder the demo builds in: `dir` (which must not exist or be empty), or a new
 /// folder under the system's temporary folder.
 pub fn prepare_dir(dir: Option<&Path>) -> Result<PathBuf> {
@@ -79,11 +85,7 @@ pub fn prepare_dir(dir: Option<&Path>) -> Result<PathBuf> {
                     .with_context(|| format!("could not create {}", d.display()))?;
                 Ok(crate::repo::canonical(d))
             } else {
-                Err(
-                    Failure::usage(format!("'{}' exists and is not empty", d.display()))
-                        .hint("name a new or empty folder, or leave it out to use a temporary one")
-                        .into(),
-                )
+                Err(FolderTaken { path: d.to_owned() }.into())
             }
         }
         None => {

@@ -1,6 +1,5 @@
 //! Changes to a track's definition, each described for the commit message.
 
-use crate::error::Failure;
 use crate::lifecycle;
 use crate::refs;
 use crate::repo::Repo;
@@ -8,8 +7,26 @@ use crate::scope;
 use crate::store::{self, Stored};
 use crate::track::{Kind, Status, Track};
 use anyhow::Result;
+use std::path::PathBuf;
 
 /// A change to a list field: replace it, or add and remove items.
+/// What an edit can be refused for.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("nothing to change")]
+    NothingToChange,
+    #[error("no branch named '{branch}'")]
+    NoSuchBranch { branch: String },
+    /// The track's worktree has `on` checked out, not the `branch` the edit names.
+    #[error("track '{name}' has a worktree at '{}' on '{on}'; pointing the track at '{branch}' would leave the work there out of it", path.display())]
+    WorktreeElsewhere {
+        name: String,
+        path: PathBuf,
+        on: String,
+        branch: String,
+    },
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct ListEdit {
     pub set: Option<Vec<String>>,
@@ -89,6 +106,18 @@ fn show_list(v: &[String]) -> String {
 
 /// Applies `edit` to `track`, returning what changed (empty when nothing did).
 fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
+    let mut changes = apply_fields(edit, track);
+    if let Some(b) = &edit.branch {
+        changes.extend(apply_branch(repo, b, track)?);
+    }
+    if let Some(base) = &edit.base {
+        changes.extend(apply_base(repo, base, track)?);
+    }
+    Ok(changes)
+}
+
+/// The fields that are set as given: words, texts, lists and the estimate.
+fn apply_fields(edit: &Edit, track: &mut Track) -> Vec<String> {
     let mut changes = Vec::new();
     macro_rules! word {
         ($field:ident) => {
@@ -147,64 +176,66 @@ fn apply(repo: &Repo, edit: &Edit, track: &mut Track) -> Result<Vec<String>> {
     list!(scope);
     list!(contracts);
     list!(depends_on);
-    if let Some(b) = &edit.branch {
-        let b = refs::branch_name(b).unwrap_or(b).to_owned();
-        if b != track.branch {
-            // The worktree's commits would no longer count as the track's work.
-            if let Some(w) = lifecycle::track_worktree(repo, track)?
-                && w.branch.as_deref() != Some(refs::branch_ref(&b).as_str())
-            {
-                let on = w
-                    .branch
-                    .as_deref()
-                    .and_then(refs::branch_name)
-                    .unwrap_or("a detached HEAD");
-                return Err(Failure::usage(format!(
-                    "track '{}' has a worktree at '{}' on '{on}'; pointing the track at '{b}' would leave the work there out of it",
-                    track.name,
-                    w.path.display()
-                ))
-                .hint(format!(
-                    "switch that worktree first ('git -C {} switch {b}'), or remove it ('git worktree remove {}')",
-                    w.path.display(),
-                    w.path.display()
-                ))
-                .into());
+    changes
+}
+
+/// Points the track at branch `b`, refused while its worktree has another checked out.
+fn apply_branch(repo: &Repo, b: &str, track: &mut Track) -> Result<Option<String>> {
+    let b = refs::branch_name(b).unwrap_or(b).to_owned();
+    if b != track.branch {
+        // The worktree's commits would no longer count as the track's work.
+        if let Some(w) = lifecycle::track_worktree(repo, track)?
+            && w.branch.as_deref() != Some(refs::branch_ref(&b).as_str())
+        {
+            let on = w
+                .branch
+                .as_deref()
+                .and_then(refs::branch_name)
+                .unwrap_or("a detached HEAD");
+            return Err(EditError::WorktreeElsewhere {
+                name: track.name.clone(),
+                path: w.path,
+                on: on.to_owned(),
+                branch: b,
             }
-            changes.push(format!("branch: {} -> {b}", track.branch));
-            track.branch = b;
+            .into());
         }
+        let change = format!("branch: {} -> {b}", track.branch);
+        track.branch = b;
+        return Ok(Some(change));
     }
-    if let Some(base) = &edit.base {
-        let base_commit = repo.resolve_commit(base)?;
-        let tip = repo
-            .try_resolve_commit(&track.branch_ref())
-            .unwrap_or(base_commit);
-        let fork = repo
-            .merge_base(tip, base_commit)?
-            .unwrap_or(base_commit)
-            .to_string();
-        if *base != track.base.refname || fork != track.base.commit {
-            changes.push(format!(
-                "base: {}@{} -> {base}@{}",
-                track.base.refname,
-                refs::short_id(&track.base.commit),
-                refs::short_id(&fork)
-            ));
-            track.base.refname = base.clone();
-            track.base.commit = fork;
-        }
+    Ok(None)
+}
+
+/// Moves the track's base to `base`, and its fork point to where its branch left it.
+fn apply_base(repo: &Repo, base: &str, track: &mut Track) -> Result<Option<String>> {
+    let base_commit = repo.resolve_commit(base)?;
+    let tip = repo
+        .try_resolve_commit(&track.branch_ref())
+        .unwrap_or(base_commit);
+    let fork = repo
+        .merge_base(tip, base_commit)?
+        .unwrap_or(base_commit)
+        .to_string();
+    if base != track.base.refname || fork != track.base.commit {
+        let change = format!(
+            "base: {}@{} -> {base}@{}",
+            track.base.refname,
+            refs::short_id(&track.base.commit),
+            refs::short_id(&fork)
+        );
+        track.base.refname = base.to_owned();
+        track.base.commit = fork;
+        return Ok(Some(change));
     }
-    Ok(changes)
+    Ok(None)
 }
 
 /// Validates and applies an edit with compare-and-swap. Returns the new definition and
 /// the summary of what changed (`None` when the edit changed nothing).
 pub fn edit(repo: &Repo, name: &str, edit: &Edit) -> Result<(Stored, Option<String>)> {
     if edit.is_empty() {
-        return Err(Failure::usage("nothing to change")
-            .hint("'git track edit -h' lists what can be changed")
-            .into());
+        return Err(EditError::NothingToChange.into());
     }
     for list in [&edit.scope, &edit.contracts] {
         if let Some(set) = &list.set {
@@ -221,7 +252,7 @@ pub fn edit(repo: &Repo, name: &str, edit: &Edit) -> Result<(Stored, Option<Stri
     if let Some(b) = &edit.branch {
         let full = refs::branch_ref_given(b);
         if repo.ref_target(&full)?.is_none() {
-            usage!("no branch named '{b}'");
+            return Err(EditError::NoSuchBranch { branch: b.clone() }.into());
         }
     }
     if let Some(base) = &edit.base {

@@ -1,8 +1,13 @@
-//! Failures a user can act on, with the exit code git users expect.
+//! Failures a user can act on, and the exit codes git users expect.
 //!
-//! Library code returns `anyhow::Result`; anything that is the user's input or the
-//! repository's state being wrong is raised as a [`Failure`] so the CLI can print
-//! `error:`/`hint:` lines and pick the exit code. Anything else is an internal or
+//! Library code returns `anyhow::Result`. What the user's input or the repository's
+//! state got wrong is raised as a typed error of the module that found it (for example
+//! `lifecycle::LifecycleError`, `store::StoreError`): it says what is wrong in the
+//! library's terms and carries the data, and `src/cli/errors.rs` alone turns it into
+//! the `error:`/`hint:` lines (which name commands and flags) and the exit code.
+//!
+//! Modules not yet moved to typed errors raise a [`Failure`], a message with hints and
+//! an exit code written where the failure is found. Anything else is an internal or
 //! environment failure and exits 128 like git's `fatal:`.
 
 use std::fmt;

@@ -28,7 +28,7 @@ pub enum Stream {
 
 /// How the command ended in one worktree.
 #[derive(Debug, Clone, Serialize)]
-pub struct Ran {
+pub struct JobResult {
     pub track: String,
     pub worktree: String,
     /// The exit code; `None` when killed by a signal or when it could not start.
@@ -49,10 +49,10 @@ pub fn run(
     parallel: usize,
     line: &(dyn Fn(&str, Stream, &str) + Sync),
     progress: &dyn Progress,
-) -> Vec<Ran> {
+) -> Vec<JobResult> {
     progress.start("Running in tracks", jobs.len());
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Ran>>> = Mutex::new(vec![None; jobs.len()]);
+    let results: Mutex<Vec<Option<JobResult>>> = Mutex::new(vec![None; jobs.len()]);
     std::thread::scope(|scope| {
         for _ in 0..parallel.clamp(1, jobs.len().max(1)) {
             scope.spawn(|| {
@@ -77,7 +77,7 @@ pub fn run(
         .collect()
 }
 
-fn run_one(job: &Job, argv: &[String], line: &(dyn Fn(&str, Stream, &str) + Sync)) -> Ran {
+fn run_one(job: &Job, argv: &[String], line: &(dyn Fn(&str, Stream, &str) + Sync)) -> JobResult {
     let started = Instant::now();
     let mut cmd = match argv {
         [one] => {
@@ -98,7 +98,7 @@ fn run_one(job: &Job, argv: &[String], line: &(dyn Fn(&str, Stream, &str) + Sync
         .stderr(Stdio::piped());
     job.env.apply(&mut cmd);
     let track = job.env.track.as_str();
-    let mut ran = Ran {
+    let mut ran = JobResult {
         track: track.to_owned(),
         worktree: job.worktree.display().to_string(),
         code: None,

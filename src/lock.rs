@@ -6,13 +6,28 @@
 //! "taken over" by deleting a file another process may still hold. The holder writes its
 //! process id and host into the file so a waiter can say who it is waiting for.
 
-use crate::error::Failure;
 use crate::repo::Repo;
 use anyhow::{Context, Result};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// A lock that could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process held it for longer than the wait.
+    #[error("could not lock {}: {holder} has held it for more than {secs} s while {doing}", path.display())]
+    Held {
+        path: PathBuf,
+        holder: String,
+        secs: u64,
+        doing: String,
+    },
+    /// The file system refused the lock.
+    #[error("could not lock {}: {cause}", path.display())]
+    Unsupported { path: PathBuf, cause: String },
+}
 
 /// How long to wait for a live holder before giving up.
 const WAIT: Duration = Duration::from_secs(30);
@@ -73,19 +88,20 @@ fn acquire(dir: &Path, name: &str, doing: &str, wait: Duration) -> Result<Held> 
                 std::thread::sleep(Duration::from_millis(u64::from(attempt.min(20)) * 5));
             }
             Err(TryLockError::WouldBlock) => {
-                return Err(Failure::fatal(format!(
-                    "could not lock {}: {} has held it for more than {} s while {doing}",
-                    path.display(),
-                    holder(&mut file),
-                    wait.as_secs()
-                ))
-                .hint("wait for it to end and try again; the lock is released when that process ends, so removing the file does not help")
+                return Err(LockError::Held {
+                    path,
+                    holder: holder(&mut file),
+                    secs: wait.as_secs(),
+                    doing: doing.to_string(),
+                }
                 .into());
             }
             Err(TryLockError::Error(e)) => {
-                return Err(Failure::fatal(format!("could not lock {}: {e}", path.display()))
-                    .hint("the file system may not support file locks; no git-track holds this lock unless one is running, so removing the file is safe when none is")
-                    .into());
+                return Err(LockError::Unsupported {
+                    path,
+                    cause: e.to_string(),
+                }
+                .into());
             }
         }
     }

@@ -10,7 +10,6 @@
 //! The definition stays (it is the track's history): it loses its worktree, and an active
 //! or blocked track becomes done.
 
-use crate::error::Failure;
 use crate::git;
 use crate::lifecycle::{self, delete_ref, save_backup};
 use crate::linked_worktree as worktree;
@@ -32,7 +31,7 @@ pub struct Options {
 /// How the integration branch has a track's work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Merged {
+pub enum MergedBy {
     /// Its tip is in the integration branch's history.
     Ancestry,
     /// Its change is in the integration tip's content (squash or rebase merged).
@@ -42,7 +41,7 @@ pub enum Merged {
 #[derive(Debug, Clone, Serialize)]
 pub struct Pruned {
     pub track: String,
-    pub merged: Merged,
+    pub merged: MergedBy,
     pub worktree: Option<String>,
     pub branch: Option<String>,
     /// Refs under `refs/tracks-backup/` holding what was deleted.
@@ -53,6 +52,13 @@ pub struct Pruned {
 pub struct Kept {
     pub track: String,
     pub reason: String,
+}
+
+/// Prune needs the integration branch, and there is none yet.
+#[derive(Debug, thiserror::Error)]
+#[error("the integration branch '{integration}' does not exist: nothing is merged yet")]
+pub struct NothingMerged {
+    pub integration: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,11 +72,9 @@ pub struct Report {
 pub fn prune(repo: &Repo, options: Options, progress: &dyn Progress) -> Result<Report> {
     let integration_ref = repo.settings.integration_ref();
     let Some(integration) = repo.ref_target(&integration_ref)? else {
-        return Err(Failure::usage(format!(
-            "the integration branch '{}' does not exist: nothing is merged yet",
-            repo.settings.integration
-        ))
-        .hint("merge tracks with 'git track merge' first")
+        return Err(NothingMerged {
+            integration: repo.settings.integration.clone(),
+        }
         .into());
     };
     let dir = repo
@@ -136,11 +140,11 @@ fn judge(
         return Ok(Err("no commits of its own yet".to_owned()));
     }
     let merged = if repo.is_ancestor(tip, integration)? {
-        Merged::Ancestry
+        MergedBy::Ancestry
     } else if git::merge_tree(dir, &integration.to_string(), &tip.to_string())?.as_deref()
         == Some(integration_tree.to_string().as_str())
     {
-        Merged::Content
+        MergedBy::Content
     } else {
         return Ok(Err(format!(
             "not merged into '{}'",
@@ -197,7 +201,7 @@ fn carry_out(repo: &Repo, stored: &Stored, mut plan: Pruned) -> Result<Pruned> {
     if plan.branch.is_some() {
         let full = track.branch_ref();
         if let Some(tip) = repo.ref_target(&full)? {
-            if plan.merged == Merged::Content {
+            if plan.merged == MergedBy::Content {
                 plan.saved
                     .push(save_backup(repo, &track.name, "branch", tip)?);
             }

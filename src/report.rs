@@ -2,7 +2,7 @@
 //! each level), `checkpoints --json` and `graph --json` print, plus the definitions'
 //! scopes. The command line renders it as one self-contained HTML file.
 
-use crate::merge::notes::{self, Entry};
+use crate::merge::notes::{self, CheckpointEntry};
 use crate::overlap::{self, Level};
 use crate::plan::graph::Graph;
 use crate::progress::Progress;
@@ -25,7 +25,7 @@ pub struct Report {
     /// What `git track overlap --level <level> --json` prints, for files, hunks, conflicts.
     pub overlap: Vec<overlap::Report>,
     /// What `git track checkpoints --json` prints (newest first); empty without the branch.
-    pub checkpoints: Vec<Entry>,
+    pub checkpoints: Vec<CheckpointEntry>,
     /// What `git track graph --json` prints: dependencies and the critical path.
     pub graph: Graph,
 }

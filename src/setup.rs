@@ -15,7 +15,6 @@
 //! - A failed command keeps the track: it is marked as not set up
 //!   (`<common dir>/track/setup-failed/<name>`) until `git track setup <name>` succeeds.
 
-use crate::error::Failure;
 use crate::git;
 use crate::repo::{Repo, canonical};
 use crate::track_env::TrackEnv;
@@ -41,6 +40,15 @@ pub struct Prepared {
     pub setup: Option<SetupRun>,
     /// A `track.setup` found only where it is not trusted, with where it was.
     pub untrusted_setup: Option<String>,
+}
+
+/// The set-up command could not be started at all (no shell, or the worktree is gone).
+#[derive(Debug, thiserror::Error)]
+#[error("could not run the set-up command '{command}' in {}: {cause}", worktree.display())]
+pub struct CouldNotRun {
+    pub command: String,
+    pub worktree: PathBuf,
+    pub cause: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -232,11 +240,10 @@ fn run_setup(
         .stdout(Stdio::from(std::io::stderr()))
         .stderr(Stdio::inherit());
     env.apply(&mut cmd);
-    let status = cmd.status().map_err(|e| {
-        Failure::fatal(format!(
-            "could not run the set-up command '{command}' in {}: {e}",
-            worktree.display()
-        ))
+    let status = cmd.status().map_err(|e| CouldNotRun {
+        command: command.to_owned(),
+        worktree: worktree.to_owned(),
+        cause: e.to_string(),
     })?;
     let run = SetupRun {
         command: command.to_owned(),

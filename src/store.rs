@@ -2,7 +2,6 @@
 //! `track.toml`; every change is a new commit on top of the previous one, and every ref
 //! update is a compare-and-swap, so concurrent writers never overwrite each other.
 
-use crate::error::Failure;
 use crate::refs;
 use crate::repo::Repo;
 use crate::track::Track;
@@ -18,6 +17,31 @@ pub const FILE_NAME: &str = "track.toml";
 
 /// How often a writer that lost a race re-reads and tries again.
 const ATTEMPTS: u32 = 50;
+
+/// What reading or writing a definition can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no track named '{name}'")]
+    NoSuchTrack { name: String },
+    /// Asked for the history of a track that has none (no hint: `log` names the track).
+    #[error("no track named '{name}'")]
+    NoHistory { name: String },
+    #[error("{refname}: {cause}")]
+    Unreadable { refname: String, cause: String },
+    /// A track of that name appeared while a new one was being written.
+    #[error("a track named '{name}' already exists")]
+    Exists { name: String },
+    #[error("could not write {refname}: {cause}")]
+    Unwritable { refname: String, cause: String },
+    #[error("could not update {refname} after {attempts} attempts: other writers kept changing it")]
+    Contended {
+        refname: String,
+        attempts: u32,
+        last_error: String,
+    },
+    #[error("{refname} changed while it was being removed")]
+    ChangedWhileRemoving { refname: String, cause: String },
+}
 
 /// A definition as read from its ref.
 #[derive(Debug, Clone)]
@@ -45,6 +69,19 @@ pub struct Listing {
 impl Listing {
     pub fn get(&self, name: &str) -> Option<&Stored> {
         self.tracks.iter().find(|s| s.track.name == name)
+    }
+
+    /// The tracks `names` names, in that order and each once; refuses a name no track
+    /// has ([`StoreError::NoSuchTrack`]).
+    pub fn select(&self, names: &[String]) -> Result<Vec<&Stored>> {
+        let mut chosen: Vec<&Stored> = Vec::new();
+        for name in names {
+            let s = self.get(name).ok_or_else(|| no_such_track(name))?;
+            if !chosen.iter().any(|c| c.track.name == *name) {
+                chosen.push(s);
+            }
+        }
+        Ok(chosen)
     }
 }
 
@@ -232,11 +269,9 @@ pub fn load(repo: &Repo, name: &str) -> Result<Option<Stored>> {
     let Some(commit) = repo.ref_target(&ref_name(name))? else {
         return Ok(None);
     };
-    let track = read_definition(repo, commit, name).map_err(|e| {
-        Failure::fatal(format!("{}: {e:#}", ref_name(name))).hint(format!(
-            "inspect it with 'git show {}:{FILE_NAME}'",
-            ref_name(name)
-        ))
+    let track = read_definition(repo, commit, name).map_err(|e| StoreError::Unreadable {
+        refname: ref_name(name),
+        cause: format!("{e:#}"),
     })?;
     Ok(Some(Stored { track, commit }))
 }
@@ -247,9 +282,10 @@ pub fn load_existing(repo: &Repo, name: &str) -> Result<Stored> {
 }
 
 pub fn no_such_track(name: &str) -> anyhow::Error {
-    Failure::usage(format!("no track named '{name}'"))
-        .hint("'git track list' shows the tracks")
-        .into()
+    StoreError::NoSuchTrack {
+        name: name.to_owned(),
+    }
+    .into()
 }
 
 /// The definition a commit holds, checked to name the track `name`.
@@ -360,21 +396,27 @@ pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
         && existed_before(done)
     {
         // Another `new` wrote the very same commit (same content, same second).
-        return Err(
-            Failure::usage(format!("a track named '{}' already exists", track.name)).into(),
-        );
+        return Err(StoreError::Exists {
+            name: track.name.clone(),
+        }
+        .into());
     }
     if let Err(e) = done {
         let e = anyhow::Error::from(e);
         // Lost a race to a writer of the same name, or the ref is locked or unwritable.
         if repo.ref_target(&ref_name(&track.name))?.is_some() {
-            return Err(
-                Failure::usage(format!("a track named '{}' already exists", track.name)).into(),
-            );
+            return Err(StoreError::Exists {
+                name: track.name.clone(),
+            }
+            .into());
         }
         return Err(repo.ref_edit_error(
             &ref_name(&track.name),
-            Failure::fatal(format!("could not write {}: {e:#}", ref_name(&track.name))).into(),
+            StoreError::Unwritable {
+                refname: ref_name(&track.name),
+                cause: format!("{e:#}"),
+            }
+            .into(),
         ));
     }
     Ok(commit)
@@ -429,14 +471,11 @@ where
     if let Some(lock) = repo.ref_lock_left(&ref_name(name)) {
         return Err(lock.into());
     }
-    Err(Failure::fatal(format!(
-        "could not update {} after {ATTEMPTS} attempts: other writers kept changing it",
-        ref_name(name)
-    ))
-    .hint(format!(
-        "try again; last error: {:#}",
-        last_error.unwrap_or_else(|| anyhow!("none"))
-    ))
+    Err(StoreError::Contended {
+        refname: ref_name(name),
+        attempts: ATTEMPTS,
+        last_error: format!("{:#}", last_error.unwrap_or_else(|| anyhow!("none"))),
+    }
     .into())
 }
 
@@ -448,15 +487,13 @@ pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
     );
     crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {
         if let Some(lock) = repo.ref_lock_left(&ref_name(&stored.track.name)) {
-            return lock.into();
+            return anyhow::Error::from(lock);
         }
-        anyhow::Error::from(
-            Failure::fatal(format!(
-                "{} changed while it was being removed",
-                ref_name(&stored.track.name)
-            ))
-            .hint(format!("try again; {:#}", anyhow::Error::from(e))),
-        )
+        StoreError::ChangedWhileRemoving {
+            refname: ref_name(&stored.track.name),
+            cause: format!("{:#}", anyhow::Error::from(e)),
+        }
+        .into()
     })?;
     Ok(())
 }
@@ -464,7 +501,10 @@ pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
 /// The definition's history, newest first.
 pub fn history(repo: &Repo, name: &str) -> Result<Vec<HistoryEntry>> {
     let Some(mut id) = repo.ref_target(&ref_name(name))? else {
-        return Err(Failure::usage(format!("no track named '{name}'")).into());
+        return Err(StoreError::NoHistory {
+            name: name.to_owned(),
+        }
+        .into());
     };
     let mut out = Vec::new();
     loop {

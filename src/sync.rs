@@ -8,18 +8,42 @@
 //! with the remaining tracks, `--abort` undoes the stopped track's merge or rebase
 //! (tracks synced before it stay synced).
 
-use crate::error::{EXIT_FOUND, Failure};
+use crate::error::EXIT_FOUND;
 use crate::git::{self, SyncMode};
 use crate::lifecycle;
 use crate::refs;
 use crate::repo::Repo;
-use crate::store::{self, Stored};
+use crate::store::{self, Listing, Stored};
+use crate::track::Track;
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 const STATE_FILE: &str = "sync.json";
+
+/// What starting, continuing or aborting a sync can be refused for.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("{} is corrupt: {cause}", path.display())]
+    CorruptState { path: PathBuf, cause: String },
+    #[error("a sync is stopped at track '{at}'")]
+    Stopped { at: String },
+    #[error("track '{name}' has no worktree to sync in")]
+    NoWorktree { name: String },
+    #[error("the worktree of '{name}' at '{}' does not have its branch '{branch}' checked out", path.display())]
+    BranchNotCheckedOut {
+        name: String,
+        path: PathBuf,
+        branch: String,
+    },
+    #[error("the worktree of '{name}' at '{}' has uncommitted or untracked changes", path.display())]
+    DirtyWorktree { name: String, path: PathBuf },
+    #[error("no sync is stopped")]
+    NothingStopped,
+    #[error("the sync state names no stopped track")]
+    NoStopRecorded,
+}
 
 /// What `git track sync` asks for.
 #[derive(Debug, Clone)]
@@ -29,12 +53,35 @@ pub struct Request {
     pub mode: SyncMode,
 }
 
+/// What a sync did with one track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncResult {
+    Merged,
+    Rebased,
+    UpToDate,
+    /// Not synced; the reason says why.
+    Skipped,
+    Aborted,
+}
+
+impl SyncResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncResult::Merged => "merged",
+            SyncResult::Rebased => "rebased",
+            SyncResult::UpToDate => "up-to-date",
+            SyncResult::Skipped => "skipped",
+            SyncResult::Aborted => "aborted",
+        }
+    }
+}
+
 /// What happened to one track.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Synced {
     pub track: String,
-    /// `merged`, `rebased`, `up-to-date`, `skipped` (with a reason) or `aborted`.
-    pub result: String,
+    pub result: SyncResult,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The branch tip before and after.
@@ -88,9 +135,11 @@ fn load(repo: &Repo) -> Result<Option<Run>> {
     let path = state_path(repo);
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            Failure::fatal(format!("{} is corrupt: {e}", path.display()))
-                .hint("'git track sync --abort' cannot read it either; remove the file and check the track's worktree with 'git status'")
-                .into()
+            SyncError::CorruptState {
+                path: path.clone(),
+                cause: e.to_string(),
+            }
+            .into()
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(anyhow!("could not read {}: {e}", path.display())),
@@ -114,81 +163,31 @@ pub fn in_progress(repo: &Repo) -> Result<Option<Run>> {
 pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
     if let Some(run) = load(repo)? {
         let at = run.stopped.as_ref().map_or("-", |s| s.track.as_str());
-        return Err(Failure::usage(format!("a sync is stopped at track '{at}'"))
-            .hint("finish it with 'git track sync --continue', or undo it with 'git track sync --abort'")
-            .into());
+        return Err(SyncError::Stopped { at: at.to_owned() }.into());
     }
     let listing = store::list(repo)?;
     let mut done = Vec::new();
-    let mut queue: Vec<(&Stored, PathBuf)> = Vec::new();
-    let chosen: Vec<&Stored> = if req.all {
-        listing
-            .tracks
-            .iter()
-            .filter(|s| crate::status::is_pending(s.track.status))
-            .collect()
-    } else {
-        let mut chosen = Vec::new();
-        for name in &req.names {
-            let s = listing.get(name).ok_or_else(|| {
-                Failure::usage(format!("no track named '{name}'"))
-                    .hint("'git track list' shows the tracks")
-            })?;
-            if !chosen.iter().any(|c: &&Stored| c.track.name == *name) {
-                chosen.push(s);
-            }
-        }
-        chosen
-    };
-    for s in chosen {
+    let mut queue: Vec<&Stored> = Vec::new();
+    for s in chosen(&listing, req)? {
         let t = &s.track;
-        let skip = |reason: String| Synced {
-            track: t.name.clone(),
-            result: "skipped".into(),
-            reason: Some(reason),
-            from: None,
-            to: None,
-        };
         let Some(path) = lifecycle::find_worktree(repo, t)?.filter(|p| p.is_dir()) else {
             if req.all {
-                done.push(skip("no worktree".into()));
+                done.push(Synced {
+                    track: t.name.clone(),
+                    result: SyncResult::Skipped,
+                    reason: Some("no worktree".into()),
+                    from: None,
+                    to: None,
+                });
                 continue;
             }
-            return Err(
-                Failure::usage(format!("track '{}' has no worktree to sync in", t.name))
-                    .hint(format!(
-                        "sync its branch by hand, or 'git track reopen {}' to add a worktree",
-                        t.name
-                    ))
-                    .into(),
-            );
+            return Err(SyncError::NoWorktree {
+                name: t.name.clone(),
+            }
+            .into());
         };
-        let branch = t.branch_ref();
-        let checked_out = repo
-            .worktrees()?
-            .into_iter()
-            .find(|w| w.path == path)
-            .and_then(|w| w.branch);
-        if checked_out.as_deref() != Some(branch.as_str()) {
-            return Err(Failure::usage(format!(
-                "the worktree of '{}' at '{}' does not have its branch '{}' checked out",
-                t.name,
-                path.display(),
-                t.branch
-            ))
-            .hint(format!("'git switch {}' there first", t.branch))
-            .into());
-        }
-        if crate::linked_worktree::has_changes(&path)? {
-            return Err(Failure::usage(format!(
-                "the worktree of '{}' at '{}' has uncommitted or untracked changes",
-                t.name,
-                path.display()
-            ))
-            .hint("commit or stash them, then sync again")
-            .into());
-        }
-        queue.push((s, path));
+        check_worktree(repo, t, path)?;
+        queue.push(s);
     }
     let (integration, upstream_tip) = crate::overlap::integration(repo)?;
     let upstream = if integration.exists {
@@ -202,10 +201,48 @@ pub fn start(repo: &Repo, req: &Request) -> Result<Run> {
         upstream_tip: upstream_tip.to_string(),
         done,
         stopped: None,
-        queue: queue.iter().map(|(s, _)| s.track.name.clone()).collect(),
+        queue: queue.iter().map(|s| s.track.name.clone()).collect(),
     };
     go_on(repo, &mut run)?;
     Ok(run)
+}
+
+/// The tracks to sync: every pending one with `--all`, else those named, once each.
+fn chosen<'l>(listing: &'l Listing, req: &Request) -> Result<Vec<&'l Stored>> {
+    if req.all {
+        return Ok(listing
+            .tracks
+            .iter()
+            .filter(|s| crate::status::is_pending(s.track.status))
+            .collect());
+    }
+    listing.select(&req.names)
+}
+
+/// Refuses a worktree that has another branch checked out, or changes of its own.
+fn check_worktree(repo: &Repo, t: &Track, path: PathBuf) -> Result<()> {
+    let branch = t.branch_ref();
+    let checked_out = repo
+        .worktrees()?
+        .into_iter()
+        .find(|w| w.path == path)
+        .and_then(|w| w.branch);
+    if checked_out.as_deref() != Some(branch.as_str()) {
+        return Err(SyncError::BranchNotCheckedOut {
+            name: t.name.clone(),
+            path,
+            branch: t.branch.clone(),
+        }
+        .into());
+    }
+    if crate::linked_worktree::has_changes(&path)? {
+        return Err(SyncError::DirtyWorktree {
+            name: t.name.clone(),
+            path,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Syncs the queued tracks one by one until all are done or one conflicts.
@@ -230,7 +267,7 @@ fn go_on(repo: &Repo, run: &mut Run) -> Result<()> {
         if repo.is_ancestor(upstream_tip, tip)? {
             run.done.push(Synced {
                 track: name,
-                result: "up-to-date".into(),
+                result: SyncResult::UpToDate,
                 reason: None,
                 from: Some(tip.to_string()),
                 to: Some(tip.to_string()),
@@ -263,7 +300,7 @@ fn message(track: &str, upstream: &str) -> String {
 fn skipped(track: &str, reason: &str) -> Synced {
     Synced {
         track: track.to_owned(),
-        result: "skipped".into(),
+        result: SyncResult::Skipped,
         reason: Some(reason.to_owned()),
         from: None,
         to: None,
@@ -281,10 +318,9 @@ fn finished(
     Ok(Synced {
         track: track.to_owned(),
         result: match mode {
-            SyncMode::Merge => "merged",
-            SyncMode::Rebase => "rebased",
-        }
-        .into(),
+            SyncMode::Merge => SyncResult::Merged,
+            SyncMode::Rebase => SyncResult::Rebased,
+        },
         reason: None,
         from: Some(from.to_string()),
         to: to.map(|t| t.to_string()),
@@ -292,13 +328,8 @@ fn finished(
 }
 
 fn stopped_run(repo: &Repo) -> Result<(Run, Stop)> {
-    let run = load(repo)?.ok_or_else(|| {
-        Failure::usage("no sync is stopped").hint("'git track sync <name>...' starts one")
-    })?;
-    let stop = run
-        .stopped
-        .clone()
-        .ok_or_else(|| Failure::fatal("the sync state names no stopped track"))?;
+    let run = load(repo)?.ok_or(SyncError::NothingStopped)?;
+    let stop = run.stopped.clone().ok_or(SyncError::NoStopRecorded)?;
     Ok((run, stop))
 }
 
@@ -338,7 +369,7 @@ pub fn abort(repo: &Repo) -> Result<Run> {
     git::abort_sync(&repo.git_env, Path::new(&stop.worktree), run.mode)?;
     run.done.push(Synced {
         track: stop.track.clone(),
-        result: "aborted".into(),
+        result: SyncResult::Aborted,
         reason: None,
         from: Some(stop.from.clone()),
         to: Some(stop.from),

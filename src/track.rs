@@ -1,6 +1,5 @@
 //! A track's definition, as stored in `track.toml`, and the rules for its name.
 
-use crate::error::Failure;
 use crate::refs;
 use crate::repo::canonical;
 use anyhow::{Context, Result};
@@ -189,15 +188,44 @@ impl Filter {
     }
 }
 
+/// An estimate that is not a positive, finite number.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid estimate '{estimate}': it must be a positive number")]
+pub struct InvalidEstimate {
+    pub estimate: f64,
+}
+
+/// A name that cannot be a track's (nor an experiment group's): `what` says which.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what} '{}': {why}", name.escape_debug())]
+pub struct InvalidName {
+    pub what: NameOf,
+    pub name: String,
+    pub why: String,
+}
+
+/// What an [`InvalidName`] was meant to name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameOf {
+    Track,
+    ExperimentGroup,
+}
+
+impl fmt::Display for NameOf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NameOf::Track => "track name",
+            NameOf::ExperimentGroup => "experiment group",
+        })
+    }
+}
+
 /// Checks an estimate: a positive, finite number.
-pub fn validate_estimate(estimate: f64) -> Result<(), Failure> {
+pub fn validate_estimate(estimate: f64) -> Result<(), InvalidEstimate> {
     if estimate.is_finite() && estimate > 0.0 {
         Ok(())
     } else {
-        Err(Failure::usage(format!(
-            "invalid estimate '{estimate}': it must be a positive number"
-        ))
-        .hint("an estimate is hours or points, e.g. --estimate 3 or --estimate 0.5"))
+        Err(InvalidEstimate { estimate })
     }
 }
 
@@ -208,10 +236,13 @@ pub const MAX_NAME_BYTES: usize = 240;
 /// Checks that `name` can be a track name: one valid ref component, so that
 /// `refs/tracks/<name>` and `track/<name>` are valid refs and a folder of that name can
 /// be made on every filesystem git supports.
-pub fn validate_name(name: &str) -> Result<(), Failure> {
+pub fn validate_name(name: &str) -> Result<(), InvalidName> {
     let bad = |why: &str| {
-        Err(Failure::usage(format!("invalid track name '{}': {why}", name.escape_debug()))
-            .hint("a track name is one ref component: letters, digits, '-', '_' and '.', e.g. 'auth-backend'"))
+        Err(InvalidName {
+            what: NameOf::Track,
+            name: name.to_owned(),
+            why: why.to_owned(),
+        })
     };
     if name.is_empty() {
         return bad("it is empty");

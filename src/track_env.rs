@@ -9,7 +9,6 @@
 //! whose track is gone is free again; numbers start at 1, so no track gets the base port
 //! itself (the main worktree's server keeps it).
 
-use crate::error::Failure;
 use crate::repo::Repo;
 use crate::store::Listing;
 use anyhow::{Context, Result};
@@ -64,6 +63,28 @@ pub fn for_track(repo: &Repo, listing: &Listing, name: &str) -> Result<TrackEnv>
     })
 }
 
+/// The file of track indexes stayed locked (by another git-track giving one out, or
+/// left behind by one that was killed).
+#[derive(Debug, thiserror::Error)]
+#[error("could not lock {}.lock: {cause}", resource.display())]
+pub struct IndexLocked {
+    pub resource: std::path::PathBuf,
+    pub cause: String,
+}
+
+/// A track index whose port (`track.portBase + index * track.portStride`) is above
+/// the highest port.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the port of track index {index} would be {port} ({KEY_PORT_BASE} {base} + {index} * {KEY_PORT_STRIDE} {stride}), above 65535"
+)]
+pub struct PortTooHigh {
+    pub index: u32,
+    pub port: u64,
+    pub base: u32,
+    pub stride: u32,
+}
+
 /// `track.portBase + index * track.portStride`, refused when it is not a port.
 pub fn port(repo: &Repo, index: u32) -> Result<u32> {
     let cfg = repo.gix.config_snapshot();
@@ -71,9 +92,13 @@ pub fn port(repo: &Repo, index: u32) -> Result<u32> {
         match cfg.string(key) {
             None => Ok(default),
             Some(v) => v.to_string().trim().parse::<u32>().map_err(|_| {
-                Failure::usage(format!("{key} is '{v}', not a number"))
-                    .hint(format!("set it with 'git config {key} <number>'"))
-                    .into()
+                crate::config::BadValue {
+                    key: key.to_owned(),
+                    value: v.to_string(),
+                    expected: "a number".to_owned(),
+                    example: "<number>".to_owned(),
+                }
+                .into()
             }),
         }
     };
@@ -81,10 +106,12 @@ pub fn port(repo: &Repo, index: u32) -> Result<u32> {
     let stride = number(KEY_PORT_STRIDE, DEFAULT_PORT_STRIDE)?;
     let port = u64::from(base) + u64::from(index) * u64::from(stride);
     if port > 65_535 {
-        return Err(Failure::usage(format!(
-            "the port of track index {index} would be {port} ({KEY_PORT_BASE} {base} + {index} * {KEY_PORT_STRIDE} {stride}), above 65535"
-        ))
-        .hint(format!("lower {KEY_PORT_BASE} or {KEY_PORT_STRIDE}"))
+        return Err(PortTooHigh {
+            index,
+            port,
+            base,
+            stride,
+        }
         .into());
     }
     Ok(port as u32)
@@ -139,8 +166,10 @@ fn lock(repo: &Repo) -> Result<gix::lock::Marker> {
     let resource = dir.join(FILE_NAME);
     let mode = gix::lock::acquire::Fail::AfterDurationWithBackoff(Duration::from_secs(10));
     gix::lock::Marker::acquire_to_hold_resource(&resource, mode, None, 0).map_err(|e| {
-        Failure::fatal(format!("could not lock {}.lock: {e}", resource.display()))
-            .hint("another git-track is giving out track indexes; if none is running, remove that file")
-            .into()
+        IndexLocked {
+            resource,
+            cause: e.to_string(),
+        }
+        .into()
     })
 }

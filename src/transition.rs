@@ -5,7 +5,6 @@
 //! worktree only when it is clean; with `force` its uncommitted work is saved under
 //! `refs/tracks-backup/` first (as `remove` does). Branches are always kept.
 
-use crate::error::Failure;
 use crate::lifecycle::{self, Retiring};
 use crate::linked_worktree as worktree;
 use crate::repo::Repo;
@@ -14,6 +13,15 @@ use crate::track::{Status, Track};
 use anyhow::Result;
 use serde::Serialize;
 use std::path::PathBuf;
+
+/// A transition the track's status does not allow (finished work is reopened first).
+#[derive(Debug, thiserror::Error)]
+#[error("track '{name}' is {status}; '{}' takes a track that is not finished", transition.command())]
+pub struct NotAllowed {
+    pub name: String,
+    pub status: Status,
+    pub transition: Transition,
+}
 
 /// Where a command takes a track.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,19 +68,11 @@ impl Transition {
         if ok {
             return Ok(true);
         }
-        let hint = match self {
-            Transition::Reopen => format!(
-                "'git track {}' is for finished or blocked tracks",
-                self.command()
-            ),
-            _ => format!("reopen it first with 'git track reopen {}'", track.name),
-        };
-        Err(Failure::usage(format!(
-            "track '{}' is {from}; '{}' takes a track that is not finished",
-            track.name,
-            self.command()
-        ))
-        .hint(hint)
+        Err(NotAllowed {
+            name: track.name.clone(),
+            status: from,
+            transition: self,
+        }
         .into())
     }
 

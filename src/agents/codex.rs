@@ -23,7 +23,6 @@ static SHAPE: Shape = Shape {
     ],
     cwd_fields: &["cwd"],
     answer,
-    wiring: "wire 'git track check --format codex' as a PreToolUse hook in .codex/hooks.json ('git track agent-setup codex' does it)",
 };
 
 pub static AGENT: Agent = Agent {

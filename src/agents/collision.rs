@@ -51,11 +51,12 @@ impl Mode {
             Some("deny") => Ok(Mode::Deny),
             Some("warn") => Ok(Mode::Warn),
             Some("off") => Ok(Mode::Off),
-            Some(other) => Err(crate::error::Failure::usage(format!(
-                "{KEY} is '{other}', not one of {}",
-                Mode::ALL.join(", ")
-            ))
-            .hint(format!("set it with 'git config {KEY} ask'"))
+            Some(other) => Err(crate::config::BadValue {
+                key: KEY.to_owned(),
+                value: other.to_owned(),
+                expected: format!("one of {}", Mode::ALL.join(", ")),
+                example: "ask".to_owned(),
+            }
             .into()),
         }
     }

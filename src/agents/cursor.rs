@@ -28,7 +28,6 @@ static SHAPE: Shape = Shape {
     ],
     cwd_fields: &["cwd", "workspace_roots"],
     answer,
-    wiring: "wire 'git track check --format cursor' as a preToolUse hook in .cursor/hooks.json ('git track agent-setup cursor' does it)",
 };
 
 pub static AGENT: Agent = Agent {

@@ -21,7 +21,6 @@ static SHAPE: Shape = Shape {
     ],
     cwd_fields: &["cwd"],
     answer,
-    wiring: "wire 'git track check --format gemini' as a BeforeTool hook in .gemini/settings.json ('git track agent-setup gemini' does it)",
 };
 
 pub static AGENT: Agent = Agent {

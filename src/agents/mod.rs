@@ -15,7 +15,6 @@ mod cursor;
 mod gemini;
 pub mod shape;
 
-use crate::error::Failure;
 use crate::git;
 use crate::hooks::agent::{ClaudeCode, Protocol};
 use crate::repo::Repo;
@@ -88,12 +87,22 @@ impl Protocol for Forward {
     fn read_request(
         &self,
         payload: &str,
-    ) -> Result<Option<crate::hooks::agent::EditRequest>, crate::error::Failure> {
+    ) -> Result<Option<crate::hooks::agent::EditRequest>, crate::hooks::agent::BadPayload> {
         self.0.read_request(payload)
     }
     fn answer(&self, verdict: &crate::hooks::agent::Verdict) -> crate::hooks::agent::Answer {
         self.0.answer(verdict)
     }
+}
+
+/// What configuring did to the agent's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileAction {
+    Created,
+    Updated,
+    /// The hook was there already.
+    Unchanged,
 }
 
 /// What [`configure`] did to one worktree.
@@ -102,21 +111,38 @@ pub struct Configured {
     pub agent: String,
     /// The configuration file, absolute.
     pub file: String,
-    /// "created", "updated" or "unchanged".
-    pub action: &'static str,
+    pub action: FileAction,
     /// Added to the repository's `info/exclude`, so the file is not taken for work.
     pub excluded: bool,
+}
+
+/// What configuring an agent's hook can be refused for.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error("'{name}' is not an agent git-track knows")]
+    Unknown { name: String },
+    /// The hook to add by hand instead: run `command` on `event`.
+    #[error("{} is not a JSON object; it was left as it is", path.display())]
+    NotAnObject {
+        path: std::path::PathBuf,
+        command: &'static str,
+        event: &'static str,
+    },
+    #[error("{}: {what}; it was left as it is", path.display())]
+    BadShape {
+        path: std::path::PathBuf,
+        what: String,
+    },
 }
 
 /// Writes `agent`'s pre-edit hook into its configuration file in `worktree`, merged with
 /// what the file has. A file that is not a JSON object is refused, never replaced.
 pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Configured> {
     let Some(agent) = agent(agent_name) else {
-        return Err(
-            Failure::usage(format!("'{agent_name}' is not an agent git-track knows"))
-                .hint(format!("the agents are: {}", NAMES.join(", ")))
-                .into(),
-        );
+        return Err(AgentError::Unknown {
+            name: agent_name.to_owned(),
+        }
+        .into());
     };
     let cfg = &agent.config;
     let path = worktree.join(cfg.file);
@@ -131,14 +157,11 @@ pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Confi
         Some(text) => match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(m)) => m,
             Ok(_) | Err(_) => {
-                return Err(Failure::usage(format!(
-                    "{} is not a JSON object; it was left as it is",
-                    path.display()
-                ))
-                .hint(format!(
-                    "fix it, or add the hook yourself: run '{}' on the {} event",
-                    cfg.command, cfg.event
-                ))
+                return Err(AgentError::NotAnObject {
+                    path,
+                    command: cfg.command,
+                    event: cfg.event,
+                }
                 .into());
             }
         },
@@ -147,11 +170,11 @@ pub fn configure(repo: &Repo, agent_name: &str, worktree: &Path) -> Result<Confi
     merge_entry(&mut doc, cfg, cfg.command, &path)?;
     let after = Value::Object(doc);
     let action = match (&existing, before == after) {
-        (Some(_), true) => "unchanged",
-        (Some(_), false) => "updated",
-        (None, _) => "created",
+        (Some(_), true) => FileAction::Unchanged,
+        (Some(_), false) => FileAction::Updated,
+        (None, _) => FileAction::Created,
     };
-    if action != "unchanged" {
+    if action != FileAction::Unchanged {
         let mut text = serde_json::to_string_pretty(&after)?;
         text.push('\n');
         crate::fault::write_file(&path, text.as_bytes())?;
@@ -173,7 +196,11 @@ fn merge_entry(
     path: &Path,
 ) -> Result<()> {
     let shape_error = |what: &str| -> anyhow::Error {
-        Failure::usage(format!("{}: {what}; it was left as it is", path.display())).into()
+        AgentError::BadShape {
+            path: path.to_owned(),
+            what: what.to_owned(),
+        }
+        .into()
     };
     for (key, value) in cfg.top {
         doc.entry(*key).or_insert(json!(value));

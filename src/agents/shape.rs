@@ -2,8 +2,7 @@
 //! the files the tool would write, and how a verdict is answered. An agent whose pre-tool
 //! hook speaks JSON on stdin is one more [`Shape`] value.
 
-use crate::error::Failure;
-use crate::hooks::agent::{Answer, EditRequest, Protocol, Verdict};
+use crate::hooks::agent::{Answer, BadPayload, EditRequest, Protocol, Verdict};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
@@ -33,8 +32,6 @@ pub struct Shape {
     pub cwd_fields: &'static [&'static str],
     /// The verdict as the agent reads it.
     pub answer: fn(&Verdict) -> Answer,
-    /// What to tell a user whose hook sent something else.
-    pub wiring: &'static str,
 }
 
 impl Protocol for Shape {
@@ -42,10 +39,11 @@ impl Protocol for Shape {
         self.name
     }
 
-    fn read_request(&self, payload: &str) -> Result<Option<EditRequest>, Failure> {
-        let bad = |why: &str| {
-            Failure::usage(format!("not a hook payload of {}: {why}", self.title))
-                .hint(self.wiring.to_owned())
+    fn read_request(&self, payload: &str) -> Result<Option<EditRequest>, BadPayload> {
+        let bad = |why: &str| BadPayload {
+            protocol: self.name,
+            what: format!("not a hook payload of {}", self.title),
+            why: why.to_owned(),
         };
         let value: Value =
             serde_json::from_str(payload).map_err(|e| bad(&format!("invalid JSON ({e})")))?;

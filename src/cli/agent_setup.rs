@@ -1,5 +1,5 @@
 use super::output::Output;
-use git_track::agents::{self, Configured};
+use git_track::agents::{self, Configured, FileAction};
 use git_track::error::Failure;
 use git_track::lifecycle;
 use git_track::repo::Repo;
@@ -100,9 +100,9 @@ pub fn report(out: Output, track: &str, c: &Configured) -> Output {
 
 fn note(track: &str, c: &Configured) -> String {
     let what = match c.action {
-        "created" => "Wrote",
-        "updated" => "Added the hook to",
-        _ => "Already fenced:",
+        FileAction::Created => "Wrote",
+        FileAction::Updated => "Added the hook to",
+        FileAction::Unchanged => "Already fenced:",
     };
     format!("{what} {} ({} hook for track '{track}')", c.file, c.agent)
 }

@@ -7,6 +7,7 @@ use git_track::scope::changes;
 use git_track::scope::paths::{self, Located};
 use git_track::scope::rules::{self, Own, Reason, Rules, Violation};
 use git_track::store::{self, Stored};
+use git_track::track::Track;
 use git_track::usage;
 use serde::Serialize;
 use std::io::{self, Read};
@@ -71,13 +72,22 @@ impl Args {
     }
 }
 
+/// What `check` judged: the track's changes, the index, a range, or given paths.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum Mode {
+    Track,
+    Staged,
+    Range,
+    Path,
+}
+
 /// What `check` found, as `--json` prints it.
 #[derive(Serialize)]
 struct Report {
     track: String,
     scope: Vec<String>,
-    /// "track", "staged", "range" or "path".
-    mode: &'static str,
+    mode: Mode,
     from: Option<String>,
     to: Option<String>,
     /// The worktree whose uncommitted or staged work was checked.
@@ -105,42 +115,14 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     let mut report = Report {
         track: track.name.clone(),
         scope: track.scope.clone(),
-        mode: "track",
+        mode: Mode::Track,
         from: None,
         to: None,
         worktree: None,
         checked: 0,
         violations: Vec::new(),
     };
-    let paths = if args.staged {
-        report.mode = "staged";
-        let wt = rules::track_worktree(repo, track)?;
-        let gix_repo = wt.as_ref().map_or(&repo.gix, |w| w.repo(repo));
-        report.worktree = Some(
-            wt.as_ref()
-                .map(|w| w.path().to_owned())
-                .or_else(|| repo.workdir.clone())
-                .unwrap_or_default()
-                .display()
-                .to_string(),
-        );
-        rules::staged_own(gix_repo)?
-    } else if let Some(range) = &args.range {
-        report.mode = "range";
-        let (from, to) = parse_range(repo, range)?;
-        report.from = Some(from.to_string());
-        report.to = Some(to.to_string());
-        changes::between(&repo.gix, from, to)?
-    } else if !args.paths.is_empty() {
-        report.mode = "path";
-        given_paths(repo, &args.paths)?
-    } else {
-        let changed = rules::track_changes(repo, track, true)?;
-        report.from = Some(changed.from.to_string());
-        report.to = Some(changed.to.to_string());
-        report.worktree = changed.worktree.map(|p| p.display().to_string());
-        changed.paths
-    };
+    let paths = paths_to_judge(repo, &args, track, &mut report)?;
     report.checked = paths.len();
     report.violations = rules::judge(repo, track, &paths)?;
     let count = report.violations.len();
@@ -167,6 +149,45 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         .hint(format!(
             "widen the scope with 'git track edit {name} --add-scope <glob>' if the change belongs to this track"
         )))
+}
+
+/// The paths the mode asks to judge (staged, a range, given paths, or the track's
+/// changes), noting in `report` the mode and what was compared.
+fn paths_to_judge(
+    repo: &Repo,
+    args: &Args,
+    track: &Track,
+    report: &mut Report,
+) -> anyhow::Result<Vec<String>> {
+    Ok(if args.staged {
+        report.mode = Mode::Staged;
+        let wt = rules::track_worktree(repo, track)?;
+        let gix_repo = wt.as_ref().map_or(&repo.gix, |w| w.repo(repo));
+        report.worktree = Some(
+            wt.as_ref()
+                .map(|w| w.path().to_owned())
+                .or_else(|| repo.workdir.clone())
+                .unwrap_or_default()
+                .display()
+                .to_string(),
+        );
+        rules::staged_own(gix_repo)?
+    } else if let Some(range) = &args.range {
+        report.mode = Mode::Range;
+        let (from, to) = parse_range(repo, range)?;
+        report.from = Some(from.to_string());
+        report.to = Some(to.to_string());
+        changes::between(&repo.gix, from, to)?
+    } else if !args.paths.is_empty() {
+        report.mode = Mode::Path;
+        given_paths(repo, &args.paths)?
+    } else {
+        let changed = rules::track_changes(repo, track, true)?;
+        report.from = Some(changed.from.to_string());
+        report.to = Some(changed.to.to_string());
+        report.worktree = changed.worktree.map(|p| p.display().to_string());
+        changed.paths
+    })
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -1,6 +1,6 @@
 use super::output::Output;
 use git_track::error::Failure;
-use git_track::merge::notes::{self, Entry};
+use git_track::merge::notes::{self, CheckpointEntry, RecordSource};
 use git_track::refs;
 use git_track::repo::Repo;
 use git_track::scope::paths::{quote, quote_list};
@@ -24,7 +24,7 @@ pub struct Args {
 #[derive(Serialize)]
 struct Listing {
     branch: String,
-    checkpoints: Vec<Entry>,
+    checkpoints: Vec<CheckpointEntry>,
 }
 
 pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
@@ -56,58 +56,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                 return writeln!(w, "no checkpoints on '{}'", l.branch);
             }
             for e in &l.checkpoints {
-                let r = &e.record;
-                writeln!(
-                    w,
-                    "checkpoint {}  {}  {}{}",
-                    r.checkpoint,
-                    refs::short_id(&e.commit),
-                    r.created,
-                    if e.source == "trailers" {
-                        "  (no note: from trailers)"
-                    } else {
-                        ""
-                    }
-                )?;
-                for (i, m) in r.merged.iter().enumerate() {
-                    writeln!(
-                        w,
-                        "  {}. {}  {} file{}, +{} -{}",
-                        i + 1,
-                        m.track,
-                        m.files,
-                        if m.files == 1 { "" } else { "s" },
-                        m.insertions,
-                        m.deletions
-                    )?;
-                }
-                for o in &r.overlaps {
-                    writeln!(w, "  overlap: {} ({})", o.path, o.tracks.join(", "))?;
-                }
-                for c in &r.conflicts {
-                    writeln!(
-                        w,
-                        "  conflict: {} in {} ({})",
-                        c.track,
-                        quote_list(&c.paths),
-                        c.resolution.describe()
-                    )?;
-                }
-                for s in &r.skipped {
-                    writeln!(w, "  skipped: {} ({})", s.track, s.reason)?;
-                }
-                for p in &r.pending {
-                    writeln!(w, "  pending: {} ({})", p.track, p.reason)?;
-                }
-                for v in &r.violations {
-                    writeln!(
-                        w,
-                        "  violation: {} {} ({})",
-                        v.track,
-                        quote(&v.path),
-                        v.reason.replace('_', " ")
-                    )?;
-                }
+                write_checkpoint(e, w)?;
             }
             Ok(())
         },
@@ -116,4 +65,61 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         out = out.warn(warning);
     }
     Ok(out)
+}
+
+/// One checkpoint: its number, commit and date, then what it merged and met.
+fn write_checkpoint(e: &CheckpointEntry, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let r = &e.record;
+    writeln!(
+        w,
+        "checkpoint {}  {}  {}{}",
+        r.checkpoint,
+        refs::short_id(&e.commit),
+        r.created,
+        if e.source == RecordSource::Trailers {
+            "  (no note: from trailers)"
+        } else {
+            ""
+        }
+    )?;
+    for (i, m) in r.merged.iter().enumerate() {
+        writeln!(
+            w,
+            "  {}. {}  {} file{}, +{} -{}",
+            i + 1,
+            m.track,
+            m.files,
+            if m.files == 1 { "" } else { "s" },
+            m.insertions,
+            m.deletions
+        )?;
+    }
+    for o in &r.overlaps {
+        writeln!(w, "  overlap: {} ({})", o.path, o.tracks.join(", "))?;
+    }
+    for c in &r.conflicts {
+        writeln!(
+            w,
+            "  conflict: {} in {} ({})",
+            c.track,
+            quote_list(&c.paths),
+            c.resolution.describe()
+        )?;
+    }
+    for s in &r.skipped {
+        writeln!(w, "  skipped: {} ({})", s.track, s.reason)?;
+    }
+    for p in &r.pending {
+        writeln!(w, "  pending: {} ({})", p.track, p.reason)?;
+    }
+    for v in &r.violations {
+        writeln!(
+            w,
+            "  violation: {} {} ({})",
+            v.track,
+            quote(&v.path),
+            v.reason.replace('_', " ")
+        )?;
+    }
+    Ok(())
 }

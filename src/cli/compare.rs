@@ -65,6 +65,16 @@ fn write_comparison(c: &Comparison, w: &mut dyn Write) -> std::io::Result<()> {
         c.integration,
         refs::short_id(&c.integration_tip)
     )?;
+    write_tracks(c, w)?;
+    if c.commands.is_empty() {
+        return Ok(());
+    }
+    writeln!(w)?;
+    write_runs(c, w)
+}
+
+/// A row per track: what it brings, and whether it merges.
+fn write_tracks(c: &Comparison, w: &mut dyn Write) -> std::io::Result<()> {
     let mut rows = vec![
         [
             "TRACK",
@@ -105,10 +115,11 @@ fn write_comparison(c: &Comparison, w: &mut dyn Write) -> std::io::Result<()> {
             writeln!(w, "{}: {h}", t.track)?;
         }
     }
-    if c.commands.is_empty() {
-        return Ok(());
-    }
-    writeln!(w)?;
+    Ok(())
+}
+
+/// The commands' runs, best rank first, a row per run.
+fn write_runs(c: &Comparison, w: &mut dyn Write) -> std::io::Result<()> {
     let mut rows = vec![
         [
             "RANK",

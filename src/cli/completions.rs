@@ -156,6 +156,53 @@ pub fn candidates(
         Some((cur, before)) => (cur.as_str(), before),
         None => ("", &[][..]),
     };
+    let Parsed {
+        cmd,
+        positional,
+        only_positional,
+        pending,
+    } = parse(root, before);
+    let mut out: Vec<String> = Vec::new();
+    if let Some(arg) = pending {
+        out = values(cmd, arg, live);
+    } else if !only_positional
+        && let Some((name, value)) = cur.strip_prefix("--").and_then(|s| s.split_once('='))
+    {
+        if let Some(arg) = long_arg(cmd, name).filter(|a| accepts_value(a)) {
+            return filter(values(cmd, arg, live), value)
+                .into_iter()
+                .map(|v| format!("--{name}={v}"))
+                .collect();
+        }
+    } else if !only_positional && cur.starts_with('-') {
+        out = flags(cmd, cur);
+    } else if cmd.has_subcommands() && positional == 0 {
+        out = cmd
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set())
+            .flat_map(|s| std::iter::once(s.get_name()).chain(s.get_visible_aliases()))
+            .map(str::to_owned)
+            .collect();
+    } else if let Some(arg) = positional_arg(cmd, positional) {
+        out = values(cmd, arg, live);
+    }
+    filter(out, cur)
+}
+
+/// Where the words before the one being completed leave the parse.
+struct Parsed<'c> {
+    /// The (sub)command they reach.
+    cmd: &'c Command,
+    /// How many positional arguments they hold.
+    positional: usize,
+    /// A `--` was given: every word after it is positional.
+    only_positional: bool,
+    /// The option whose value comes next.
+    pending: Option<&'c Arg>,
+}
+
+/// Walks `before` over the clap definition as clap itself would parse it.
+fn parse<'c>(root: &'c Command, before: &[String]) -> Parsed<'c> {
     let mut cmd = root;
     let mut positional = 0;
     let mut only_positional = false;
@@ -198,50 +245,37 @@ pub fn candidates(
         }
         positional += 1;
     }
+    Parsed {
+        cmd,
+        positional,
+        only_positional,
+        pending,
+    }
+}
 
-    let mut out: Vec<String> = Vec::new();
-    if let Some(arg) = pending {
-        out = values(cmd, arg, live);
-    } else if !only_positional
-        && let Some((name, value)) = cur.strip_prefix("--").and_then(|s| s.split_once('='))
-    {
-        if let Some(arg) = long_arg(cmd, name).filter(|a| accepts_value(a)) {
-            return filter(values(cmd, arg, live), value)
+/// The options of `cmd` (short ones too while `cur` is at most `-x`), and `--help`.
+fn flags(cmd: &Command, cur: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+        out.extend(
+            arg.get_long_and_visible_aliases()
                 .into_iter()
-                .map(|v| format!("--{name}={v}"))
-                .collect();
-        }
-    } else if !only_positional && cur.starts_with('-') {
-        for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                .flatten()
+                .map(|l| format!("--{l}")),
+        );
+        if cur.len() <= 2 {
             out.extend(
-                arg.get_long_and_visible_aliases()
+                arg.get_short_and_visible_aliases()
                     .into_iter()
                     .flatten()
-                    .map(|l| format!("--{l}")),
+                    .map(|s| format!("-{s}")),
             );
-            if cur.len() <= 2 {
-                out.extend(
-                    arg.get_short_and_visible_aliases()
-                        .into_iter()
-                        .flatten()
-                        .map(|s| format!("-{s}")),
-                );
-            }
         }
-        if !cmd.is_disable_help_flag_set() {
-            out.push("--help".to_owned());
-        }
-    } else if cmd.has_subcommands() && positional == 0 {
-        out = cmd
-            .get_subcommands()
-            .filter(|s| !s.is_hide_set())
-            .flat_map(|s| std::iter::once(s.get_name()).chain(s.get_visible_aliases()))
-            .map(str::to_owned)
-            .collect();
-    } else if let Some(arg) = positional_arg(cmd, positional) {
-        out = values(cmd, arg, live);
     }
-    filter(out, cur)
+    if !cmd.is_disable_help_flag_set() {
+        out.push("--help".to_owned());
+    }
+    out
 }
 
 fn filter(mut candidates: Vec<String>, prefix: &str) -> Vec<String> {

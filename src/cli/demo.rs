@@ -1,5 +1,5 @@
 use super::output::Output;
-use git_track::demo::{self, Step};
+use git_track::demo::{self, DemoStep};
 use git_track::error::{EXIT_FATAL, Failure};
 use git_track::git;
 use git_track::repo::Repo;
@@ -80,7 +80,12 @@ fn run_apart(exe: &Path, args: &Args) -> anyhow::Result<Output> {
     Ok(Output::none().code(status.code().unwrap_or(EXIT_FATAL)))
 }
 
-fn run_step(out: &mut std::io::Stdout, exe: &Path, root: &Path, step: &Step) -> anyhow::Result<()> {
+fn run_step(
+    out: &mut std::io::Stdout,
+    exe: &Path,
+    root: &Path,
+    step: &DemoStep,
+) -> anyhow::Result<()> {
     if let Some(say) = &step.say {
         writeln!(out, "\n# {say}")?;
     }

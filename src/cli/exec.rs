@@ -1,6 +1,6 @@
 use super::output::Output;
 use git_track::error::Failure;
-use git_track::exec::{self, Job, Ran, Stream};
+use git_track::exec::{self, Job, JobResult, Stream};
 use git_track::lifecycle;
 use git_track::progress::Progress;
 use git_track::repo::Repo;
@@ -44,47 +44,13 @@ pub struct Args {
 
 #[derive(Serialize)]
 struct ExecJson {
-    results: Vec<Ran>,
+    results: Vec<JobResult>,
     failed: usize,
     skipped: Vec<String>,
 }
 
 pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<Output> {
-    let listing = store::list(repo)?;
-    let mut jobs = Vec::new();
-    let mut skipped = Vec::new();
-    let chosen: Vec<&store::Stored> = if args.all {
-        listing.tracks.iter().collect()
-    } else {
-        let mut v = Vec::new();
-        for name in &args.names {
-            let Some(s) = listing.get(name) else {
-                return Err(Failure::usage(format!("no track named '{name}'"))
-                    .hint("'git track list' shows the tracks")
-                    .into());
-            };
-            if !v.iter().any(|t: &&store::Stored| t.track.name == *name) {
-                v.push(s);
-            }
-        }
-        v
-    };
-    for s in chosen {
-        match lifecycle::find_worktree(repo, &s.track)? {
-            Some(worktree) => jobs.push(Job {
-                env: track_env::for_track(repo, &listing, &s.track.name)?,
-                worktree,
-            }),
-            None if args.all => skipped.push(s.track.name.clone()),
-            None => {
-                return Err(Failure::usage(format!(
-                    "track '{}' has no worktree to run in",
-                    s.track.name
-                ))
-                .into());
-            }
-        }
-    }
+    let (jobs, skipped) = jobs(repo, &args)?;
     let width = jobs.iter().map(|j| j.env.track.len()).max().unwrap_or(0);
     let json = args.json;
     let line = move |track: &str, stream: Stream, text: &str| {
@@ -103,6 +69,42 @@ pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<O
         &line,
         progress,
     );
+    Ok(summary(results, skipped, width))
+}
+
+/// A job per chosen track with a worktree; with `--all`, the tracks without one are
+/// skipped (named), otherwise refused.
+fn jobs(repo: &Repo, args: &Args) -> anyhow::Result<(Vec<Job>, Vec<String>)> {
+    let listing = store::list(repo)?;
+    let mut jobs = Vec::new();
+    let mut skipped = Vec::new();
+    let chosen: Vec<&store::Stored> = if args.all {
+        listing.tracks.iter().collect()
+    } else {
+        listing.select(&args.names)?
+    };
+    for s in chosen {
+        match lifecycle::find_worktree(repo, &s.track)? {
+            Some(worktree) => jobs.push(Job {
+                env: track_env::for_track(repo, &listing, &s.track.name)?,
+                worktree,
+            }),
+            None if args.all => skipped.push(s.track.name.clone()),
+            None => {
+                return Err(Failure::usage(format!(
+                    "track '{}' has no worktree to run in",
+                    s.track.name
+                ))
+                .into());
+            }
+        }
+    }
+    Ok((jobs, skipped))
+}
+
+/// A line per track (how its command ended, how long it took) and the count; exit 1
+/// when any failed.
+fn summary(results: Vec<JobResult>, skipped: Vec<String>, width: usize) -> Output {
     let failed = results.iter().filter(|r| !r.success).count();
     let mut out = Output::new(
         ExecJson {
@@ -130,5 +132,5 @@ pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<O
         if n == 1 { "track" } else { "tracks" },
         n - failed
     ));
-    Ok(out.code(if failed > 0 { 1 } else { 0 }))
+    out.code(if failed > 0 { 1 } else { 0 })
 }

@@ -3,7 +3,7 @@ use git_track::error::EXIT_FOUND;
 use git_track::remote::Remote;
 use git_track::remote::fetch::{self, Fetched};
 use git_track::remote::fields;
-use git_track::remote::reconcile::{Action, Outcome};
+use git_track::remote::reconcile::{Action, Reconciled};
 use git_track::repo::Repo;
 use git_track::store::Invalid;
 use std::io::{self, Write};
@@ -52,7 +52,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
 /// One line per track that is not simply up to date, then each field conflict.
 pub(super) fn write_outcomes(
     remote: &str,
-    tracks: &[Outcome],
+    tracks: &[Reconciled],
     w: &mut dyn Write,
 ) -> io::Result<()> {
     let rows: Vec<Vec<String>> = tracks
@@ -77,7 +77,7 @@ pub(super) fn write_outcomes(
     Ok(())
 }
 
-fn describe(remote: &str, t: &Outcome) -> String {
+fn describe(remote: &str, t: &Reconciled) -> String {
     let pushed = if t.pushed { ", pushed" } else { "" };
     match t.action {
         Action::UpToDate => format!("up to date{pushed}"),
@@ -117,7 +117,7 @@ fn describe(remote: &str, t: &Outcome) -> String {
 pub(super) fn messages(
     mut out: Output,
     remote: &str,
-    tracks: &[Outcome],
+    tracks: &[Reconciled],
     invalid: &[Invalid],
 ) -> Output {
     for i in invalid {

@@ -2,7 +2,7 @@ use super::check::describe;
 use super::output::{Output, table};
 use git_track::error::Failure;
 use git_track::hooks::checks::{self, Finding};
-use git_track::hooks::install::{self, Action, Done, HookStatus, State};
+use git_track::hooks::install::{self, Done, HookAction, HookState, HookStatus};
 use git_track::repo::Repo;
 use serde::Serialize;
 use std::io::Read;
@@ -91,9 +91,9 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                     .iter()
                     .map(|h| {
                         let state = match h.state {
-                            State::Installed => "installed",
-                            State::Missing => "not installed",
-                            State::Other => "another hook (not git-track's)",
+                            HookState::Installed => "installed",
+                            HookState::Missing => "not installed",
+                            HookState::Other => "another hook (not git-track's)",
                         };
                         let chained = h
                             .chained
@@ -115,22 +115,22 @@ fn changed(dir: std::path::PathBuf, hooks: Vec<Done>) -> Output {
     let mut notes = Vec::new();
     for h in &hooks {
         let note = match (h.action, &h.chained) {
-            (Action::Installed, Some(c)) => {
+            (HookAction::Installed, Some(c)) => {
                 format!(
                     "Installed {} (the hook that was there runs first, from {c})",
                     h.path
                 )
             }
-            (Action::Installed, None) => format!("Installed {}", h.path),
-            (Action::Updated, _) => format!("Updated {}", h.path),
-            (Action::AlreadyInstalled, _) => format!("{} is already installed", h.path),
-            (Action::Removed, Some(_)) => {
+            (HookAction::Installed, None) => format!("Installed {}", h.path),
+            (HookAction::Updated, _) => format!("Updated {}", h.path),
+            (HookAction::AlreadyInstalled, _) => format!("{} is already installed", h.path),
+            (HookAction::Removed, Some(_)) => {
                 format!("Removed {} and put back the hook it chained", h.path)
             }
-            (Action::Removed, None) => format!("Removed {}", h.path),
-            (Action::NotInstalled, Some(_)) => format!("Put back {}", h.path),
-            (Action::NotInstalled, None) => format!("{} is not installed", h.path),
-            (Action::LeftAlone, _) => format!("{} is not git-track's hook; left alone", h.path),
+            (HookAction::Removed, None) => format!("Removed {}", h.path),
+            (HookAction::NotInstalled, Some(_)) => format!("Put back {}", h.path),
+            (HookAction::NotInstalled, None) => format!("{} is not installed", h.path),
+            (HookAction::LeftAlone, _) => format!("{} is not git-track's hook; left alone", h.path),
         };
         notes.push(note);
     }

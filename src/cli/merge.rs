@@ -1,7 +1,8 @@
 use super::output::{Output, Paint, paint, table};
 use git_track::error::EXIT_FOUND;
 use git_track::merge::notes::Resolution;
-use git_track::merge::{self, Also, Outcome, Request};
+use git_track::merge::run::{Finished, StepReport, Stopped};
+use git_track::merge::{self, Aborted, Also, Outcome, Prediction, Request};
 use git_track::progress::Progress;
 use git_track::refs::short_id;
 use git_track::remote::{Remote, integration};
@@ -81,27 +82,7 @@ impl Args {
 
 pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<Output> {
     if args.abort {
-        let aborted = merge::abort(repo)?;
-        return Ok(Output::new(aborted, |a, w| {
-            match &a.restored {
-                Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short_id(tip))?,
-                None => match &a.kept_checked_out_at {
-                    Some(at) => writeln!(
-                        w,
-                        "'{}' was created by the run; it is kept, as it is checked out at {at}",
-                        a.branch
-                    )?,
-                    None => writeln!(w, "'{}' was created by the run and is deleted", a.branch)?,
-                },
-            }
-            if let Some(wt) = &a.removed_worktree {
-                writeln!(w, "removed the integration worktree {wt}")?;
-            }
-            for s in &a.saved {
-                writeln!(w, "saved: {s}")?;
-            }
-            Ok(())
-        }));
+        return Ok(render_aborted(merge::abort(repo)?));
     }
     let mut hook = git_track::fault::after_merge_step;
     let also = Also {
@@ -130,62 +111,7 @@ pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<O
         allow_violations: args.allow_violations,
     };
     if args.dry_run {
-        let p = merge::dry_run(repo, &req)?;
-        let code = if p.first_conflict.is_some() {
-            EXIT_FOUND
-        } else {
-            0
-        };
-        let warnings = p.warnings.clone();
-        let mut out = Output::new(p, |p, w| {
-            let create = if p.create { " (to be created)" } else { "" };
-            writeln!(
-                w,
-                "Plan for '{}'{create}, from {}:",
-                p.branch,
-                short_id(&p.tip)
-            )?;
-            let rows: Vec<Vec<String>> = p
-                .steps
-                .iter()
-                .map(|s| {
-                    let what = match s.prediction {
-                        "conflict" => paint(
-                            Paint::Conflict,
-                            &format!("conflict in {}", quote_list(&s.paths)),
-                        ),
-                        other => other.replace('-', " "),
-                    };
-                    vec![
-                        format!("  {}.", s.step),
-                        s.track.clone(),
-                        short_id(&s.tip).to_owned(),
-                        what,
-                    ]
-                })
-                .collect();
-            if rows.is_empty() {
-                writeln!(w, "  nothing to merge")?;
-            }
-            table(&rows, w)?;
-            write_pending(&p.pending, w)?;
-            match &p.first_conflict {
-                Some(c) => writeln!(
-                    w,
-                    "{}: step {} ({}) in {}",
-                    paint(Paint::Conflict, "First conflict"),
-                    c.step,
-                    c.track,
-                    quote_list(&c.paths)
-                ),
-                None => Ok(()),
-            }
-        })
-        .code(code);
-        for warning in warnings {
-            out = out.warn(warning);
-        }
-        return Ok(out);
+        return Ok(render_plan(merge::dry_run(repo, &req)?));
     }
     if let Some(r) = &remote {
         let branch = req.into.as_deref().unwrap_or(&repo.settings.integration);
@@ -193,6 +119,88 @@ pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<O
     }
     let outcome = merge::start(repo, &req, &mut hook, progress)?;
     Ok(render(share(repo, remote.as_ref(), outcome)?))
+}
+
+fn render_aborted(aborted: Aborted) -> Output {
+    Output::new(aborted, |a, w| {
+        match &a.restored {
+            Some(tip) => writeln!(w, "'{}' is back at {}", a.branch, short_id(tip))?,
+            None => match &a.kept_checked_out_at {
+                Some(at) => writeln!(
+                    w,
+                    "'{}' was created by the run; it is kept, as it is checked out at {at}",
+                    a.branch
+                )?,
+                None => writeln!(w, "'{}' was created by the run and is deleted", a.branch)?,
+            },
+        }
+        if let Some(wt) = &a.removed_worktree {
+            writeln!(w, "removed the integration worktree {wt}")?;
+        }
+        for s in &a.saved {
+            writeln!(w, "saved: {s}")?;
+        }
+        Ok(())
+    })
+}
+
+/// `--dry-run`: the plan, each step's predicted result, the first conflict.
+fn render_plan(p: Prediction) -> Output {
+    let code = if p.first_conflict.is_some() {
+        EXIT_FOUND
+    } else {
+        0
+    };
+    let warnings = p.warnings.clone();
+    let mut out = Output::new(p, |p, w| {
+        let create = if p.create { " (to be created)" } else { "" };
+        writeln!(
+            w,
+            "Plan for '{}'{create}, from {}:",
+            p.branch,
+            short_id(&p.tip)
+        )?;
+        let rows: Vec<Vec<String>> = p
+            .steps
+            .iter()
+            .map(|s| {
+                let what = match s.prediction {
+                    "conflict" => paint(
+                        Paint::Conflict,
+                        &format!("conflict in {}", quote_list(&s.paths)),
+                    ),
+                    other => other.replace('-', " "),
+                };
+                vec![
+                    format!("  {}.", s.step),
+                    s.track.clone(),
+                    short_id(&s.tip).to_owned(),
+                    what,
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            writeln!(w, "  nothing to merge")?;
+        }
+        table(&rows, w)?;
+        write_pending(&p.pending, w)?;
+        match &p.first_conflict {
+            Some(c) => writeln!(
+                w,
+                "{}: step {} ({}) in {}",
+                paint(Paint::Conflict, "First conflict"),
+                c.step,
+                c.track,
+                quote_list(&c.paths)
+            ),
+            None => Ok(()),
+        }
+    })
+    .code(code);
+    for warning in warnings {
+        out = out.warn(warning);
+    }
+    out
 }
 
 /// With `--push`, a finished run's branch, then definitions and notes, go to `remote`.
@@ -221,158 +229,168 @@ fn write_pending(pending: &[git_track::merge::notes::Left], w: &mut dyn Write) -
 
 fn render(outcome: Outcome) -> Output {
     match outcome {
-        Outcome::Finished(f) => {
-            let warnings = f.warnings.clone();
-            // Tracks refused for scope violations are something found, as `check` says.
-            let code = if f.pending.iter().any(|l| l.for_violations()) {
-                EXIT_FOUND
-            } else {
-                0
-            };
-            let mut out = Output::new(*f, |f, w| {
-                let merged = f
-                    .steps
-                    .iter()
-                    .filter(|s| s.result == Some(merge::state::StepResult::Merged))
-                    .count();
-                match &f.from {
-                    Some(from) if *from != f.tip => writeln!(
-                        w,
-                        "'{}': {} -> {} ({merged} merged)",
-                        f.branch,
-                        short_id(from),
-                        short_id(&f.tip)
-                    )?,
-                    Some(_) => writeln!(w, "'{}' is up to date", f.branch)?,
-                    None => writeln!(
-                        w,
-                        "'{}' created at {} ({merged} merged)",
-                        f.branch,
-                        short_id(&f.tip)
-                    )?,
-                }
-                let rows: Vec<Vec<String>> = f
-                    .steps
-                    .iter()
-                    .map(|s| {
-                        let result = match s.result {
-                            Some(merge::state::StepResult::Merged) => {
-                                let mut r = format!(
-                                    "{} {}",
-                                    paint(Paint::Good, "merged"),
-                                    short_id(s.commit.as_deref().unwrap_or_default())
-                                );
-                                if let Some(c) = &s.conflict {
-                                    let how = c.resolution.unwrap_or(Resolution::Unknown);
-                                    let conflict = format!("conflict in {}", quote_list(&c.paths));
-                                    r.push_str(&format!(
-                                        " ({}, {})",
-                                        paint(Paint::Conflict, &conflict),
-                                        how.describe()
-                                    ));
-                                }
-                                r
-                            }
-                            Some(merge::state::StepResult::AlreadyMerged) => {
-                                "already merged".to_owned()
-                            }
-                            Some(merge::state::StepResult::Skipped) => {
-                                format!("skipped: {}", s.reason.as_deref().unwrap_or("skipped"))
-                            }
-                            None => "not done".to_owned(),
-                        };
-                        vec![format!("  {}.", s.step), s.track.clone(), result]
-                    })
-                    .collect();
-                table(&rows, w)?;
-                write_pending(&f.pending, w)?;
-                if let Some(c) = &f.checkpoint {
-                    writeln!(w, "Checkpoint {}: {}", c.number, short_id(&c.commit))?;
-                    if !c.done.is_empty() {
-                        writeln!(w, "Now done: {}", c.done.join(", "))?;
-                    }
-                }
-                if let Some(p) = &f.pushed {
-                    match (p.pushed, &p.from) {
-                        (false, _) => writeln!(w, "'{}' on {} is up to date", p.branch, p.remote)?,
-                        (true, Some(from)) => writeln!(
-                            w,
-                            "pushed '{}' to {}: {} -> {}",
-                            p.branch,
-                            p.remote,
-                            short_id(from),
-                            short_id(&p.to)
-                        )?,
-                        (true, None) => writeln!(w, "pushed '{}' to {} (new)", p.branch, p.remote)?,
-                    }
-                }
-                Ok(())
-            });
-            for warning in warnings {
-                out = out.warn(warning);
-            }
-            out.code(code)
-        }
-        Outcome::Stopped(s) => {
-            let at = &s.at;
-            let track = at.track.clone().unwrap_or_default();
-            let wt = at.worktree.clone().unwrap_or_default();
-            let mut hints = Vec::new();
-            if at.state == "gate-failed" {
-                hints.push(format!(
-                    "fix it in {wt} and commit, then 'git track merge --continue' runs the gate again"
-                ));
-                hints.push(format!(
-                    "or 'git track merge --skip' to take '{track}' out again, 'git track merge --abort' to undo the run"
-                ));
-            } else {
-                hints.push(format!(
-                    "resolve the conflicts in {wt} ('git status', 'git mergetool'), 'git add' them,"
-                ));
-                hints.push("then run 'git track merge --continue'".to_owned());
-                hints.push(format!(
-                    "or 'git track merge --skip' to leave '{track}' out, 'git track merge --abort' to undo the run"
-                ));
-            }
-            let warnings = s.warnings.clone();
-            let mut out = Output::new(s, |s, w| {
-                let at = &s.at;
-                let track = at.track.as_deref().unwrap_or("-");
-                if at.state == "gate-failed" {
-                    writeln!(
-                        w,
-                        "{} after merging track '{track}' (step {} of {}) into '{}': {}",
-                        paint(Paint::Conflict, "GATE FAILED"),
-                        at.step,
-                        s.total,
-                        s.branch,
-                        s.gate.as_deref().unwrap_or("a gate failed")
-                    )?;
-                    writeln!(w, "in {}", at.worktree.as_deref().unwrap_or("-"))
-                } else {
-                    writeln!(
-                        w,
-                        "{} merging track '{track}' (step {} of {}) into '{}', left in {}:",
-                        paint(Paint::Conflict, "CONFLICT"),
-                        at.step,
-                        s.total,
-                        s.branch,
-                        at.worktree.as_deref().unwrap_or("-")
-                    )?;
-                    for p in &at.paths {
-                        writeln!(w, "    {}", paint(Paint::Conflict, p))?;
-                    }
-                    Ok(())
-                }
-            })
-            .code(EXIT_FOUND);
-            for warning in warnings {
-                out = out.warn(warning);
-            }
-            for h in hints {
-                out = out.hint(h);
-            }
-            out
-        }
+        Outcome::Finished(f) => render_finished(f),
+        Outcome::Stopped(s) => render_stopped(s),
     }
+}
+
+fn render_finished(f: Box<Finished>) -> Output {
+    let warnings = f.warnings.clone();
+    // Tracks refused for scope violations are something found, as `check` says.
+    let code = if f.pending.iter().any(|l| l.for_violations()) {
+        EXIT_FOUND
+    } else {
+        0
+    };
+    let mut out = Output::new(*f, |f, w| {
+        let merged = f
+            .steps
+            .iter()
+            .filter(|s| s.result == Some(merge::state::StepResult::Merged))
+            .count();
+        match &f.from {
+            Some(from) if *from != f.tip => writeln!(
+                w,
+                "'{}': {} -> {} ({merged} merged)",
+                f.branch,
+                short_id(from),
+                short_id(&f.tip)
+            )?,
+            Some(_) => writeln!(w, "'{}' is up to date", f.branch)?,
+            None => writeln!(
+                w,
+                "'{}' created at {} ({merged} merged)",
+                f.branch,
+                short_id(&f.tip)
+            )?,
+        }
+        let rows: Vec<Vec<String>> = f
+            .steps
+            .iter()
+            .map(|s| vec![format!("  {}.", s.step), s.track.clone(), step_result(s)])
+            .collect();
+        table(&rows, w)?;
+        write_pending(&f.pending, w)?;
+        if let Some(c) = &f.checkpoint {
+            writeln!(w, "Checkpoint {}: {}", c.number, short_id(&c.commit))?;
+            if !c.done.is_empty() {
+                writeln!(w, "Now done: {}", c.done.join(", "))?;
+            }
+        }
+        if let Some(p) = &f.pushed {
+            match (p.pushed, &p.from) {
+                (false, _) => writeln!(w, "'{}' on {} is up to date", p.branch, p.remote)?,
+                (true, Some(from)) => writeln!(
+                    w,
+                    "pushed '{}' to {}: {} -> {}",
+                    p.branch,
+                    p.remote,
+                    short_id(from),
+                    short_id(&p.to)
+                )?,
+                (true, None) => writeln!(w, "pushed '{}' to {} (new)", p.branch, p.remote)?,
+            }
+        }
+        Ok(())
+    });
+    for warning in warnings {
+        out = out.warn(warning);
+    }
+    out.code(code)
+}
+
+/// What became of one step of the run, as its row says it.
+fn step_result(s: &StepReport) -> String {
+    match s.result {
+        Some(merge::state::StepResult::Merged) => {
+            let mut r = format!(
+                "{} {}",
+                paint(Paint::Good, "merged"),
+                short_id(s.commit.as_deref().unwrap_or_default())
+            );
+            if let Some(c) = &s.conflict {
+                let how = c.resolution.unwrap_or(Resolution::Unknown);
+                let conflict = format!("conflict in {}", quote_list(&c.paths));
+                r.push_str(&format!(
+                    " ({}, {})",
+                    paint(Paint::Conflict, &conflict),
+                    how.describe()
+                ));
+            }
+            r
+        }
+        Some(merge::state::StepResult::AlreadyMerged) => "already merged".to_owned(),
+        Some(merge::state::StepResult::Skipped) => {
+            format!("skipped: {}", s.reason.as_deref().unwrap_or("skipped"))
+        }
+        None => "not done".to_owned(),
+    }
+}
+
+fn render_stopped(s: Stopped) -> Output {
+    let hints = stop_hints(&s);
+    let warnings = s.warnings.clone();
+    let mut out = Output::new(s, |s, w| {
+        let at = &s.at;
+        let track = at.track.as_deref().unwrap_or("-");
+        if at.state == "gate-failed" {
+            writeln!(
+                w,
+                "{} after merging track '{track}' (step {} of {}) into '{}': {}",
+                paint(Paint::Conflict, "GATE FAILED"),
+                at.step,
+                s.total,
+                s.branch,
+                s.gate.as_deref().unwrap_or("a gate failed")
+            )?;
+            writeln!(w, "in {}", at.worktree.as_deref().unwrap_or("-"))
+        } else {
+            writeln!(
+                w,
+                "{} merging track '{track}' (step {} of {}) into '{}', left in {}:",
+                paint(Paint::Conflict, "CONFLICT"),
+                at.step,
+                s.total,
+                s.branch,
+                at.worktree.as_deref().unwrap_or("-")
+            )?;
+            for p in &at.paths {
+                writeln!(w, "    {}", paint(Paint::Conflict, p))?;
+            }
+            Ok(())
+        }
+    })
+    .code(EXIT_FOUND);
+    for warning in warnings {
+        out = out.warn(warning);
+    }
+    for h in hints {
+        out = out.hint(h);
+    }
+    out
+}
+
+/// What to do next about a stopped run: resolve and continue, skip or abort.
+fn stop_hints(s: &Stopped) -> Vec<String> {
+    let at = &s.at;
+    let track = at.track.clone().unwrap_or_default();
+    let wt = at.worktree.clone().unwrap_or_default();
+    let mut hints = Vec::new();
+    if at.state == "gate-failed" {
+        hints.push(format!(
+            "fix it in {wt} and commit, then 'git track merge --continue' runs the gate again"
+        ));
+        hints.push(format!(
+            "or 'git track merge --skip' to take '{track}' out again, 'git track merge --abort' to undo the run"
+        ));
+    } else {
+        hints.push(format!(
+            "resolve the conflicts in {wt} ('git status', 'git mergetool'), 'git add' them,"
+        ));
+        hints.push("then run 'git track merge --continue'".to_owned());
+        hints.push(format!(
+            "or 'git track merge --skip' to leave '{track}' out, 'git track merge --abort' to undo the run"
+        ));
+    }
+    hints
 }

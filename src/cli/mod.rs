@@ -1,5 +1,9 @@
 //! The command line: one file per command, each with its clap `Args` (whose doc comments
 //! are the help text) and a `run` that calls the library and returns an [`Output`].
+//! `report/` is the one command with a folder (a file per section of its page).
+//!
+//! Shared by all commands: `output` (text or JSON, colour, warnings and hints, progress)
+//! and `errors` (the library's errors as `error:`/`hint:` lines and exit codes).
 
 mod agent_setup;
 mod archive;
@@ -12,6 +16,7 @@ mod completions;
 mod demo;
 mod done;
 mod edit;
+mod errors;
 mod exec;
 mod fetch;
 mod filter;
@@ -304,7 +309,7 @@ fn warn_of_interrupted_merge(repo: &Repo) {
 fn report(e: &anyhow::Error) -> i32 {
     let stderr = io::stderr();
     let mut err = stderr.lock();
-    match e.downcast_ref::<Failure>() {
+    match errors::describe(e) {
         Some(f) => {
             let prefix = if f.code == EXIT_FATAL {
                 "fatal: "

@@ -133,40 +133,46 @@ fn write_report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     for p in shown {
-        writeln!(w, "\n{} and {}: {}", p.a, p.b, headline(r.level, p))?;
-        for f in &p.files {
-            let mut line = format!(
-                "  {}  {} | {}",
-                quote(&f.path),
-                describe(&f.a, &p.a),
-                describe(&f.b, &p.b)
-            );
-            if f.same_change {
-                line.push_str("  (same change)");
-            }
-            writeln!(w, "{line}")?;
-            for h in p.hunks.iter().filter(|h| h.path == f.path) {
-                writeln!(
-                    w,
-                    "    lines {} ({}) {} lines {} ({})",
-                    range(h.a),
-                    p.a,
-                    if h.same_change { "same as" } else { "touch" },
-                    range(h.b),
-                    p.b,
-                )?;
-            }
-            for u in p.unjudged.iter().filter(|u| u.path == f.path) {
-                writeln!(w, "    {} change: lines cannot tell", u.reason)?;
-            }
+        write_pair(r.level, p, w)?;
+    }
+    Ok(())
+}
+
+/// One pair: its headline, each shared file with the lines that touch, its conflicts.
+fn write_pair(level: Level, p: &Pair, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "\n{} and {}: {}", p.a, p.b, headline(level, p))?;
+    for f in &p.files {
+        let mut line = format!(
+            "  {}  {} | {}",
+            quote(&f.path),
+            describe(&f.a, &p.a),
+            describe(&f.b, &p.b)
+        );
+        if f.same_change {
+            line.push_str("  (same change)");
         }
-        if !p.conflict_paths.is_empty() {
+        writeln!(w, "{line}")?;
+        for h in p.hunks.iter().filter(|h| h.path == f.path) {
             writeln!(
                 w,
-                "  conflicts in: {}",
-                paint(Paint::Conflict, &quote_list(&p.conflict_paths))
+                "    lines {} ({}) {} lines {} ({})",
+                range(h.a),
+                p.a,
+                if h.same_change { "same as" } else { "touch" },
+                range(h.b),
+                p.b,
             )?;
         }
+        for u in p.unjudged.iter().filter(|u| u.path == f.path) {
+            writeln!(w, "    {} change: lines cannot tell", u.reason)?;
+        }
+    }
+    if !p.conflict_paths.is_empty() {
+        writeln!(
+            w,
+            "  conflicts in: {}",
+            paint(Paint::Conflict, &quote_list(&p.conflict_paths))
+        )?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 use super::output::{Output, table};
 use git_track::progress::Progress;
-use git_track::prune::{self, Merged, Options};
+use git_track::prune::{self, MergedBy, Options};
 use git_track::repo::Repo;
 
 /// Remove the worktrees of tracks already merged into the integration branch
@@ -38,8 +38,8 @@ pub fn run(repo: &Repo, args: Args, progress: &dyn Progress) -> anyhow::Result<O
     let mut notes = Vec::new();
     for p in &report.pruned {
         let how = match p.merged {
-            Merged::Ancestry => "merged",
-            Merged::Content => "merged by content (squash or rebase)",
+            MergedBy::Ancestry => "merged",
+            MergedBy::Content => "merged by content (squash or rebase)",
         };
         let verb = if report.dry_run {
             "Would remove"

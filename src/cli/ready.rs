@@ -1,5 +1,5 @@
 use super::output::{Output, table};
-use git_track::plan::ready::{self, Entry, Ready};
+use git_track::plan::ready::{self, Ready, ReadyTrack};
 use git_track::repo::Repo;
 use git_track::store;
 use std::io::Write;
@@ -29,7 +29,7 @@ pub fn run(repo: &Repo, _a: Args) -> anyhow::Result<Output> {
 }
 
 fn write_ready(r: &Ready, w: &mut dyn Write) -> std::io::Result<()> {
-    let section = |title: &str, entries: &[Entry], w: &mut dyn Write| -> std::io::Result<()> {
+    let section = |title: &str, entries: &[ReadyTrack], w: &mut dyn Write| -> std::io::Result<()> {
         if entries.is_empty() {
             return Ok(());
         }

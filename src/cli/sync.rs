@@ -2,7 +2,7 @@ use super::output::{Output, table};
 use git_track::git::SyncMode;
 use git_track::refs;
 use git_track::repo::Repo;
-use git_track::sync::{self, Request, Run};
+use git_track::sync::{self, Request, Run, SyncResult};
 use std::io::Write;
 
 /// Bring the integration branch into tracks, in their worktrees
@@ -87,17 +87,17 @@ fn write_run(r: &Run, w: &mut dyn Write) -> std::io::Result<()> {
         .done
         .iter()
         .map(|s| {
-            let what = match s.result.as_str() {
-                "merged" | "rebased" => format!(
+            let what = match s.result {
+                SyncResult::Merged | SyncResult::Rebased => format!(
                     "{} {}: {} -> {}",
-                    s.result,
+                    s.result.as_str(),
                     r.upstream,
                     short(&s.from),
                     short(&s.to)
                 ),
-                "up-to-date" => format!("up to date with {}", r.upstream),
-                "aborted" => format!("sync aborted, back at {}", short(&s.from)),
-                other => format!("{other}: {}", s.reason.as_deref().unwrap_or("-")),
+                SyncResult::UpToDate => format!("up to date with {}", r.upstream),
+                SyncResult::Aborted => format!("sync aborted, back at {}", short(&s.from)),
+                SyncResult::Skipped => format!("skipped: {}", s.reason.as_deref().unwrap_or("-")),
             };
             vec![s.track.clone(), what]
         })

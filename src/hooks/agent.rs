@@ -2,7 +2,6 @@
 //! answering in the agent's own terms. Each protocol is one [`Protocol`]; adding an agent
 //! means adding one implementation and naming it in [`protocol`].
 
-use crate::error::Failure;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -41,10 +40,20 @@ pub struct Answer {
     pub code: i32,
 }
 
+/// A hook payload the protocol cannot read: `what` it is not, and `why`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what}: {why}")]
+pub struct BadPayload {
+    /// The protocol's name (`--format`), which says how to wire its hook.
+    pub protocol: &'static str,
+    pub what: String,
+    pub why: String,
+}
+
 pub trait Protocol {
     fn name(&self) -> &'static str;
     /// Reads a hook payload; `Ok(None)` when the tool call edits no file.
-    fn read_request(&self, payload: &str) -> Result<Option<EditRequest>, Failure>;
+    fn read_request(&self, payload: &str) -> Result<Option<EditRequest>, BadPayload>;
     fn answer(&self, verdict: &Verdict) -> Answer;
 }
 
@@ -74,10 +83,11 @@ impl Protocol for ClaudeCode {
         "claude-code"
     }
 
-    fn read_request(&self, payload: &str) -> Result<Option<EditRequest>, Failure> {
-        let bad = |why: &str| {
-            Failure::usage(format!("not a Claude Code PreToolUse payload: {why}"))
-                .hint("wire 'git track check --format claude-code' as a PreToolUse hook; it reads the hook's JSON on stdin")
+    fn read_request(&self, payload: &str) -> Result<Option<EditRequest>, BadPayload> {
+        let bad = |why: &str| BadPayload {
+            protocol: "claude-code",
+            what: "not a Claude Code PreToolUse payload".to_owned(),
+            why: why.to_owned(),
         };
         let value: Value =
             serde_json::from_str(payload).map_err(|e| bad(&format!("invalid JSON ({e})")))?;

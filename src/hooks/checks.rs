@@ -148,7 +148,7 @@ fn merged_tracks(
 
 /// One line of pre-push input: `<local ref> <local oid> <remote ref> <remote oid>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushedRef {
+pub struct PushUpdate {
     pub local_ref: String,
     pub local: ObjectId,
     pub remote_ref: String,
@@ -156,14 +156,14 @@ pub struct PushedRef {
 }
 
 /// Reads pre-push input; lines that are not four fields are skipped.
-pub fn parse_push_input(text: &str) -> Vec<PushedRef> {
+pub fn parse_push_input(text: &str) -> Vec<PushUpdate> {
     text.lines()
         .filter_map(|line| {
             let f: Vec<&str> = line.split_whitespace().collect();
             let [local_ref, local, remote_ref, remote] = f.as_slice() else {
                 return None;
             };
-            Some(PushedRef {
+            Some(PushUpdate {
                 local_ref: (*local_ref).to_owned(),
                 local: ObjectId::from_hex(local.as_bytes()).ok()?,
                 remote_ref: (*remote_ref).to_owned(),
@@ -173,9 +173,9 @@ pub fn parse_push_input(text: &str) -> Vec<PushedRef> {
         .collect()
 }
 
-pub fn pre_push(repo: &Repo, pushed: &[PushedRef]) -> Result<Vec<Finding>> {
+pub fn pre_push(repo: &Repo, pushed: &[PushUpdate]) -> Result<Vec<Finding>> {
     // A deletion pushes no work.
-    let pushed: Vec<&PushedRef> = pushed.iter().filter(|p| !p.local.is_null()).collect();
+    let pushed: Vec<&PushUpdate> = pushed.iter().filter(|p| !p.local.is_null()).collect();
     if pushed.is_empty() {
         return Ok(Vec::new());
     }

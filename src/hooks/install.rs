@@ -5,7 +5,6 @@
 //! overwritten: it is moved aside to `<name>.git-track-chained`, our hook runs it first
 //! (same arguments, same input), and uninstall moves it back, byte for byte.
 
-use crate::error::Failure;
 use crate::git;
 use crate::repo::{Repo, canonical};
 use anyhow::{Context, Result};
@@ -29,7 +28,7 @@ pub fn dir(repo: &Repo) -> Result<PathBuf> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum State {
+pub enum HookState {
     /// Our hook is there.
     Installed,
     /// No hook of that name.
@@ -42,7 +41,7 @@ pub enum State {
 pub struct HookStatus {
     pub name: String,
     pub path: String,
-    pub state: State,
+    pub state: HookState,
     /// The hook ours runs first (the one that was there before install), if any.
     pub chained: Option<String>,
 }
@@ -55,13 +54,13 @@ fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
-fn state_of(path: &Path) -> State {
+fn state_of(path: &Path) -> HookState {
     if !exists(path) {
-        return State::Missing;
+        return HookState::Missing;
     }
     match std::fs::read(path) {
-        Ok(bytes) if is_ours(&bytes) => State::Installed,
-        _ => State::Other,
+        Ok(bytes) if is_ours(&bytes) => HookState::Installed,
+        _ => HookState::Other,
     }
 }
 
@@ -93,14 +92,14 @@ pub fn status(dir: &Path) -> Vec<HookStatus> {
 pub struct Done {
     pub name: String,
     pub path: String,
-    pub action: Action,
+    pub action: HookAction,
     /// The other hook involved: the one now chained (install) or put back (uninstall).
     pub chained: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Action {
+pub enum HookAction {
     Installed,
     /// An older version of our hook was replaced.
     Updated,
@@ -111,22 +110,22 @@ pub enum Action {
     LeftAlone,
 }
 
+/// A hook of someone else's that cannot be chained: the name it would be kept under
+/// holds another hook already.
+#[derive(Debug, thiserror::Error)]
+#[error("both {} and {} exist; cannot chain the first without losing the second", path.display(), chained.display())]
+pub struct ChainTaken {
+    pub path: PathBuf,
+    pub chained: PathBuf,
+}
+
 /// Installs our hooks into `dir`, chaining any hook already there. Checks every hook
 /// before changing any, so a refusal changes nothing.
 pub fn install(dir: &Path) -> Result<Vec<Done>> {
     for name in NAMES {
         let (path, chained) = paths(dir, name);
-        if state_of(&path) == State::Other && exists(&chained) {
-            return Err(Failure::usage(format!(
-                "both {} and {} exist; cannot chain the first without losing the second",
-                path.display(),
-                chained.display()
-            ))
-            .hint(format!(
-                "merge them into one hook, or move {} away, and install again",
-                chained.display()
-            ))
-            .into());
+        if state_of(&path) == HookState::Other && exists(&chained) {
+            return Err(ChainTaken { path, chained }.into());
         }
     }
     std::fs::create_dir_all(dir)
@@ -136,24 +135,24 @@ pub fn install(dir: &Path) -> Result<Vec<Done>> {
         let (path, chained) = paths(dir, name);
         let script = script(name);
         let action = match state_of(&path) {
-            State::Installed => {
+            HookState::Installed => {
                 if std::fs::read(&path).ok().as_deref() == Some(script.as_bytes()) {
-                    Action::AlreadyInstalled
+                    HookAction::AlreadyInstalled
                 } else {
                     write_hook(&path, &script)?;
-                    Action::Updated
+                    HookAction::Updated
                 }
             }
-            State::Other => {
+            HookState::Other => {
                 std::fs::rename(&path, &chained).with_context(|| {
                     format!("could not move {} to {}", path.display(), chained.display())
                 })?;
                 write_hook(&path, &script)?;
-                Action::Installed
+                HookAction::Installed
             }
-            State::Missing => {
+            HookState::Missing => {
                 write_hook(&path, &script)?;
-                Action::Installed
+                HookAction::Installed
             }
         };
         done.push(Done {
@@ -173,16 +172,16 @@ pub fn uninstall(dir: &Path) -> Result<Vec<Done>> {
         let (path, chained) = paths(dir, name);
         let state = state_of(&path);
         let action = match state {
-            State::Installed => {
+            HookState::Installed => {
                 std::fs::remove_file(&path)
                     .with_context(|| format!("could not remove {}", path.display()))?;
-                Action::Removed
+                HookAction::Removed
             }
-            State::Missing => Action::NotInstalled,
-            State::Other => Action::LeftAlone,
+            HookState::Missing => HookAction::NotInstalled,
+            HookState::Other => HookAction::LeftAlone,
         };
         let mut restored = None;
-        if state != State::Other && exists(&chained) {
+        if state != HookState::Other && exists(&chained) {
             std::fs::rename(&chained, &path).with_context(|| {
                 format!(
                     "could not move {} back to {}",
@@ -197,7 +196,8 @@ pub fn uninstall(dir: &Path) -> Result<Vec<Done>> {
             path: path.display().to_string(),
             action,
             chained: restored.or_else(|| {
-                (state == State::Other && exists(&chained)).then(|| chained.display().to_string())
+                (state == HookState::Other && exists(&chained))
+                    .then(|| chained.display().to_string())
             }),
         });
     }

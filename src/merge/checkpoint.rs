@@ -3,7 +3,7 @@
 use super::diffstat;
 use super::state::{State, StepResult};
 use super::step::{self, T_TRACK, T_TRACK_TIP};
-use crate::merge::notes::{self, Conflict, Left, Merged, Overlap, Record, Resolution};
+use crate::merge::notes::{self, Conflict, Left, MergedTrack, Overlap, Record, Resolution};
 use crate::plan::{efficiency, experiments};
 use crate::repo::Repo;
 use crate::store;
@@ -82,7 +82,7 @@ fn recorded(
     let noted = notes::list(repo, commit)?
         .into_iter()
         .next()
-        .filter(|e| e.commit == commit && e.source == "note");
+        .filter(|e| e.commit == commit && e.source == notes::RecordSource::Note);
     let record = match noted {
         Some(entry) => entry.record,
         None => {
@@ -111,53 +111,7 @@ fn recorded(
 /// experiments' decisions it holds; `None` when there is nothing to record.
 fn prepare(repo: &Repo, state: &State) -> Result<Option<(Record, Decisions)>> {
     let tip = state.tip_id()?;
-    let by_commit: BTreeMap<&str, &super::state::Step> = state
-        .steps
-        .iter()
-        .filter_map(|s| s.commit.as_deref().map(|c| (c, s)))
-        .collect();
-
-    // Walk the first parents back to the previous checkpoint, collecting merges of tracks.
-    let mut found = Vec::new();
-    let mut previous = None;
-    let mut next = Some(tip);
-    while let Some(id) = next {
-        let commit = repo.gix.find_commit(id)?;
-        let decoded = commit.decode()?;
-        let message = decoded.message.to_string();
-        let parents: Vec<ObjectId> = decoded.parents().collect();
-        drop(decoded);
-        if let Some(r) = Record::from_message(&message, None) {
-            previous = Some((id, r.checkpoint));
-            break;
-        }
-        next = parents.first().copied();
-        if parents.len() < 2 {
-            continue;
-        }
-        let hex = id.to_string();
-        let from_state = by_commit.get(hex.as_str());
-        let trailers = notes::trailers(&message);
-        let trailer = |key: &str| {
-            trailers
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-        };
-        let (track, track_tip) = match (from_state, trailer(T_TRACK), trailer(T_TRACK_TIP)) {
-            (Some(s), _, _) => (s.track.clone(), s.tip.clone()),
-            (None, Some(t), Some(tt)) => (t, tt),
-            _ => continue,
-        };
-        found.push(Found {
-            commit: id,
-            first_parent: parents[0],
-            track,
-            tip: track_tip,
-        });
-    }
-    found.reverse();
-
+    let (found, previous) = merges_since_checkpoint(repo, state, tip)?;
     let skipped: Vec<&super::state::Step> = state
         .steps
         .iter()
@@ -167,31 +121,7 @@ fn prepare(repo: &Repo, state: &State) -> Result<Option<(Record, Decisions)>> {
     if found.is_empty() && skipped.is_empty() && decisions.is_empty() {
         return Ok(None);
     }
-
-    let mut merged = Vec::new();
-    let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in &found {
-        let stat = diffstat::between(&repo.gix, f.first_parent, f.commit)?;
-        for p in &stat.paths {
-            let tracks = touched.entry(p.clone()).or_default();
-            if !tracks.contains(&f.track) {
-                tracks.push(f.track.clone());
-            }
-        }
-        merged.push(Merged {
-            track: f.track.clone(),
-            tip: f.tip.clone(),
-            commit: f.commit.to_string(),
-            files: stat.paths.len() as u64,
-            insertions: stat.insertions,
-            deletions: stat.deletions,
-        });
-    }
-    let overlaps = touched
-        .into_iter()
-        .filter(|(_, tracks)| tracks.len() > 1)
-        .map(|(path, tracks)| Overlap { path, tracks })
-        .collect();
+    let (merged, overlaps) = merged_and_overlaps(repo, &found)?;
     let conflicts: Vec<Conflict> = state
         .steps
         .iter()
@@ -238,6 +168,95 @@ fn prepare(repo: &Repo, state: &State) -> Result<Option<(Record, Decisions)>> {
     };
 
     Ok(Some((record, decisions)))
+}
+
+/// The previous checkpoint: its commit and number.
+type Previous = (ObjectId, u64);
+
+/// The merges of tracks on the first-parent history of `tip` since the previous
+/// checkpoint, oldest first, and that checkpoint (commit and number) when there is one.
+/// A merge is known by the run's state, else by its trailers.
+fn merges_since_checkpoint(
+    repo: &Repo,
+    state: &State,
+    tip: ObjectId,
+) -> Result<(Vec<Found>, Option<Previous>)> {
+    let by_commit: BTreeMap<&str, &super::state::Step> = state
+        .steps
+        .iter()
+        .filter_map(|s| s.commit.as_deref().map(|c| (c, s)))
+        .collect();
+
+    // Walk the first parents back to the previous checkpoint, collecting merges of tracks.
+    let mut found = Vec::new();
+    let mut previous = None;
+    let mut next = Some(tip);
+    while let Some(id) = next {
+        let commit = repo.gix.find_commit(id)?;
+        let decoded = commit.decode()?;
+        let message = decoded.message.to_string();
+        let parents: Vec<ObjectId> = decoded.parents().collect();
+        drop(decoded);
+        if let Some(r) = Record::from_message(&message, None) {
+            previous = Some((id, r.checkpoint));
+            break;
+        }
+        next = parents.first().copied();
+        if parents.len() < 2 {
+            continue;
+        }
+        let hex = id.to_string();
+        let from_state = by_commit.get(hex.as_str());
+        let trailers = notes::trailers(&message);
+        let trailer = |key: &str| {
+            trailers
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        };
+        let (track, track_tip) = match (from_state, trailer(T_TRACK), trailer(T_TRACK_TIP)) {
+            (Some(s), _, _) => (s.track.clone(), s.tip.clone()),
+            (None, Some(t), Some(tt)) => (t, tt),
+            _ => continue,
+        };
+        found.push(Found {
+            commit: id,
+            first_parent: parents[0],
+            track,
+            tip: track_tip,
+        });
+    }
+    found.reverse();
+    Ok((found, previous))
+}
+
+/// What each merge brought (its diffstat), and the files two or more of them changed.
+fn merged_and_overlaps(repo: &Repo, found: &[Found]) -> Result<(Vec<MergedTrack>, Vec<Overlap>)> {
+    let mut merged = Vec::new();
+    let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in found {
+        let stat = diffstat::between(&repo.gix, f.first_parent, f.commit)?;
+        for p in &stat.paths {
+            let tracks = touched.entry(p.clone()).or_default();
+            if !tracks.contains(&f.track) {
+                tracks.push(f.track.clone());
+            }
+        }
+        merged.push(MergedTrack {
+            track: f.track.clone(),
+            tip: f.tip.clone(),
+            commit: f.commit.to_string(),
+            files: stat.paths.len() as u64,
+            insertions: stat.insertions,
+            deletions: stat.deletions,
+        });
+    }
+    let overlaps = touched
+        .into_iter()
+        .filter(|(_, tracks)| tracks.len() > 1)
+        .map(|(path, tracks)| Overlap { path, tracks })
+        .collect();
+    Ok((merged, overlaps))
 }
 
 /// Marks the tracks merged at a checkpoint `done`; returns their names.

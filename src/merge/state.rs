@@ -273,7 +273,7 @@ impl State {
     }
 
     pub fn full_ref(&self) -> String {
-        format!("refs/heads/{}", self.branch)
+        crate::refs::branch_ref(&self.branch)
     }
 }
 

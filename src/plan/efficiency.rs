@@ -7,7 +7,7 @@
 //! gave — the share of tracks that conflicted, and how many files needed a hand
 //! resolution.
 
-use crate::merge::notes::{Conflict, Merged, Resolution};
+use crate::merge::notes::{Conflict, MergedTrack, Resolution};
 use crate::repo::{Repo, utc_timestamp};
 use crate::track::Track;
 use anyhow::Result;
@@ -144,7 +144,11 @@ pub fn merge_times(
 }
 
 /// The figures of a checkpoint that merged `merged` (with their conflicts).
-pub fn checkpoint(repo: &Repo, merged: &[Merged], conflicts: &[Conflict]) -> Result<Checkpoint> {
+pub fn checkpoint(
+    repo: &Repo,
+    merged: &[MergedTrack],
+    conflicts: &[Conflict],
+) -> Result<Checkpoint> {
     let mut tracks = Vec::new();
     let mut spans = Vec::new();
     for m in merged {

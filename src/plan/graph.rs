@@ -10,7 +10,6 @@
 //! matching into the set itself.
 
 use crate::deps;
-use crate::error::Failure;
 use crate::repo::Repo;
 use crate::store::Listing;
 use crate::track::{Kind, Status};
@@ -18,6 +17,13 @@ use anyhow::Result;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+
+/// Tracks that depend on each other in a circle, in order, the first repeated last.
+#[derive(Debug, thiserror::Error)]
+#[error("dependency cycle: {}", cycle.join(" -> "))]
+pub struct Cycle {
+    pub cycle: Vec<String>,
+}
 
 /// One track in the graph.
 #[derive(Debug, Clone, Serialize)]
@@ -144,10 +150,7 @@ pub fn from_nodes(nodes: Vec<Node>) -> Result<Graph> {
         .collect();
     let all: Vec<&str> = names.iter().copied().collect();
     let order: Vec<String> = deps::order(&all, &dep_graph, |_| ())
-        .map_err(|cycle| {
-            Failure::usage(format!("dependency cycle: {}", cycle.join(" -> ")))
-                .hint("break it with 'git track edit <name> --remove-depends-on <track>'")
-        })?
+        .map_err(|cycle| Cycle { cycle })?
         .into_iter()
         .map(str::to_owned)
         .collect();

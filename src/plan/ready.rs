@@ -15,15 +15,15 @@ pub struct Ready {
     /// The integration branch dependencies are judged against.
     pub integration: String,
     /// Backlog or blocked tracks whose dependencies are all merged.
-    pub start: Vec<Entry>,
+    pub start: Vec<ReadyTrack>,
     /// Active tracks with work to merge and every dependency merged.
-    pub merge: Vec<Entry>,
+    pub merge: Vec<ReadyTrack>,
     /// Unfinished tracks that can do neither yet, with the reason.
-    pub waiting: Vec<Entry>,
+    pub waiting: Vec<ReadyTrack>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Entry {
+pub struct ReadyTrack {
     pub track: String,
     pub status: Status,
     /// Why it is (not) ready.
@@ -51,7 +51,7 @@ pub fn ready(repo: &Repo, listing: &Listing) -> Result<Ready> {
         if t.is_finished() || merged[t.name.as_str()] {
             continue;
         }
-        let entry = |reason: String| Entry {
+        let entry = |reason: String| ReadyTrack {
             track: t.name.clone(),
             status: t.status,
             reason,

@@ -5,8 +5,7 @@
 //! `--path` or `<worktreeRoot>/<name>`: never to a path read from the fetched
 //! definition, which names a folder on the machine that wrote it.
 
-use super::Remote;
-use crate::error::Failure;
+use super::{Remote, RemoteError};
 use crate::git;
 use crate::lifecycle;
 use crate::linked_worktree as worktree;
@@ -38,18 +37,19 @@ pub struct Attached {
 pub fn attach(repo: &Repo, req: &Request) -> Result<Attached> {
     track::validate_name(&req.name)?;
     let Some(stored) = store::load(repo, &req.name)? else {
-        return Err(Failure::usage(format!("no track named '{}'", req.name))
-            .hint("'git track fetch' brings the tracks defined on other machines")
-            .into());
+        return Err(RemoteError::NotFetched {
+            name: req.name.clone(),
+        }
+        .into());
     };
     let t = &stored.track;
     let full = t.branch_ref();
     if gix::validate::reference::name(full.as_str().into()).is_err() {
-        usage!(
-            "the definition of '{}' names an invalid branch '{}'",
-            t.name,
-            t.branch.escape_debug()
-        );
+        return Err(RemoteError::InvalidBranch {
+            name: t.name.clone(),
+            branch: t.branch.clone(),
+        }
+        .into());
     }
     if let Some(existing) = lifecycle::find_worktree(repo, t)? {
         let shown = existing.display().to_string();
@@ -64,20 +64,17 @@ pub fn attach(repo: &Repo, req: &Request) -> Result<Attached> {
                 branch_from: None,
             });
         }
-        return Err(Failure::usage(format!(
-            "track '{}' already has a worktree at '{}'",
-            t.name,
-            existing.display()
-        ))
-        .hint(format!("cd '{}'", existing.display()))
+        return Err(RemoteError::AlreadyAttached {
+            name: t.name.clone(),
+            path: existing,
+        }
         .into());
     }
     if let Some(wt) = repo.worktree_of_branch(&full)? {
-        return Err(Failure::usage(format!(
-            "branch '{}' is already checked out at '{}'",
-            t.branch,
-            wt.path.display()
-        ))
+        return Err(RemoteError::BranchCheckedOut {
+            branch: t.branch.clone(),
+            at: wt.path,
+        }
         .into());
     }
     let path = match &req.path {
@@ -86,12 +83,7 @@ pub fn attach(repo: &Repo, req: &Request) -> Result<Attached> {
         None => lifecycle::worktree_path(repo, &t.name)?,
     };
     if !worktree::is_free(&path) {
-        return Err(Failure::usage(format!(
-            "'{}' already exists and is not empty",
-            path.display()
-        ))
-        .hint("pass --path <dir> to put the worktree elsewhere")
-        .into());
+        return Err(RemoteError::PathTaken { path }.into());
     }
     let branch_from = if repo.ref_target(&full)?.is_none() {
         Some(branch_from_remote(repo, req, t)?)
@@ -127,16 +119,16 @@ fn branch_from_remote(repo: &Repo, req: &Request, t: &Track) -> Result<String> {
     let tracking = remote.branch_ref(&t.branch);
     let dir = super::git_dir_for_commands(repo);
     if repo.ref_target(&tracking)?.is_none() {
-        let spec = format!("+refs/heads/{}:{tracking}", t.branch);
+        let spec = format!("+{}:{tracking}", t.branch_ref());
         // A branch the remote does not have either is reported just below.
         let _ = git::fetch(&dir, &remote.name, &[spec], false);
     }
     if repo.ref_target(&tracking)?.is_none() {
-        return Err(Failure::usage(format!(
-            "branch '{}' of track '{}' is neither here nor on '{}'",
-            t.branch, t.name, remote.name
-        ))
-        .hint("on the machine that has it: 'git track push --with-branches'")
+        return Err(RemoteError::BranchNowhere {
+            name: t.name.clone(),
+            branch: t.branch.clone(),
+            remote: remote.name.clone(),
+        }
         .into());
     }
     let short = format!("{}/{}", remote.name, t.branch);

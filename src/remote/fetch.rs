@@ -2,8 +2,8 @@
 //! remote-tracking namespaces, then reconciled with the local ones.
 
 use super::notes::{self, NotesAction};
-use super::reconcile::{self, Outcome};
-use super::synced::Synced;
+use super::reconcile::{self, Reconciled};
+use super::synced::Agreed;
 use super::{Remote, lock};
 use crate::git;
 use crate::repo::Repo;
@@ -14,7 +14,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct Fetched {
     pub remote: String,
-    pub tracks: Vec<Outcome>,
+    pub tracks: Vec<Reconciled>,
     /// Refs that hold no valid definition, skipped.
     pub invalid: Vec<Invalid>,
     pub notes: NotesAction,
@@ -33,7 +33,7 @@ impl Fetched {
 pub fn fetch(repo: &Repo, remote: &Remote) -> Result<Fetched> {
     let _lock = lock(repo, remote)?;
     download(repo, remote)?;
-    let mut synced = Synced::load(repo, &remote.name);
+    let mut synced = Agreed::load(repo, &remote.name);
     let report = reconcile::all(repo, remote, &mut synced);
     synced.save()?;
     let report = report?;

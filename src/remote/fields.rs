@@ -27,7 +27,7 @@ pub struct FieldConflict {
 }
 
 #[derive(Debug, Clone)]
-pub struct Merged {
+pub struct FieldMerge {
     pub track: Track,
     /// Fields whose value came from the remote side (fully or in part).
     pub from_remote: Vec<String>,
@@ -49,7 +49,7 @@ fn fields(track: &Track) -> Result<Map<String, Value>> {
 
 /// Merges `remote` into `local` against `base` (`None`: no common definition, so every
 /// field set differently on the two sides is a conflict, and lists are unions).
-pub fn merge(base: Option<&Track>, local: &Track, remote: &Track) -> Result<Merged> {
+pub fn merge(base: Option<&Track>, local: &Track, remote: &Track) -> Result<FieldMerge> {
     let base = base.map(fields).transpose()?.unwrap_or_default();
     let local_fields = fields(local)?;
     let remote_fields = fields(remote)?;
@@ -98,7 +98,7 @@ pub fn merge(base: Option<&Track>, local: &Track, remote: &Track) -> Result<Merg
     }
     let track: Track = serde_json::from_value(Value::Object(out))
         .context("the merged definition is not a valid definition")?;
-    Ok(Merged {
+    Ok(FieldMerge {
         track,
         from_remote,
         conflicts,

@@ -7,8 +7,7 @@
 //! and the merges made here stay in the local branch. Definitions and notes follow
 //! through `git track push`.
 
-use super::{Remote, lock};
-use crate::error::{EXIT_FOUND, Failure};
+use super::{Remote, RemoteError, lock};
 use crate::git;
 use crate::refs;
 use crate::repo::Repo;
@@ -67,28 +66,13 @@ pub fn prepare(repo: &Repo, remote: &Remote, branch: &str) -> Result<()> {
 }
 
 /// The refusal when the local and the remote integration branches both have merges.
-fn diverged(repo: &Repo, remote: &Remote, branch: &str) -> Result<Failure> {
-    let theirs = format!("{}/{branch}", remote.name);
-    let failure = Failure::usage(format!(
-        "'{branch}' and '{theirs}' have diverged: both have merges the other lacks"
-    ));
-    Ok(match repo.worktree_of_branch(&refs::branch_ref(branch))? {
-        Some(wt) => failure
-            .hint(format!(
-                "bring theirs in: 'git -C {} merge {theirs}', then 'git track merge --push' again",
-                wt.path.display()
-            ))
-            .hint(format!(
-                "or start from theirs: 'git -C {} reset --keep {theirs}' (tracks merged there are skipped)",
-                wt.path.display()
-            )),
-        None => failure
-            .hint(format!(
-                "start from theirs: 'git branch -f {branch} {theirs}', then 'git track merge --push' again (tracks merged there are skipped)"
-            ))
-            .hint(format!(
-                "or bring theirs in: 'git merge {theirs}' in a worktree of '{branch}'"
-            )),
+fn diverged(repo: &Repo, remote: &Remote, branch: &str) -> Result<RemoteError> {
+    Ok(RemoteError::Diverged {
+        branch: branch.to_owned(),
+        theirs: format!("{}/{branch}", remote.name),
+        worktree: repo
+            .worktree_of_branch(&refs::branch_ref(branch))?
+            .map(|wt| wt.path),
     })
 }
 
@@ -112,7 +96,10 @@ pub fn push(repo: &Repo, remote: &Remote, branch: &str) -> Result<Shared> {
     let full = refs::branch_ref(branch);
     let tracking = remote.branch_ref(branch);
     let Some(ours) = repo.ref_target(&full)? else {
-        usage!("there is no branch '{branch}' to push");
+        return Err(RemoteError::NoBranchToPush {
+            branch: branch.to_owned(),
+        }
+        .into());
     };
     let theirs = repo.ref_target(&tracking)?;
     let mut shared = Shared {
@@ -131,26 +118,15 @@ pub fn push(repo: &Repo, remote: &Remote, branch: &str) -> Result<Shared> {
         new: Some(ours),
     };
     match super::lease::push(repo, remote, &[update])? {
-        super::lease::Pushed::Done => {
+        super::lease::PushOutcome::Done => {
             let _ = store::swap(repo, &tracking, theirs, Some(ours), "track: pushed");
             shared.pushed = true;
             Ok(shared)
         }
-        super::lease::Pushed::Lost(why) => Err(Failure {
-            code: EXIT_FOUND,
-            message: format!(
-                "'{}' moved on '{}' while merging here: someone else merged into it ({})",
-                branch,
-                remote.name,
-                why.join("; ")
-            ),
-            hints: vec![
-                format!("your merges are kept in '{branch}' here; nothing was pushed"),
-                format!(
-                    "fetch theirs and merge it in ('git fetch {0}' then 'git merge {0}/{branch}' in a worktree of '{branch}'), then push with 'git track merge --push' again",
-                    remote.name
-                ),
-            ],
+        super::lease::PushOutcome::Lost(why) => Err(RemoteError::MovedMeanwhile {
+            branch: branch.to_owned(),
+            remote: remote.name.clone(),
+            refused: why,
         }
         .into()),
     }

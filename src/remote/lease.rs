@@ -6,7 +6,6 @@
 //! its ref lock, so a writer that raced us is never overwritten, whatever the transport.
 
 use super::Remote;
-use crate::error::Failure;
 use crate::git;
 use crate::repo::Repo;
 use anyhow::Result;
@@ -24,7 +23,7 @@ pub struct Update {
 }
 
 #[derive(Debug)]
-pub enum Pushed {
+pub enum PushOutcome {
     /// Every ref moved.
     Done,
     /// Another writer moved a ref first (or the remote refused the update under its
@@ -33,9 +32,9 @@ pub enum Pushed {
 }
 
 /// Pushes `updates` to `remote`, all or nothing when there are several.
-pub fn push(repo: &Repo, remote: &Remote, updates: &[Update]) -> Result<Pushed> {
+pub fn push(repo: &Repo, remote: &Remote, updates: &[Update]) -> Result<PushOutcome> {
     if updates.is_empty() {
-        return Ok(Pushed::Done);
+        return Ok(PushOutcome::Done);
     }
     let refspecs: Vec<String> = updates
         .iter()
@@ -56,7 +55,7 @@ pub fn push(repo: &Repo, remote: &Remote, updates: &[Update]) -> Result<Pushed> 
         updates.len() > 1,
     )?;
     if pushed.success {
-        return Ok(Pushed::Done);
+        return Ok(PushOutcome::Done);
     }
     let lost: Vec<String> = pushed
         .rejected()
@@ -64,13 +63,12 @@ pub fn push(repo: &Repo, remote: &Remote, updates: &[Update]) -> Result<Pushed> 
         .collect();
     if lost.is_empty() {
         // No ref was judged: the remote could not be reached or refused the session.
-        return Err(Failure::fatal(format!(
-            "`{}` failed: {}",
-            pushed.command,
-            pushed.stderr.trim()
-        ))
-        .hint("nothing was pushed; check the remote and try again")
+        return Err(super::RemoteError::PushFailed {
+            command: pushed.command,
+            stderr: pushed.stderr.trim().to_owned(),
+            nothing_pushed: true,
+        }
         .into());
     }
-    Ok(Pushed::Lost(lost))
+    Ok(PushOutcome::Lost(lost))
 }

@@ -37,7 +37,6 @@ pub mod reconcile;
 pub mod synced;
 pub mod tips;
 
-use crate::error::Failure;
 use crate::repo::Repo;
 use anyhow::Result;
 use std::path::PathBuf;
@@ -46,6 +45,67 @@ pub const TRACKING_PREFIX: &str = "refs/track-remotes/";
 pub const NOTES_TRACKING_PREFIX: &str = "refs/notes/track-remotes/";
 /// `track.pushBranches`: push each track's branch along with its definition.
 pub const KEY_PUSH_BRANCHES: &str = "track.pushBranches";
+
+/// What naming a remote or attaching a track from one can be refused for.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// `remotes`: the remotes there are.
+    #[error("no remote given, and there is no 'origin'")]
+    NoDefault { remotes: Vec<String> },
+    #[error("no remote named '{name}'")]
+    NoSuchRemote { name: String },
+    #[error("the remote name '{name}' cannot be part of a ref name")]
+    UnusableName { name: String },
+    /// `attach` of a name no definition here has.
+    #[error("no track named '{name}'")]
+    NotFetched { name: String },
+    #[error("the definition of '{name}' names an invalid branch '{}'", branch.escape_debug())]
+    InvalidBranch { name: String, branch: String },
+    #[error("track '{name}' already has a worktree at '{}'", path.display())]
+    AlreadyAttached { name: String, path: PathBuf },
+    #[error("branch '{branch}' is already checked out at '{}'", at.display())]
+    BranchCheckedOut { branch: String, at: PathBuf },
+    #[error("'{}' already exists and is not empty", path.display())]
+    PathTaken { path: PathBuf },
+    #[error("branch '{branch}' of track '{name}' is neither here nor on '{remote}'")]
+    BranchNowhere {
+        name: String,
+        branch: String,
+        remote: String,
+    },
+    /// `losses`: what the remote refused on the last attempt.
+    #[error(
+        "could not push to '{remote}' after {attempts} attempts: other machines kept pushing first"
+    )]
+    Contended {
+        remote: String,
+        attempts: u32,
+        losses: Vec<String>,
+    },
+    /// `worktree`: where the local integration branch is checked out, if anywhere.
+    #[error("'{branch}' and '{theirs}' have diverged: both have merges the other lacks")]
+    Diverged {
+        branch: String,
+        theirs: String,
+        worktree: Option<PathBuf>,
+    },
+    #[error("there is no branch '{branch}' to push")]
+    NoBranchToPush { branch: String },
+    /// Someone else pushed the integration branch while this clone merged (found: exit 1).
+    #[error("'{branch}' moved on '{remote}' while merging here: someone else merged into it ({})", refused.join("; "))]
+    MovedMeanwhile {
+        branch: String,
+        remote: String,
+        refused: Vec<String>,
+    },
+    /// `nothing_pushed`: no ref was judged, so nothing changed on the remote.
+    #[error("`{command}` failed: {stderr}")]
+    PushFailed {
+        command: String,
+        stderr: String,
+        nothing_pushed: bool,
+    },
+}
 
 /// A configured remote of the repository.
 #[derive(Debug, Clone)]
@@ -65,28 +125,17 @@ impl Remote {
             .collect();
         let name = match name {
             Some(n) => n.to_owned(),
-            None => default_name(repo).ok_or_else(|| {
-                Failure::usage("no remote given, and there is no 'origin'").hint(format!(
-                    "name one: 'git track push <remote>'; the remotes are: {}",
-                    if names.is_empty() {
-                        "none (add one with 'git remote add')".to_owned()
-                    } else {
-                        names.join(", ")
-                    }
-                ))
+            None => default_name(repo).ok_or_else(|| RemoteError::NoDefault {
+                remotes: names.clone(),
             })?,
         };
         if !names.contains(&name) {
-            return Err(Failure::usage(format!("no remote named '{name}'"))
-                .hint(
-                    "add it with 'git remote add <name> <url>'; 'git remote -v' lists the remotes",
-                )
-                .into());
+            return Err(RemoteError::NoSuchRemote { name }.into());
         }
         // The name becomes a ref component of the remote-tracking namespaces.
         let probe = format!("{TRACKING_PREFIX}{name}/x");
         if gix::validate::reference::name(probe.as_str().into()).is_err() || name.contains('*') {
-            usage!("the remote name '{name}' cannot be part of a ref name");
+            return Err(RemoteError::UnusableName { name }.into());
         }
         Ok(Remote { name })
     }

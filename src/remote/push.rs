@@ -2,12 +2,12 @@
 //! moved (and the notes) with leases, all at once; when another machine won the race,
 //! fetch, reconcile and try again, a bounded number of times.
 
-use super::lease::{self, Pushed, Update};
+use super::RemoteError;
+use super::lease::{self, PushOutcome, Update};
 use super::notes::{self, NotesAction};
-use super::reconcile::{self, Action, Outcome};
-use super::synced::Synced;
+use super::reconcile::{self, Action, Reconciled};
+use super::synced::Agreed;
 use super::{Remote, fetch, lock};
-use crate::error::Failure;
 use crate::git;
 use crate::merge::notes::NOTES_REF;
 use crate::refs;
@@ -32,7 +32,7 @@ pub struct Request {
 #[derive(Debug, Clone, Serialize)]
 pub struct PushedReport {
     pub remote: String,
-    pub tracks: Vec<Outcome>,
+    pub tracks: Vec<Reconciled>,
     pub invalid: Vec<Invalid>,
     pub notes: NotesAction,
     /// Did the notes travel in this push?
@@ -62,17 +62,8 @@ pub struct BranchPush {
 
 pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport> {
     let _lock = lock(repo, remote)?;
-    let mut synced = Synced::load(repo, &remote.name);
-    for name in &req.names {
-        let known = repo.ref_target(&store::ref_name(name))?.is_some()
-            || repo.ref_target(&remote.tracking_ref(name))?.is_some()
-            || synced.get(name).is_some();
-        if !known {
-            return Err(Failure::usage(format!("no track named '{name}'"))
-                .hint("'git track list' shows the tracks")
-                .into());
-        }
-    }
+    let mut synced = Agreed::load(repo, &remote.name);
+    check_known(repo, remote, &synced, &req.names)?;
     let selected = |name: &str| req.names.is_empty() || req.names.iter().any(|n| n == name);
     let mut losses = Vec::new();
     // Push what was reconciled with the remote's newest state: fewer lost races, and a
@@ -83,40 +74,10 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
         synced.save()?;
         let mut report = report?;
         let notes = notes::reconcile(repo, remote)?;
-        let mut updates = Vec::new();
-        let mut carried = Vec::new();
-        for (i, t) in report.tracks.iter().enumerate() {
-            if !selected(&t.name) {
-                continue;
-            }
-            let named = !req.names.is_empty();
-            let local = id(t.local.as_deref());
-            let theirs = id(t.remote.as_deref());
-            let push = match t.action {
-                Action::Ahead | Action::Merged | Action::LocalOnly => true,
-                Action::RemovedHere => true,
-                Action::RemovedThereEditedHere | Action::RemovedHereEditedThere => named,
-                _ => false,
-            };
-            if push {
-                updates.push(Update {
-                    remote_ref: store::ref_name(&t.name),
-                    expect: theirs,
-                    new: local,
-                });
-                carried.push(i);
-            }
-        }
-        let local_notes = repo.ref_target(NOTES_REF)?;
-        let fetched_notes = repo.ref_target(&remote.notes_ref())?;
-        let push_notes = local_notes.is_some() && local_notes != fetched_notes;
-        if push_notes {
-            updates.push(Update {
-                remote_ref: NOTES_REF.to_owned(),
-                expect: fetched_notes,
-                new: local_notes,
-            });
-        }
+        let (mut updates, carried) = definition_updates(&report, &selected, !req.names.is_empty());
+        let notes_update = notes_update(repo, remote)?;
+        let push_notes = notes_update.is_some();
+        updates.extend(notes_update);
         let done = |report: reconcile::Report, notes_pushed| {
             let branches = if req.with_branches || push_branches_setting(repo) {
                 push_branches(repo, remote, &report.tracks, &selected)
@@ -137,17 +98,8 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
             return done(report, false);
         }
         match lease::push(repo, remote, &updates)? {
-            Pushed::Done => {
-                for u in &updates {
-                    let tracking = if u.remote_ref == NOTES_REF {
-                        remote.notes_ref()
-                    } else {
-                        remote.tracking_ref(&u.remote_ref[store::REF_PREFIX.len()..])
-                    };
-                    // What the remote now has is what was last fetched from it.
-                    let before = repo.ref_target(&tracking)?;
-                    let _ = store::swap(repo, &tracking, before, u.new, "track: pushed");
-                }
+            PushOutcome::Done => {
+                record_pushed(repo, remote, &updates)?;
                 for i in carried {
                     let t = &mut report.tracks[i];
                     t.pushed = true;
@@ -156,23 +108,91 @@ pub fn push(repo: &Repo, remote: &Remote, req: &Request) -> Result<PushedReport>
                 synced.save()?;
                 return done(report, push_notes);
             }
-            Pushed::Lost(why) => {
+            PushOutcome::Lost(why) => {
                 losses = why;
                 fetch::download(repo, remote)?;
                 backoff(attempt);
             }
         }
     }
-    Err(Failure::fatal(format!(
-        "could not push to '{}' after {ATTEMPTS} attempts: other machines kept pushing first",
-        remote.name
-    ))
-    .hint(format!(
-        "nothing was lost; try again with 'git track push {}' (last refused: {})",
-        remote.name,
-        losses.join("; ")
-    ))
+    Err(RemoteError::Contended {
+        remote: remote.name.clone(),
+        attempts: ATTEMPTS,
+        losses,
+    }
     .into())
+}
+
+/// Refuses a name that is no track here, on the remote, or in what was last synced.
+fn check_known(repo: &Repo, remote: &Remote, synced: &Agreed, names: &[String]) -> Result<()> {
+    for name in names {
+        let known = repo.ref_target(&store::ref_name(name))?.is_some()
+            || repo.ref_target(&remote.tracking_ref(name))?.is_some()
+            || synced.get(name).is_some();
+        if !known {
+            return Err(store::no_such_track(name));
+        }
+    }
+    Ok(())
+}
+
+/// The definitions to push after reconciling, and the indexes of their tracks in the
+/// report. A removal against an edit goes only when the track is `named`.
+fn definition_updates(
+    report: &reconcile::Report,
+    selected: &dyn Fn(&str) -> bool,
+    named: bool,
+) -> (Vec<Update>, Vec<usize>) {
+    let mut updates = Vec::new();
+    let mut carried = Vec::new();
+    for (i, t) in report.tracks.iter().enumerate() {
+        if !selected(&t.name) {
+            continue;
+        }
+        let push = match t.action {
+            Action::Ahead | Action::Merged | Action::LocalOnly => true,
+            Action::RemovedHere => true,
+            Action::RemovedThereEditedHere | Action::RemovedHereEditedThere => named,
+            _ => false,
+        };
+        if push {
+            updates.push(Update {
+                remote_ref: store::ref_name(&t.name),
+                expect: id(t.remote.as_deref()),
+                new: id(t.local.as_deref()),
+            });
+            carried.push(i);
+        }
+    }
+    (updates, carried)
+}
+
+/// The Integration Notes, when here they differ from what was fetched.
+fn notes_update(repo: &Repo, remote: &Remote) -> Result<Option<Update>> {
+    let local_notes = repo.ref_target(NOTES_REF)?;
+    let fetched_notes = repo.ref_target(&remote.notes_ref())?;
+    Ok(
+        (local_notes.is_some() && local_notes != fetched_notes).then(|| Update {
+            remote_ref: NOTES_REF.to_owned(),
+            expect: fetched_notes,
+            new: local_notes,
+        }),
+    )
+}
+
+/// Moves the remote-tracking refs to what the push gave the remote.
+fn record_pushed(repo: &Repo, remote: &Remote, updates: &[Update]) -> Result<()> {
+    for u in updates {
+        let tracking = if u.remote_ref == NOTES_REF {
+            remote.notes_ref()
+        } else {
+            remote.tracking_ref(&u.remote_ref[store::REF_PREFIX.len()..])
+        };
+        // What the remote now has is what was last fetched from it.
+        let before = repo.ref_target(&tracking)?;
+        let _ = store::swap(repo, &tracking, before, u.new, "track: pushed");
+    }
+    Ok(())
 }
 
 fn id(hex: Option<&str>) -> Option<ObjectId> {
@@ -191,7 +211,7 @@ fn push_branches_setting(repo: &Repo) -> bool {
 fn push_branches(
     repo: &Repo,
     remote: &Remote,
-    tracks: &[Outcome],
+    tracks: &[Reconciled],
     selected: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<BranchPush>> {
     let mut out = Vec::new();
@@ -231,11 +251,11 @@ fn push_branches(
         false,
     )?;
     if !pushed.success && pushed.refs.is_empty() {
-        return Err(Failure::fatal(format!(
-            "`{}` failed: {}",
-            pushed.command,
-            pushed.stderr.trim()
-        ))
+        return Err(RemoteError::PushFailed {
+            command: pushed.command,
+            stderr: pushed.stderr.trim().to_owned(),
+            nothing_pushed: false,
+        }
         .into());
     }
     for b in out.iter_mut().filter(|b| b.result == "pushed") {

@@ -16,7 +16,7 @@
 
 use super::Remote;
 use super::fields::{self, FieldConflict};
-use super::synced::Synced;
+use super::synced::Agreed;
 use crate::lifecycle;
 use crate::repo::Repo;
 use crate::store::{self, Invalid, Stored};
@@ -63,7 +63,7 @@ impl Action {
 
 /// What happened to one track.
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub struct Reconciled {
     pub name: String,
     pub action: Action,
     /// The local definition commit afterwards.
@@ -83,9 +83,9 @@ pub struct Outcome {
     pub pushed: bool,
 }
 
-impl Outcome {
+impl Reconciled {
     fn new(name: &str, action: Action, local: Option<ObjectId>, remote: Option<ObjectId>) -> Self {
-        Outcome {
+        Reconciled {
             name: name.to_owned(),
             action,
             local: local.map(|id| id.to_string()),
@@ -100,13 +100,13 @@ impl Outcome {
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Report {
-    pub tracks: Vec<Outcome>,
+    pub tracks: Vec<Reconciled>,
     /// Refs that hold no valid definition (fetched or local), skipped.
     pub invalid: Vec<Invalid>,
 }
 
 /// Anything a person must look at: a field conflict or a removal against an edit.
-pub fn any_conflict(tracks: &[Outcome]) -> bool {
+pub fn any_conflict(tracks: &[Reconciled]) -> bool {
     tracks
         .iter()
         .any(|t| !t.conflicts.is_empty() || t.action.is_conflict())
@@ -116,7 +116,7 @@ pub fn any_conflict(tracks: &[Outcome]) -> bool {
 const ATTEMPTS: u32 = 20;
 
 /// Reconciles every track known on either side.
-pub fn all(repo: &Repo, remote: &Remote, synced: &mut Synced) -> Result<Report> {
+pub fn all(repo: &Repo, remote: &Remote, synced: &mut Agreed) -> Result<Report> {
     let local = store::list(repo)?;
     let fetched = store::list_under(repo, &remote.tracking_prefix())?;
     let mut report = Report::default();
@@ -128,7 +128,7 @@ pub fn all(repo: &Repo, remote: &Remote, synced: &mut Synced) -> Result<Report> 
             }
             Err(e) => report.invalid.push(Invalid {
                 refname: remote.tracking_ref(&s.track.name),
-                error: e.message,
+                error: e.to_string(),
             }),
         }
     }
@@ -174,10 +174,10 @@ pub fn all(repo: &Repo, remote: &Remote, synced: &mut Synced) -> Result<Report> 
 fn one(
     repo: &Repo,
     remote: &Remote,
-    synced: &mut Synced,
+    synced: &mut Agreed,
     name: &str,
     theirs: Option<&Stored>,
-) -> Result<Option<Outcome>> {
+) -> Result<Option<Reconciled>> {
     let local_ref = store::ref_name(name);
     let r = theirs.map(|s| s.commit);
     let mut last = None;
@@ -200,13 +200,18 @@ fn one(
                 )
                 .map(|()| {
                     synced.set(name, Some(t.commit));
-                    Outcome::new(name, Action::Created, r, r)
+                    Reconciled::new(name, Action::Created, r, r)
                 }),
-                Some(k) if k == t.commit => Ok(Outcome::new(name, Action::RemovedHere, None, r)),
-                Some(_) => Ok(Outcome::new(name, Action::RemovedHereEditedThere, None, r)),
+                Some(k) if k == t.commit => Ok(Reconciled::new(name, Action::RemovedHere, None, r)),
+                Some(_) => Ok(Reconciled::new(
+                    name,
+                    Action::RemovedHereEditedThere,
+                    None,
+                    r,
+                )),
             },
             (Some(o), None) => match agreed {
-                None => Ok(Outcome::new(name, Action::LocalOnly, l, None)),
+                None => Ok(Reconciled::new(name, Action::LocalOnly, l, None)),
                 Some(k) if k == o.commit => {
                     let saved = lifecycle::save_backup(repo, name, "definition", o.commit)?;
                     store::swap(
@@ -218,12 +223,17 @@ fn one(
                     )
                     .map(|()| {
                         synced.set(name, None);
-                        let mut out = Outcome::new(name, Action::Removed, None, None);
+                        let mut out = Reconciled::new(name, Action::Removed, None, None);
                         out.saved = Some(saved);
                         out
                     })
                 }
-                Some(_) => Ok(Outcome::new(name, Action::RemovedThereEditedHere, l, None)),
+                Some(_) => Ok(Reconciled::new(
+                    name,
+                    Action::RemovedThereEditedHere,
+                    l,
+                    None,
+                )),
             },
             (Some(o), Some(t)) => both(repo, remote, name, o, t).inspect(|_| {
                 synced.set(name, Some(t.commit));
@@ -244,11 +254,11 @@ fn both(
     name: &str,
     ours: &Stored,
     theirs: &Stored,
-) -> Result<Outcome> {
+) -> Result<Reconciled> {
     let (l, r) = (ours.commit, theirs.commit);
     let local_ref = store::ref_name(name);
     if l == r {
-        return Ok(Outcome::new(name, Action::UpToDate, Some(l), Some(r)));
+        return Ok(Reconciled::new(name, Action::UpToDate, Some(l), Some(r)));
     }
     if repo.is_ancestor(l, r)? {
         store::swap(
@@ -258,10 +268,10 @@ fn both(
             Some(r),
             &format!("track: fast-forward from {}", remote.name),
         )?;
-        return Ok(Outcome::new(name, Action::FastForward, Some(r), Some(r)));
+        return Ok(Reconciled::new(name, Action::FastForward, Some(r), Some(r)));
     }
     if repo.is_ancestor(r, l)? {
-        return Ok(Outcome::new(name, Action::Ahead, Some(l), Some(r)));
+        return Ok(Reconciled::new(name, Action::Ahead, Some(l), Some(r)));
     }
     let base = repo
         .merge_base(l, r)?
@@ -293,7 +303,7 @@ fn both(
         Some(commit),
         &format!("track: merge {name} from {}", remote.name),
     )?;
-    let mut out = Outcome::new(name, Action::Merged, Some(commit), Some(r));
+    let mut out = Reconciled::new(name, Action::Merged, Some(commit), Some(r));
     out.from_remote = merged.from_remote;
     out.conflicts = merged.conflicts;
     Ok(out)

@@ -24,7 +24,7 @@ struct File {
 
 /// Per track, the definition commit both sides had when they last agreed.
 #[derive(Debug)]
-pub struct Synced {
+pub struct Agreed {
     path: PathBuf,
     map: BTreeMap<String, ObjectId>,
     changed: bool,
@@ -45,13 +45,13 @@ pub fn file_stem(remote: &str) -> String {
     out
 }
 
-impl Synced {
-    pub fn load(repo: &Repo, remote: &str) -> Synced {
+impl Agreed {
+    pub fn load(repo: &Repo, remote: &str) -> Agreed {
         let path = repo
             .state_dir()
             .join("remotes")
             .join(format!("{}.json", file_stem(remote)));
-        let mut synced = Synced {
+        let mut synced = Agreed {
             path,
             map: BTreeMap::new(),
             changed: false,

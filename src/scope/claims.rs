@@ -5,9 +5,9 @@
 //! no include pattern (an empty scope means "everything") claims nothing in particular:
 //! such a track is left out of claims, overlaps and the lint.
 
-use crate::error::Failure;
 use crate::repo::Repo;
 use crate::scope;
+use crate::scope::GlobError;
 use crate::scope::changes;
 use crate::scope::shared::Shared;
 use crate::store::Listing;
@@ -54,7 +54,7 @@ impl Field {
         }
     }
 
-    fn word(self) -> &'static str {
+    pub fn word(self) -> &'static str {
         match self {
             Field::Scope => "scope",
             Field::Contracts => "contracts",
@@ -85,9 +85,10 @@ impl ClaimIndex {
             }
             names.push(t.name.clone());
         }
-        let set = builder
-            .build()
-            .map_err(|e| Failure::usage(format!("invalid {}: {e}", field.word())))?;
+        let set = builder.build().map_err(|e| ClaimsError::Set {
+            field,
+            why: e.to_string(),
+        })?;
         Ok(ClaimIndex { set, owner, names })
     }
 
@@ -116,22 +117,28 @@ impl ClaimIndex {
     }
 }
 
+/// Globs of stored definitions that do not make a matcher.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimsError {
+    /// A stored definition whose globs do not parse: bad input, naming the track.
+    #[error("track '{track}' has an invalid {}: {cause}", field.word())]
+    Invalid {
+        track: String,
+        field: Field,
+        cause: GlobError,
+    },
+    /// All tracks' globs of `field` together do not make one matcher.
+    #[error("invalid {}: {why}", field.word())]
+    Set { field: Field, why: String },
+}
+
 /// A stored definition whose globs do not parse: bad input, naming the track.
-pub fn invalid(track: &Track, field: Field, e: Failure) -> anyhow::Error {
-    let flag = match field {
-        Field::Scope => "--scope",
-        Field::Contracts => "--contract",
-    };
-    Failure::usage(format!(
-        "track '{}' has an invalid {}: {}",
-        track.name,
-        field.word(),
-        e.message
-    ))
-    .hint(format!(
-        "fix it with 'git track edit {} {flag} <glob>...'",
-        track.name
-    ))
+pub fn invalid(track: &Track, field: Field, e: GlobError) -> anyhow::Error {
+    ClaimsError::Invalid {
+        track: track.name.clone(),
+        field,
+        cause: e,
+    }
     .into()
 }
 
@@ -227,7 +234,7 @@ pub fn report(repo: &Repo, listing: &Listing, shared: &Shared, tree: ObjectId) -
 
 /// Files of `tree` that both `track` and another live track claim.
 #[derive(Debug, Clone, Serialize)]
-pub struct Overlap {
+pub struct ClaimOverlap {
     pub track: String,
     pub count: usize,
     /// The first few of those files.
@@ -242,7 +249,7 @@ pub fn overlaps(
     track: &Track,
     tree: ObjectId,
     max_examples: usize,
-) -> Result<Vec<Overlap>> {
+) -> Result<Vec<ClaimOverlap>> {
     if !claims_something(&track.scope) {
         return Ok(Vec::new());
     }
@@ -251,7 +258,7 @@ pub fn overlaps(
     if others.is_empty() {
         return Ok(Vec::new());
     }
-    let mut found: Vec<Overlap> = Vec::new();
+    let mut found: Vec<ClaimOverlap> = Vec::new();
     for path in changes::all_files(&repo.gix, tree)? {
         if !own.contains(&path) {
             continue;
@@ -260,7 +267,7 @@ pub fn overlaps(
             let slot = match found.iter().position(|o| o.track == name) {
                 Some(i) => &mut found[i],
                 None => {
-                    found.push(Overlap {
+                    found.push(ClaimOverlap {
                         track: name.to_owned(),
                         count: 0,
                         examples: Vec::new(),

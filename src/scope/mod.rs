@@ -17,8 +17,17 @@ pub mod paths;
 pub mod rules;
 pub mod shared;
 
-use crate::error::Failure;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+
+/// Patterns that are not globs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GlobError {
+    #[error("invalid glob '{pattern}': {why}")]
+    Pattern { pattern: String, why: String },
+    /// Each pattern parsed, but together they do not make a matcher.
+    #[error("invalid scope: {why}")]
+    Set { why: String },
+}
 
 #[derive(Debug, Clone)]
 pub struct Scope {
@@ -31,7 +40,7 @@ pub struct Scope {
 }
 
 impl Scope {
-    pub fn new(patterns: &[String]) -> Result<Scope, Failure> {
+    pub fn new(patterns: &[String]) -> Result<Scope, GlobError> {
         let mut builder = GlobSetBuilder::new();
         let mut include = Vec::with_capacity(patterns.len());
         for pattern in patterns {
@@ -41,7 +50,7 @@ impl Scope {
         }
         let set = builder
             .build()
-            .map_err(|e| Failure::usage(format!("invalid scope: {e}")))?;
+            .map_err(|e| GlobError::Set { why: e.to_string() })?;
         let default = include.iter().all(|i| !i);
         Ok(Scope {
             set,
@@ -80,23 +89,23 @@ impl Scope {
 }
 
 /// Checks patterns without keeping a matcher.
-pub fn validate(patterns: &[String]) -> Result<(), Failure> {
+pub fn validate(patterns: &[String]) -> Result<(), GlobError> {
     Scope::new(patterns).map(|_| ())
 }
 
 /// One pattern as a glob and whether it includes (`false` for a `!` exclude).
-pub fn parse_pattern(pattern: &str) -> Result<(bool, Glob), Failure> {
+pub fn parse_pattern(pattern: &str) -> Result<(bool, Glob), GlobError> {
     parse(pattern)
 }
 
-fn parse(pattern: &str) -> Result<(bool, Glob), Failure> {
+fn parse(pattern: &str) -> Result<(bool, Glob), GlobError> {
     let (include, body) = match pattern.strip_prefix('!') {
         Some(rest) => (false, rest),
         None => (true, pattern),
     };
-    let invalid = |why: String| {
-        Failure::usage(format!("invalid glob '{pattern}': {why}"))
-            .hint("globs match repository-relative paths, e.g. 'src/auth/**', '*.md' or '!src/auth/gen/**'")
+    let invalid = |why: String| GlobError::Pattern {
+        pattern: pattern.to_owned(),
+        why,
     };
     if body.is_empty() {
         return Err(invalid("it is empty".to_owned()));

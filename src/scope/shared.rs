@@ -7,13 +7,23 @@
 //! integration branch: never from a track's own branch, so a track cannot widen what it
 //! may change by editing the file itself.
 
-use crate::error::Failure;
 use crate::repo::Repo;
-use crate::scope::{self, Scope};
+use crate::scope::{self, GlobError, Scope};
 use anyhow::{Context, Result};
 use gix::ObjectId;
 
 pub const FILE_NAME: &str = ".gittracks";
+
+/// Shared paths that are not globs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SharedError {
+    /// In git config `track.sharedPaths`.
+    #[error("track.sharedPaths: {0}")]
+    Config(GlobError),
+    /// On line `line` of `.gittracks`.
+    #[error("{FILE_NAME} line {line}: {cause}")]
+    File { line: usize, cause: GlobError },
+}
 
 /// The shared paths, ready to match.
 #[derive(Debug, Clone, Default)]
@@ -24,7 +34,7 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(patterns: Vec<String>) -> Result<Shared, Failure> {
+    pub fn new(patterns: Vec<String>) -> Result<Shared, GlobError> {
         let includes = patterns.iter().any(|p| !p.starts_with('!'));
         let matcher = if includes {
             Some(Scope::new(&patterns)?)
@@ -48,10 +58,7 @@ impl Shared {
 pub fn load(repo: &Repo) -> Result<Shared> {
     let mut patterns = Vec::new();
     for p in &repo.settings.shared_paths {
-        scope::validate(std::slice::from_ref(p)).map_err(|e| {
-            Failure::usage(format!("track.sharedPaths: {}", e.message))
-                .hint("fix it with 'git config --unset-all track.sharedPaths' and add valid globs")
-        })?;
+        scope::validate(std::slice::from_ref(p)).map_err(SharedError::Config)?;
         patterns.push(p.clone());
     }
     if let Some(commit) = source_commit(repo)?
@@ -87,16 +94,16 @@ fn read_file(repo: &Repo, commit: ObjectId) -> Result<Option<String>> {
 }
 
 /// The globs of a `.gittracks` text, each checked, with its line number in errors.
-pub fn parse(text: &str) -> Result<Vec<String>, Failure> {
+pub fn parse(text: &str) -> Result<Vec<String>, SharedError> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        scope::validate(&[line.to_owned()]).map_err(|e| {
-            Failure::usage(format!("{FILE_NAME} line {}: {}", n + 1, e.message))
-                .hint("each line of .gittracks is one glob, e.g. 'Cargo.lock' or 'docs/changes/**'")
+        scope::validate(&[line.to_owned()]).map_err(|e| SharedError::File {
+            line: n + 1,
+            cause: e,
         })?;
         out.push(line.to_owned());
     }
@@ -116,7 +123,7 @@ mod tests {
     #[test]
     fn a_malformed_line_names_its_number() {
         let e = parse("ok\nsrc/[\n").unwrap_err();
-        assert!(e.message.starts_with(".gittracks line 2:"), "{}", e.message);
+        assert!(e.to_string().starts_with(".gittracks line 2:"), "{e}");
     }
 
     #[test]

@@ -98,6 +98,30 @@ impl TestRepo {
         repo
     }
 
+    /// [`TestRepo::new`] with a second commit, "layout", holding `files` (path, text).
+    pub fn with_files(files: &[(&str, &str)]) -> TestRepo {
+        let repo = TestRepo::new();
+        for (path, text) in files {
+            repo.write(path, text);
+        }
+        repo.commit_all("layout");
+        repo
+    }
+
+    /// `src/auth/login.rs` and `web/app.ts` (and `extra` files), with the tracks `auth`
+    /// (scope `src/auth/**`) and `web` (scope `web/**`).
+    pub fn auth_and_web(extra: &[(&str, &str)]) -> TestRepo {
+        let mut files = vec![
+            ("src/auth/login.rs", "fn login() {}\n"),
+            ("web/app.ts", "app\n"),
+        ];
+        files.extend_from_slice(extra);
+        let repo = TestRepo::with_files(&files);
+        repo.track(&["new", "auth", "--scope", "src/auth/**"]).ok();
+        repo.track(&["new", "web", "--scope", "web/**"]).ok();
+        repo
+    }
+
     /// `git init -b main`, no commits.
     pub fn empty() -> TestRepo {
         let tmp = tempfile::tempdir().expect("tempdir");

@@ -6,13 +6,7 @@ use common::TestRepo;
 use std::path::Path;
 
 fn repo_with_auth() -> TestRepo {
-    let repo = TestRepo::new();
-    repo.write("src/auth/login.rs", "fn login() {}\n");
-    repo.write("web/app.ts", "app\n");
-    repo.commit_all("layout");
-    repo.track(&["new", "auth", "--scope", "src/auth/**"]).ok();
-    repo.track(&["new", "web", "--scope", "web/**"]).ok();
-    repo
+    TestRepo::auth_and_web(&[])
 }
 
 /// A payload fixture with the worktree and the file filled in.

@@ -362,3 +362,20 @@ fn agent_setup_refuses_a_settings_file_that_is_not_a_json_object() {
         .stderr_has("is not a JSON object; it was left as it is");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "[1, 2]\n");
 }
+
+#[test]
+fn a_payload_that_is_not_the_agents_hook_is_refused_with_how_to_wire_it() {
+    let repo = repo_with_tracks();
+    let wt = repo.worktree("auth");
+    for (format, title) in [
+        ("claude-code", "not a Claude Code PreToolUse payload"),
+        ("codex", "not a hook payload of OpenAI Codex CLI"),
+        ("gemini", "not a hook payload of Gemini CLI"),
+        ("cursor", "not a hook payload of Cursor"),
+    ] {
+        let out = repo.track_stdin(&wt, &["check", "--format", format], "[]");
+        out.code(2)
+            .stderr_has(&format!("error: {title}: not a JSON object\n"))
+            .stderr_has(&format!("hint: wire 'git track check --format {format}'"));
+    }
+}

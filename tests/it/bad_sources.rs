@@ -85,10 +85,10 @@ fn fixtures() -> Vec<(String, String)> {
 }
 
 fn repo_with_track() -> TestRepo {
-    let repo = TestRepo::new();
-    repo.write("src/auth/login.rs", "fn login() {}\n");
-    repo.write("web/app.ts", "app\n");
-    repo.commit_all("layout");
+    let repo = TestRepo::with_files(&[
+        ("src/auth/login.rs", "fn login() {}\n"),
+        ("web/app.ts", "app\n"),
+    ]);
     repo.track(&["new", "auth", "--scope", "src/auth/**"]).ok();
     repo
 }

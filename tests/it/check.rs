@@ -9,14 +9,7 @@ use std::process::Stdio;
 /// A repository with `src/auth/login.rs`, `web/app.ts` and `api/schema.json`, and tracks
 /// `auth` (src/auth/**) and `web` (web/**), each with a worktree.
 fn two_tracks() -> TestRepo {
-    let repo = TestRepo::new();
-    repo.write("src/auth/login.rs", "fn login() {}\n");
-    repo.write("web/app.ts", "app\n");
-    repo.write("api/schema.json", "{}\n");
-    repo.commit_all("layout");
-    repo.track(&["new", "auth", "--scope", "src/auth/**"]).ok();
-    repo.track(&["new", "web", "--scope", "web/**"]).ok();
-    repo
+    TestRepo::auth_and_web(&[("api/schema.json", "{}\n")])
 }
 
 fn edit(dir: &Path, rel: &str, text: &str) {

@@ -11,12 +11,7 @@ fn edit(dir: &Path, rel: &str, text: &str) {
 
 /// A repository with tracks `auth` (src/auth/**) and `web` (web/**), hooks installed.
 fn with_hooks() -> TestRepo {
-    let repo = TestRepo::new();
-    repo.write("src/auth/login.rs", "fn login() {}\n");
-    repo.write("web/app.ts", "app\n");
-    repo.commit_all("layout");
-    repo.track(&["new", "auth", "--scope", "src/auth/**"]).ok();
-    repo.track(&["new", "web", "--scope", "web/**"]).ok();
+    let repo = TestRepo::auth_and_web(&[]);
     repo.track(&["hooks", "install"]).ok();
     repo
 }

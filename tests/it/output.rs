@@ -177,12 +177,11 @@ fn ids_and_only_ids_are_normalised() {
 
 /// A repository with `src/auth/login.rs`, `web/app.ts` and `docs/guide.md`.
 fn layout() -> TestRepo {
-    let repo = TestRepo::new();
-    repo.write("src/auth/login.rs", "fn login() {}\n");
-    repo.write("web/app.ts", "app\n");
-    repo.write("docs/guide.md", "guide\n");
-    repo.commit_all("layout");
-    repo
+    TestRepo::with_files(&[
+        ("src/auth/login.rs", "fn login() {}\n"),
+        ("web/app.ts", "app\n"),
+        ("docs/guide.md", "guide\n"),
+    ])
 }
 
 #[test]

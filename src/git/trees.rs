@@ -1,0 +1,87 @@
+//! Merges of trees without a worktree (`git merge-tree`).
+
+use super::Git;
+use anyhow::{Context, Result, bail};
+use std::path::Path;
+
+/// What `git merge-tree` made of one merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeMerge {
+    pub clean: bool,
+    /// The merged tree (with conflict markers where it is not clean).
+    pub tree: String,
+    /// The paths git left conflicted.
+    pub conflicted: Vec<String>,
+}
+
+/// git's merge of `ours` and `theirs`: trees on the base tree `base`
+/// (`git merge-tree --write-tree --merge-base=<base> <ours> <theirs>`), or commits on the
+/// merge bases git finds when `base` is `None`; with the repository's merge settings
+/// (attributes, merge drivers, `merge.conflictStyle`): git's own merge-ort and xdiff.
+///
+/// git reads the repository's objects through `alternates` and writes only into
+/// `objects`, a scratch object directory the caller owns, so the repository itself never
+/// gains an object from it. (One process per merge: `--stdin` only answers line by line
+/// from git 2.48 on.)
+pub fn merge_trees(
+    dir: &Path,
+    objects: &Path,
+    alternates: &Path,
+    base: Option<&str>,
+    [ours, theirs]: [&str; 2],
+) -> Result<TreeMerge> {
+    let base = base.map(|b| format!("--merge-base={b}"));
+    let mut args = vec![
+        "merge-tree",
+        "--write-tree",
+        "--name-only",
+        "--no-messages",
+        "-z",
+    ];
+    args.extend(base.as_deref());
+    args.extend([ours, theirs]);
+    let ran = Git::in_dir(dir)
+        .env("GIT_OBJECT_DIRECTORY", objects)
+        .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", alternates)
+        .try_run(&args)?;
+    let clean = match ran.code {
+        Some(0) => true,
+        Some(1) => false,
+        _ => bail!(
+            "`{}` failed in {} (exit {}): {}",
+            Git::describe(&args),
+            dir.display(),
+            ran.code
+                .map_or_else(|| "by signal".to_owned(), |c| c.to_string()),
+            ran.stderr.trim()
+        ),
+    };
+    // <tree> NUL (<conflicted path> NUL)*
+    let mut fields = ran.stdout.split('\0').filter(|f| !f.is_empty());
+    let tree = fields
+        .next()
+        .with_context(|| format!("`{}` printed no tree", Git::describe(&args)))?
+        .to_owned();
+    Ok(TreeMerge {
+        clean,
+        tree,
+        conflicted: fields.map(str::to_owned).collect(),
+    })
+}
+
+/// The tree `git merge-tree --write-tree` makes of merging `theirs` into `ours`, or `None`
+/// when that merge conflicts.
+pub fn merge_tree(dir: &Path, ours: &str, theirs: &str) -> Result<Option<String>> {
+    let args = ["merge-tree", "--write-tree", "--no-messages", ours, theirs];
+    let ran = Git::in_dir(dir).try_run(&args)?;
+    match ran.code {
+        Some(0) => Ok(ran.stdout.lines().next().map(|l| l.trim().to_owned())),
+        Some(1) => Ok(None),
+        _ => bail!(
+            "`{}` failed in {}: {}",
+            Git::describe(&args),
+            dir.display(),
+            ran.stderr.trim()
+        ),
+    }
+}

@@ -1,0 +1,237 @@
+//! Merges left in a worktree for a person to finish, snapshots of a dirty worktree,
+//! and moving or resetting a worktree's files.
+
+use super::{Env, Git};
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// Saves everything in `worktree` that is not committed — staged, unstaged and
+/// untracked files (ignored ones excepted) — as a commit on top of HEAD, without
+/// touching the worktree or its index. Returns the commit id.
+pub fn snapshot_worktree(env: &Env, worktree: &Path, message: &str) -> Result<String> {
+    let scratch = tempfile_path(worktree)?;
+    let git = Git::in_dir(worktree)
+        .envs(env)
+        .env("GIT_INDEX_FILE", &scratch);
+    let result = (|| {
+        let head = Git::in_dir(worktree)
+            .run(&["rev-parse", "--verify", "-q", "HEAD"])
+            .ok();
+        // Start from the real index so staged-but-unreferenced content is kept too.
+        let real_index = Git::in_dir(worktree).run(&["rev-parse", "--git-path", "index"])?;
+        let real_index = worktree.join(real_index.trim());
+        if real_index.exists() {
+            std::fs::copy(&real_index, &scratch)
+                .with_context(|| format!("could not copy {}", real_index.display()))?;
+        }
+        git.run(&["add", "-A", "--", "."])?;
+        let tree = git.run(&["write-tree"])?;
+        let mut args = vec!["commit-tree", tree.trim(), "-m", message];
+        let head = head.map(|h| h.trim().to_owned());
+        if let Some(h) = head.as_deref() {
+            args.push("-p");
+            args.push(h);
+        }
+        Ok(git.run(&args)?.trim().to_owned())
+    })();
+    let _ = std::fs::remove_file(&scratch);
+    result
+}
+
+fn tempfile_path(worktree: &Path) -> Result<PathBuf> {
+    let git_dir = Git::in_dir(worktree).run(&["rev-parse", "--absolute-git-dir"])?;
+    Ok(PathBuf::from(git_dir.trim()).join(format!("track-snapshot-index.{}", std::process::id())))
+}
+
+/// The result of `git merge` in a worktree.
+pub struct WorktreeMerge {
+    /// git made the merge commit itself.
+    pub committed: bool,
+    /// Paths git left unmerged in the index.
+    pub unmerged: Vec<String>,
+    /// Paths rerere resolved from a recorded resolution ("Resolved '…' using previous
+    /// resolution" / "Staged '…' using previous resolution").
+    pub rerere_resolved: Vec<String>,
+    /// What git printed, for an error that is not a conflict.
+    pub output: String,
+}
+
+/// Runs `git merge --no-ff --no-verify -m <message> <rev>` in `worktree`, so that
+/// rerere, merge drivers and mergetools apply as they would for a person. `rev` also
+/// names the other side in conflict markers, so a branch name reads best.
+pub fn merge_into_worktree(
+    env: &Env,
+    worktree: &Path,
+    rev: &str,
+    message: &str,
+) -> Result<WorktreeMerge> {
+    let ran = Git::in_dir(worktree).envs(env).try_run(&[
+        "merge",
+        "--no-ff",
+        "--no-verify",
+        "--no-edit",
+        "-m",
+        message,
+        rev,
+    ])?;
+    let output = format!("{}{}", ran.stdout, ran.stderr);
+    let mut rerere_resolved = Vec::new();
+    for line in output.lines() {
+        for prefix in ["Resolved '", "Staged '"] {
+            if let Some(rest) = line.strip_prefix(prefix)
+                && let Some(path) = rest.strip_suffix("' using previous resolution.")
+            {
+                rerere_resolved.push(path.to_owned());
+            }
+        }
+    }
+    let unmerged = if ran.success {
+        Vec::new()
+    } else {
+        unmerged_paths(worktree)?
+    };
+    Ok(WorktreeMerge {
+        committed: ran.success,
+        unmerged,
+        rerere_resolved,
+        output,
+    })
+}
+
+/// Paths with unmerged (conflicted) index entries in `worktree`.
+pub fn unmerged_paths(worktree: &Path) -> Result<Vec<String>> {
+    let out = Git::in_dir(worktree).run(&["diff", "--name-only", "--diff-filter=U", "-z"])?;
+    let mut paths: Vec<String> = out
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// Tracked paths whose worktree content differs from the index (unstaged changes).
+pub fn unstaged_paths(worktree: &Path) -> Result<Vec<String>> {
+    let out = Git::in_dir(worktree).run(&["diff", "--name-only", "-z"])?;
+    Ok(out
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The commit `MERGE_HEAD` names in `worktree`, if a merge is in progress there.
+pub fn merge_head(worktree: &Path) -> Result<Option<String>> {
+    let ran = Git::in_dir(worktree).try_run(&["rev-parse", "-q", "--verify", "MERGE_HEAD"])?;
+    Ok(ran
+        .success
+        .then(|| ran.stdout.trim().to_owned())
+        .filter(|s| !s.is_empty()))
+}
+
+/// Stages `paths` in `worktree` (`git add`).
+pub fn stage_paths(worktree: &Path, paths: &[String]) -> Result<()> {
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let mut args = vec!["add", "--"];
+    args.extend(paths.iter().map(String::as_str));
+    Git::in_dir(worktree).run(&args)?;
+    Ok(())
+}
+
+/// Concludes the merge in progress in `worktree` with `message` (`git commit`, so that
+/// rerere records the resolution). Returns the new HEAD.
+pub fn commit_merge(env: &Env, worktree: &Path, message: &str) -> Result<String> {
+    let git = Git::in_dir(worktree).envs(env);
+    git.run(&[
+        "commit",
+        "--no-verify",
+        "--quiet",
+        "--cleanup=whitespace",
+        "-m",
+        message,
+    ])?;
+    Ok(git.run(&["rev-parse", "HEAD"])?.trim().to_owned())
+}
+
+/// Moves the index and files of `worktree` from commit `from` to commit `to` after its
+/// branch was moved without it (`git read-tree -m -u`, the two-tree merge `git checkout`
+/// does): local changes to paths that did not change are kept, and a change that would
+/// be overwritten makes it fail without touching anything.
+pub fn move_worktree(worktree: &Path, from: &str, to: &str) -> Result<()> {
+    Git::in_dir(worktree).run(&["read-tree", "-m", "-u", from, to])?;
+    Ok(())
+}
+
+/// Would [`move_worktree`] succeed? `None` when it would, else what git complains of
+/// (`read-tree -n`: nothing is touched).
+pub fn check_move_worktree(worktree: &Path, from: &str, to: &str) -> Result<Option<String>> {
+    let ran = Git::in_dir(worktree).try_run(&["read-tree", "-n", "-m", "-u", from, to])?;
+    Ok((!ran.success).then(|| ran.stderr.trim().to_owned()))
+}
+
+/// The paths of `Untracked working tree file '<path>' would be overwritten` complaints.
+pub fn untracked_in_the_way(complaint: &str) -> Vec<String> {
+    complaint
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split_once("Untracked working tree file '")?.1;
+            Some(rest.rsplit_once("' would be overwritten")?.0.to_owned())
+        })
+        .collect()
+}
+
+/// Sets the index and tracked files of `worktree` to commit `to`, dropping unmerged
+/// entries and local changes (`git read-tree --reset -u`). Callers save what would be
+/// lost first.
+pub fn reset_worktree(worktree: &Path, to: &str) -> Result<()> {
+    Git::in_dir(worktree).run(&["read-tree", "--reset", "-u", to])?;
+    Ok(())
+}
+
+/// Abandons the merge in progress in `worktree`: `git merge --abort`, and when git
+/// refuses, forgets the merge state (`git merge --quit`, `git rerere clear`) so the
+/// caller can reset the files itself.
+pub fn abandon_merge(env: &Env, worktree: &Path) -> Result<()> {
+    let git = Git::in_dir(worktree).envs(env);
+    if git.try_run(&["merge", "--abort"])?.success {
+        return Ok(());
+    }
+    git.run(&["merge", "--quit"])?;
+    let _ = git.try_run(&["rerere", "clear"])?;
+    Ok(())
+}
+
+/// Do the tracked files or the index of `worktree` differ from `commit`?
+pub fn differs_from(worktree: &Path, commit: &str) -> Result<bool> {
+    let git = Git::in_dir(worktree);
+    for args in [
+        &["diff", "--quiet", commit, "--"][..],
+        &["diff", "--cached", "--quiet", commit, "--"],
+    ] {
+        let ran = git.try_run(args)?;
+        match ran.code {
+            Some(0) => {}
+            Some(1) => return Ok(true),
+            _ => {
+                return Err(anyhow::anyhow!(
+                    "`git {}` failed in {}: {}",
+                    args.join(" "),
+                    worktree.display(),
+                    ran.stderr.trim()
+                ));
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// `git reset --keep <to>` in `worktree`: moves its branch and files, keeping local
+/// changes where they do not collide (git refuses otherwise).
+pub fn reset_keep(env: &Env, worktree: &Path, to: &str) -> Result<()> {
+    Git::in_dir(worktree)
+        .envs(env)
+        .run(&["reset", "--quiet", "--keep", to])?;
+    Ok(())
+}
