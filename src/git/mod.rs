@@ -24,6 +24,7 @@ mod worktree;
 pub use remote::{Pushed, PushedRef, branch_tracking, fetch, notes_merge_ours, push};
 pub use setup::{
     add, commit_all, config_add, hooks_dir, ignored_matching, init_repository, is_tracked,
+    sparse_checkout_add,
 };
 pub use sync::{SyncMode, abort_sync, continue_sync, rebase_in_progress, sync_worktree};
 pub use trees::{TreeMerge, merge_tree, merge_trees};

@@ -23,6 +23,15 @@ pub fn commit_all(dir: &Path, message: &str) -> Result<()> {
     Ok(())
 }
 
+/// Adds `patterns` to the sparse-checkout patterns of the worktree at `dir`, checking out
+/// what they bring in.
+pub fn sparse_checkout_add(dir: &Path, patterns: &[String]) -> Result<()> {
+    let mut args = vec!["sparse-checkout", "add", "--"];
+    args.extend(patterns.iter().map(String::as_str));
+    Git::in_dir(dir).run(&args)?;
+    Ok(())
+}
+
 /// Stages one path in the worktree at `dir`.
 pub fn add(dir: &Path, path: &str) -> Result<()> {
     Git::in_dir(dir).run(&["add", "--", path])?;

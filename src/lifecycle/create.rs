@@ -289,6 +289,7 @@ fn make(repo: &Repo, track: Track, branch: &Branch, worktree: Worktree) -> Resul
             }
             linked_worktree::add(repo, path, &branch.full)?;
             undo.worktree = Some(path.clone());
+            linked_worktree::widen_sparse_to_scope(path, &track.scope)?;
         }
         let commit = store::create(repo, &track)?;
         Ok(Stored { track, commit })

@@ -868,3 +868,8 @@ fn crash_walk_agent_setup() {
 fn crash_walk_attach() {
     walk_named("attach");
 }
+
+#[test]
+fn crash_walk_pick() {
+    walk_named("pick");
+}

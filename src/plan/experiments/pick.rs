@@ -46,15 +46,6 @@ pub fn pick(repo: &Repo, req: &PickRequest) -> Result<Picked> {
     let winner = store::load_existing(repo, &req.winner)?;
     let group = group_of(&listing, &winner, req)?;
     let decision_refname = decision_ref(&group);
-    if let Some((_, existing)) = load_decision(repo, &decision_refname)? {
-        return Err(ExperimentError::Decided {
-            group,
-            winner: existing.winner,
-            decided: existing.decided,
-            file: format!("{decision_refname}:{DECISION_FILE}"),
-        }
-        .into());
-    }
     let group_members = members(&listing, &group)?;
     let losers: Vec<&Stored> = group_members
         .iter()
@@ -68,6 +59,27 @@ pub fn pick(repo: &Repo, req: &PickRequest) -> Result<Picked> {
         {
             lifecycle::worktree_to_retire(repo, &l.track, req.force)?;
         }
+    }
+    if let Some((_, existing)) = load_decision(repo, &decision_refname)? {
+        // The same pick, stopped after recording its decision, is finished; any other
+        // is refused.
+        let unfinished = losers.iter().any(|l| !l.track.is_finished())
+            || winner.track.reason.as_deref() != Some(picked_reason(&group, req).as_str());
+        if existing.winner == req.winner && existing.reason == req.reason && unfinished {
+            return Ok(Picked {
+                cancelled: cancel_losers(repo, req, &group, &losers)?,
+                winner: mark_winner(repo, req, &winner, &group)?,
+                decision: existing,
+                refname: decision_refname,
+            });
+        }
+        return Err(ExperimentError::Decided {
+            group,
+            winner: existing.winner,
+            decided: existing.decided,
+            file: format!("{decision_refname}:{DECISION_FILE}"),
+        }
+        .into());
     }
 
     // Keep the losers' tips first: nothing below may leave one unreachable.
@@ -176,7 +188,7 @@ fn mark_winner(
     winner: &Stored,
     group: &str,
 ) -> Result<Option<transition::Changed>> {
-    let picked_reason = format!("picked in experiment '{group}': {}", req.reason);
+    let picked_reason = picked_reason(group, req);
     if matches!(winner.track.status, Status::Backlog | Status::Blocked) {
         return Ok(Some(transition::apply(
             repo,
@@ -197,6 +209,10 @@ fn mark_winner(
         Ok(Some(format!("reason: {picked_reason}")))
     })?;
     Ok(None)
+}
+
+fn picked_reason(group: &str, req: &PickRequest) -> String {
+    format!("picked in experiment '{group}': {}", req.reason)
 }
 
 fn names(tracks: &[&Stored]) -> Vec<String> {
