@@ -516,7 +516,7 @@ impl<'r> Engine<'r> {
 
     /// The merge commit of a track into the integration tip, in memory.
     fn merge_commit(&self, tree: ObjectId, tip: ObjectId) -> Result<ObjectId> {
-        let commit = super::fixed_commit(tree, &[self.integration, tip], "merge\n");
+        let commit = super::fixed_commit(&self.main, tree, &[self.integration, tip], "merge\n")?;
         Ok(self.main.write_object(&commit)?.detach())
     }
 }

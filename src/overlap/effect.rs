@@ -223,7 +223,14 @@ impl<'r> Worker<'r> {
             }
             base_tree
         };
-        let (result_tree, conflicts) = self.merge_trees(base_tree, integration_tree, tip_tree)?;
+        // What only the integration branch changed since the fork point is left out of
+        // the merge (see `merge::prune`): rename detection over everything the branch
+        // gained is most of the cost of a merge otherwise.
+        let (pruned_base, pruned_tip) =
+            crate::merge::prune::prune(repo, base_tree, integration_tree, tip_tree)?
+                .unwrap_or((base_tree, tip_tree));
+        let (result_tree, conflicts) =
+            self.merge_trees(pruned_base, integration_tree, pruned_tip)?;
         match result_tree {
             Some(new_tree) => Ok(clean(
                 integration_tree,
@@ -381,24 +388,48 @@ impl<'r> Worker<'r> {
         let bases = gix::revision::plumbing::merge_base(ours, &[theirs], graph)
             .map_err(|e| anyhow!("{e}"))
             .context("could not find the merge base")?;
-        // Several merge bases (git's recursive virtual base is not gix's), or renames
-        // that decide the merge: git merges these.
-        let by_git = match &bases {
-            Some(b) if b.len() == 1 => self.judge.renames_decide(
-                repo,
-                commit_tree(repo, *b.first())?,
-                commit_tree(repo, ours)?,
-                commit_tree(repo, theirs)?,
-            )?,
-            Some(_) => true,
-            None => false,
-        };
-        if by_git {
-            return Ok(match self.judge.merge_commits_by_git(repo, ours, theirs)? {
+        let by_git = |judge: &mut Judge| -> Result<Option<Vec<String>>> {
+            Ok(match judge.merge_commits_by_git(repo, ours, theirs)? {
                 Settled::Clean(_) => None,
                 Settled::Conflict(paths) => Some(paths),
-            });
+            })
+        };
+        let base = match &bases {
+            // Several merge bases: git's recursive virtual base is not gix's.
+            Some(b) if b.len() > 1 => return by_git(&mut self.judge),
+            Some(b) => *b.first(),
+            None => return self.merge_commits_unrelated(graph, ours, theirs),
+        };
+        let (base_tree, ours_tree, theirs_tree) = (
+            commit_tree(repo, base)?,
+            commit_tree(repo, ours)?,
+            commit_tree(repo, theirs)?,
+        );
+        // Renames that decide the merge: git merges these.
+        if self
+            .judge
+            .renames_decide(repo, base_tree, ours_tree, theirs_tree)?
+        {
+            return by_git(&mut self.judge);
         }
+        // What only `ours` changed is left out (see `merge::prune`): for a pair, that is
+        // everything the integration branch and the first track brought since the second
+        // track forked.
+        let (base_tree, theirs_tree) =
+            crate::merge::prune::prune(repo, base_tree, ours_tree, theirs_tree)?
+                .unwrap_or((base_tree, theirs_tree));
+        let (merged, conflicts) = self.merge_trees(base_tree, ours_tree, theirs_tree)?;
+        Ok(merged.is_none().then_some(conflicts))
+    }
+
+    /// Two commits without a merge base: gix's commit merge says how it fails.
+    fn merge_commits_unrelated(
+        &mut self,
+        graph: &mut Graph<'_, '_>,
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Result<Option<Vec<String>>> {
+        let repo = self.repo;
         let labels = gix::merge::blob::builtin_driver::text::Labels {
             ancestor: None,
             current: Some("ours".into()),
