@@ -14,6 +14,11 @@
 //! Merges gix could settle otherwise at the level of paths are git's whole
 //! ([`Judge::merge_commits_by_git`]): several merge bases (git's recursive virtual base is
 //! not gix's), and merges that rename detection decides ([`Judge::renames_decide`]).
+//!
+//! What git has to finish can wait ([`Judge::settle_later`], [`Judge::by_git_later`]): a
+//! caller judging many merges at once (`overlap`) hands them all to [`Judge::finish`],
+//! which asks one `git merge-tree --stdin` for every one of them — one process instead of
+//! one per merge.
 
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
@@ -32,6 +37,28 @@ pub enum Settled {
     Clean(ObjectId),
     /// The paths git would leave conflicted, sorted.
     Conflict(Vec<String>),
+}
+
+/// A merge whose verdict git still has to give: see [`Judge::finish`].
+pub struct Pending(Work);
+
+enum Work {
+    /// gix settled the paths; git merges the files both sides changed.
+    Texts {
+        /// gix's merged tree, written, when nothing but the texts is in question.
+        tree: Option<ObjectId>,
+        /// Paths unresolved whatever git makes of the texts.
+        unresolved: BTreeSet<String>,
+        texts: Vec<Text>,
+    },
+    /// git's merge of two commits, all of it.
+    Whole { ours: ObjectId, theirs: ObjectId },
+}
+
+/// A merge settled as git would, or waiting for git.
+pub enum Deferred {
+    Settled(Settled),
+    Pending(Pending),
 }
 
 /// The rule, and what git needs to judge text merges (set up on first need).
@@ -90,6 +117,20 @@ impl Judge {
     /// Ends gix's tree merge as git would: text merges redone by git, then the rule.
     /// Writes the merged tree (and git's merged blobs) through `repo` when clean.
     pub fn settle(&mut self, repo: &gix::Repository, outcome: &mut Outcome<'_>) -> Result<Settled> {
+        match self.settle_later(repo, outcome)? {
+            Deferred::Settled(settled) => Ok(settled),
+            Deferred::Pending(pending) => self.finish_one(repo, pending),
+        }
+    }
+
+    /// [`Judge::settle`] up to what git has to do: the verdict when gix's merge needs no
+    /// text merged again, else the work left for [`Judge::finish`]. Writes gix's merged
+    /// tree through `repo` when no path is unresolved.
+    pub fn settle_later(
+        &self,
+        repo: &gix::Repository,
+        outcome: &mut Outcome<'_>,
+    ) -> Result<Deferred> {
         let mut unresolved = BTreeSet::new();
         let mut texts = Vec::new();
         for c in &outcome.conflicts {
@@ -101,79 +142,107 @@ impl Judge {
                 unresolved.insert(theirs.location().to_str_lossy().into_owned());
             }
         }
-        if !texts.is_empty() {
-            for (path, merged) in self.git_merges(repo, &texts)? {
-                match merged {
-                    Some((mode, id)) => {
-                        outcome
-                            .tree
-                            .upsert(path.split('/').map(BStr::new), mode.kind(), id)
-                            .map_err(|e| anyhow!("{e}"))?;
-                    }
-                    None => {
-                        unresolved.insert(path);
-                    }
-                }
-            }
+        if texts.is_empty() && !unresolved.is_empty() {
+            return Ok(Deferred::Settled(Settled::Conflict(
+                unresolved.into_iter().collect(),
+            )));
         }
-        if !unresolved.is_empty() {
-            return Ok(Settled::Conflict(unresolved.into_iter().collect()));
+        let tree = if unresolved.is_empty() {
+            Some(
+                outcome
+                    .tree
+                    .write(|tree| repo.write_object(tree).map(|id| id.detach()))
+                    .map_err(|e| anyhow!("{e}"))
+                    .context("could not write the merged tree")?,
+            )
+        } else {
+            None
+        };
+        match tree {
+            Some(tree) if texts.is_empty() => Ok(Deferred::Settled(Settled::Clean(tree))),
+            _ => Ok(Deferred::Pending(Pending(Work::Texts {
+                tree,
+                unresolved,
+                texts,
+            }))),
         }
-        let tree = outcome
-            .tree
-            .write(|tree| repo.write_object(tree).map(|id| id.detach()))
-            .map_err(|e| anyhow!("{e}"))
-            .context("could not write the merged tree")?;
-        Ok(Settled::Clean(tree))
     }
 
-    /// git's merge of each text: its merged entry, or `None` where it conflicts. The
-    /// merged blobs are written through `repo`.
-    fn git_merges(
+    /// git's whole merge of two commits (see [`Judge::merge_commits_by_git`]), left for
+    /// [`Judge::finish`].
+    pub fn by_git_later(ours: ObjectId, theirs: ObjectId) -> Pending {
+        Pending(Work::Whole { ours, theirs })
+    }
+
+    fn finish_one(&mut self, repo: &gix::Repository, pending: Pending) -> Result<Settled> {
+        self.finish(repo, vec![pending])?
+            .pop()
+            .ok_or_else(|| anyhow!("internal error: git's verdict went missing"))
+    }
+
+    /// git's verdicts on `pending` merges, in order, from one `git merge-tree` run. Merged
+    /// trees (and git's merged blobs) are made readable through `repo`, which must be able
+    /// to read every object the merges name.
+    pub fn finish(
         &mut self,
         repo: &gix::Repository,
-        texts: &[Text],
-    ) -> Result<Vec<(String, Option<Stage>)>> {
+        pending: Vec<Pending>,
+    ) -> Result<Vec<Settled>> {
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
         let dir = self.dir.clone();
         let objects = self.objects.clone();
         let git = self.git_side()?;
-        // The three trees hold the texts at their paths, so that attributes apply.
-        let mut sides: [BTreeMap<&str, Stage>; 3] = Default::default();
-        for text in texts {
-            for (side, stage) in sides.iter_mut().zip(text.stages) {
-                if let Some((mode, id)) = stage {
-                    git.export(repo, id)?;
-                    side.insert(&text.path, (mode, id));
+        // Per merge: the merge base (trees only), ours, theirs.
+        let mut merges: Vec<(Option<String>, String, String)> = Vec::with_capacity(pending.len());
+        for Pending(work) in &pending {
+            merges.push(match work {
+                Work::Texts { texts, .. } => {
+                    // The three trees hold the texts at their paths, so that attributes apply.
+                    let mut sides: [BTreeMap<&str, Stage>; 3] = Default::default();
+                    for text in texts {
+                        for (side, stage) in sides.iter_mut().zip(text.stages) {
+                            if let Some((mode, id)) = stage {
+                                git.export(repo, id)?;
+                                side.insert(&text.path, (mode, id));
+                            }
+                        }
+                    }
+                    let [base, ours, theirs] = sides;
+                    (
+                        Some(git.write_tree(&base)?.to_string()),
+                        git.write_tree(&ours)?.to_string(),
+                        git.write_tree(&theirs)?.to_string(),
+                    )
                 }
-            }
+                Work::Whole { ours, theirs } => {
+                    git.export_all(repo, *ours)?;
+                    git.export_all(repo, *theirs)?;
+                    (None, ours.to_string(), theirs.to_string())
+                }
+            });
         }
-        let [base, ours, theirs] = sides;
-        let (base, ours, theirs) = (
-            git.write_tree(&base)?,
-            git.write_tree(&ours)?,
-            git.write_tree(&theirs)?,
-        );
-        let merged = crate::git::merge_trees(
-            &dir,
-            &git.scratch.0,
-            &objects,
-            Some(&base.to_string()),
-            [&ours.to_string(), &theirs.to_string()],
-        )?;
-        let conflicted: BTreeSet<&str> = merged.conflicted.iter().map(String::as_str).collect();
-        let tree = ObjectId::from_hex(merged.tree.as_bytes())
-            .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?;
-        let mut out = Vec::with_capacity(texts.len());
-        for text in texts {
-            if conflicted.contains(text.path.as_str()) {
-                out.push((text.path.clone(), None));
-                continue;
-            }
-            let (mode, id) = git
-                .entry_at(repo, tree, &text.path)?
-                .ok_or_else(|| anyhow!("git's merge of {} lost the file", text.path))?;
-            git.import(repo, id)?;
-            out.push((text.path.clone(), Some((mode, id))));
+        let answers = match merges.as_slice() {
+            [(base, ours, theirs)] => vec![crate::git::merge_trees(
+                &dir,
+                &git.scratch.0,
+                &objects,
+                base.as_deref(),
+                [ours, theirs],
+            )?],
+            _ => crate::git::merge_trees_batch(&dir, &git.scratch.0, &objects, &merges)?,
+        };
+        if answers.len() != pending.len() {
+            return Err(anyhow!(
+                "git merge-tree answered {} merges of {}",
+                answers.len(),
+                pending.len()
+            ));
+        }
+        let mut out = Vec::with_capacity(pending.len());
+        for (Pending(work), merged) in pending.into_iter().zip(answers) {
+            out.push(git.conclude(repo, work, merged)?);
         }
         Ok(out)
     }
@@ -227,28 +296,7 @@ impl Judge {
         ours: ObjectId,
         theirs: ObjectId,
     ) -> Result<Settled> {
-        let dir = self.dir.clone();
-        let objects = self.objects.clone();
-        let git = self.git_side()?;
-        git.export_all(repo, ours)?;
-        git.export_all(repo, theirs)?;
-        let merged = crate::git::merge_trees(
-            &dir,
-            &git.scratch.0,
-            &objects,
-            None,
-            [&ours.to_string(), &theirs.to_string()],
-        )?;
-        if !merged.clean {
-            let mut paths = merged.conflicted;
-            paths.sort();
-            paths.dedup();
-            return Ok(Settled::Conflict(paths));
-        }
-        let tree = ObjectId::from_hex(merged.tree.as_bytes())
-            .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?;
-        git.import_all(repo, tree)?;
-        Ok(Settled::Clean(tree))
+        self.finish_one(repo, Judge::by_git_later(ours, theirs))
     }
 
     fn git_side(&mut self) -> Result<&mut GitSide> {
@@ -268,6 +316,56 @@ impl Judge {
 }
 
 impl GitSide {
+    /// The verdict on one merge from git's answer.
+    fn conclude(
+        &self,
+        repo: &gix::Repository,
+        work: Work,
+        merged: crate::git::TreeMerge,
+    ) -> Result<Settled> {
+        let tree = ObjectId::from_hex(merged.tree.as_bytes())
+            .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?;
+        let (gix_tree, mut unresolved, texts) = match work {
+            Work::Whole { .. } => {
+                if !merged.clean {
+                    let mut paths = merged.conflicted;
+                    paths.sort();
+                    paths.dedup();
+                    return Ok(Settled::Conflict(paths));
+                }
+                self.import_all(repo, tree)?;
+                return Ok(Settled::Clean(tree));
+            }
+            Work::Texts {
+                tree,
+                unresolved,
+                texts,
+            } => (tree, unresolved, texts),
+        };
+        let conflicted: BTreeSet<&str> = merged.conflicted.iter().map(String::as_str).collect();
+        let mut resolved = Vec::with_capacity(texts.len());
+        for text in texts {
+            if conflicted.contains(text.path.as_str()) {
+                unresolved.insert(text.path);
+            } else {
+                resolved.push(text.path);
+            }
+        }
+        let Some(gix_tree) = gix_tree.filter(|_| unresolved.is_empty()) else {
+            return Ok(Settled::Conflict(unresolved.into_iter().collect()));
+        };
+        // git's merged blobs replace gix's.
+        let mut editor = repo.edit_tree(gix_tree)?;
+        for path in resolved {
+            let (mode, id) = self
+                .entry_at(repo, tree, &path)?
+                .ok_or_else(|| anyhow!("git's merge of {path} lost the file"))?;
+            self.import(repo, id)?;
+            editor.upsert(path.as_str(), mode.kind(), id)?;
+        }
+        Ok(Settled::Clean(editor.write()?.detach()))
+    }
+
     /// Makes an object of `repo` that exists only in memory readable by git.
     fn export(&self, repo: &gix::Repository, id: ObjectId) -> Result<()> {
         if gix::objs::Exists::exists(&**repo.objects, &id) {

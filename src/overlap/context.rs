@@ -286,9 +286,12 @@ impl<'r> Engine<'r> {
     /// are gathered into the main repository's memory.
     fn compute_effects(&mut self, tips: &[ObjectId]) -> Result<Vec<Effect>> {
         let (integration, integration_tree) = (self.integration, self.integration_tree);
-        self.on_all_cores(tips, |worker, graph, tip| {
+        let partials = self.on_all_cores(tips, |worker, graph, tip| {
             worker.effect(graph, integration, integration_tree, *tip)
-        })
+        })?;
+        // The merges git has to judge, all in one run of git.
+        Worker::new(&self.main, self.tree_options.clone())?
+            .finish_effects(partials, integration_tree)
     }
 
     /// Each tip merged into the integration tip as the effects see it: the merged tree
@@ -505,13 +508,19 @@ impl<'r> Engine<'r> {
     /// The ordered merge of each pair, in memory: B merged into the commit of A merged
     /// into the integration tip, with the merge bases git would find.
     fn merge_pairs(&mut self, merges: &[(ObjectId, ObjectId)]) -> Result<Vec<Verdict>> {
-        self.on_all_cores(merges, |worker, graph, (ours, theirs)| {
-            let conflicts = worker.merge_commits(graph, *ours, *theirs)?;
-            Ok(Verdict {
+        let partials = self.on_all_cores(merges, |worker, graph, (ours, theirs)| {
+            worker.merge_commits(graph, *ours, *theirs)
+        })?;
+        // The merges git has to judge, all in one run of git.
+        let verdicts =
+            Worker::new(&self.main, self.tree_options.clone())?.finish_verdicts(partials)?;
+        Ok(verdicts
+            .into_iter()
+            .map(|conflicts| Verdict {
                 conflict: conflicts.is_some(),
                 paths: conflicts.unwrap_or_default(),
             })
-        })
+            .collect())
     }
 
     /// The merge commit of a track into the integration tip, in memory.
