@@ -143,11 +143,18 @@ impl<'e> Session<'e> {
         if theirs == ours || bases.iter().any(|b| *b == theirs) {
             return Ok(Merged::Contained);
         }
+        // With one merge base, git is told it rather than searching history again.
+        let single_base = match bases.as_slice() {
+            [base] => Some(base.detach()),
+            _ => None,
+        };
         let by_git = |judge: &mut Judge| -> Result<Merged> {
-            Ok(match judge.merge_commits_by_git(repo, ours, theirs)? {
-                Settled::Clean(tree) => Merged::Clean { tree },
-                Settled::Conflict(paths) => Merged::Conflict { paths },
-            })
+            Ok(
+                match judge.merge_commits_by_git(repo, single_base, ours, theirs)? {
+                    Settled::Clean(tree) => Merged::Clean { tree },
+                    Settled::Conflict(paths) => Merged::Conflict { paths },
+                },
+            )
         };
         if bases.len() > 1 {
             // git's recursive virtual base is not gix's: git merges these.
@@ -159,10 +166,10 @@ impl<'e> Session<'e> {
                     Ok(repo.find_commit(id)?.tree_id()?.detach())
                 };
                 let (b, o, t) = (tree_of(base.detach())?, tree_of(ours)?, tree_of(theirs)?);
-                if judge.renames_decide(repo, b, o, t)? {
+                let Some((b, t)) = judge.trees_to_merge(repo, b, o, t)? else {
                     return by_git(judge);
-                }
-                super::prune::prune(repo, b, o, t)?.map(|(b, t)| (base.detach(), b, o, t))
+                };
+                Some((base.detach(), b, o, t))
             }
             _ => None,
         };

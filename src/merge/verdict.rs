@@ -51,8 +51,12 @@ enum Work {
         unresolved: BTreeSet<String>,
         texts: Vec<Text>,
     },
-    /// git's merge of two commits, all of it.
-    Whole { ours: ObjectId, theirs: ObjectId },
+    /// git's merge of two commits, all of it, on their one merge base when known.
+    Whole {
+        base: Option<ObjectId>,
+        ours: ObjectId,
+        theirs: ObjectId,
+    },
 }
 
 /// A merge settled as git would, or waiting for git.
@@ -170,8 +174,8 @@ impl Judge {
 
     /// git's whole merge of two commits (see [`Judge::merge_commits_by_git`]), left for
     /// [`Judge::finish`].
-    pub fn by_git_later(ours: ObjectId, theirs: ObjectId) -> Pending {
-        Pending(Work::Whole { ours, theirs })
+    pub fn by_git_later(base: Option<ObjectId>, ours: ObjectId, theirs: ObjectId) -> Pending {
+        Pending(Work::Whole { base, ours, theirs })
     }
 
     fn finish_one(&mut self, repo: &gix::Repository, pending: Pending) -> Result<Settled> {
@@ -216,10 +220,14 @@ impl Judge {
                         git.write_tree(&theirs)?.to_string(),
                     )
                 }
-                Work::Whole { ours, theirs } => {
+                Work::Whole { base, ours, theirs } => {
                     git.export_all(repo, *ours)?;
                     git.export_all(repo, *theirs)?;
-                    (None, ours.to_string(), theirs.to_string())
+                    (
+                        base.map(|b| b.to_string()),
+                        ours.to_string(),
+                        theirs.to_string(),
+                    )
                 }
             });
         }
@@ -231,7 +239,7 @@ impl Judge {
                 base.as_deref(),
                 [ours, theirs],
             )?],
-            _ => crate::git::merge_trees_batch(&dir, &git.scratch.0, &objects, &merges)?,
+            _ => batch_on_all_cores(&dir, &git.scratch.0, &objects, &merges)?,
         };
         if answers.len() != pending.len() {
             return Err(anyhow!(
@@ -245,6 +253,28 @@ impl Judge {
             out.push(git.conclude(repo, work, merged)?);
         }
         Ok(out)
+    }
+
+    /// The trees gix merges for a merge on one base: `base` and `theirs` with what only
+    /// `ours` changed left out ([`crate::merge::prune`]) when that is safe, else as they
+    /// are; `None` when renames decide the merge ([`Judge::renames_decide`], asked of the
+    /// trees gix would merge), which git then makes whole.
+    ///
+    /// Leaving out what only ours changed is what lets a track merge into an integration
+    /// branch that moved far since the track forked without rename detection over all of
+    /// that: the pruned trees keep ours' changes only where both sides modified a file,
+    /// so no rename of ours can meet a change of theirs, and directory renames cannot
+    /// either (a folder one side removed and the other changed makes pruning refuse).
+    pub fn trees_to_merge(
+        &self,
+        repo: &gix::Repository,
+        base: ObjectId,
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Result<Option<(ObjectId, ObjectId)>> {
+        let (base, theirs) =
+            crate::merge::prune::prune(repo, base, ours, theirs)?.unwrap_or((base, theirs));
+        Ok((!self.renames_decide(repo, base, ours, theirs)?).then_some((base, theirs)))
     }
 
     /// Can rename detection decide this merge? When one side added files and deleted a
@@ -285,18 +315,20 @@ impl Judge {
         Ok(decides(&ours, &theirs) || decides(&theirs, &ours))
     }
 
-    /// git's merge of two commits that have several merge bases, all of it. git merges
-    /// the bases into a virtual one recursively, and gix's virtual base is not always
-    /// git's (add/add and content conflicts between the bases settle differently), so
-    /// for these merges git's whole answer is taken. The merged tree is made readable
-    /// through `repo` when clean.
+    /// git's merge of two commits, all of it: for commits that have several merge bases
+    /// (git merges the bases into a virtual one recursively, and gix's virtual base is not
+    /// always git's: add/add and content conflicts between the bases settle differently),
+    /// and merges renames decide. `base`, when given, is their one merge base (git then
+    /// need not search history for it). The merged tree is made readable through `repo`
+    /// when clean.
     pub fn merge_commits_by_git(
         &mut self,
         repo: &gix::Repository,
+        base: Option<ObjectId>,
         ours: ObjectId,
         theirs: ObjectId,
     ) -> Result<Settled> {
-        self.finish_one(repo, Judge::by_git_later(ours, theirs))
+        self.finish_one(repo, Judge::by_git_later(base, ours, theirs))
     }
 
     fn git_side(&mut self) -> Result<&mut GitSide> {
@@ -509,6 +541,57 @@ impl GitSide {
         }
         Ok(None)
     }
+}
+
+/// [`crate::git::merge_trees_batch`] split over one git process per core. Merges git
+/// must find merge bases for (several of them) cost it most, so they are dealt out
+/// first, round the processes. The answers come in the order of `merges`.
+fn batch_on_all_cores(
+    dir: &std::path::Path,
+    objects: &std::path::Path,
+    alternates: &std::path::Path,
+    merges: &[(Option<String>, String, String)],
+) -> Result<Vec<crate::git::TreeMerge>> {
+    let processes = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(merges.len());
+    if processes <= 1 {
+        return crate::git::merge_trees_batch(dir, objects, alternates, merges);
+    }
+    // Merges with no base given first, then the rest, dealt round.
+    let mut order: Vec<usize> = (0..merges.len()).collect();
+    order.sort_by_key(|&i| merges[i].0.is_some());
+    let mut shares: Vec<Vec<usize>> = vec![Vec::new(); processes];
+    for (n, i) in order.into_iter().enumerate() {
+        shares[n % processes].push(i);
+    }
+    let answers: Vec<Result<Vec<crate::git::TreeMerge>>> = std::thread::scope(|s| {
+        let running: Vec<_> = shares
+            .iter()
+            .map(|share| {
+                let batch: Vec<(Option<String>, String, String)> =
+                    share.iter().map(|&i| merges[i].clone()).collect();
+                s.spawn(move || crate::git::merge_trees_batch(dir, objects, alternates, &batch))
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|r| {
+                r.join()
+                    .unwrap_or_else(|_| Err(anyhow!("a git merge-tree run panicked")))
+            })
+            .collect()
+    });
+    let mut out: Vec<Option<crate::git::TreeMerge>> = vec![None; merges.len()];
+    for (share, answer) in shares.iter().zip(answers) {
+        for (&i, merged) in share.iter().zip(answer?) {
+            out[i] = Some(merged);
+        }
+    }
+    out.into_iter()
+        .map(|m| m.ok_or_else(|| anyhow!("internal error: a merge went unanswered")))
+        .collect()
 }
 
 /// The file of a conflict whose tree-level outcome is settled and whose content gix

@@ -221,8 +221,9 @@ impl<'r> Worker<'r> {
             return Ok(PartialEffect::Done(clean_effect(integration_tree, changes)));
         }
         let fork_tree = commit_tree(repo, *bases.first())?;
+        let single_base = (bases.len() == 1).then_some(*bases.first());
         let by_git = || PartialEffect::Git {
-            pending: Judge::by_git_later(integration, tip),
+            pending: Judge::by_git_later(single_base, integration, tip),
             fork_tree,
             tip_tree,
         };
@@ -238,18 +239,15 @@ impl<'r> Worker<'r> {
         if self.applies_as_is(fork_tree, integration_tree, &theirs)? {
             return Ok(PartialEffect::Done(clean_effect(integration_tree, theirs)));
         }
-        if self
-            .judge
-            .renames_decide(repo, fork_tree, integration_tree, tip_tree)?
-        {
-            return Ok(by_git());
-        }
         // What only the integration branch changed since the fork point is left out of
-        // the merge (see `merge::prune`): rename detection over everything the branch
-        // gained is most of the cost of a merge otherwise.
-        let (pruned_base, pruned_tip) =
-            crate::merge::prune::prune(repo, fork_tree, integration_tree, tip_tree)?
-                .unwrap_or((fork_tree, tip_tree));
+        // the merge: rename detection over everything the branch gained is most of the
+        // cost of a merge otherwise.
+        let Some((pruned_base, pruned_tip)) =
+            self.judge
+                .trees_to_merge(repo, fork_tree, integration_tree, tip_tree)?
+        else {
+            return Ok(by_git());
+        };
         match self.merge_trees(pruned_base, integration_tree, pruned_tip)? {
             Deferred::Settled(settled) => Ok(PartialEffect::Done(self.effect_of(
                 settled,
@@ -454,7 +452,14 @@ impl<'r> Worker<'r> {
         let bases = gix::revision::plumbing::merge_base(ours, &[theirs], graph)
             .map_err(|e| anyhow!("{e}"))
             .context("could not find the merge base")?;
-        let by_git = || Ok(PartialVerdict::Git(Judge::by_git_later(ours, theirs)));
+        let single_base = bases.as_ref().filter(|b| b.len() == 1).map(|b| *b.first());
+        let by_git = || {
+            Ok(PartialVerdict::Git(Judge::by_git_later(
+                single_base,
+                ours,
+                theirs,
+            )))
+        };
         let base = match &bases {
             // Several merge bases: git's recursive virtual base is not gix's.
             Some(b) if b.len() > 1 => return by_git(),
@@ -470,19 +475,14 @@ impl<'r> Worker<'r> {
             commit_tree(repo, ours)?,
             commit_tree(repo, theirs)?,
         );
-        // Renames that decide the merge: git merges these.
-        if self
-            .judge
-            .renames_decide(repo, base_tree, ours_tree, theirs_tree)?
-        {
+        // What only `ours` changed is left out: for a pair, everything the integration
+        // branch and the first track brought since the second track forked.
+        let Some((base_tree, theirs_tree)) =
+            self.judge
+                .trees_to_merge(repo, base_tree, ours_tree, theirs_tree)?
+        else {
             return by_git();
-        }
-        // What only `ours` changed is left out (see `merge::prune`): for a pair, that is
-        // everything the integration branch and the first track brought since the second
-        // track forked.
-        let (base_tree, theirs_tree) =
-            crate::merge::prune::prune(repo, base_tree, ours_tree, theirs_tree)?
-                .unwrap_or((base_tree, theirs_tree));
+        };
         Ok(match self.merge_trees(base_tree, ours_tree, theirs_tree)? {
             Deferred::Settled(settled) => PartialVerdict::Done(PartialVerdict::of(settled)),
             Deferred::Pending(pending) => PartialVerdict::Git(pending),
