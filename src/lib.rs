@@ -11,6 +11,7 @@ pub mod error;
 
 pub mod agents;
 pub mod config;
+pub mod dag;
 pub mod demo;
 pub mod deps;
 pub mod edit;

@@ -1,5 +1,6 @@
 //! The repository `git track` works in: where it is, its worktrees and its settings.
 
+use crate::dag::{Dag, Source};
 use crate::error::Failure;
 use crate::git;
 use crate::settings::Settings;
@@ -21,13 +22,17 @@ pub struct Repo {
     pub git_env: git::Env,
     /// The commit-graph file, loaded on first use (`None` inside when there is none).
     commit_graph: std::sync::OnceLock<Option<gix::commitgraph::Graph>>,
+    /// The commits read so far, for every walk of history of this process.
+    dag: Dag,
 }
 
-/// The revision graph of one run: every merge-base search and ancestry test of the run
-/// walks it, so each commit is read from the object database once, however many tracks
-/// are asked about (the commit-graph file answers instead when there is one).
+/// The revision graph of one run, for gix's merge plumbing (which finds merge bases in
+/// it); the run's own merge-base searches and ancestry tests go to the process's shared
+/// [`Dag`], reading through the same repository (an in-memory overlay included).
 pub struct History<'r> {
     graph: RevGraph<'r>,
+    source: Source<'r>,
+    dag: Dag,
 }
 
 /// A revision graph with the flags of gix's merge-base search.
@@ -43,9 +48,12 @@ impl<'r> History<'r> {
     pub fn new(
         repo: &'r gix::Repository,
         commit_graph: Option<&'r gix::commitgraph::Graph>,
+        dag: Dag,
     ) -> History<'r> {
         History {
             graph: repo.revision_graph(commit_graph),
+            source: Source { repo, commit_graph },
+            dag,
         }
     }
 
@@ -56,83 +64,14 @@ impl<'r> History<'r> {
 
     /// The best common ancestor of two commits, if they have one.
     pub fn merge_base(&mut self, a: ObjectId, b: ObjectId) -> Result<Option<ObjectId>> {
-        let bases = gix::revision::plumbing::merge_base(a, &[b], &mut self.graph)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("could not find the merge base of {a} and {b}"))?;
-        Ok(bases.map(|b| *b.first()))
+        self.dag
+            .merge_base(self.source, a, b)
+            .with_context(|| format!("could not find the merge base of {a} and {b}"))
     }
 
     /// Is `ancestor` reachable from `descendant` (or equal to it)?
-    ///
-    /// git's `in_merge_bases`: both commits are painted down in generation-then-date order
-    /// until no walk that is not known to be common remains. The merge bases themselves
-    /// are never needed, so the costly reduction of candidates to the best ones is
-    /// skipped, and the walk ends as soon as `descendant`'s paint reaches `ancestor`.
     pub fn is_ancestor(&mut self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
-        use gix::revision::plumbing::merge_base::Flags;
-        if ancestor == descendant {
-            return Ok(true);
-        }
-        let graph = &mut self.graph;
-        let key = |c: &gix::revwalk::graph::Commit<Flags>| {
-            (c.generation.unwrap_or(u32::MAX), c.commit_time)
-        };
-        let mut queue = std::collections::BinaryHeap::new();
-        let find_failed = |id: ObjectId| anyhow::anyhow!("could not read commit {id}");
-        graph.clear_commit_data(|f| *f = Flags::empty());
-        let mut min_generation = 0;
-        for (id, side) in [(descendant, Flags::COMMIT1), (ancestor, Flags::COMMIT2)] {
-            let commit = graph
-                .get_or_insert_full_commit(id, |_| {})
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .ok_or_else(|| find_failed(id))?;
-            commit.data |= side;
-            if side == Flags::COMMIT2 {
-                min_generation = commit.generation.unwrap_or(0);
-            }
-            queue.push((key(commit), id));
-        }
-        let stale = |graph: &RevGraph<'_>, id: &ObjectId| {
-            graph.get(id).is_none_or(|c| c.data.contains(Flags::STALE))
-        };
-        while queue.iter().any(|(_, id)| !stale(graph, id)) {
-            let Some(((generation, _), id)) = queue.pop() else {
-                break;
-            };
-            // With a commit-graph, nothing below the ancestor's generation can reach it.
-            if generation < min_generation {
-                break;
-            }
-            let Some(commit) = graph.get_mut(&id) else {
-                continue;
-            };
-            let mut flags = commit.data & (Flags::COMMIT1 | Flags::COMMIT2 | Flags::STALE);
-            if flags == Flags::COMMIT1 | Flags::COMMIT2 {
-                flags |= Flags::STALE;
-            }
-            for parent in commit.parents.clone() {
-                let mut reached = false;
-                let mut pushed = None;
-                graph
-                    .get_or_insert_full_commit(parent, |p| {
-                        if (p.data & flags) != flags {
-                            p.data |= flags;
-                            reached = parent == ancestor && p.data.contains(Flags::COMMIT1);
-                            pushed = Some(key(p));
-                        }
-                    })
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                if reached {
-                    return Ok(true);
-                }
-                if let Some(k) = pushed {
-                    queue.push((k, parent));
-                }
-            }
-        }
-        Ok(graph
-            .get(&ancestor)
-            .is_some_and(|c| c.data.contains(Flags::COMMIT1)))
+        self.dag.is_ancestor(self.source, ancestor, descendant)
     }
 }
 
@@ -218,6 +157,7 @@ impl Repo {
             main_workdir,
             settings,
             commit_graph: std::sync::OnceLock::new(),
+            dag: Dag::default(),
             git_env,
         })
     }
@@ -311,25 +251,51 @@ impl Repo {
         Ok(out)
     }
 
-    /// A revision graph for a run's merge-base searches (see [`History`]).
-    pub fn history(&self) -> Result<History<'_>> {
+    /// The commit-graph file, if the repository has one and it is enabled.
+    pub fn commit_graph(&self) -> Result<Option<&gix::commitgraph::Graph>> {
         if self.commit_graph.get().is_none() {
             let loaded = self.gix.commit_graph_if_enabled()?;
             let _ = self.commit_graph.set(loaded);
         }
-        let commit_graph = self.commit_graph.get().and_then(Option::as_ref);
-        Ok(History::new(&self.gix, commit_graph))
+        Ok(self.commit_graph.get().and_then(Option::as_ref))
     }
 
-    /// The best common ancestor of two commits, if they have one (one search; a run with
-    /// several shares a [`History`]).
+    /// The process's shared commit graph (see [`Dag`]).
+    pub fn dag(&self) -> &Dag {
+        &self.dag
+    }
+
+    fn source(&self) -> Result<Source<'_>> {
+        Ok(Source {
+            repo: &self.gix,
+            commit_graph: self.commit_graph()?,
+        })
+    }
+
+    /// A revision graph for a run's merges (see [`History`]).
+    pub fn history(&self) -> Result<History<'_>> {
+        Ok(History::new(
+            &self.gix,
+            self.commit_graph()?,
+            self.dag.clone(),
+        ))
+    }
+
+    /// The best common ancestor of two commits, if they have one.
     pub fn merge_base(&self, a: ObjectId, b: ObjectId) -> Result<Option<ObjectId>> {
-        Ok(self.gix.merge_base(a, b)?.map(|id| id.detach()))
+        self.dag
+            .merge_base(self.source()?, a, b)
+            .with_context(|| format!("could not find the merge base of {a} and {b}"))
     }
 
     /// Is `ancestor` reachable from `descendant` (or equal to it)?
     pub fn is_ancestor(&self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
-        Ok(ancestor == descendant || self.merge_base(ancestor, descendant)? == Some(ancestor))
+        self.dag.is_ancestor(self.source()?, ancestor, descendant)
+    }
+
+    /// How many commits `a` has that `b` has not, and the reverse.
+    pub fn ahead_behind(&self, a: ObjectId, b: ObjectId) -> Result<(usize, usize)> {
+        self.dag.ahead_behind(self.source()?, a, b)
     }
 
     /// The worktree that has `full_branch` checked out, if any.

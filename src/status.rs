@@ -207,8 +207,7 @@ pub fn dashboard(
         let tip = tips.get(t.name.as_str()).copied().flatten();
         let (ahead, behind, last_commit, last_secs) = match tip {
             Some(tip) => {
-                let ahead = count(repo, tip, integration_tip)?;
-                let behind = count(repo, integration_tip, tip)?;
+                let (ahead, behind) = repo.ahead_behind(tip, integration_tip)?;
                 let secs = repo.gix.find_commit(tip)?.time()?.seconds;
                 (
                     Some(ahead),
@@ -306,16 +305,7 @@ pub fn dashboard(
 
 /// Commits reachable from `from` but not from `hidden`.
 pub fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
-    if from == hidden {
-        return Ok(0);
-    }
-    let walk = repo.gix.rev_walk([from]).with_hidden([hidden]).all()?;
-    let mut n = 0;
-    for info in walk {
-        info?;
-        n += 1;
-    }
-    Ok(n)
+    Ok(repo.ahead_behind(from, hidden)?.0)
 }
 
 /// `worktree::has_changes` for each path, on all cores; `(index, dirty)` pairs, with

@@ -51,6 +51,8 @@ pub struct Engine {
     tree_options: gix::merge::tree::Options,
     commit_options: gix::merge::commit::Options,
     commit_graph: Option<gix::commitgraph::Graph>,
+    /// The process's commits, shared with the repository's own searches.
+    dag: crate::dag::Dag,
 }
 
 /// The caches of one run's merges: the revision graph keeps the commits it has read for
@@ -78,6 +80,7 @@ impl Engine {
             tree_options,
             commit_options,
             commit_graph,
+            dag: repo.dag().clone(),
         })
     }
 
@@ -85,7 +88,7 @@ impl Engine {
     pub fn session(&self) -> Result<Session<'_>> {
         Ok(Session {
             engine: self,
-            history: History::new(&self.mem, self.commit_graph.as_ref()),
+            history: History::new(&self.mem, self.commit_graph.as_ref(), self.dag.clone()),
             diff_cache: self.mem.diff_resource_cache_for_tree_diff()?,
             blob_merge: self.mem.merge_resource_cache(Default::default())?,
             judge: Judge::new(&self.mem),

@@ -1,0 +1,373 @@
+//! The commit graph of one process: each commit's parents, date and generation, read
+//! from the object database (or the commit-graph file) once, however many merge-base
+//! searches, ancestry tests and ahead/behind counts the command makes.
+//!
+//! Without a commit-graph file a walk over history inflates every commit it passes; a
+//! command asking about 65 tracks used to pay that 65 times over (and `status` twice more
+//! per track). Here every walk runs over the same in-memory nodes: the first walk reads
+//! the commits, the others only follow indices.
+//!
+//! The walks are git's: commits are visited newest first (by generation number when the
+//! commit-graph gives one, else by commit date), and a walk ends when every commit still
+//! queued is known to be reachable from both sides ("stale"), as git's
+//! `paint_down_to_common` does. Like git, a walk trusts commit dates when there are no
+//! generation numbers.
+
+use anyhow::{Context, Result, anyhow};
+use gix::ObjectId;
+use gix::objs::Find as _;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// Where commits are read from: a repository (possibly an in-memory overlay of one), and
+/// its commit-graph file when there is one.
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    pub repo: &'a gix::Repository,
+    pub commit_graph: Option<&'a gix::commitgraph::Graph>,
+}
+
+/// The shared graph; clones share the same nodes.
+#[derive(Clone, Default)]
+pub struct Dag {
+    nodes: Arc<Mutex<Nodes>>,
+}
+
+/// Generation of a commit the commit-graph does not know (git's
+/// `GENERATION_NUMBER_INFINITY`): walked before every commit with a known one.
+const UNKNOWN_GENERATION: u32 = u32::MAX;
+
+struct Node {
+    id: ObjectId,
+    /// `None` until the commit has been read.
+    parents: Option<Box<[u32]>>,
+    generation: u32,
+    time: i64,
+}
+
+#[derive(Default)]
+struct Nodes {
+    index: HashMap<ObjectId, u32>,
+    nodes: Vec<Node>,
+    /// The walk's marks, by node; every walk clears the ones it set.
+    flags: Vec<u8>,
+    touched: Vec<u32>,
+    /// Commits whose parents a shallow clone cut off (read once).
+    shallow: Option<HashSet<ObjectId>>,
+    buf: Vec<u8>,
+}
+
+const ONE: u8 = 1;
+const TWO: u8 = 2;
+const STALE: u8 = 4;
+const RESULT: u8 = 8;
+const QUEUED: u8 = 16;
+
+impl Dag {
+    /// The best common ancestors of `a` and `b`, best first (git's `merge-base --all`
+    /// order: none is an ancestor of another).
+    pub fn merge_bases(&self, src: Source<'_>, a: ObjectId, b: ObjectId) -> Result<Vec<ObjectId>> {
+        let mut nodes = self.lock()?;
+        let (ia, ib) = (nodes.intern(a), nodes.intern(b));
+        nodes.load(src, ia)?;
+        nodes.load(src, ib)?;
+        if a == b {
+            return Ok(vec![a]);
+        }
+        let mut candidates = nodes.paint_down_to_common(src, ia, ib, |_, _, _| false)?;
+        // A candidate painted stale is an ancestor of another one.
+        candidates.retain(|&c| nodes.flags[c as usize] & STALE == 0);
+        let mut bases = Vec::with_capacity(candidates.len());
+        for (i, &c) in candidates.iter().enumerate() {
+            let mut redundant = false;
+            for (j, &other) in candidates.iter().enumerate() {
+                if i != j && nodes.reaches(src, other, c)? {
+                    redundant = true;
+                    break;
+                }
+            }
+            if !redundant {
+                bases.push(nodes.nodes[c as usize].id);
+            }
+        }
+        Ok(bases)
+    }
+
+    /// The best common ancestor of `a` and `b` (git's `merge-base`), if they have one.
+    pub fn merge_base(
+        &self,
+        src: Source<'_>,
+        a: ObjectId,
+        b: ObjectId,
+    ) -> Result<Option<ObjectId>> {
+        Ok(self.merge_bases(src, a, b)?.into_iter().next())
+    }
+
+    /// Is `ancestor` reachable from `descendant` (or equal to it)?
+    pub fn is_ancestor(
+        &self,
+        src: Source<'_>,
+        ancestor: ObjectId,
+        descendant: ObjectId,
+    ) -> Result<bool> {
+        let mut nodes = self.lock()?;
+        let (ia, id) = (nodes.intern(ancestor), nodes.intern(descendant));
+        nodes.load(src, ia)?;
+        nodes.load(src, id)?;
+        nodes.reaches(src, id, ia)
+    }
+
+    /// How many commits `a` has that `b` has not, and `b` has that `a` has not
+    /// (`git rev-list --count --left-right a...b`).
+    pub fn ahead_behind(
+        &self,
+        src: Source<'_>,
+        a: ObjectId,
+        b: ObjectId,
+    ) -> Result<(usize, usize)> {
+        let mut nodes = self.lock()?;
+        let (ia, ib) = (nodes.intern(a), nodes.intern(b));
+        nodes.load(src, ia)?;
+        nodes.load(src, ib)?;
+        if a == b {
+            return Ok((0, 0));
+        }
+        let mut counts = (0, 0);
+        nodes.paint_down_to_common(src, ia, ib, |_, _, _| false)?;
+        // Every commit painted by one side only was visited; the rest is common.
+        for &n in &nodes.touched {
+            match nodes.flags[n as usize] & (ONE | TWO) {
+                ONE => counts.0 += 1,
+                TWO => counts.1 += 1,
+                _ => {}
+            }
+        }
+        nodes.clear();
+        Ok(counts)
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Nodes>> {
+        self.nodes
+            .lock()
+            .map_err(|_| anyhow!("the commit graph was left inconsistent by a failed walk"))
+    }
+}
+
+/// A queued commit: newest first, by generation then date.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Queued {
+    generation: u32,
+    time: i64,
+    node: u32,
+}
+
+impl Nodes {
+    fn intern(&mut self, id: ObjectId) -> u32 {
+        if let Some(&i) = self.index.get(&id) {
+            return i;
+        }
+        let i = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            id,
+            parents: None,
+            generation: UNKNOWN_GENERATION,
+            time: 0,
+        });
+        self.flags.push(0);
+        self.index.insert(id, i);
+        i
+    }
+
+    /// Reads commit `n` (its parents, date and generation) if not read yet.
+    fn load(&mut self, src: Source<'_>, n: u32) -> Result<()> {
+        if self.nodes[n as usize].parents.is_some() {
+            return Ok(());
+        }
+        let id = self.nodes[n as usize].id;
+        let (parent_ids, generation, time) = match src
+            .commit_graph
+            .and_then(|g| g.commit_by_id(id).map(|c| (g, c)))
+        {
+            Some((graph, commit)) => {
+                let mut parents = Vec::new();
+                for p in commit.iter_parents() {
+                    let pos =
+                        p.with_context(|| format!("the commit-graph entry of {id} is corrupt"))?;
+                    parents.push(graph.id_at(pos).to_owned());
+                }
+                let generation = match commit.generation() {
+                    0 => UNKNOWN_GENERATION,
+                    g => g,
+                };
+                (parents, generation, commit.committer_timestamp() as i64)
+            }
+            None => {
+                let data = src
+                    .repo
+                    .objects
+                    .try_find(&id, &mut self.buf)
+                    .map_err(|e| anyhow!("{e}"))
+                    .with_context(|| format!("could not read commit {id}"))?
+                    .ok_or_else(|| {
+                        anyhow!("could not read commit {id}: it is not in the repository")
+                    })?;
+                if data.kind != gix::object::Kind::Commit {
+                    return Err(anyhow!("{id} is a {}, not a commit", data.kind));
+                }
+                let iter = gix::objs::CommitRefIter::from_bytes(data.data, id.kind());
+                let parents: Vec<ObjectId> = iter.parent_ids().collect();
+                let time = iter
+                    .committer()
+                    .ok()
+                    .and_then(|s| s.time().ok())
+                    .map_or(0, |t| t.seconds);
+                (parents, UNKNOWN_GENERATION, time)
+            }
+        };
+        let parent_ids = if !parent_ids.is_empty() && self.is_shallow(src, id)? {
+            Vec::new()
+        } else {
+            parent_ids
+        };
+        let parents: Box<[u32]> = parent_ids.into_iter().map(|p| self.intern(p)).collect();
+        let node = &mut self.nodes[n as usize];
+        node.parents = Some(parents);
+        node.generation = generation;
+        node.time = time;
+        Ok(())
+    }
+
+    fn is_shallow(&mut self, src: Source<'_>, id: ObjectId) -> Result<bool> {
+        if self.shallow.is_none() {
+            let commits = src
+                .repo
+                .shallow_commits()
+                .context("could not read the list of shallow commits")?;
+            self.shallow = Some(
+                commits
+                    .map(|c| c.iter().copied().collect())
+                    .unwrap_or_default(),
+            );
+        }
+        Ok(self.shallow.as_ref().is_some_and(|s| s.contains(&id)))
+    }
+
+    fn queued(&self, n: u32) -> Queued {
+        let node = &self.nodes[n as usize];
+        Queued {
+            generation: node.generation,
+            time: node.time,
+            node: n,
+        }
+    }
+
+    fn mark(&mut self, n: u32, flags: u8) {
+        let f = &mut self.flags[n as usize];
+        if *f == 0 {
+            self.touched.push(n);
+        }
+        *f |= flags;
+    }
+
+    fn clear(&mut self) {
+        for n in self.touched.drain(..) {
+            self.flags[n as usize] = 0;
+        }
+    }
+
+    /// git's `paint_down_to_common`: paints `one`'s ancestors ONE and `two`'s TWO, newest
+    /// first, until every queued commit is painted both (stale); returns the commits
+    /// first painted both, in the order found (candidates for merge bases). `stop` ends
+    /// the walk early when it returns true for a commit being visited. Leaves the marks
+    /// for the caller to read; the next walk clears them.
+    fn paint_down_to_common(
+        &mut self,
+        src: Source<'_>,
+        one: u32,
+        two: u32,
+        mut stop: impl FnMut(u32, u8, u32) -> bool,
+    ) -> Result<Vec<u32>> {
+        self.clear();
+        let mut queue = BinaryHeap::new();
+        // Queued commits not yet known to be common: the walk ends when none is left.
+        let mut live = 0usize;
+        for (n, side) in [(one, ONE), (two, TWO)] {
+            self.mark(n, side | QUEUED);
+            queue.push(self.queued(n));
+            live += 1;
+        }
+        let mut found = Vec::new();
+        while live > 0 {
+            let Some(Queued {
+                node: n,
+                generation,
+                ..
+            }) = queue.pop()
+            else {
+                break;
+            };
+            let f = self.flags[n as usize];
+            self.flags[n as usize] &= !QUEUED;
+            let mut paint = f & (ONE | TWO | STALE);
+            if paint & STALE == 0 {
+                live -= 1;
+            }
+            if stop(n, paint, generation) {
+                break;
+            }
+            if paint == ONE | TWO {
+                if f & RESULT == 0 {
+                    self.mark(n, RESULT);
+                    found.push(n);
+                }
+                paint |= STALE;
+            }
+            self.load(src, n)?;
+            let count = self.nodes[n as usize]
+                .parents
+                .as_ref()
+                .map_or(0, |p| p.len());
+            for k in 0..count {
+                let p = self.nodes[n as usize].parents.as_ref().map_or(0, |p| p[k]);
+                let pf = self.flags[p as usize];
+                if pf & paint == paint {
+                    continue;
+                }
+                if pf & QUEUED != 0 {
+                    // Already queued: it may turn stale now.
+                    if pf & STALE == 0 && paint & STALE != 0 {
+                        live -= 1;
+                    }
+                    self.mark(p, paint);
+                } else {
+                    self.load(src, p)?;
+                    self.mark(p, paint | QUEUED);
+                    if (pf | paint) & STALE == 0 {
+                        live += 1;
+                    }
+                    queue.push(self.queued(p));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Is `target` reachable from `from`? git's `in_merge_bases`: paint both down until
+    /// `from`'s paint reaches `target` or nothing but common commits is left; with
+    /// generation numbers, nothing below `target`'s generation can reach it.
+    fn reaches(&mut self, src: Source<'_>, from: u32, target: u32) -> Result<bool> {
+        if from == target {
+            return Ok(true);
+        }
+        let floor = self.nodes[target as usize].generation;
+        if floor != UNKNOWN_GENERATION && floor >= self.nodes[from as usize].generation {
+            return Ok(false);
+        }
+        self.paint_down_to_common(src, from, target, |n, paint, generation| {
+            (n == target && paint & ONE != 0) || (floor != UNKNOWN_GENERATION && generation < floor)
+        })?;
+        let reached = self.flags[target as usize] & ONE != 0;
+        self.clear();
+        Ok(reached)
+    }
+}
