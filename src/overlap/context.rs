@@ -3,9 +3,10 @@
 
 use super::cache::{Cache, Verdict};
 use super::compare::{self, Meeting};
-use super::effect::{Effect, Graph, Worker, commit_tree};
+use super::effect::{Effect, Walk, Worker, commit_tree};
 use super::hunks;
 use super::{Input, Integration, Level, MergeVerdict, Pair, Report, TrackReport};
+use crate::dag::Source;
 use crate::progress::{self, Progress};
 use crate::repo::Repo;
 use crate::scope::Scope;
@@ -286,8 +287,8 @@ impl<'r> Engine<'r> {
     /// are gathered into the main repository's memory.
     fn compute_effects(&mut self, tips: &[ObjectId]) -> Result<Vec<Effect>> {
         let (integration, integration_tree) = (self.integration, self.integration_tree);
-        let partials = self.on_all_cores(tips, |worker, graph, tip| {
-            worker.effect(graph, integration, integration_tree, *tip)
+        let partials = self.on_all_cores(tips, |worker, walk, tip| {
+            worker.effect(walk, integration, integration_tree, *tip)
         })?;
         // The merges git has to judge, all in one run of git.
         Worker::new(&self.main, self.tree_options.clone())?
@@ -333,11 +334,12 @@ impl<'r> Engine<'r> {
     where
         T: Sync,
         R: Send,
-        F: Fn(&mut Worker<'_>, &mut Graph<'_, '_>, &T) -> Result<R> + Sync,
+        F: Fn(&mut Worker<'_>, &mut Walk<'_>, &T) -> Result<R> + Sync,
     {
         if items.is_empty() {
             return Ok(Vec::new());
         }
+        let dag = self.repo.dag();
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -346,11 +348,18 @@ impl<'r> Engine<'r> {
             let main = &self.main;
             let mut worker = Worker::new(main, self.tree_options.clone())?;
             let commit_graph = main.commit_graph_if_enabled()?;
-            let mut graph = main.revision_graph(commit_graph.as_ref());
+            let mut walk = Walk {
+                graph: main.revision_graph(commit_graph.as_ref()),
+                dag,
+                source: Source {
+                    repo: main,
+                    commit_graph: commit_graph.as_ref(),
+                },
+            };
             return items
                 .iter()
                 .map(|item| {
-                    let r = job(&mut worker, &mut graph, item);
+                    let r = job(&mut worker, &mut walk, item);
                     self.progress.tick();
                     r
                 })
@@ -373,12 +382,19 @@ impl<'r> Engine<'r> {
                     let run = |repo: &gix::Repository| -> Result<Vec<(usize, Result<R>)>> {
                         let mut worker = Worker::new(repo, tree_options.clone())?;
                         let commit_graph = repo.commit_graph_if_enabled()?;
-                        let mut graph = repo.revision_graph(commit_graph.as_ref());
+                        let mut walk = Walk {
+                            graph: repo.revision_graph(commit_graph.as_ref()),
+                            dag,
+                            source: Source {
+                                repo,
+                                commit_graph: commit_graph.as_ref(),
+                            },
+                        };
                         let mut mine = Vec::new();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             let Some(item) = items.get(i) else { break };
-                            mine.push((i, job(&mut worker, &mut graph, item)));
+                            mine.push((i, job(&mut worker, &mut walk, item)));
                             progress.tick();
                         }
                         Ok(mine)
@@ -508,8 +524,8 @@ impl<'r> Engine<'r> {
     /// The ordered merge of each pair, in memory: B merged into the commit of A merged
     /// into the integration tip, with the merge bases git would find.
     fn merge_pairs(&mut self, merges: &[(ObjectId, ObjectId)]) -> Result<Vec<Verdict>> {
-        let partials = self.on_all_cores(merges, |worker, graph, (ours, theirs)| {
-            worker.merge_commits(graph, *ours, *theirs)
+        let partials = self.on_all_cores(merges, |worker, walk, (ours, theirs)| {
+            worker.merge_commits(walk, *ours, *theirs)
         })?;
         // The merges git has to judge, all in one run of git.
         let verdicts =

@@ -13,12 +13,29 @@ use gix::objs::tree::EntryMode;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
-/// The revision graph merge-base searches share (it caches commits between searches).
+/// gix's revision graph, for its commit merge of unrelated histories.
 pub(super) type Graph<'a, 'c> = gix::revwalk::Graph<
     'a,
     'c,
     gix::revwalk::graph::Commit<gix::revision::plumbing::merge_base::Flags>,
 >;
+
+/// How a worker finds merge bases: the process's shared commit graph ([`crate::dag`]),
+/// read through the worker's repository (which holds the commits made in memory).
+pub(super) struct Walk<'a> {
+    pub graph: Graph<'a, 'a>,
+    pub dag: &'a crate::dag::Dag,
+    pub source: crate::dag::Source<'a>,
+}
+
+impl Walk<'_> {
+    /// The merge bases of `a` and `b` as git finds them, best first.
+    fn merge_bases(&self, a: ObjectId, b: ObjectId) -> Result<Vec<ObjectId>> {
+        self.dag
+            .merge_bases(self.source, a, b)
+            .context("could not find the merge base")
+    }
+}
 
 /// How a path changed in a track's effective change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,17 +204,15 @@ impl<'r> Worker<'r> {
     /// git has to finish first).
     pub fn effect(
         &mut self,
-        graph: &mut Graph<'_, '_>,
+        walk: &mut Walk<'_>,
         integration: ObjectId,
         integration_tree: ObjectId,
         tip: ObjectId,
     ) -> Result<PartialEffect> {
         let repo = self.repo;
-        let bases = gix::revision::plumbing::merge_base(integration, &[tip], graph)
-            .map_err(|e| anyhow!("{e}"))
-            .context("could not find the merge base")?;
+        let bases = walk.merge_bases(integration, tip)?;
         let tip_tree = commit_tree(repo, tip)?;
-        let Some(bases) = bases else {
+        let Some(&first_base) = bases.first() else {
             // Unrelated histories: git refuses the merge; compare the whole tip.
             let empty = ObjectId::empty_tree(repo.object_hash());
             return Ok(PartialEffect::Done(Effect {
@@ -215,13 +230,13 @@ impl<'r> Worker<'r> {
             e.merged = true;
             return Ok(PartialEffect::Done(e));
         }
-        if bases.len() == 1 && *bases.first() == integration {
+        if bases.len() == 1 && first_base == integration {
             // The track contains the integration tip: the merge is a fast-forward.
             let changes = self.diff(integration_tree, tip_tree)?;
             return Ok(PartialEffect::Done(clean_effect(integration_tree, changes)));
         }
-        let fork_tree = commit_tree(repo, *bases.first())?;
-        let single_base = (bases.len() == 1).then_some(*bases.first());
+        let fork_tree = commit_tree(repo, first_base)?;
+        let single_base = (bases.len() == 1).then_some(first_base);
         let by_git = || PartialEffect::Git {
             pending: Judge::by_git_later(single_base, integration, tip),
             fork_tree,
@@ -444,15 +459,13 @@ impl<'r> Worker<'r> {
     /// does): `None` when clean, else the paths that conflict — or the merge left for git.
     pub fn merge_commits(
         &mut self,
-        graph: &mut Graph<'_, '_>,
+        walk: &mut Walk<'_>,
         ours: ObjectId,
         theirs: ObjectId,
     ) -> Result<PartialVerdict> {
         let repo = self.repo;
-        let bases = gix::revision::plumbing::merge_base(ours, &[theirs], graph)
-            .map_err(|e| anyhow!("{e}"))
-            .context("could not find the merge base")?;
-        let single_base = bases.as_ref().filter(|b| b.len() == 1).map(|b| *b.first());
+        let bases = walk.merge_bases(ours, theirs)?;
+        let single_base = (bases.len() == 1).then(|| bases[0]);
         let by_git = || {
             Ok(PartialVerdict::Git(Judge::by_git_later(
                 single_base,
@@ -460,15 +473,17 @@ impl<'r> Worker<'r> {
                 theirs,
             )))
         };
-        let base = match &bases {
-            // Several merge bases: git's recursive virtual base is not gix's.
-            Some(b) if b.len() > 1 => return by_git(),
-            Some(b) => *b.first(),
-            None => {
-                return Ok(PartialVerdict::Done(
-                    self.merge_commits_unrelated(graph, ours, theirs)?,
-                ));
+        let base = match bases.as_slice() {
+            [base] => *base,
+            [] => {
+                return Ok(PartialVerdict::Done(self.merge_commits_unrelated(
+                    &mut walk.graph,
+                    ours,
+                    theirs,
+                )?));
             }
+            // Several merge bases: git's recursive virtual base is not gix's.
+            _ => return by_git(),
         };
         let (base_tree, ours_tree, theirs_tree) = (
             commit_tree(repo, base)?,
