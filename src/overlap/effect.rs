@@ -30,7 +30,7 @@ pub(super) struct Walk<'a> {
 
 impl Walk<'_> {
     /// The merge bases of `a` and `b` as git finds them, best first.
-    fn merge_bases(&self, a: ObjectId, b: ObjectId) -> Result<Vec<ObjectId>> {
+    pub fn merge_bases(&self, a: ObjectId, b: ObjectId) -> Result<Vec<ObjectId>> {
         self.dag
             .merge_bases(self.source, a, b)
             .context("could not find the merge base")
@@ -200,17 +200,16 @@ impl<'r> Worker<'r> {
         Ok((&mut self.diff_cache, blob_merge))
     }
 
-    /// Merges `tip` into `integration` in memory and returns what it brings (or the merge
-    /// git has to finish first).
+    /// Merges `tip` into `integration` (their merge bases: `bases`, best first) in memory
+    /// and returns what it brings (or the merge git has to finish first).
     pub fn effect(
         &mut self,
-        walk: &mut Walk<'_>,
+        bases: &[ObjectId],
         integration: ObjectId,
         integration_tree: ObjectId,
         tip: ObjectId,
     ) -> Result<PartialEffect> {
         let repo = self.repo;
-        let bases = walk.merge_bases(integration, tip)?;
         let tip_tree = commit_tree(repo, tip)?;
         let Some(&first_base) = bases.first() else {
             // Unrelated histories: git refuses the merge; compare the whole tip.
@@ -455,16 +454,17 @@ impl<'r> Worker<'r> {
         self.judge.settle_later(repo, &mut outcome)
     }
 
-    /// git's ordered merge of `theirs` into `ours` (commits; merge bases found as git
-    /// does): `None` when clean, else the paths that conflict — or the merge left for git.
+    /// git's ordered merge of `theirs` into `ours` (commits whose merge bases, as git
+    /// finds them, are `bases`): `None` when clean, else the paths that conflict — or the
+    /// merge left for git.
     pub fn merge_commits(
         &mut self,
         walk: &mut Walk<'_>,
+        bases: &[ObjectId],
         ours: ObjectId,
         theirs: ObjectId,
     ) -> Result<PartialVerdict> {
         let repo = self.repo;
-        let bases = walk.merge_bases(ours, theirs)?;
         let single_base = (bases.len() == 1).then(|| bases[0]);
         let by_git = || {
             Ok(PartialVerdict::Git(Judge::by_git_later(
@@ -473,7 +473,7 @@ impl<'r> Worker<'r> {
                 theirs,
             )))
         };
-        let base = match bases.as_slice() {
+        let base = match bases {
             [base] => *base,
             [] => {
                 return Ok(PartialVerdict::Done(self.merge_commits_unrelated(
