@@ -56,7 +56,53 @@ enum Work {
         base: Option<ObjectId>,
         ours: ObjectId,
         theirs: ObjectId,
+        /// For two merge bases: git's virtual merge base is their merge, made first
+        /// (see [`Pending::on_virtual_base`]).
+        virtual_base: Option<VirtualBase>,
     },
+}
+
+/// Two merge bases, in the order git merges them into its virtual base, and their one
+/// merge base.
+#[derive(Clone, Copy)]
+struct VirtualBase {
+    base: ObjectId,
+    first: ObjectId,
+    second: ObjectId,
+}
+
+impl Pending {
+    /// A whole merge of commits with exactly two merge `bases` (git's order, best first)
+    /// that have one merge base themselves, `base_of_bases`.
+    ///
+    /// git merges such commits on a virtual base: the merge of the two bases (the later
+    /// one as ours, then the earlier, as merge-ort's recursion takes them), itself merged
+    /// on their merge base. Without a commit-graph, finding those merge bases is most of
+    /// what git spends on the merge; they are known here, so [`Judge::finish`] asks git
+    /// for the merge of the bases on their given base first. When that merge is clean its
+    /// tree is exactly git's virtual base (merge-ort's inner merges differ from outer ones
+    /// only in how they record conflicts), and the merge itself is made on it, as git
+    /// would; when not, git makes the whole merge its own way.
+    pub fn on_virtual_base(self, bases: [ObjectId; 2], base_of_bases: ObjectId) -> Pending {
+        match self.0 {
+            Work::Whole {
+                base: None,
+                ours,
+                theirs,
+                ..
+            } => Pending(Work::Whole {
+                base: None,
+                ours,
+                theirs,
+                virtual_base: Some(VirtualBase {
+                    base: base_of_bases,
+                    first: bases[1],
+                    second: bases[0],
+                }),
+            }),
+            other => Pending(other),
+        }
+    }
 }
 
 /// A merge settled as git would, or waiting for git.
@@ -173,9 +219,27 @@ impl Judge {
     }
 
     /// git's whole merge of two commits (see [`Judge::merge_commits_by_git`]), left for
-    /// [`Judge::finish`].
-    pub fn by_git_later(base: Option<ObjectId>, ours: ObjectId, theirs: ObjectId) -> Pending {
-        Pending(Work::Whole { base, ours, theirs })
+    /// [`Judge::finish`]. `bases` are their merge bases (git's order); `base_of_bases` the
+    /// one merge base of two of them, when they have one (see [`Pending::on_virtual_base`]).
+    pub fn by_git_later(
+        bases: &[ObjectId],
+        base_of_bases: Option<ObjectId>,
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Pending {
+        let whole = |base| {
+            Pending(Work::Whole {
+                base,
+                ours,
+                theirs,
+                virtual_base: None,
+            })
+        };
+        match (bases, base_of_bases) {
+            ([base], _) => whole(Some(*base)),
+            ([first, second], Some(base)) => whole(None).on_virtual_base([*first, *second], base),
+            _ => whole(None),
+        }
     }
 
     fn finish_one(&mut self, repo: &gix::Repository, pending: Pending) -> Result<Settled> {
@@ -198,9 +262,11 @@ impl Judge {
         let dir = self.dir.clone();
         let objects = self.objects.clone();
         let git = self.git_side()?;
+        // Virtual merge bases git would make, where their merge is clean.
+        let virtual_bases = git.virtual_bases(repo, &dir, &objects, &pending)?;
         // Per merge: the merge base (trees only), ours, theirs.
         let mut merges: Vec<(Option<String>, String, String)> = Vec::with_capacity(pending.len());
-        for Pending(work) in &pending {
+        for (Pending(work), virtual_base) in pending.iter().zip(virtual_bases) {
             merges.push(match work {
                 Work::Texts { texts, .. } => {
                     // The three trees hold the texts at their paths, so that attributes apply.
@@ -220,11 +286,13 @@ impl Judge {
                         git.write_tree(&theirs)?.to_string(),
                     )
                 }
-                Work::Whole { base, ours, theirs } => {
+                Work::Whole {
+                    base, ours, theirs, ..
+                } => {
                     git.export_all(repo, *ours)?;
                     git.export_all(repo, *theirs)?;
                     (
-                        base.map(|b| b.to_string()),
+                        base.or(virtual_base).map(|b| b.to_string()),
                         ours.to_string(),
                         theirs.to_string(),
                     )
@@ -318,17 +386,21 @@ impl Judge {
     /// git's merge of two commits, all of it: for commits that have several merge bases
     /// (git merges the bases into a virtual one recursively, and gix's virtual base is not
     /// always git's: add/add and content conflicts between the bases settle differently),
-    /// and merges renames decide. `base`, when given, is their one merge base (git then
-    /// need not search history for it). The merged tree is made readable through `repo`
-    /// when clean.
+    /// and merges renames decide. `bases` are their merge bases, given to git (which then
+    /// need not search history for them) as [`Judge::by_git_later`] says. The merged tree
+    /// is made readable through `repo` when clean.
     pub fn merge_commits_by_git(
         &mut self,
         repo: &gix::Repository,
-        base: Option<ObjectId>,
+        bases: &[ObjectId],
+        base_of_bases: Option<ObjectId>,
         ours: ObjectId,
         theirs: ObjectId,
     ) -> Result<Settled> {
-        self.finish_one(repo, Judge::by_git_later(base, ours, theirs))
+        self.finish_one(
+            repo,
+            Judge::by_git_later(bases, base_of_bases, ours, theirs),
+        )
     }
 
     fn git_side(&mut self) -> Result<&mut GitSide> {
@@ -348,6 +420,58 @@ impl Judge {
 }
 
 impl GitSide {
+    /// For each pending merge, git's virtual merge base when the merge has one to be
+    /// made first ([`Pending::on_virtual_base`]) and that merge is clean: all made in one
+    /// run of git.
+    fn virtual_bases(
+        &self,
+        repo: &gix::Repository,
+        dir: &std::path::Path,
+        objects: &std::path::Path,
+        pending: &[Pending],
+    ) -> Result<Vec<Option<ObjectId>>> {
+        let mut out = vec![None; pending.len()];
+        let mut slots = Vec::new();
+        let mut merges = Vec::new();
+        for (i, Pending(work)) in pending.iter().enumerate() {
+            if let Work::Whole {
+                virtual_base: Some(v),
+                ..
+            } = work
+            {
+                for id in [v.base, v.first, v.second] {
+                    self.export_all(repo, id)?;
+                }
+                slots.push(i);
+                merges.push((
+                    Some(v.base.to_string()),
+                    v.first.to_string(),
+                    v.second.to_string(),
+                ));
+            }
+        }
+        if merges.is_empty() {
+            return Ok(out);
+        }
+        let answers = batch_on_all_cores(dir, &self.scratch.0, objects, &merges)?;
+        if answers.len() != merges.len() {
+            return Err(anyhow!(
+                "git merge-tree answered {} merges of {}",
+                answers.len(),
+                merges.len()
+            ));
+        }
+        for (i, merged) in slots.into_iter().zip(answers) {
+            if merged.clean {
+                out[i] = Some(
+                    ObjectId::from_hex(merged.tree.as_bytes())
+                        .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
     /// The verdict on one merge from git's answer.
     fn conclude(
         &self,

@@ -339,7 +339,9 @@ impl<'r> Engine<'r> {
                 Some(bases) => bases.clone(),
                 None => walk.merge_bases(integration, *tip)?,
             };
-            let partial = worker.effect(&bases, integration, integration_tree, *tip)?;
+            let base_of_bases = walk.base_of_bases(&bases)?;
+            let partial =
+                worker.effect(&bases, base_of_bases, integration, integration_tree, *tip)?;
             Ok((partial, bases))
         })?;
         let (partials, bases): (Vec<_>, Vec<_>) = partials.into_iter().unzip();

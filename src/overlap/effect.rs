@@ -29,6 +29,19 @@ pub(super) struct Walk<'a> {
 }
 
 impl Walk<'_> {
+    /// The one merge base of two merge `bases`, which git needs for its virtual base
+    /// ([`crate::merge::verdict::Pending::on_virtual_base`]); `None` for any other
+    /// number of bases, or when the two have several.
+    pub fn base_of_bases(&self, bases: &[ObjectId]) -> Result<Option<ObjectId>> {
+        let [first, second] = bases else {
+            return Ok(None);
+        };
+        Ok(match self.merge_bases(*second, *first)?.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        })
+    }
+
     /// The merge bases of `a` and `b` as git finds them, best first.
     pub fn merge_bases(&self, a: ObjectId, b: ObjectId) -> Result<Vec<ObjectId>> {
         self.dag
@@ -205,6 +218,7 @@ impl<'r> Worker<'r> {
     pub fn effect(
         &mut self,
         bases: &[ObjectId],
+        base_of_bases: Option<ObjectId>,
         integration: ObjectId,
         integration_tree: ObjectId,
         tip: ObjectId,
@@ -235,9 +249,8 @@ impl<'r> Worker<'r> {
             return Ok(PartialEffect::Done(clean_effect(integration_tree, changes)));
         }
         let fork_tree = commit_tree(repo, first_base)?;
-        let single_base = (bases.len() == 1).then_some(first_base);
         let by_git = || PartialEffect::Git {
-            pending: Judge::by_git_later(single_base, integration, tip),
+            pending: Judge::by_git_later(bases, base_of_bases, integration, tip),
             fork_tree,
             tip_tree,
         };
@@ -465,10 +478,10 @@ impl<'r> Worker<'r> {
         theirs: ObjectId,
     ) -> Result<PartialVerdict> {
         let repo = self.repo;
-        let single_base = (bases.len() == 1).then(|| bases[0]);
-        let by_git = || {
+        let by_git = || -> Result<PartialVerdict> {
             Ok(PartialVerdict::Git(Judge::by_git_later(
-                single_base,
+                bases,
+                walk.base_of_bases(bases)?,
                 ours,
                 theirs,
             )))
