@@ -13,7 +13,9 @@
 //!
 //! Merges gix could settle otherwise at the level of paths are git's whole
 //! ([`Judge::merge_commits_by_git`]): several merge bases (git's recursive virtual base is
-//! not gix's), and merges that rename detection decides ([`Judge::renames_decide`]).
+//! not gix's), and merges that rename detection decides ([`Judge::renames_decide`]). git
+//! is given the merge bases found here, so that it need not walk history again: the one
+//! base, or the virtual base it would make of two ([`Pending::on_virtual_base`]).
 //!
 //! What git has to finish can wait ([`Judge::settle_later`], [`Judge::by_git_later`]): a
 //! caller judging many merges at once (`overlap`) hands them all to [`Judge::finish`],
@@ -431,23 +433,34 @@ impl GitSide {
         pending: &[Pending],
     ) -> Result<Vec<Option<ObjectId>>> {
         let mut out = vec![None; pending.len()];
+        // Per pending merge, which merge of bases gives its virtual base (pairs of tracks
+        // often share one).
         let mut slots = Vec::new();
         let mut merges = Vec::new();
+        let mut asked: BTreeMap<(ObjectId, ObjectId, ObjectId), usize> = BTreeMap::new();
         for (i, Pending(work)) in pending.iter().enumerate() {
             if let Work::Whole {
                 virtual_base: Some(v),
                 ..
             } = work
             {
-                for id in [v.base, v.first, v.second] {
-                    self.export_all(repo, id)?;
-                }
-                slots.push(i);
-                merges.push((
-                    Some(v.base.to_string()),
-                    v.first.to_string(),
-                    v.second.to_string(),
-                ));
+                let key = (v.base, v.first, v.second);
+                let n = match asked.get(&key) {
+                    Some(n) => *n,
+                    None => {
+                        for id in [v.base, v.first, v.second] {
+                            self.export_all(repo, id)?;
+                        }
+                        merges.push((
+                            Some(v.base.to_string()),
+                            v.first.to_string(),
+                            v.second.to_string(),
+                        ));
+                        asked.insert(key, merges.len() - 1);
+                        merges.len() - 1
+                    }
+                };
+                slots.push((i, n));
             }
         }
         if merges.is_empty() {
@@ -461,7 +474,8 @@ impl GitSide {
                 merges.len()
             ));
         }
-        for (i, merged) in slots.into_iter().zip(answers) {
+        for (i, n) in slots {
+            let merged = &answers[n];
             if merged.clean {
                 out[i] = Some(
                     ObjectId::from_hex(merged.tree.as_bytes())
