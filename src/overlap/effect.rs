@@ -238,7 +238,7 @@ impl<'r> Worker<'r> {
                 lines: BTreeMap::new(),
             }));
         };
-        if bases.iter().any(|b| *b == tip) {
+        if bases.contains(&tip) {
             let mut e = clean_effect(integration_tree, Vec::new());
             e.merged = true;
             return Ok(PartialEffect::Done(e));
