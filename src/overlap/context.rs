@@ -356,8 +356,16 @@ impl<'r> Engine<'r> {
     fn chain(&self, tip: ObjectId) -> Result<Vec<ObjectId>> {
         let mut chain = vec![tip];
         let mut at = tip;
+        // Where a shallow clone's history ends, the commit graph sees no parent: nor
+        // does the chain.
+        let shallow = self.main.shallow_commits()?;
         while chain.len() < CHAIN {
-            let commit = self.main.find_commit(at)?;
+            if shallow.as_ref().is_some_and(|s| s.contains(&at)) {
+                break;
+            }
+            let Ok(commit) = self.main.find_commit(at) else {
+                break;
+            };
             let mut parents = commit.parent_ids();
             let (Some(parent), None) = (parents.next(), parents.next()) else {
                 break;
