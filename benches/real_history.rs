@@ -18,7 +18,9 @@
 //!   gives, "evil" merges, are counted);
 //! - `overlap --level files|hunks|conflicts`, cold (no cache) and after one topic's tip
 //!   moved, vs git's two `merge-tree --stdin` passes that establish the same verdicts;
-//! - `status`, cold.
+//! - `status`, cold;
+//! - `merge <one topic> --dry-run` with 5 tracks, with the imported ones, and with 1,000
+//!   (old topics of `<base>` added), vs `git merge-tree` for the same merge.
 //!
 //! Times are wall-clock and the CPU time of the child processes (user + system, summed over
 //! threads); on a busy machine the CPU figures are the steadier. Ratios are git / git-track:
@@ -586,6 +588,8 @@ fn main() {
         git: None,
     });
 
+    merging_one_track(&args, tmp.path(), &repo, &topics, &mut rows);
+
     println!(
         "{:<58} {:>10} {:>10} {:>7} {:>10} {:>10} {:>7}",
         "work", "ours wall", "git wall", "ratio", "ours CPU", "git CPU", "ratio"
@@ -611,4 +615,118 @@ fn main() {
             rc
         );
     }
+}
+
+/// Merging one track must cost the same whatever number of tracks the repository holds:
+/// `merge <first topic> --dry-run` in a clone holding 5 tracks, then in the benchmark's
+/// repository as it is and after old topics (the second parents of `<base>`'s own
+/// first-parent merges, all merged long ago) are imported up to 1,000 tracks; each against
+/// git's `merge-tree` + `commit-tree` for the same merge. Best of three runs each.
+fn merging_one_track(args: &Args, tmp: &Path, repo: &Path, topics: &[Topic], rows: &mut Vec<Row>) {
+    let Some(first) = topics.first() else {
+        return;
+    };
+    let best = |cmd: &dyn Fn() -> Command| {
+        (0..3)
+            .map(|_| measure(|| ok(cmd())).1)
+            .min_by_key(|c| c.wall)
+            .unwrap_or_default()
+    };
+    let git_one = |dir: &Path| {
+        best(&|| {
+            let mut c = synth::git_cmd(dir);
+            c.args([
+                "merge-tree",
+                "--write-tree",
+                "--no-messages",
+                &args.base,
+                &first.tip,
+            ]);
+            c
+        })
+    };
+    let dry = |dir: &Path, name: &str| {
+        best(&|| {
+            track(
+                dir,
+                &[
+                    "merge",
+                    name,
+                    "--dry-run",
+                    "--into",
+                    "one",
+                    "--onto",
+                    &args.base,
+                ],
+            )
+        })
+    };
+    let count = |dir: &Path| {
+        ok(track(dir, &["list", "--json"]))
+            .matches("\"name\"")
+            .count()
+    };
+
+    let small = tmp.join("five");
+    ok({
+        let mut c = synth::git_cmd(tmp);
+        c.args(["clone", "-q", "--branch", &args.base])
+            .arg(repo)
+            .arg(&small);
+        c
+    });
+    git(&small, &["config", "track.base", &args.base]);
+    for t in topics.iter().take(5) {
+        ok(track(
+            &small,
+            &["new", &t.name, "--from", &t.tip, "--no-worktree"],
+        ));
+    }
+    let n = count(&small);
+    rows.push(Row {
+        work: format!("merge one track --dry-run, {n} tracks"),
+        ours: dry(&small, &first.name),
+        git: Some(git_one(&small)),
+    });
+    let n = count(repo);
+    rows.push(Row {
+        work: format!("merge one track --dry-run, {n} tracks"),
+        ours: dry(repo, &first.name),
+        git: Some(git_one(repo)),
+    });
+    let old = git(
+        repo,
+        &[
+            "rev-list",
+            "--merges",
+            "--first-parent",
+            "--parents",
+            "--skip=1",
+            &format!("-n{}", 1000usize.saturating_sub(n)),
+            &args.base,
+        ],
+    );
+    let refs: String = old
+        .lines()
+        .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+            [merge, _, second, ..] => {
+                Some(format!("create refs/heads/old/{} {second}\n", &merge[..12]))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut update = synth::git_cmd(repo);
+    update.args(["update-ref", "--stdin"]).stdin(Stdio::piped());
+    let mut child = update.spawn().expect("update-ref");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(refs.as_bytes()).expect("refs");
+    drop(stdin);
+    assert!(child.wait().expect("update-ref").success());
+    ok(track(repo, &["import", "--branches", "old/*"]));
+    let n = count(repo);
+    rows.push(Row {
+        work: format!("merge one track --dry-run, {n} tracks"),
+        ours: dry(repo, &first.name),
+        git: Some(git_one(repo)),
+    });
 }

@@ -6,7 +6,8 @@
 //! `overlap --level files`, `check --staged` and `merge --dry-run` (release build, the
 //! whole process; median of `SCALE_RUNS`, default 5, after one warm-up) and measures each
 //! one's peak resident memory with `/usr/bin/time -f %M`. Prints each against its budget.
-//! `SCALE_FILES` and `SCALE_TRACKS` change the size.
+//! `SCALE_FILES` and `SCALE_TRACKS` change the size; `SCALE_KEEP=1` keeps the repository
+//! (its path is printed) for profiling a command by hand.
 
 mod synth;
 
@@ -79,6 +80,9 @@ fn main() {
         "scale: {tracks} tracks, {files} files, built in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    if std::env::var_os("SCALE_KEEP").is_some() {
+        println!("kept at {}", s.repo.display());
+    }
     println!("| command | median | budget | peak memory | verdict |");
     println!("|---|---|---|---|---|");
     let mut all_met = true;
@@ -103,4 +107,7 @@ fn main() {
         );
     }
     println!("memory budget: {MEMORY_BUDGET_MB} MB per command; all met: {all_met}");
+    if std::env::var_os("SCALE_KEEP").is_some() {
+        let _ = s.dir.keep();
+    }
 }

@@ -74,7 +74,8 @@ impl Dag {
         if a == b {
             return Ok(vec![a]);
         }
-        let mut candidates = nodes.paint_down_to_common(src, ia, ib, |_, _, _| false)?;
+        let mut candidates =
+            nodes.paint_down_to_common(src, ia, ib, Walk::MergeBases, |_, _, _| false)?;
         // A candidate painted stale is an ancestor of another one.
         candidates.retain(|&c| nodes.flags[c as usize] & STALE == 0);
         let mut bases = Vec::with_capacity(candidates.len());
@@ -117,6 +118,36 @@ impl Dag {
         nodes.reaches(src, id, ia)
     }
 
+    /// Which of `tips` are reachable from `descendant` (or equal to it), in one walk down
+    /// from `descendant`, however many tips there are. With generation numbers the answer
+    /// is exact. Without, the walk stops a few commits ([`SLOP`]) after its queue holds
+    /// nothing dated after the oldest tip not found yet, as git's revision walks do: a
+    /// commit dated before the tip it descends from (clock skew) can make a contained tip
+    /// look not contained, never the reverse.
+    pub fn contained(
+        &self,
+        src: Source<'_>,
+        tips: &[ObjectId],
+        descendant: ObjectId,
+    ) -> Result<Vec<bool>> {
+        let mut nodes = self.lock()?;
+        let from = nodes.intern(descendant);
+        nodes.load(src, from)?;
+        let mut wanted: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, tip) in tips.iter().enumerate() {
+            let n = nodes.intern(*tip);
+            nodes.load(src, n)?;
+            wanted.entry(n).or_default().push(i);
+        }
+        let found = nodes.reach_many(src, from, wanted)?;
+        nodes.clear();
+        let mut answer = vec![false; tips.len()];
+        for i in found {
+            answer[i] = true;
+        }
+        Ok(answer)
+    }
+
     /// How many commits `a` has that `b` has not, and `b` has that `a` has not
     /// (`git rev-list --count --left-right a...b`).
     pub fn ahead_behind(
@@ -133,7 +164,7 @@ impl Dag {
             return Ok((0, 0));
         }
         let mut counts = (0, 0);
-        nodes.paint_down_to_common(src, ia, ib, |_, _, _| false)?;
+        nodes.paint_down_to_common(src, ia, ib, Walk::Counting, |_, _, _| false)?;
         // Every commit painted by one side only was visited; the rest is common.
         for &n in &nodes.touched {
             match nodes.flags[n as usize] & (ONE | TWO) {
@@ -152,6 +183,22 @@ impl Dag {
             .map_err(|_| anyhow!("the commit graph was left inconsistent by a failed walk"))
     }
 }
+
+/// What a walk is for. A merge-base walk ends as git's does, when every queued commit is
+/// common. A counting walk goes on while a queued commit is newer than a commit painted
+/// by one side only: without generation numbers a commit dated before its parent (clock
+/// skew) can make the walk see a common commit before learning it is common, and its
+/// paint is mended only by walking on (git's `rev-list` keeps going for the same reason,
+/// and a few commits further: [`SLOP`]). With generation numbers no walk needs this.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    MergeBases,
+    Counting,
+}
+
+/// How many commits a counting walk takes past the point where dates say it is done
+/// (git's `rev-list` takes as many), for skew the dates do not show.
+const SLOP: u8 = 5;
 
 /// A queued commit: newest first, by generation then date.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -285,6 +332,7 @@ impl Nodes {
         src: Source<'_>,
         one: u32,
         two: u32,
+        walk: Walk,
         mut stop: impl FnMut(u32, u8, u32) -> bool,
     ) -> Result<Vec<u32>> {
         self.clear();
@@ -297,11 +345,28 @@ impl Nodes {
             live += 1;
         }
         let mut found = Vec::new();
-        while live > 0 {
+        // The oldest commit visited while painted by one side only.
+        let mut oldest_one_sided = (u32::MAX, i64::MAX);
+        let mut slop = SLOP;
+        let mut go_on = |queue: &BinaryHeap<Queued>, live: usize, oldest: (u32, i64)| {
+            let Some(top) = queue.peek() else {
+                return false;
+            };
+            if walk == Walk::MergeBases || top.generation != UNKNOWN_GENERATION {
+                return live > 0;
+            }
+            if live > 0 || (top.generation, top.time) > oldest {
+                slop = SLOP;
+                return true;
+            }
+            slop = slop.saturating_sub(1);
+            slop > 0
+        };
+        while go_on(&queue, live, oldest_one_sided) {
             let Some(Queued {
                 node: n,
                 generation,
-                ..
+                time,
             }) = queue.pop()
             else {
                 break;
@@ -309,6 +374,9 @@ impl Nodes {
             let f = self.flags[n as usize];
             self.flags[n as usize] &= !QUEUED;
             let mut paint = f & (ONE | TWO | STALE);
+            if paint == ONE || paint == TWO {
+                oldest_one_sided = oldest_one_sided.min((generation, time));
+            }
             if paint & STALE == 0 {
                 live -= 1;
             }
@@ -352,6 +420,73 @@ impl Nodes {
         Ok(found)
     }
 
+    /// The indices of the wanted commits reachable from `from` (see [`Dag::contained`]).
+    fn reach_many(
+        &mut self,
+        src: Source<'_>,
+        from: u32,
+        mut wanted: HashMap<u32, Vec<usize>>,
+    ) -> Result<Vec<usize>> {
+        self.clear();
+        let mut found = Vec::new();
+        // The tips not found yet, oldest last.
+        let mut pending: Vec<(u32, i64, u32)> = wanted
+            .keys()
+            .map(|&n| {
+                let node = &self.nodes[n as usize];
+                (node.generation, node.time, n)
+            })
+            .collect();
+        pending.sort_unstable_by(|a, b| b.cmp(a));
+        let mut queue = BinaryHeap::new();
+        self.mark(from, ONE | QUEUED);
+        found.extend(wanted.remove(&from).unwrap_or_default());
+        queue.push(self.queued(from));
+        let mut slop = SLOP;
+        while let Some(top) = queue.peek() {
+            while pending
+                .last()
+                .is_some_and(|&(_, _, n)| !wanted.contains_key(&n))
+            {
+                pending.pop();
+            }
+            let Some(&(generation, time, _)) = pending.last() else {
+                break;
+            };
+            if (top.generation, top.time) < (generation, time) {
+                // Nothing queued is newer than the oldest tip left: with generation
+                // numbers none can reach it; by dates, a few more commits for skew.
+                if top.generation != UNKNOWN_GENERATION {
+                    break;
+                }
+                slop = slop.saturating_sub(1);
+                if slop == 0 {
+                    break;
+                }
+            } else {
+                slop = SLOP;
+            }
+            let Some(Queued { node: n, .. }) = queue.pop() else {
+                break;
+            };
+            self.load(src, n)?;
+            let count = self.nodes[n as usize]
+                .parents
+                .as_ref()
+                .map_or(0, |p| p.len());
+            for k in 0..count {
+                let p = self.nodes[n as usize].parents.as_ref().map_or(0, |p| p[k]);
+                if self.flags[p as usize] & ONE == 0 {
+                    self.load(src, p)?;
+                    self.mark(p, ONE | QUEUED);
+                    found.extend(wanted.remove(&p).unwrap_or_default());
+                    queue.push(self.queued(p));
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Is `target` reachable from `from`? git's `in_merge_bases`: paint both down until
     /// `from`'s paint reaches `target` or nothing but common commits is left; with
     /// generation numbers, nothing below `target`'s generation can reach it.
@@ -363,9 +498,16 @@ impl Nodes {
         if floor != UNKNOWN_GENERATION && floor >= self.nodes[from as usize].generation {
             return Ok(false);
         }
-        self.paint_down_to_common(src, from, target, |n, paint, generation| {
-            (n == target && paint & ONE != 0) || (floor != UNKNOWN_GENERATION && generation < floor)
-        })?;
+        self.paint_down_to_common(
+            src,
+            from,
+            target,
+            Walk::MergeBases,
+            |n, paint, generation| {
+                (n == target && paint & ONE != 0)
+                    || (floor != UNKNOWN_GENERATION && generation < floor)
+            },
+        )?;
         let reached = self.flags[target as usize] & ONE != 0;
         self.clear();
         Ok(reached)

@@ -178,6 +178,7 @@ pub fn snapshot_worktree(env: &Env, worktree: &Path, message: &str) -> Result<St
             std::fs::copy(&real_index, &scratch)
                 .with_context(|| format!("could not copy {}", real_index.display()))?;
         }
+        settle_unpopulated_gitlinks(&git, worktree)?;
         git.run(&["add", "-A", "--", "."])?;
         let tree = git.run(&["write-tree"])?;
         let mut args = vec!["commit-tree", tree.trim(), "-m", message];
@@ -190,6 +191,41 @@ pub fn snapshot_worktree(env: &Env, worktree: &Path, message: &str) -> Result<St
     })();
     let _ = std::fs::remove_file(&scratch);
     result
+}
+
+/// `git add` cannot stage an unmerged submodule that is not checked out ("does not have
+/// a commit checked out"), and a linked worktree has none checked out: such a gitlink
+/// conflict is resolved, in the scratch index `git` writes, to the first side's commit
+/// (ours, else theirs), since the worktree holds nothing there to take instead.
+fn settle_unpopulated_gitlinks(git: &Git, worktree: &Path) -> Result<()> {
+    let unmerged = git.run(&["ls-files", "-u", "-z"])?;
+    let mut chosen: Vec<(&str, &str)> = Vec::new();
+    for record in unmerged.split('\0') {
+        // `<mode> <id> <stage>\t<path>`, stages in order.
+        let Some((meta, path)) = record.split_once('\t') else {
+            continue;
+        };
+        let mut fields = meta.split(' ');
+        let (Some("160000"), Some(id), Some("2" | "3")) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        if chosen.last().is_some_and(|(p, _)| *p == path)
+            || worktree.join(path).join(".git").exists()
+        {
+            continue;
+        }
+        chosen.push((path, id));
+    }
+    for (path, id) in chosen {
+        git.run(&[
+            "update-index",
+            "--cacheinfo",
+            &format!("160000,{id},{path}"),
+        ])?;
+    }
+    Ok(())
 }
 
 fn tempfile_path(worktree: &Path) -> Result<PathBuf> {
@@ -405,6 +441,15 @@ pub fn commit_all(dir: &Path, message: &str) -> Result<()> {
     let git = Git::in_dir(dir);
     git.run(&["add", "-A"])?;
     git.run(&["commit", "-q", "-m", message])?;
+    Ok(())
+}
+
+/// Adds `patterns` to the sparse-checkout patterns of the worktree at `dir`, checking out
+/// what they bring in.
+pub fn sparse_checkout_add(dir: &Path, patterns: &[String]) -> Result<()> {
+    let mut args = vec!["sparse-checkout", "add", "--"];
+    args.extend(patterns.iter().map(String::as_str));
+    Git::in_dir(dir).run(&args)?;
     Ok(())
 }
 

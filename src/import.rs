@@ -294,7 +294,7 @@ fn add_worktrees(repo: &Repo, made: &[(&Track, &Candidate, PathBuf)]) -> Result<
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
             .map_err(|e| anyhow!("could not create {}: {e}", path.display()))
-            .and_then(|()| worktree::add(repo, path, &format!("refs/heads/{}", t.branch)));
+            .and_then(|()| worktree::add_for_track(repo, path, t));
         if let Err(e) = result {
             for p in added {
                 let _ = worktree::remove(repo, p, true);

@@ -322,6 +322,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
             }
             linked_worktree::add(repo, path, &branch)?;
             undo.worktree = Some(path.clone());
+            linked_worktree::widen_sparse_to_scope(path, &track.scope)?;
         }
         let commit = store::create(repo, &track)?;
         Ok(Stored {

@@ -37,6 +37,90 @@ pub fn add(repo: &Repo, path: &Path, branch: &str) -> Result<()> {
     add_head(repo, path, Head::Attached(name))
 }
 
+/// Adds the worktree of `track` at `path` with its branch checked out, holding its scope
+/// when the repository is sparse ([`widen_sparse_to_scope`]); a worktree that could not
+/// be widened is taken away again, so nothing is left half made.
+pub fn add_for_track(repo: &Repo, path: &Path, track: &Track) -> Result<()> {
+    add(repo, path, &track.branch_ref())?;
+    if let Err(e) = widen_sparse_to_scope(path, &track.scope) {
+        // Just checked out: nothing in it can be lost.
+        let _ = remove(repo, path, true);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// A track's worktree made from a sparse worktree is sparse by the same patterns, as
+/// `git worktree add` makes it (gix copies them too); but the paths the track is for must
+/// be there, since git refuses to stage a path outside the sparse patterns. So what its
+/// scope names is added to the new worktree's patterns (`git sparse-checkout add`): the
+/// folder each pattern starts with (cone mode brings in a folder whole; root files are
+/// always there), or in non-cone mode the anchored pattern. Only ever widened: nothing the
+/// user's patterns bring in goes away. A pattern starting with a wildcard (`**/*.rs`)
+/// could be in any folder and adds nothing, as an empty scope (every path) does: making
+/// such a worktree whole would undo the sparse checkout the user chose for a large
+/// repository; `git sparse-checkout add` or `disable` in the worktree widens it. Returns
+/// what was added.
+pub fn widen_sparse_to_scope(path: &Path, scope: &[String]) -> Result<Vec<String>> {
+    let worktree = gix::open(path)
+        .with_context(|| format!("could not open the worktree at {}", path.display()))?;
+    let config = worktree.config_snapshot();
+    if !config.boolean("core.sparseCheckout").unwrap_or(false) {
+        return Ok(Vec::new());
+    }
+    let cone = config.boolean("core.sparseCheckoutCone").unwrap_or(false);
+    let added = sparse_patterns_of_scope(scope, cone);
+    if !added.is_empty() {
+        crate::git::sparse_checkout_add(path, &added)?;
+    }
+    Ok(added)
+}
+
+/// The sparse-checkout patterns that make the paths of `scope` present: folders in cone
+/// mode (a file's folder; files at the root are always there), anchored gitignore
+/// patterns otherwise.
+fn sparse_patterns_of_scope(scope: &[String], cone: bool) -> Vec<String> {
+    let is_glob = |part: &str| part.contains(['*', '?', '[', '{', '\\']);
+    let mut out = std::collections::BTreeSet::new();
+    for pattern in scope.iter().filter(|p| !p.starts_with('!')) {
+        let body = pattern.strip_prefix('/').unwrap_or(pattern);
+        let (body, folder) = match body.strip_suffix('/') {
+            Some(dir) => (dir, true),
+            None => (body, false),
+        };
+        let parts: Vec<&str> = body.split('/').collect();
+        let literal = parts.iter().take_while(|p| !is_glob(p)).count();
+        if body.is_empty() {
+            continue;
+        }
+        if literal == 0 {
+            // A glob over root files (`*.md`): always there in cone mode; anchored in
+            // non-cone mode, where gitignore's `*`, `?` and `[]` mean what the scope's do
+            // within one folder (braces and escapes they do not).
+            if !cone && parts.len() == 1 && !folder && !body.contains(['{', '\\']) {
+                out.insert(format!("/{body}"));
+            }
+            continue;
+        }
+        let added = if literal == parts.len() && !folder {
+            // One file.
+            if cone {
+                match body.rsplit_once('/') {
+                    Some((dir, _)) => dir.to_owned(),
+                    None => continue,
+                }
+            } else {
+                format!("/{body}")
+            }
+        } else {
+            let dir = parts[..literal].join("/");
+            if cone { dir } else { format!("/{dir}/") }
+        };
+        out.insert(added);
+    }
+    out.into_iter().collect()
+}
+
 /// Adds a linked worktree at `path` with `commit` checked out on a detached HEAD.
 pub fn add_detached(repo: &Repo, path: &Path, commit: gix::ObjectId) -> Result<()> {
     add_head(repo, path, Head::Detached(commit))
@@ -152,5 +236,46 @@ pub fn is_free(path: &Path) -> bool {
     match std::fs::read_dir(path) {
         Ok(mut entries) => entries.next().is_none(),
         Err(e) => e.kind() == std::io::ErrorKind::NotFound && !path.exists(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sparse_patterns_of_scope;
+
+    #[test]
+    fn a_scope_names_the_folders_a_sparse_worktree_needs() {
+        let scope: Vec<String> = [
+            "src/auth/**",
+            "docs/*.md",
+            "/web/",
+            "tools/run.sh",
+            "README.md",
+            "**/*.rs",
+            "!src/auth/gen/**",
+            "lib/{a,b}/**",
+            "*.toml",
+            "*.{c,h}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            sparse_patterns_of_scope(&scope, true),
+            ["docs", "lib", "src/auth", "tools", "web"]
+        );
+        assert_eq!(
+            sparse_patterns_of_scope(&scope, false),
+            [
+                "/*.toml",
+                "/README.md",
+                "/docs/",
+                "/lib/",
+                "/src/auth/",
+                "/tools/run.sh",
+                "/web/"
+            ]
+        );
+        assert!(sparse_patterns_of_scope(&[], true).is_empty());
     }
 }

@@ -123,7 +123,13 @@ fn judge(
     let Some(tip) = repo.ref_target(&branch_ref)? else {
         return Ok(Err(format!("its branch '{}' does not exist", track.branch)));
     };
-    if worktree.is_none() && !options.delete_branches {
+    // A recorded worktree that is gone (removed by hand, or by a prune that was stopped)
+    // still has to leave the definition.
+    let recorded_gone = track
+        .worktree
+        .as_ref()
+        .is_some_and(|p| !std::path::Path::new(p).exists());
+    if worktree.is_none() && !recorded_gone && !options.delete_branches {
         return Ok(Err("no worktree to remove".to_owned()));
     }
     if track.base.commit == tip {
@@ -163,12 +169,31 @@ fn judge(
     }))
 }
 
+/// Removes the worktree, records it in the definition, then deletes the branch: in this
+/// order a run stopped anywhere is finished by running it again, since every step before
+/// the branch's deletion leaves the branch to judge the track by.
 fn carry_out(repo: &Repo, stored: &Stored, mut plan: Pruned) -> Result<Pruned> {
     let track = &stored.track;
     if let Some(path) = &plan.worktree {
         // Never with force: a change that appeared since the check makes this fail.
         worktree::remove(repo, std::path::Path::new(path), false)?;
     }
+    store::update(repo, &track.name, |t| {
+        let mut what = Vec::new();
+        let gone = t
+            .worktree
+            .as_ref()
+            .is_some_and(|p| plan.worktree.is_some() || !std::path::Path::new(p).exists());
+        if gone {
+            t.worktree = None;
+            what.push("worktree removed");
+        }
+        if is_pending(t.status) {
+            t.status = Status::Done;
+            what.push("status done");
+        }
+        Ok((!what.is_empty()).then(|| format!("pruned ({})", what.join(", "))))
+    })?;
     if plan.branch.is_some() {
         let full = track.branch_ref();
         if let Some(tip) = repo.ref_target(&full)? {
@@ -179,17 +204,5 @@ fn carry_out(repo: &Repo, stored: &Stored, mut plan: Pruned) -> Result<Pruned> {
             delete_ref(repo, &full, tip)?;
         }
     }
-    store::update(repo, &track.name, |t| {
-        let mut what = Vec::new();
-        if t.worktree.is_some() && plan.worktree.is_some() {
-            t.worktree = None;
-            what.push("worktree removed");
-        }
-        if is_pending(t.status) {
-            t.status = Status::Done;
-            what.push("status done");
-        }
-        Ok((!what.is_empty()).then(|| format!("pruned ({})", what.join(", "))))
-    })?;
     Ok(plan)
 }

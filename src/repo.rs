@@ -73,6 +73,12 @@ impl<'r> History<'r> {
     pub fn is_ancestor(&mut self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
         self.dag.is_ancestor(self.source, ancestor, descendant)
     }
+
+    /// Which of `tips` are reachable from `descendant`, in one walk (see
+    /// [`Dag::contained`]).
+    pub fn contained(&mut self, tips: &[ObjectId], descendant: ObjectId) -> Result<Vec<bool>> {
+        self.dag.contained(self.source, tips, descendant)
+    }
 }
 
 /// A worktree of the repository (the main one or a linked one) and what it has checked out.
@@ -142,7 +148,12 @@ impl Repo {
     }
 
     /// The repository `gix` opened, whose git subprocesses get `git_env`.
-    pub fn from_gix(gix: gix::Repository, git_env: git::Env) -> Result<Repo> {
+    pub fn from_gix(mut gix: gix::Repository, git_env: git::Env) -> Result<Repo> {
+        // Commands compare many tracks with the same few fork points and integration
+        // tip: their trees are read again and again, and each read of a packed tree
+        // inflates it anew without a cache (a quarter of `status` of 1,000 tracks). The
+        // size is the merge engine's, which clones this repository.
+        gix.object_cache_size_if_unset(32 << 20);
         let common_dir = canonical(gix.common_dir());
         let workdir = gix.workdir().map(canonical);
         let main_workdir = match gix.kind() {
@@ -265,7 +276,7 @@ impl Repo {
         &self.dag
     }
 
-    fn source(&self) -> Result<Source<'_>> {
+    pub fn source(&self) -> Result<Source<'_>> {
         Ok(Source {
             repo: &self.gix,
             commit_graph: self.commit_graph()?,

@@ -123,16 +123,12 @@ pub fn dashboard(
         })
         .collect::<Result<_>>()?;
     let mut history = repo.history()?;
+    let existing: Vec<ObjectId> = tips.values().filter_map(|tip| *tip).collect();
+    let mut contained = history.contained(&existing, integration_tip)?.into_iter();
     let merged: BTreeMap<&str, bool> = tips
         .iter()
-        .map(|(name, tip)| {
-            let m = match tip {
-                Some(t) => history.is_ancestor(*t, integration_tip)?,
-                None => false,
-            };
-            Ok((*name, m))
-        })
-        .collect::<Result<_>>()?;
+        .map(|(name, tip)| (*name, tip.is_some() && contained.next().unwrap_or(false)))
+        .collect();
 
     let pending: Vec<Stored> = tracks
         .iter()

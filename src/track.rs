@@ -117,6 +117,12 @@ impl Track {
 
     pub fn from_toml(text: &str) -> Result<Track> {
         let track: Track = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        // git-track writes none other (`validate_estimate`); TOML also has nan and inf.
+        if let Some(e) = track.estimate
+            && !(e.is_finite() && e > 0.0)
+        {
+            anyhow::bail!("estimate = {e}: it must be a positive number");
+        }
         Ok(track)
     }
 

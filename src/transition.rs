@@ -236,7 +236,7 @@ fn reopen_worktree(repo: &Repo, name: &str, out: &mut Changed) -> Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    worktree::add(repo, &path, &branch)?;
+    worktree::add_for_track(repo, &path, t)?;
     let shown: PathBuf = crate::repo::canonical(&path);
     let recorded = shown.display().to_string();
     store::update(repo, name, |t| {

@@ -20,6 +20,7 @@ mod it {
     mod completions;
     mod concurrency;
     mod crash;
+    mod dag;
     mod demo;
     mod docs;
     mod fidelity;

@@ -18,6 +18,7 @@ pub mod prune;
 pub mod run;
 pub mod state;
 pub mod step;
+pub mod submodule;
 pub mod verdict;
 
 pub use run::{

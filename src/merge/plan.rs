@@ -93,21 +93,29 @@ pub fn explicit(
         });
     }
     let listed: BTreeSet<&str> = names.iter().map(String::as_str).collect();
-    let mut left_out = Vec::new();
+    let mut waiting = Vec::new();
     for s in &listing.tracks {
         if listed.contains(s.track.name.as_str()) || !waits(s.track.status) {
             continue;
         }
-        if let Some(tip) = tip_of(repo, s)?
-            && !contained(history, tip, integration)?
-        {
-            left_out.push(Left {
-                track: s.track.name.clone(),
-                reason: "not listed".into(),
-                tip: Some(tip.to_string()),
-            });
+        if let Some(tip) = tip_of(repo, s)? {
+            waiting.push((s.track.name.clone(), tip));
         }
     }
+    // One walk for all of them: the cost of merging one track must not grow with the
+    // number of tracks the repository holds.
+    let tips: Vec<ObjectId> = waiting.iter().map(|(_, tip)| *tip).collect();
+    let merged = contained_all(history, &tips, integration)?;
+    let left_out = waiting
+        .into_iter()
+        .zip(merged)
+        .filter(|(_, merged)| !merged)
+        .map(|((track, tip), _)| Left {
+            track,
+            reason: "not listed".into(),
+            tip: Some(tip.to_string()),
+        })
+        .collect();
     Ok(Plan { steps, left_out })
 }
 
@@ -122,12 +130,16 @@ pub fn ready(
     let mut left_out = Vec::new();
     let mut candidates: BTreeMap<&str, (&Stored, ObjectId)> = BTreeMap::new();
     let mut merged: BTreeSet<&str> = BTreeSet::new();
-    for s in &listing.tracks {
+    let tips: Vec<Option<ObjectId>> = listing
+        .tracks
+        .iter()
+        .map(|s| tip_of(repo, s))
+        .collect::<Result<_>>()?;
+    let existing: Vec<ObjectId> = tips.iter().flatten().copied().collect();
+    let mut in_integration = contained_all(history, &existing, integration)?.into_iter();
+    for (s, tip) in listing.tracks.iter().zip(tips) {
         let name = s.track.name.as_str();
-        let tip = tip_of(repo, s)?;
-        if let Some(tip) = tip
-            && contained(history, tip, integration)?
-        {
+        if tip.is_some() && in_integration.next().unwrap_or(false) {
             merged.insert(name);
             continue;
         }
@@ -316,6 +328,18 @@ fn contained(
     match integration {
         Some(i) => history.is_ancestor(tip, i),
         None => Ok(false),
+    }
+}
+
+/// [`contained`] for many tips at once.
+fn contained_all(
+    history: &mut History<'_>,
+    tips: &[ObjectId],
+    integration: Option<ObjectId>,
+) -> Result<Vec<bool>> {
+    match integration {
+        Some(i) => history.contained(tips, i),
+        None => Ok(vec![false; tips.len()]),
     }
 }
 

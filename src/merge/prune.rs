@@ -8,7 +8,8 @@
 //! it was in the base, the base and theirs are given our entry, so the merge sees no
 //! change there and keeps ours. The merged tree is the same, provided rename detection
 //! sees the same pairs; that is only certain when the changes of ours that stay visible
-//! are modifications of files theirs modified too. When anything else remains (ours
+//! are modifications of files theirs modified too (or files ours added beside theirs in a
+//! folder both added). When anything else remains (ours
 //! deleted, added or retyped a path theirs changed), the caller merges the full trees.
 
 use anyhow::Result;
@@ -84,6 +85,19 @@ fn prune_tree(
                 return Ok(None);
             };
             new_base.push(Entry { oid: nb, ..b });
+            new_theirs.push(Entry { oid: nt, ..t });
+        } else if b.is_none() && is_tree(&o) && is_tree(&t) {
+            // Both added this folder (tracks of one module each adding files to a new
+            // folder, step after step): pruned as a folder the base had empty, so what
+            // ours added alone is left out as anywhere else.
+            let (Some(o), Some(t)) = (o, t) else {
+                return Ok(None);
+            };
+            let empty = ObjectId::empty_tree(repo.object_hash());
+            let Some((nb, nt)) = prune_tree(repo, empty, o.oid, t.oid)? else {
+                return Ok(None);
+            };
+            new_base.push(Entry { oid: nb, ..o });
             new_theirs.push(Entry { oid: nt, ..t });
         } else {
             // Theirs changed it; a change of ours here stays visible, and is only safe

@@ -185,14 +185,23 @@ impl Judge {
     ) -> Result<Deferred> {
         let mut unresolved = BTreeSet::new();
         let mut texts = Vec::new();
+        let mut gitlinks = Vec::new();
         for c in &outcome.conflicts {
             if let Some(text) = text_merge(c) {
                 texts.push(text);
+            } else if let Some(gitlink) = super::submodule::settled(repo, c) {
+                gitlinks.push(gitlink);
             } else if self.is_unresolved(c) {
                 let (ours, theirs) = c.changes_in_resolution();
                 unresolved.insert(ours.location().to_str_lossy().into_owned());
                 unresolved.insert(theirs.location().to_str_lossy().into_owned());
             }
+        }
+        for (path, id) in gitlinks {
+            outcome
+                .tree
+                .upsert(path.split('/').map(BStr::new), EntryKind::Commit, id)
+                .map_err(|e| anyhow!("{e}"))?;
         }
         if texts.is_empty() && !unresolved.is_empty() {
             return Ok(Deferred::Settled(Settled::Conflict(

@@ -51,11 +51,12 @@ impl<'r> Engine<'r> {
             .context("could not read the merge settings")?
             .into();
         let settings_key = format!(
-            "{} {:?} {:?} directory-rename-conflicts={} text-merges-by-git",
+            "{} {:?} {:?} directory-rename-conflicts={} text-merges-by-git {}",
             env!("CARGO_PKG_VERSION"),
             tree_options.rewrites,
             tree_options.blob_merge,
-            crate::merge::verdict::directory_rename_conflicts(&main)
+            crate::merge::verdict::directory_rename_conflicts(&main),
+            crate::merge::submodule::fingerprint(&main)
         );
         let integration_tree = commit_tree(&main, integration)?;
         let directory_rename_conflicts = crate::merge::verdict::directory_rename_conflicts(&main);
@@ -511,7 +512,7 @@ impl<'r> Engine<'r> {
             .changes
             .iter()
             .filter_map(|c| c.new)
-            .any(|e| !self.main.has_object(e.id));
+            .any(|e| !e.is_gitlink() && !self.main.has_object(e.id));
         if missing {
             let again = self.compute_effects(&[tip])?;
             let still = again
@@ -519,7 +520,7 @@ impl<'r> Engine<'r> {
                 .map(|e| e.changes.iter().filter_map(|c| c.new))
                 .into_iter()
                 .flatten()
-                .any(|e| !self.main.has_object(e.id));
+                .any(|e| !e.is_gitlink() && !self.main.has_object(e.id));
             if still {
                 return Err(anyhow!(
                     "merging {tip} into the integration tip again did not give the same result"

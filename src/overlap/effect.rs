@@ -94,6 +94,11 @@ impl Entry {
     pub fn is_blob(&self) -> bool {
         matches!(self.mode, 0o100644 | 0o100755)
     }
+
+    /// A submodule's commit, which the repository does not hold.
+    pub fn is_gitlink(&self) -> bool {
+        self.mode == 0o160000
+    }
 }
 
 /// One changed path.

@@ -52,6 +52,18 @@ pub fn attach(repo: &Repo, req: &Request) -> Result<Attached> {
         );
     }
     if let Some(existing) = lifecycle::find_worktree(repo, t)? {
+        let shown = existing.display().to_string();
+        if t.worktree.as_deref() != Some(shown.as_str()) {
+            // The worktree is there but the definition does not say so: an attach stopped
+            // before recording it, or a worktree made by hand on the track's branch.
+            record_worktree(repo, &t.name, &shown)?;
+            return Ok(Attached {
+                name: t.name.clone(),
+                branch: t.branch.clone(),
+                worktree: shown,
+                branch_from: None,
+            });
+        }
         return Err(Failure::usage(format!(
             "track '{}' already has a worktree at '{}'",
             t.name,
@@ -88,19 +100,24 @@ pub fn attach(repo: &Repo, req: &Request) -> Result<Attached> {
     };
     create_worktree(repo, t, &path)?;
     let shown = path.display().to_string();
-    store::update(repo, &t.name, |track| {
-        if track.worktree.as_deref() == Some(shown.as_str()) {
-            return Ok(None);
-        }
-        track.worktree = Some(shown.clone());
-        Ok(Some(format!("worktree: attached at {shown}")))
-    })?;
+    record_worktree(repo, &t.name, &shown)?;
     Ok(Attached {
         name: t.name.clone(),
         branch: t.branch.clone(),
         worktree: shown,
         branch_from,
     })
+}
+
+fn record_worktree(repo: &Repo, name: &str, shown: &str) -> Result<()> {
+    store::update(repo, name, |track| {
+        if track.worktree.as_deref() == Some(shown) {
+            return Ok(None);
+        }
+        track.worktree = Some(shown.to_owned());
+        Ok(Some(format!("worktree: attached at {shown}")))
+    })?;
+    Ok(())
 }
 
 /// Creates the local branch of `t` from the remote's, fetching it when needed; returns
@@ -134,5 +151,5 @@ pub fn create_worktree(repo: &Repo, t: &Track, path: &Path) -> Result<()> {
         std::fs::create_dir_all(parent)
             .map_err(|e| anyhow!("could not create {}: {e}", parent.display()))?;
     }
-    worktree::add(repo, path, &t.branch_ref())
+    worktree::add_for_track(repo, path, t)
 }

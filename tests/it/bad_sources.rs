@@ -256,6 +256,18 @@ fn broken_definitions() -> Vec<(String, Vec<u8>)> {
             ),
         ),
         (
+            "estimate = nan",
+            GOOD_DEFINITION.replace("scope =", "estimate = nan\nscope ="),
+        ),
+        (
+            "estimate = -inf",
+            GOOD_DEFINITION.replace("scope =", "estimate = -inf\nscope ="),
+        ),
+        (
+            "estimate = -2",
+            GOOD_DEFINITION.replace("scope =", "estimate = -2.0\nscope ="),
+        ),
+        (
             "self dependency",
             GOOD_DEFINITION.replace("depends_on = []", "depends_on = [\"bad\"]"),
         ),

@@ -487,6 +487,65 @@ fn behind() -> TestRepo {
     repo
 }
 
+/// Topic branches merged one by one into `seen`, ready for `import --merges main..seen`.
+fn topics_merged() -> TestRepo {
+    let repo = initial();
+    repo.git(&["branch", "seen"]);
+    for name in ["topic-a", "topic-b"] {
+        repo.git(&["checkout", "-q", "-b", name, "main"]);
+        repo.write(&format!("src/{name}.rs"), "work\n");
+        repo.commit_all(&format!("{name}: work"));
+        repo.git(&["checkout", "-q", "seen"]);
+        repo.git(&[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            &format!("Merge branch '{name}' into seen"),
+            name,
+        ]);
+    }
+    repo.git(&["checkout", "-q", "main"]);
+    repo
+}
+
+/// Track `a` merged into the integration branch, its worktree clean: `prune` removes it.
+fn merged_track() -> TestRepo {
+    let repo = two_tracks();
+    repo.track(&["merge", "a"]).ok();
+    repo
+}
+
+/// Track `a` without a worktree, for `attach`.
+fn without_worktree() -> TestRepo {
+    let repo = initial();
+    repo.track(&["new", "a", "--scope", "src/**", "--no-worktree"])
+        .ok();
+    repo
+}
+
+/// Two contenders of experiment `e`, each with a commit, for `pick`.
+fn experiment() -> TestRepo {
+    let repo = initial();
+    for name in ["x", "y"] {
+        repo.track(&[
+            "new",
+            name,
+            "--experiment",
+            "e",
+            "--hypothesis",
+            "it is faster",
+            "--scope",
+            "src/**",
+        ])
+        .ok();
+        let wt = repo.worktree(name);
+        common::write_file(&wt.join("src/lib.rs"), &format!("fn {name}() {{}}\n"));
+        repo.commit_all_in(&wt, &format!("{name}: try"));
+    }
+    repo
+}
+
 /// A bare remote beside the repository, holding main.
 fn with_remote(repo: &TestRepo) -> PathBuf {
     let base = repo.root.parent().expect("parent").to_owned();
@@ -669,6 +728,61 @@ const WALKS: &[Walk] = &[
             ends: RERUN,
         }],
     },
+    Walk {
+        name: "import",
+        build: topics_merged,
+        args: &["import", "--merges", "main..seen"],
+        dir: "",
+        ways: &[Way {
+            args: &["import", "--merges", "main..seen"],
+            when_state: None,
+            ends: RERUN,
+        }],
+    },
+    Walk {
+        name: "prune",
+        build: merged_track,
+        args: &["prune", "--delete-branches"],
+        dir: "",
+        ways: &[Way {
+            args: &["prune", "--delete-branches"],
+            when_state: None,
+            ends: RERUN,
+        }],
+    },
+    Walk {
+        name: "agent-setup",
+        build: with_track,
+        args: &["agent-setup", "claude-code", "a"],
+        dir: "",
+        ways: &[Way {
+            args: &["agent-setup", "claude-code", "a"],
+            when_state: None,
+            ends: RERUN,
+        }],
+    },
+    Walk {
+        name: "attach",
+        build: without_worktree,
+        args: &["attach", "a"],
+        dir: "",
+        ways: &[Way {
+            args: &["attach", "a"],
+            when_state: None,
+            ends: RERUN,
+        }],
+    },
+    Walk {
+        name: "pick",
+        build: experiment,
+        args: &["pick", "x", "--reason", "faster"],
+        dir: "",
+        ways: &[Way {
+            args: &["pick", "x", "--reason", "faster"],
+            when_state: None,
+            ends: RERUN,
+        }],
+    },
 ];
 
 fn walk_named(name: &str) {
@@ -733,4 +847,24 @@ fn crash_walk_push() {
 #[test]
 fn crash_walk_fetch() {
     walk_named("fetch");
+}
+
+#[test]
+fn crash_walk_import() {
+    walk_named("import");
+}
+
+#[test]
+fn crash_walk_prune() {
+    walk_named("prune");
+}
+
+#[test]
+fn crash_walk_agent_setup() {
+    walk_named("agent-setup");
+}
+
+#[test]
+fn crash_walk_attach() {
+    walk_named("attach");
 }

@@ -1396,3 +1396,56 @@ fn without_an_identity_every_merge_commit_is_git_tracks() {
         "git-track <git-track@localhost>, git-track <git-track@localhost>\n".repeat(3)
     );
 }
+
+#[test]
+fn tracks_adding_files_to_a_folder_they_all_add_merge_to_git_merge_trees_trees() {
+    // Each step's merge leaves out what only the integration side added to the folder
+    // both sides added (as if the base had it empty); the trees must stay git's.
+    let repo = base_repo();
+    track_with(
+        &repo,
+        "a",
+        &[],
+        &[("new/a.txt", "a\n"), ("new/deep/a.txt", "a deep\n")],
+    );
+    track_with(
+        &repo,
+        "b",
+        &[],
+        &[("new/b.txt", "b\n"), ("new/deep/b.txt", "b deep\n")],
+    );
+    track_with(
+        &repo,
+        "c",
+        &[],
+        &[("new/c.txt", "c\n"), ("new/deep/a.txt", "a deep\n")],
+    );
+    track_with(
+        &repo,
+        "d",
+        &[],
+        &[("new/d.txt", "d\n"), ("new/a.txt", "not a\n")],
+    );
+    let json = repo
+        .track(&["merge", "--dry-run", "a", "b", "c", "d", "--json"])
+        .code(1)
+        .json();
+    let predicted: Vec<&str> = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["prediction"].as_str().unwrap())
+        .collect();
+    assert_eq!(predicted, ["clean", "clean", "clean", "conflict"]);
+    repo.track(&["merge", "a", "b", "c", "d"]).code(1);
+    let merges = first_parents(&repo, "main", "integration");
+    assert_eq!(merges.len(), 3);
+    for m in &merges {
+        assert_tree_is_git_merge_tree(&repo, m);
+    }
+    let listed = repo.git(&["ls-tree", "-r", "--name-only", "integration", "new"]);
+    assert_eq!(
+        listed,
+        "new/a.txt\nnew/b.txt\nnew/c.txt\nnew/deep/a.txt\nnew/deep/b.txt\n"
+    );
+}

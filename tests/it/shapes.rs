@@ -2,6 +2,7 @@
 //! a shallow clone, SHA-256 objects, a default branch of another name, file names that
 //! differ only in case.
 
+use crate::common::scenarios::Scenario;
 use crate::common::{self, TestRepo};
 
 fn track_with(repo: &TestRepo, name: &str, scope: &str, files: &[(&str, &str)]) {
@@ -41,8 +42,10 @@ fn move_gitlink(repo: &TestRepo, wt: &std::path::Path, path: &str, commit: &str)
     repo.git_in(wt, &["commit", "-q", "-m", &format!("move {path}")]);
 }
 
-#[test]
-fn submodules_changed_by_tracks_merge_as_git_merges_gitlinks() {
+/// A repository whose `vendor/sub` is a submodule (checked out, its repository under
+/// `.git/modules/vendor/sub`) at the first of three commits `v0`, `v1`, `v2` made one
+/// on the other; the submodule's origin is returned too.
+fn with_submodule() -> (TestRepo, std::path::PathBuf, Vec<String>) {
     let repo = TestRepo::new();
     let base = repo.root.parent().expect("parent").to_owned();
     let sub = base.join("sub");
@@ -66,6 +69,12 @@ fn submodules_changed_by_tracks_merge_as_git_merges_gitlinks() {
     repo.git_in(&repo.path("vendor/sub"), &["checkout", "-q", &subs[0]]);
     repo.commit_all("add the submodule");
     repo.track(&["init"]).ok();
+    (repo, sub, subs)
+}
+
+#[test]
+fn submodules_changed_by_tracks_merge_as_git_merges_gitlinks() {
+    let (repo, sub, subs) = with_submodule();
 
     // One track moves the submodule, another changes a file: a clean merge.
     repo.track(&["new", "bump", "--scope", "vendor/**"]).ok();
@@ -79,8 +88,8 @@ fn submodules_changed_by_tracks_merge_as_git_merges_gitlinks() {
     let first = repo.git(&["rev-parse", "integration^1^2"]);
     assert_eq!(tree_of(&repo, "integration^"), expected, "{first}");
 
-    // Another track moves it to a commit beside the first one's: git calls that a
-    // conflict; so do we.
+    // Another track moves it to a commit beside the first one's that the submodule's
+    // repository does not have: git calls that a conflict; so do we.
     repo.git_in(&sub, &["checkout", "-q", "-b", "side", &subs[0]]);
     common::write_file(&sub.join("side.txt"), "side\n");
     let side = repo.commit_all_in(&sub, "side");
@@ -91,6 +100,135 @@ fn submodules_changed_by_tracks_merge_as_git_merges_gitlinks() {
     repo.track(&["merge", "bump2", "--dry-run"])
         .code(1)
         .stdout_has("conflict in vendor/sub");
+}
+
+/// Asserts that `merge <track> --dry-run` and `overlap --level conflicts` judge merging
+/// `track` into the integration branch (the base while there is none) as
+/// `git merge-tree` does, and that every pair's ordered merge agrees with git's too.
+/// Returns git's exit code.
+#[track_caller]
+fn judged_as_git(s: &Scenario, track: &str) -> i32 {
+    let repo = &s.repo;
+    let exists = repo
+        .try_git_in(&repo.root, &["rev-parse", "-q", "--verify", "integration"])
+        .code
+        == 0;
+    let into = if exists { "integration" } else { "main" };
+    let (code, _) = merge_tree(repo, into, &format!("track/{track}"));
+    assert!(code == 0 || code == 1, "git merge-tree exit {code}");
+    let dry = repo.track(&["merge", track, "--dry-run"]);
+    assert_eq!(
+        dry.code, code,
+        "merge --dry-run against git merge-tree: {}{}",
+        dry.stdout, dry.stderr
+    );
+    if code == 1 {
+        dry.stdout_has("conflict in vendor/sub");
+    }
+    let overlap = repo.track(&["overlap", "--level", "conflicts", "--json"]);
+    assert!(overlap.code == 0 || overlap.code == 1, "{}", overlap.stderr);
+    let report = overlap.json();
+    let judged = report["tracks"]
+        .as_array()
+        .expect("tracks")
+        .iter()
+        .find(|t| t["name"] == track)
+        .expect("the track is listed");
+    assert_eq!(judged["merges_cleanly"], code == 0, "{report}");
+    if exists {
+        s.assert_conflicts_agree_with_git(&report);
+    }
+    code
+}
+
+#[test]
+fn a_submodule_both_tracks_move_forward_fast_forwards_as_git_does() {
+    let (repo, _origin, subs) = with_submodule();
+    let s = Scenario { repo };
+    let repo = &s.repo;
+    repo.track(&["new", "near", "--scope", "vendor/**"]).ok();
+    move_gitlink(repo, &repo.worktree("near"), "vendor/sub", &subs[1]);
+    repo.track(&["new", "far", "--scope", "vendor/**"]).ok();
+    move_gitlink(repo, &repo.worktree("far"), "vendor/sub", &subs[2]);
+    assert_eq!(judged_as_git(&s, "near"), 0);
+    // v1 merged: far's v2 contains it (theirs contains ours).
+    repo.track(&["merge", "near"]).ok();
+    assert_eq!(judged_as_git(&s, "far"), 0);
+    let (_, expected) = merge_tree(repo, "integration", "track/far");
+    repo.track(&["merge", "far"]).ok();
+    assert_eq!(tree_of(repo, "integration"), expected);
+    let merged = repo.git(&["ls-tree", "integration", "vendor/sub"]);
+    assert!(merged.contains(&subs[2]), "{merged}");
+    // A third moving it to v1 after v2 is in (ours contains theirs): v2 stays.
+    repo.track(&["new", "older", "--scope", "vendor/**"]).ok();
+    move_gitlink(repo, &repo.worktree("older"), "vendor/sub", &subs[1]);
+    assert_eq!(judged_as_git(&s, "older"), 0);
+    let (_, expected) = merge_tree(repo, "integration", "track/older");
+    repo.track(&["merge", "older"]).ok();
+    assert_eq!(tree_of(repo, "integration"), expected);
+    let merged = repo.git(&["ls-tree", "integration", "vendor/sub"]);
+    assert!(merged.contains(&subs[2]), "{merged}");
+}
+
+#[test]
+fn a_submodule_whose_repository_is_absent_is_a_conflict_as_for_git() {
+    let (repo, _origin, subs) = with_submodule();
+    let s = Scenario { repo };
+    let repo = &s.repo;
+    repo.track(&["new", "near", "--scope", "vendor/**"]).ok();
+    move_gitlink(repo, &repo.worktree("near"), "vendor/sub", &subs[1]);
+    repo.track(&["new", "far", "--scope", "vendor/**"]).ok();
+    move_gitlink(repo, &repo.worktree("far"), "vendor/sub", &subs[2]);
+    repo.track(&["merge", "near"]).ok();
+    assert_eq!(judged_as_git(&s, "far"), 0, "checked out");
+    // Not checked out: git finds the repository under .git/modules by its name.
+    repo.git(&["submodule", "deinit", "-q", "-f", "vendor/sub"]);
+    assert!(!repo.path("vendor/sub/.git").exists());
+    assert_eq!(judged_as_git(&s, "far"), 0, "under .git/modules");
+    // Nowhere: git cannot tell that v2 contains v1.
+    std::fs::remove_dir_all(repo.path(".git/modules/vendor/sub")).expect("remove");
+    assert_eq!(judged_as_git(&s, "far"), 1, "absent");
+    let before = repo.git(&["rev-parse", "integration"]);
+    repo.track(&["merge", "far"])
+        .code(1)
+        .stdout_has("vendor/sub");
+    repo.track(&["merge", "--abort"]).ok();
+    assert_eq!(repo.git(&["rev-parse", "integration"]), before);
+}
+
+#[test]
+fn a_submodule_moved_backward_or_aside_is_a_conflict_as_for_git() {
+    let (repo, origin, subs) = with_submodule();
+    let s = Scenario { repo };
+    let repo = &s.repo;
+    repo.track(&["new", "mid", "--scope", "vendor/**"]).ok();
+    move_gitlink(repo, &repo.worktree("mid"), "vendor/sub", &subs[1]);
+    repo.track(&["merge", "mid"]).ok();
+    // From v1, one track goes back to v0 and one on to v2: v0 is in v2, but the move to
+    // it does not go forward from the merge base, and git stops.
+    for (name, to) in [("back", &subs[0]), ("ahead", &subs[2])] {
+        repo.track(&["new", name, "--from", "integration", "--scope", "vendor/**"])
+            .ok();
+        move_gitlink(repo, &repo.worktree(name), "vendor/sub", to);
+    }
+    repo.track(&["merge", "ahead"]).ok();
+    assert_eq!(judged_as_git(&s, "back"), 1, "a rewind");
+    // A commit beside v2 that the submodule's repository has: neither contains the other.
+    repo.git_in(&origin, &["checkout", "-q", "-b", "side", &subs[1]]);
+    common::write_file(&origin.join("side.txt"), "side\n");
+    let side = repo.commit_all_in(&origin, "side");
+    repo.git_in(&repo.path("vendor/sub"), &["fetch", "-q", "origin", "side"]);
+    repo.track(&[
+        "new",
+        "aside",
+        "--from",
+        "integration~",
+        "--scope",
+        "vendor/**",
+    ])
+    .ok();
+    move_gitlink(repo, &repo.worktree("aside"), "vendor/sub", &side);
+    assert_eq!(judged_as_git(&s, "aside"), 1, "beside");
 }
 
 #[test]
@@ -152,6 +290,93 @@ fn a_sparse_checkout_main_worktree_works() {
     assert_eq!(repo.git(&["show", "integration:docs/a.md"]), "a changed\n");
     assert_eq!(repo.git(&["show", "integration:src/lib.rs"]), "lib\n");
     assert!(!repo.path("src/lib.rs").exists(), "main stays sparse");
+}
+
+/// The sparse-checkout patterns of a worktree, one a line.
+fn sparse_list(repo: &TestRepo, wt: &std::path::Path) -> String {
+    repo.git_in(wt, &["sparse-checkout", "list"])
+}
+
+#[test]
+fn a_track_worktree_from_a_sparse_main_worktree_holds_its_scope() {
+    let repo = TestRepo::new();
+    for (path, text) in [
+        ("src/lib.rs", "lib\n"),
+        ("src/auth/login.rs", "login\n"),
+        ("docs/a.md", "a\n"),
+        ("web/app.js", "app\n"),
+        ("tools/run.sh", "run\n"),
+    ] {
+        repo.write(path, text);
+    }
+    repo.commit_all("layout");
+    repo.git(&["sparse-checkout", "set", "docs"]);
+    assert!(!repo.path("src/auth/login.rs").exists());
+    // Before: the worktree was sparse by main's patterns only, so the track's own files
+    // were missing and git refused to stage them.
+    track_with(
+        &repo,
+        "auth",
+        "src/auth/**",
+        &[("src/auth/login.rs", "login changed\n")],
+    );
+    let wt = repo.worktree("auth");
+    assert_eq!(sparse_list(&repo, &wt), "docs\nsrc/auth\n");
+    assert!(wt.join("docs/a.md").exists(), "main's patterns are kept");
+    assert!(
+        !wt.join("web/app.js").exists(),
+        "still sparse outside the scope"
+    );
+    assert_eq!(repo.git_in(&wt, &["status", "--porcelain"]), "");
+    assert_eq!(
+        repo.git_in(&wt, &["show", "HEAD:src/auth/login.rs"]),
+        "login changed\n"
+    );
+    // A file pattern brings in its folder; a scope that could be anywhere keeps the
+    // user's sparse checkout, and so does an empty one.
+    repo.track(&["new", "run", "--scope", "tools/run.sh"]).ok();
+    assert!(repo.worktree("run").join("tools/run.sh").exists());
+    // A worktree made again (reopen) holds the scope too.
+    repo.track(&["cancel", "run"]).ok();
+    assert!(!repo.worktree("run").exists());
+    repo.track(&["reopen", "run"]).ok();
+    assert!(repo.worktree("run").join("tools/run.sh").exists());
+    repo.track(&["new", "rust", "--scope", "**/*.rs"]).ok();
+    assert_eq!(sparse_list(&repo, &repo.worktree("rust")), "docs\n");
+    repo.track(&["new", "all"]).ok();
+    assert_eq!(sparse_list(&repo, &repo.worktree("all")), "docs\n");
+    // Main is untouched; the work merges.
+    assert_eq!(sparse_list(&repo, &repo.root), "docs\n");
+    assert!(!repo.path("src/auth/login.rs").exists());
+    repo.track(&["merge", "auth"]).ok();
+    assert_eq!(
+        repo.git(&["show", "integration:src/auth/login.rs"]),
+        "login changed\n"
+    );
+}
+
+#[test]
+fn a_track_worktree_from_a_non_cone_sparse_worktree_holds_its_scope() {
+    let repo = TestRepo::new();
+    for (path, text) in [
+        ("src/auth/login.rs", "login\n"),
+        ("src/lib.rs", "lib\n"),
+        ("docs/a.md", "a\n"),
+        ("Cargo.toml", "[package]\n"),
+    ] {
+        repo.write(path, text);
+    }
+    repo.commit_all("layout");
+    repo.git(&["sparse-checkout", "set", "--no-cone", "/docs/"]);
+    assert!(!repo.path("Cargo.toml").exists());
+    repo.track(&["new", "auth", "--scope", "src/auth/", "--scope", "*.toml"])
+        .ok();
+    let wt = repo.worktree("auth");
+    assert!(wt.join("src/auth/login.rs").exists());
+    assert!(wt.join("Cargo.toml").exists());
+    assert!(wt.join("docs/a.md").exists());
+    assert!(!wt.join("src/lib.rs").exists());
+    assert_eq!(repo.git_in(&wt, &["status", "--porcelain"]), "");
 }
 
 #[test]

@@ -393,21 +393,32 @@ fn the_definitions_cache_follows_edits_and_survives_damage() {
     repo.track(&["new", "b", "--no-worktree"]).ok();
     repo.track(&["list"]).ok();
     let cache = repo.path(".git/track/definitions-cache.json");
-    assert!(cache.exists(), "listing keeps the definitions' texts");
+    assert!(cache.exists(), "listing keeps the definitions");
 
     // An edit makes a new definition commit: the listing shows it, not the cached text.
     repo.track(&["edit", "a", "--owner", "y"]).ok();
     let json = repo.track(&["list", "--json"]).ok().json();
     assert_eq!(json["tracks"][0]["owner"], "y");
 
-    // Garbage, and a valid file with a wrong text, are both read past.
+    // Garbage, a valid file with definitions of the wrong shape, and one with another
+    // track's definition, are all read past.
     std::fs::write(&cache, "not json").unwrap();
     let json = repo.track(&["list", "--json"]).ok().json();
     assert_eq!(json["tracks"].as_array().unwrap().len(), 2);
     let text = std::fs::read_to_string(&cache).unwrap();
-    let mut file: serde_json::Value = serde_json::from_str(&text).unwrap();
-    for (_, v) in file["texts"].as_object_mut().unwrap() {
+    let good: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut file = good.clone();
+    for (_, v) in file["tracks"].as_object_mut().unwrap() {
         *v = serde_json::Value::String("name = [broken".into());
+    }
+    std::fs::write(&cache, file.to_string()).unwrap();
+    let out = repo.track(&["list", "--json"]);
+    let json = out.ok().json();
+    assert_eq!(json["invalid"], serde_json::json!([]), "{}", out.stderr);
+    assert_eq!(json["tracks"][1]["name"], "b");
+    let mut file = good;
+    for (_, v) in file["tracks"].as_object_mut().unwrap() {
+        v["name"] = serde_json::Value::String("someone-else".into());
     }
     std::fs::write(&cache, file.to_string()).unwrap();
     let out = repo.track(&["list", "--json"]);
@@ -420,5 +431,47 @@ fn the_definitions_cache_follows_edits_and_survives_damage() {
     repo.track(&["list"]).ok();
     let text = std::fs::read_to_string(&cache).unwrap();
     let file: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(file["texts"].as_object().unwrap().len(), 1);
+    assert_eq!(file["tracks"].as_object().unwrap().len(), 1);
+}
+
+#[test]
+fn estimates_are_listed_and_cached_and_one_that_is_no_number_is_invalid() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "a", "--no-worktree", "--estimate", "2.5"])
+        .ok();
+    // TOML has nan (JSON, the cache's format, has not): no estimate git-track writes.
+    let toml = repo.git(&["show", "refs/tracks/a:track.toml"]);
+    let odd = toml
+        .replace("name = \"a\"", "name = \"odd\"")
+        .replace("estimate = 2.5", "estimate = nan");
+    assert!(odd.contains("estimate = nan"), "{odd}");
+    let blob = repo.tmp.path().join("odd.toml");
+    std::fs::write(&blob, &odd).unwrap();
+    let id = repo.git(&["hash-object", "-w", blob.to_str().unwrap()]);
+    let spec = repo.tmp.path().join("tree");
+    std::fs::write(&spec, format!("100644 blob {}\ttrack.toml\n", id.trim())).unwrap();
+    let tree = repo
+        .command("git", &repo.root)
+        .args(["mktree"])
+        .stdin(std::fs::File::open(&spec).unwrap())
+        .output()
+        .unwrap();
+    let tree = String::from_utf8_lossy(&tree.stdout).trim().to_owned();
+    let commit = repo.git(&["commit-tree", &tree, "-m", "odd"]);
+    repo.git(&["update-ref", "refs/tracks/odd", commit.trim()]);
+    for _ in 0..2 {
+        let json = repo.track(&["list", "--json"]).ok().json();
+        assert_eq!(json["tracks"].as_array().unwrap().len(), 1);
+        assert_eq!(json["tracks"][0]["estimate"], 2.5);
+        assert_eq!(json["invalid"][0]["ref"], "refs/tracks/odd");
+        let error = json["invalid"][0]["error"].as_str().unwrap();
+        assert!(error.contains("estimate = NaN"), "{error}");
+    }
+    repo.track(&["show", "a", "--json"]).ok();
+    let cache = repo.path(".git/track/definitions-cache.json");
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cache).unwrap()).unwrap();
+    let kept: Vec<_> = file["tracks"].as_object().unwrap().values().collect();
+    assert_eq!(kept.len(), 1, "{file}");
+    assert_eq!(kept[0]["estimate"], 2.5);
 }

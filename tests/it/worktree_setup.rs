@@ -386,6 +386,26 @@ fn prune_removes_merged_and_squash_merged_worktrees_and_never_unmerged_work() {
 }
 
 #[test]
+fn prune_tidies_the_definition_of_a_merged_track_whose_worktree_was_removed_by_hand() {
+    let repo = repo_for_prune();
+    std::fs::remove_dir_all(repo.worktree("merged")).unwrap();
+    repo.git(&["worktree", "prune"]);
+    let v = repo.track(&["prune", "--json"]).ok().json();
+    let pruned: Vec<&str> = v["pruned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["track"].as_str())
+        .collect();
+    assert!(pruned.contains(&"merged"), "{v}");
+    let v = repo.track(&["show", "merged", "--json"]).ok().json();
+    assert_eq!(v["status"], "done");
+    assert!(v.get("worktree").is_none());
+    // The branch stays without --delete-branches.
+    repo.git(&["rev-parse", "--verify", "track/merged"]);
+}
+
+#[test]
 fn attach_sets_up_the_worktree_it_makes() {
     let repo = repo_with_ignored_files();
     repo.git(&[
