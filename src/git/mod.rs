@@ -27,7 +27,7 @@ pub use setup::{
     sparse_checkout_add,
 };
 pub use sync::{SyncMode, abort_sync, continue_sync, rebase_in_progress, sync_worktree};
-pub use trees::{TreeMerge, merge_tree, merge_trees};
+pub use trees::{TreeMerge, merge_tree, merge_trees, merge_trees_batch};
 pub use worktree::{
     WorktreeMerge, abandon_merge, check_move_worktree, commit_merge, differs_from, merge_head,
     merge_into_worktree, move_worktree, reset_keep, reset_worktree, snapshot_worktree, stage_paths,

@@ -21,8 +21,7 @@ pub struct TreeMerge {
 ///
 /// git reads the repository's objects through `alternates` and writes only into
 /// `objects`, a scratch object directory the caller owns, so the repository itself never
-/// gains an object from it. (One process per merge: `--stdin` only answers line by line
-/// from git 2.48 on.)
+/// gains an object from it. ([`merge_trees_batch`] makes many merges in one process.)
 pub fn merge_trees(
     dir: &Path,
     objects: &Path,
@@ -67,6 +66,78 @@ pub fn merge_trees(
         tree,
         conflicted: fields.map(str::to_owned).collect(),
     })
+}
+
+/// Many merges as [`merge_trees`] makes one, in one `git merge-tree --stdin` process
+/// (a line `<base> -- <ours> <theirs>` each, or `<ours> <theirs>` for commits on the
+/// merge bases git finds). The answers come in the order of `merges`.
+pub fn merge_trees_batch(
+    dir: &Path,
+    objects: &Path,
+    alternates: &Path,
+    merges: &[(Option<String>, String, String)],
+) -> Result<Vec<TreeMerge>> {
+    let args = [
+        "merge-tree",
+        "--stdin",
+        "--write-tree",
+        "--name-only",
+        "--no-messages",
+        "-z",
+    ];
+    let mut input = String::new();
+    for (base, ours, theirs) in merges {
+        if let Some(base) = base {
+            input.push_str(base);
+            input.push_str(" -- ");
+        }
+        input.push_str(&format!("{ours} {theirs}\n"));
+    }
+    let ran = Git::in_dir(dir)
+        .env("GIT_OBJECT_DIRECTORY", objects)
+        .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", alternates)
+        .try_run_with_input(&args, input.as_bytes())?;
+    if !ran.success {
+        bail!(
+            "`{}` failed in {} (exit {}): {}",
+            Git::describe(&args),
+            dir.display(),
+            ran.code
+                .map_or_else(|| "by signal".to_owned(), |c| c.to_string()),
+            ran.stderr.trim()
+        );
+    }
+    // Per merge: <1|0> NUL <tree> NUL (<conflicted path> NUL)* NUL
+    let mut fields = ran.stdout.split('\0');
+    let mut out = Vec::with_capacity(merges.len());
+    for _ in merges {
+        let (Some(status), Some(tree)) = (fields.next(), fields.next()) else {
+            bail!(
+                "`{}` answered {} merges of {}",
+                Git::describe(&args),
+                out.len(),
+                merges.len()
+            );
+        };
+        let clean = match status {
+            "1" => true,
+            "0" => false,
+            other => bail!("`{}` answered {other:?}", Git::describe(&args)),
+        };
+        let mut conflicted = Vec::new();
+        for f in fields.by_ref() {
+            if f.is_empty() {
+                break;
+            }
+            conflicted.push(f.to_owned());
+        }
+        out.push(TreeMerge {
+            clean,
+            tree: tree.to_owned(),
+            conflicted,
+        });
+    }
+    Ok(out)
 }
 
 /// The tree `git merge-tree --write-tree` makes of merging `theirs` into `ours`, or `None`

@@ -141,16 +141,35 @@ impl<'e> Session<'e> {
             ..
         } = *engine;
         let repo = mem;
-        let graph = history.graph();
-        let bases = repo.merge_bases_many_with_graph(ours, &[theirs], graph)?;
-        if theirs == ours || bases.iter().any(|b| *b == theirs) {
+        // Merge bases from the process's shared commit graph, which planning filled.
+        let source = crate::dag::Source {
+            repo,
+            commit_graph: engine.commit_graph.as_ref(),
+        };
+        let bases = engine
+            .dag
+            .merge_bases(source, ours, theirs)
+            .with_context(|| format!("could not find the merge base of {ours} and {theirs}"))?;
+        if theirs == ours || bases.contains(&theirs) {
             return Ok(Merged::Contained);
         }
+        let graph = history.graph();
+        let dag = &engine.dag;
         let by_git = |judge: &mut Judge| -> Result<Merged> {
-            Ok(match judge.merge_commits_by_git(repo, ours, theirs)? {
-                Settled::Clean(tree) => Merged::Clean { tree },
-                Settled::Conflict(paths) => Merged::Conflict { paths },
-            })
+            // git is told the merge bases rather than searching history again.
+            let base_of_bases = match bases.as_slice() {
+                [first, second] => match dag.merge_bases(source, *second, *first)?.as_slice() {
+                    [one] => Some(*one),
+                    _ => None,
+                },
+                _ => None,
+            };
+            Ok(
+                match judge.merge_commits_by_git(repo, &bases, base_of_bases, ours, theirs)? {
+                    Settled::Clean(tree) => Merged::Clean { tree },
+                    Settled::Conflict(paths) => Merged::Conflict { paths },
+                },
+            )
         };
         if bases.len() > 1 {
             // git's recursive virtual base is not gix's: git merges these.
@@ -161,11 +180,11 @@ impl<'e> Session<'e> {
                 let tree_of = |id: ObjectId| -> Result<ObjectId> {
                     Ok(repo.find_commit(id)?.tree_id()?.detach())
                 };
-                let (b, o, t) = (tree_of(base.detach())?, tree_of(ours)?, tree_of(theirs)?);
-                if judge.renames_decide(repo, b, o, t)? {
+                let (b, o, t) = (tree_of(*base)?, tree_of(ours)?, tree_of(theirs)?);
+                let Some((b, t)) = judge.trees_to_merge(repo, b, o, t)? else {
                     return by_git(judge);
-                }
-                super::prune::prune(repo, b, o, t)?.map(|(b, t)| (base.detach(), b, o, t))
+                };
+                Some((*base, b, o, t))
             }
             _ => None,
         };

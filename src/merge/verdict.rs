@@ -13,7 +13,14 @@
 //!
 //! Merges gix could settle otherwise at the level of paths are git's whole
 //! ([`Judge::merge_commits_by_git`]): several merge bases (git's recursive virtual base is
-//! not gix's), and merges that rename detection decides ([`Judge::renames_decide`]).
+//! not gix's), and merges that rename detection decides ([`Judge::renames_decide`]). git
+//! is given the merge bases found here, so that it need not walk history again: the one
+//! base, or the virtual base it would make of two ([`Pending::on_virtual_base`]).
+//!
+//! What git has to finish can wait ([`Judge::settle_later`], [`Judge::by_git_later`]): a
+//! caller judging many merges at once (`overlap`) hands them all to [`Judge::finish`],
+//! which asks one `git merge-tree --stdin` for every one of them — one process instead of
+//! one per merge.
 
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
@@ -32,6 +39,78 @@ pub enum Settled {
     Clean(ObjectId),
     /// The paths git would leave conflicted, sorted.
     Conflict(Vec<String>),
+}
+
+/// A merge whose verdict git still has to give: see [`Judge::finish`].
+pub struct Pending(Work);
+
+enum Work {
+    /// gix settled the paths; git merges the files both sides changed.
+    Texts {
+        /// gix's merged tree, written, when nothing but the texts is in question.
+        tree: Option<ObjectId>,
+        /// Paths unresolved whatever git makes of the texts.
+        unresolved: BTreeSet<String>,
+        texts: Vec<Text>,
+    },
+    /// git's merge of two commits, all of it, on their one merge base when known.
+    Whole {
+        base: Option<ObjectId>,
+        ours: ObjectId,
+        theirs: ObjectId,
+        /// For two merge bases: git's virtual merge base is their merge, made first
+        /// (see [`Pending::on_virtual_base`]).
+        virtual_base: Option<VirtualBase>,
+    },
+}
+
+/// Two merge bases, in the order git merges them into its virtual base, and their one
+/// merge base.
+#[derive(Clone, Copy)]
+struct VirtualBase {
+    base: ObjectId,
+    first: ObjectId,
+    second: ObjectId,
+}
+
+impl Pending {
+    /// A whole merge of commits with exactly two merge `bases` (git's order, best first)
+    /// that have one merge base themselves, `base_of_bases`.
+    ///
+    /// git merges such commits on a virtual base: the merge of the two bases (the later
+    /// one as ours, then the earlier, as merge-ort's recursion takes them), itself merged
+    /// on their merge base. Without a commit-graph, finding those merge bases is most of
+    /// what git spends on the merge; they are known here, so [`Judge::finish`] asks git
+    /// for the merge of the bases on their given base first. When that merge is clean its
+    /// tree is exactly git's virtual base (merge-ort's inner merges differ from outer ones
+    /// only in how they record conflicts), and the merge itself is made on it, as git
+    /// would; when not, git makes the whole merge its own way.
+    pub fn on_virtual_base(self, bases: [ObjectId; 2], base_of_bases: ObjectId) -> Pending {
+        match self.0 {
+            Work::Whole {
+                base: None,
+                ours,
+                theirs,
+                ..
+            } => Pending(Work::Whole {
+                base: None,
+                ours,
+                theirs,
+                virtual_base: Some(VirtualBase {
+                    base: base_of_bases,
+                    first: bases[1],
+                    second: bases[0],
+                }),
+            }),
+            other => Pending(other),
+        }
+    }
+}
+
+/// A merge settled as git would, or waiting for git.
+pub enum Deferred {
+    Settled(Settled),
+    Pending(Pending),
 }
 
 /// The rule, and what git needs to judge text merges (set up on first need).
@@ -90,6 +169,20 @@ impl Judge {
     /// Ends gix's tree merge as git would: text merges redone by git, then the rule.
     /// Writes the merged tree (and git's merged blobs) through `repo` when clean.
     pub fn settle(&mut self, repo: &gix::Repository, outcome: &mut Outcome<'_>) -> Result<Settled> {
+        match self.settle_later(repo, outcome)? {
+            Deferred::Settled(settled) => Ok(settled),
+            Deferred::Pending(pending) => self.finish_one(repo, pending),
+        }
+    }
+
+    /// [`Judge::settle`] up to what git has to do: the verdict when gix's merge needs no
+    /// text merged again, else the work left for [`Judge::finish`]. Writes gix's merged
+    /// tree through `repo` when no path is unresolved.
+    pub fn settle_later(
+        &self,
+        repo: &gix::Repository,
+        outcome: &mut Outcome<'_>,
+    ) -> Result<Deferred> {
         let mut unresolved = BTreeSet::new();
         let mut texts = Vec::new();
         let mut gitlinks = Vec::new();
@@ -110,81 +203,157 @@ impl Judge {
                 .upsert(path.split('/').map(BStr::new), EntryKind::Commit, id)
                 .map_err(|e| anyhow!("{e}"))?;
         }
-        if !texts.is_empty() {
-            for (path, merged) in self.git_merges(repo, &texts)? {
-                match merged {
-                    Some((mode, id)) => {
-                        outcome
-                            .tree
-                            .upsert(path.split('/').map(BStr::new), mode.kind(), id)
-                            .map_err(|e| anyhow!("{e}"))?;
-                    }
-                    None => {
-                        unresolved.insert(path);
-                    }
-                }
-            }
+        if texts.is_empty() && !unresolved.is_empty() {
+            return Ok(Deferred::Settled(Settled::Conflict(
+                unresolved.into_iter().collect(),
+            )));
         }
-        if !unresolved.is_empty() {
-            return Ok(Settled::Conflict(unresolved.into_iter().collect()));
+        let tree = if unresolved.is_empty() {
+            Some(
+                outcome
+                    .tree
+                    .write(|tree| repo.write_object(tree).map(|id| id.detach()))
+                    .map_err(|e| anyhow!("{e}"))
+                    .context("could not write the merged tree")?,
+            )
+        } else {
+            None
+        };
+        match tree {
+            Some(tree) if texts.is_empty() => Ok(Deferred::Settled(Settled::Clean(tree))),
+            _ => Ok(Deferred::Pending(Pending(Work::Texts {
+                tree,
+                unresolved,
+                texts,
+            }))),
         }
-        let tree = outcome
-            .tree
-            .write(|tree| repo.write_object(tree).map(|id| id.detach()))
-            .map_err(|e| anyhow!("{e}"))
-            .context("could not write the merged tree")?;
-        Ok(Settled::Clean(tree))
     }
 
-    /// git's merge of each text: its merged entry, or `None` where it conflicts. The
-    /// merged blobs are written through `repo`.
-    fn git_merges(
+    /// git's whole merge of two commits (see [`Judge::merge_commits_by_git`]), left for
+    /// [`Judge::finish`]. `bases` are their merge bases (git's order); `base_of_bases` the
+    /// one merge base of two of them, when they have one (see [`Pending::on_virtual_base`]).
+    pub fn by_git_later(
+        bases: &[ObjectId],
+        base_of_bases: Option<ObjectId>,
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Pending {
+        let whole = |base| {
+            Pending(Work::Whole {
+                base,
+                ours,
+                theirs,
+                virtual_base: None,
+            })
+        };
+        match (bases, base_of_bases) {
+            ([base], _) => whole(Some(*base)),
+            ([first, second], Some(base)) => whole(None).on_virtual_base([*first, *second], base),
+            _ => whole(None),
+        }
+    }
+
+    fn finish_one(&mut self, repo: &gix::Repository, pending: Pending) -> Result<Settled> {
+        self.finish(repo, vec![pending])?
+            .pop()
+            .ok_or_else(|| anyhow!("internal error: git's verdict went missing"))
+    }
+
+    /// git's verdicts on `pending` merges, in order, from one `git merge-tree` run. Merged
+    /// trees (and git's merged blobs) are made readable through `repo`, which must be able
+    /// to read every object the merges name.
+    pub fn finish(
         &mut self,
         repo: &gix::Repository,
-        texts: &[Text],
-    ) -> Result<Vec<(String, Option<Stage>)>> {
+        pending: Vec<Pending>,
+    ) -> Result<Vec<Settled>> {
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
         let dir = self.dir.clone();
         let objects = self.objects.clone();
         let git = self.git_side()?;
-        // The three trees hold the texts at their paths, so that attributes apply.
-        let mut sides: [BTreeMap<&str, Stage>; 3] = Default::default();
-        for text in texts {
-            for (side, stage) in sides.iter_mut().zip(text.stages) {
-                if let Some((mode, id)) = stage {
-                    git.export(repo, id)?;
-                    side.insert(&text.path, (mode, id));
+        // Virtual merge bases git would make, where their merge is clean.
+        let virtual_bases = git.virtual_bases(repo, &dir, &objects, &pending)?;
+        // Per merge: the merge base (trees only), ours, theirs.
+        let mut merges: Vec<(Option<String>, String, String)> = Vec::with_capacity(pending.len());
+        for (Pending(work), virtual_base) in pending.iter().zip(virtual_bases) {
+            merges.push(match work {
+                Work::Texts { texts, .. } => {
+                    // The three trees hold the texts at their paths, so that attributes apply.
+                    let mut sides: [BTreeMap<&str, Stage>; 3] = Default::default();
+                    for text in texts {
+                        for (side, stage) in sides.iter_mut().zip(text.stages) {
+                            if let Some((mode, id)) = stage {
+                                git.export(repo, id)?;
+                                side.insert(&text.path, (mode, id));
+                            }
+                        }
+                    }
+                    let [base, ours, theirs] = sides;
+                    (
+                        Some(git.write_tree(&base)?.to_string()),
+                        git.write_tree(&ours)?.to_string(),
+                        git.write_tree(&theirs)?.to_string(),
+                    )
                 }
-            }
+                Work::Whole {
+                    base, ours, theirs, ..
+                } => {
+                    git.export_all(repo, *ours)?;
+                    git.export_all(repo, *theirs)?;
+                    (
+                        base.or(virtual_base).map(|b| b.to_string()),
+                        ours.to_string(),
+                        theirs.to_string(),
+                    )
+                }
+            });
         }
-        let [base, ours, theirs] = sides;
-        let (base, ours, theirs) = (
-            git.write_tree(&base)?,
-            git.write_tree(&ours)?,
-            git.write_tree(&theirs)?,
-        );
-        let merged = crate::git::merge_trees(
-            &dir,
-            &git.scratch.0,
-            &objects,
-            Some(&base.to_string()),
-            [&ours.to_string(), &theirs.to_string()],
-        )?;
-        let conflicted: BTreeSet<&str> = merged.conflicted.iter().map(String::as_str).collect();
-        let tree = ObjectId::from_hex(merged.tree.as_bytes())
-            .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?;
-        let mut out = Vec::with_capacity(texts.len());
-        for text in texts {
-            if conflicted.contains(text.path.as_str()) {
-                out.push((text.path.clone(), None));
-                continue;
-            }
-            let (mode, id) = git
-                .entry_at(repo, tree, &text.path)?
-                .ok_or_else(|| anyhow!("git's merge of {} lost the file", text.path))?;
-            git.import(repo, id)?;
-            out.push((text.path.clone(), Some((mode, id))));
+        let answers = match merges.as_slice() {
+            [(base, ours, theirs)] => vec![crate::git::merge_trees(
+                &dir,
+                &git.scratch.0,
+                &objects,
+                base.as_deref(),
+                [ours, theirs],
+            )?],
+            _ => batch_on_all_cores(&dir, &git.scratch.0, &objects, &merges)?,
+        };
+        if answers.len() != pending.len() {
+            return Err(anyhow!(
+                "git merge-tree answered {} merges of {}",
+                answers.len(),
+                pending.len()
+            ));
+        }
+        let mut out = Vec::with_capacity(pending.len());
+        for (Pending(work), merged) in pending.into_iter().zip(answers) {
+            out.push(git.conclude(repo, work, merged)?);
         }
         Ok(out)
+    }
+
+    /// The trees gix merges for a merge on one base: `base` and `theirs` with what only
+    /// `ours` changed left out ([`crate::merge::prune`]) when that is safe, else as they
+    /// are; `None` when renames decide the merge ([`Judge::renames_decide`], asked of the
+    /// trees gix would merge), which git then makes whole.
+    ///
+    /// Leaving out what only ours changed is what lets a track merge into an integration
+    /// branch that moved far since the track forked without rename detection over all of
+    /// that: the pruned trees keep ours' changes only where both sides modified a file,
+    /// so no rename of ours can meet a change of theirs, and directory renames cannot
+    /// either (a folder one side removed and the other changed makes pruning refuse).
+    pub fn trees_to_merge(
+        &self,
+        repo: &gix::Repository,
+        base: ObjectId,
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Result<Option<(ObjectId, ObjectId)>> {
+        let (base, theirs) =
+            crate::merge::prune::prune(repo, base, ours, theirs)?.unwrap_or((base, theirs));
+        Ok((!self.renames_decide(repo, base, ours, theirs)?).then_some((base, theirs)))
     }
 
     /// Can rename detection decide this merge? When one side added files and deleted a
@@ -225,39 +394,24 @@ impl Judge {
         Ok(decides(&ours, &theirs) || decides(&theirs, &ours))
     }
 
-    /// git's merge of two commits that have several merge bases, all of it. git merges
-    /// the bases into a virtual one recursively, and gix's virtual base is not always
-    /// git's (add/add and content conflicts between the bases settle differently), so
-    /// for these merges git's whole answer is taken. The merged tree is made readable
-    /// through `repo` when clean.
+    /// git's merge of two commits, all of it: for commits that have several merge bases
+    /// (git merges the bases into a virtual one recursively, and gix's virtual base is not
+    /// always git's: add/add and content conflicts between the bases settle differently),
+    /// and merges renames decide. `bases` are their merge bases, given to git (which then
+    /// need not search history for them) as [`Judge::by_git_later`] says. The merged tree
+    /// is made readable through `repo` when clean.
     pub fn merge_commits_by_git(
         &mut self,
         repo: &gix::Repository,
+        bases: &[ObjectId],
+        base_of_bases: Option<ObjectId>,
         ours: ObjectId,
         theirs: ObjectId,
     ) -> Result<Settled> {
-        let dir = self.dir.clone();
-        let objects = self.objects.clone();
-        let git = self.git_side()?;
-        git.export_all(repo, ours)?;
-        git.export_all(repo, theirs)?;
-        let merged = crate::git::merge_trees(
-            &dir,
-            &git.scratch.0,
-            &objects,
-            None,
-            [&ours.to_string(), &theirs.to_string()],
-        )?;
-        if !merged.clean {
-            let mut paths = merged.conflicted;
-            paths.sort();
-            paths.dedup();
-            return Ok(Settled::Conflict(paths));
-        }
-        let tree = ObjectId::from_hex(merged.tree.as_bytes())
-            .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?;
-        git.import_all(repo, tree)?;
-        Ok(Settled::Clean(tree))
+        self.finish_one(
+            repo,
+            Judge::by_git_later(bases, base_of_bases, ours, theirs),
+        )
     }
 
     fn git_side(&mut self) -> Result<&mut GitSide> {
@@ -277,6 +431,120 @@ impl Judge {
 }
 
 impl GitSide {
+    /// For each pending merge, git's virtual merge base when the merge has one to be
+    /// made first ([`Pending::on_virtual_base`]) and that merge is clean: all made in one
+    /// run of git.
+    fn virtual_bases(
+        &self,
+        repo: &gix::Repository,
+        dir: &std::path::Path,
+        objects: &std::path::Path,
+        pending: &[Pending],
+    ) -> Result<Vec<Option<ObjectId>>> {
+        let mut out = vec![None; pending.len()];
+        // Per pending merge, which merge of bases gives its virtual base (pairs of tracks
+        // often share one).
+        let mut slots = Vec::new();
+        let mut merges = Vec::new();
+        let mut asked: BTreeMap<(ObjectId, ObjectId, ObjectId), usize> = BTreeMap::new();
+        for (i, Pending(work)) in pending.iter().enumerate() {
+            if let Work::Whole {
+                virtual_base: Some(v),
+                ..
+            } = work
+            {
+                let key = (v.base, v.first, v.second);
+                let n = match asked.get(&key) {
+                    Some(n) => *n,
+                    None => {
+                        for id in [v.base, v.first, v.second] {
+                            self.export_all(repo, id)?;
+                        }
+                        merges.push((
+                            Some(v.base.to_string()),
+                            v.first.to_string(),
+                            v.second.to_string(),
+                        ));
+                        asked.insert(key, merges.len() - 1);
+                        merges.len() - 1
+                    }
+                };
+                slots.push((i, n));
+            }
+        }
+        if merges.is_empty() {
+            return Ok(out);
+        }
+        let answers = batch_on_all_cores(dir, &self.scratch.0, objects, &merges)?;
+        if answers.len() != merges.len() {
+            return Err(anyhow!(
+                "git merge-tree answered {} merges of {}",
+                answers.len(),
+                merges.len()
+            ));
+        }
+        for (i, n) in slots {
+            let merged = &answers[n];
+            if merged.clean {
+                out[i] = Some(
+                    ObjectId::from_hex(merged.tree.as_bytes())
+                        .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// The verdict on one merge from git's answer.
+    fn conclude(
+        &self,
+        repo: &gix::Repository,
+        work: Work,
+        merged: crate::git::TreeMerge,
+    ) -> Result<Settled> {
+        let tree = ObjectId::from_hex(merged.tree.as_bytes())
+            .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?;
+        let (gix_tree, mut unresolved, texts) = match work {
+            Work::Whole { .. } => {
+                if !merged.clean {
+                    let mut paths = merged.conflicted;
+                    paths.sort();
+                    paths.dedup();
+                    return Ok(Settled::Conflict(paths));
+                }
+                self.import_all(repo, tree)?;
+                return Ok(Settled::Clean(tree));
+            }
+            Work::Texts {
+                tree,
+                unresolved,
+                texts,
+            } => (tree, unresolved, texts),
+        };
+        let conflicted: BTreeSet<&str> = merged.conflicted.iter().map(String::as_str).collect();
+        let mut resolved = Vec::with_capacity(texts.len());
+        for text in texts {
+            if conflicted.contains(text.path.as_str()) {
+                unresolved.insert(text.path);
+            } else {
+                resolved.push(text.path);
+            }
+        }
+        let Some(gix_tree) = gix_tree.filter(|_| unresolved.is_empty()) else {
+            return Ok(Settled::Conflict(unresolved.into_iter().collect()));
+        };
+        // git's merged blobs replace gix's.
+        let mut editor = repo.edit_tree(gix_tree)?;
+        for path in resolved {
+            let (mode, id) = self
+                .entry_at(repo, tree, &path)?
+                .ok_or_else(|| anyhow!("git's merge of {path} lost the file"))?;
+            self.import(repo, id)?;
+            editor.upsert(path.as_str(), mode.kind(), id)?;
+        }
+        Ok(Settled::Clean(editor.write()?.detach()))
+    }
+
     /// Makes an object of `repo` that exists only in memory readable by git.
     fn export(&self, repo: &gix::Repository, id: ObjectId) -> Result<()> {
         if gix::objs::Exists::exists(&**repo.objects, &id) {
@@ -420,6 +688,57 @@ impl GitSide {
         }
         Ok(None)
     }
+}
+
+/// [`crate::git::merge_trees_batch`] split over one git process per core. Merges git
+/// must find merge bases for (several of them) cost it most, so they are dealt out
+/// first, round the processes. The answers come in the order of `merges`.
+fn batch_on_all_cores(
+    dir: &std::path::Path,
+    objects: &std::path::Path,
+    alternates: &std::path::Path,
+    merges: &[(Option<String>, String, String)],
+) -> Result<Vec<crate::git::TreeMerge>> {
+    let processes = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(merges.len());
+    if processes <= 1 {
+        return crate::git::merge_trees_batch(dir, objects, alternates, merges);
+    }
+    // Merges with no base given first, then the rest, dealt round.
+    let mut order: Vec<usize> = (0..merges.len()).collect();
+    order.sort_by_key(|&i| merges[i].0.is_some());
+    let mut shares: Vec<Vec<usize>> = vec![Vec::new(); processes];
+    for (n, i) in order.into_iter().enumerate() {
+        shares[n % processes].push(i);
+    }
+    let answers: Vec<Result<Vec<crate::git::TreeMerge>>> = std::thread::scope(|s| {
+        let running: Vec<_> = shares
+            .iter()
+            .map(|share| {
+                let batch: Vec<(Option<String>, String, String)> =
+                    share.iter().map(|&i| merges[i].clone()).collect();
+                s.spawn(move || crate::git::merge_trees_batch(dir, objects, alternates, &batch))
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|r| {
+                r.join()
+                    .unwrap_or_else(|_| Err(anyhow!("a git merge-tree run panicked")))
+            })
+            .collect()
+    });
+    let mut out: Vec<Option<crate::git::TreeMerge>> = vec![None; merges.len()];
+    for (share, answer) in shares.iter().zip(answers) {
+        for (&i, merged) in share.iter().zip(answer?) {
+            out[i] = Some(merged);
+        }
+    }
+    out.into_iter()
+        .map(|m| m.ok_or_else(|| anyhow!("internal error: a merge went unanswered")))
+        .collect()
 }
 
 /// The file of a conflict whose tree-level outcome is settled and whose content gix

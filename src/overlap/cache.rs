@@ -1,6 +1,6 @@
 //! The overlap cache, `<common dir>/track/overlap-cache`: effective changes by track
-//! tip and pair verdicts by pair of tips, all for one integration tip and one set of
-//! merge settings. Everything is keyed by object ids, so an unchanged track is found
+//! tip, pair verdicts by pair of tips and the merge bases both merges had, all for one
+//! integration tip and one set of merge settings. Everything is keyed by object ids, so an unchanged track is found
 //! again and a moved tip misses only its own entries.
 //!
 //! The file is a header line `git-track-overlap-cache <version> <checksum>` and a JSON
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &str = "git-track-overlap-cache";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 pub const FILE_NAME: &str = "overlap-cache";
 
 /// The verdict of the ordered merge of a pair (A into the integration tip, then B).
@@ -34,6 +34,11 @@ pub struct Body {
     pub tracks: BTreeMap<String, Effect>,
     /// Verdicts by `"<tip a> <tip b>"`, in merge order.
     pub pairs: BTreeMap<String, Verdict>,
+    /// The merge bases of a track's merge into the integration tip (by tip) and of a
+    /// pair's ordered merge (by `"<tip a> <tip b>"`), best first: a tip that moved on by
+    /// new commits keeps them (see `context::known_bases`).
+    #[serde(default)]
+    pub bases: BTreeMap<String, Vec<String>>,
 }
 
 pub struct Cache {
@@ -93,6 +98,24 @@ impl Cache {
         self.used_pairs.insert(key.to_owned(), ());
         self.body.pairs.insert(key.to_owned(), verdict);
         self.dirty = true;
+    }
+
+    /// The merge bases stored for `key` (a tip, or a pair of tips).
+    pub fn bases(&self, key: &str) -> Option<Vec<gix::ObjectId>> {
+        self.body
+            .bases
+            .get(key)?
+            .iter()
+            .map(|b| gix::ObjectId::from_hex(b.as_bytes()).ok())
+            .collect()
+    }
+
+    pub fn put_bases(&mut self, key: &str, bases: &[gix::ObjectId]) {
+        let bases: Vec<String> = bases.iter().map(ToString::to_string).collect();
+        if self.body.bases.get(key) != Some(&bases) {
+            self.body.bases.insert(key.to_owned(), bases);
+            self.dirty = true;
+        }
     }
 
     /// Writes the cache back (atomically) if anything changed. Entries not used in this

@@ -3,16 +3,17 @@
 
 use super::cache::{Cache, Verdict};
 use super::compare::{self, Meeting};
-use super::effect::{Effect, Graph, Worker, commit_tree};
+use super::effect::{Effect, Walk, Worker, commit_tree};
 use super::hunks;
 use super::{Input, Integration, Level, MergeVerdict, Pair, Report, TrackReport};
+use crate::dag::Source;
 use crate::progress::{self, Progress};
 use crate::repo::Repo;
 use crate::scope::Scope;
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::odb::memory::Storage;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -32,6 +33,9 @@ pub(super) struct Engine<'r> {
     settings_key: String,
     /// Told of each track merged and each pair judged (work the cache did not have).
     progress: &'r dyn Progress,
+    /// The merge bases of tips and the integration tip found so far (or cached), for
+    /// merging a track again when only its merged blobs are missing.
+    bases: HashMap<ObjectId, Vec<ObjectId>>,
 }
 
 impl<'r> Engine<'r> {
@@ -65,6 +69,7 @@ impl<'r> Engine<'r> {
             tree_options,
             settings_key,
             progress,
+            bases: HashMap::new(),
         })
     }
 
@@ -101,14 +106,27 @@ impl<'r> Engine<'r> {
         let missing: Vec<usize> = (0..inputs.len())
             .filter(|i| effects[*i].is_none())
             .collect();
-        let tips: Vec<ObjectId> = missing.iter().map(|i| inputs[*i].tip).collect();
+        let mut chains: BTreeMap<usize, Vec<ObjectId>> = BTreeMap::new();
+        let mut tips = Vec::with_capacity(missing.len());
+        for &i in &missing {
+            let chain = self.chain(inputs[i].tip)?;
+            let known = known_bases(&cache, &chain, &[]);
+            chains.insert(i, chain);
+            tips.push((inputs[i].tip, known));
+        }
         let progress = self.progress;
         let computed = progress::stage(progress, "Merging tracks in memory", tips.len(), || {
-            self.compute_effects(&tips)
+            self.compute_effects_on(&tips)
         })?;
-        for (slot, effect) in missing.iter().zip(computed) {
+        for (slot, (effect, bases)) in missing.iter().zip(computed) {
             cache.put_track(&keys[*slot], &effect);
+            cache.put_bases(&keys[*slot], &bases);
             effects[*slot] = Some(effect);
+        }
+        for (input, key) in inputs.iter().zip(&keys) {
+            if let Some(bases) = cache.bases(key) {
+                self.bases.insert(input.tip, bases);
+            }
         }
         let mut effects: Vec<Effect> = effects.into_iter().flatten().collect();
         if effects.len() != inputs.len() {
@@ -197,14 +215,27 @@ impl<'r> Engine<'r> {
                         c
                     }
                 };
-                merges.push((commit, inputs[ib].tip));
+                let mut chain = |t: usize| -> Result<Vec<ObjectId>> {
+                    Ok(match chains.get(&t) {
+                        Some(c) => c.clone(),
+                        None => {
+                            let c = self.chain(inputs[t].tip)?;
+                            chains.insert(t, c.clone());
+                            c
+                        }
+                    })
+                };
+                let (chain_a, chain_b) = (chain(ia)?, chain(ib)?);
+                let known = known_bases(&cache, &chain_a, &chain_b);
+                merges.push((commit, inputs[ib].tip, known));
             }
             let progress = self.progress;
             let verdicts_made =
                 progress::stage(progress, "Merging pairs in memory", merges.len(), || {
                     self.merge_pairs(&merges)
                 })?;
-            for ((n, key), mut verdict) in todo.iter().zip(verdicts_made) {
+            for ((n, key), (mut verdict, bases)) in todo.iter().zip(verdicts_made) {
+                cache.put_bases(key, &bases);
                 // git (merge.directoryRenames=conflict) stops on an addition its
                 // directory-rename detection moves; gix's merge does not always see it.
                 let (ia, ib) = judged[*n].0;
@@ -286,10 +317,64 @@ impl<'r> Engine<'r> {
     /// Effective changes of `tips`, on every core; the objects the merges made in memory
     /// are gathered into the main repository's memory.
     fn compute_effects(&mut self, tips: &[ObjectId]) -> Result<Vec<Effect>> {
+        let tips: Vec<_> = tips
+            .iter()
+            .map(|t| (*t, self.bases.get(t).cloned()))
+            .collect();
+        Ok(self
+            .compute_effects_on(&tips)?
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect())
+    }
+
+    /// [`Engine::compute_effects`] for tips whose merge bases with the integration tip
+    /// may be known already; each effect comes with the merge bases it had.
+    fn compute_effects_on(
+        &mut self,
+        tips: &[(ObjectId, Option<Vec<ObjectId>>)],
+    ) -> Result<Vec<(Effect, Vec<ObjectId>)>> {
         let (integration, integration_tree) = (self.integration, self.integration_tree);
-        self.on_all_cores(tips, |worker, graph, tip| {
-            worker.effect(graph, integration, integration_tree, *tip)
-        })
+        let partials = self.on_all_cores(tips, |worker, walk, (tip, known)| {
+            let bases = match known {
+                Some(bases) => bases.clone(),
+                None => walk.merge_bases(integration, *tip)?,
+            };
+            let base_of_bases = walk.base_of_bases(&bases)?;
+            let partial =
+                worker.effect(&bases, base_of_bases, integration, integration_tree, *tip)?;
+            Ok((partial, bases))
+        })?;
+        let (partials, bases): (Vec<_>, Vec<_>) = partials.into_iter().unzip();
+        // The merges git has to judge, all in one run of git.
+        let effects = Worker::new(&self.main, self.tree_options.clone())?
+            .finish_effects(partials, integration_tree)?;
+        Ok(effects.into_iter().zip(bases).collect())
+    }
+
+    /// `tip` and the commits before it, newest first, as long as each has exactly one
+    /// parent (at most [`CHAIN`] of them): the commits a tip that moved on may have had.
+    fn chain(&self, tip: ObjectId) -> Result<Vec<ObjectId>> {
+        let mut chain = vec![tip];
+        let mut at = tip;
+        // Where a shallow clone's history ends, the commit graph sees no parent: nor
+        // does the chain.
+        let shallow = self.main.shallow_commits()?;
+        while chain.len() < CHAIN {
+            if shallow.as_ref().is_some_and(|s| s.contains(&at)) {
+                break;
+            }
+            let Ok(commit) = self.main.find_commit(at) else {
+                break;
+            };
+            let mut parents = commit.parent_ids();
+            let (Some(parent), None) = (parents.next(), parents.next()) else {
+                break;
+            };
+            at = parent.detach();
+            chain.push(at);
+        }
+        Ok(chain)
     }
 
     /// Each tip merged into the integration tip as the effects see it: the merged tree
@@ -320,8 +405,8 @@ impl<'r> Engine<'r> {
         }
         let tree = self.materialize(a, &effect)?;
         let commit = self.merge_commit(tree, a)?;
-        let verdict = self.merge_pairs(&[(commit, b)])?.pop();
-        Ok(verdict.filter(|v| v.conflict).map(|v| v.paths))
+        let verdict = self.merge_pairs(&[(commit, b, None)])?.pop();
+        Ok(verdict.filter(|(v, _)| v.conflict).map(|(v, _)| v.paths))
     }
 
     /// `job` for every item, spread over the cores: each thread has its own repository
@@ -331,11 +416,12 @@ impl<'r> Engine<'r> {
     where
         T: Sync,
         R: Send,
-        F: Fn(&mut Worker<'_>, &mut Graph<'_, '_>, &T) -> Result<R> + Sync,
+        F: Fn(&mut Worker<'_>, &mut Walk<'_>, &T) -> Result<R> + Sync,
     {
         if items.is_empty() {
             return Ok(Vec::new());
         }
+        let dag = self.repo.dag();
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -344,11 +430,18 @@ impl<'r> Engine<'r> {
             let main = &self.main;
             let mut worker = Worker::new(main, self.tree_options.clone())?;
             let commit_graph = main.commit_graph_if_enabled()?;
-            let mut graph = main.revision_graph(commit_graph.as_ref());
+            let mut walk = Walk {
+                graph: main.revision_graph(commit_graph.as_ref()),
+                dag,
+                source: Source {
+                    repo: main,
+                    commit_graph: commit_graph.as_ref(),
+                },
+            };
             return items
                 .iter()
                 .map(|item| {
-                    let r = job(&mut worker, &mut graph, item);
+                    let r = job(&mut worker, &mut walk, item);
                     self.progress.tick();
                     r
                 })
@@ -371,12 +464,19 @@ impl<'r> Engine<'r> {
                     let run = |repo: &gix::Repository| -> Result<Vec<(usize, Result<R>)>> {
                         let mut worker = Worker::new(repo, tree_options.clone())?;
                         let commit_graph = repo.commit_graph_if_enabled()?;
-                        let mut graph = repo.revision_graph(commit_graph.as_ref());
+                        let mut walk = Walk {
+                            graph: repo.revision_graph(commit_graph.as_ref()),
+                            dag,
+                            source: Source {
+                                repo,
+                                commit_graph: commit_graph.as_ref(),
+                            },
+                        };
                         let mut mine = Vec::new();
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             let Some(item) = items.get(i) else { break };
-                            mine.push((i, job(&mut worker, &mut graph, item)));
+                            mine.push((i, job(&mut worker, &mut walk, item)));
                             progress.tick();
                         }
                         Ok(mine)
@@ -504,22 +604,69 @@ impl<'r> Engine<'r> {
     }
 
     /// The ordered merge of each pair, in memory: B merged into the commit of A merged
-    /// into the integration tip, with the merge bases git would find.
-    fn merge_pairs(&mut self, merges: &[(ObjectId, ObjectId)]) -> Result<Vec<Verdict>> {
-        self.on_all_cores(merges, |worker, graph, (ours, theirs)| {
-            let conflicts = worker.merge_commits(graph, *ours, *theirs)?;
-            Ok(Verdict {
+    /// into the integration tip, with the merge bases git would find (given when known);
+    /// each verdict comes with the merge bases the merge had.
+    fn merge_pairs(&mut self, merges: &[PairMerge]) -> Result<Vec<(Verdict, Vec<ObjectId>)>> {
+        let partials = self.on_all_cores(merges, |worker, walk, (ours, theirs, known)| {
+            let bases = match known {
+                Some(bases) => bases.clone(),
+                None => walk.merge_bases(*ours, *theirs)?,
+            };
+            let partial = worker.merge_commits(walk, &bases, *ours, *theirs)?;
+            Ok((partial, bases))
+        })?;
+        let (partials, bases): (Vec<_>, Vec<_>) = partials.into_iter().unzip();
+        // The merges git has to judge, all in one run of git.
+        let verdicts =
+            Worker::new(&self.main, self.tree_options.clone())?.finish_verdicts(partials)?;
+        Ok(verdicts
+            .into_iter()
+            .map(|conflicts| Verdict {
                 conflict: conflicts.is_some(),
                 paths: conflicts.unwrap_or_default(),
             })
-        })
+            .zip(bases)
+            .collect())
     }
 
     /// The merge commit of a track into the integration tip, in memory.
     fn merge_commit(&self, tree: ObjectId, tip: ObjectId) -> Result<ObjectId> {
-        let commit = super::fixed_commit(tree, &[self.integration, tip], "merge\n");
+        let commit = super::fixed_commit(&self.main, tree, &[self.integration, tip], "merge\n")?;
         Ok(self.main.write_object(&commit)?.detach())
     }
+}
+
+/// A pair's ordered merge: the commit of A merged into the integration tip, B's tip, and
+/// their merge bases when known.
+type PairMerge = (ObjectId, ObjectId, Option<Vec<ObjectId>>);
+
+/// How many commits back a moved tip is followed to find the merges bases it had.
+const CHAIN: usize = 16;
+
+/// The merge bases of a merge of a track whose tip moved on, when the cache holds them
+/// for one of its earlier tips: for a track's merge into the integration tip, `a` is the
+/// track's [`Engine::chain`] (and `b` empty); for a pair's ordered merge, the chains of
+/// A and B.
+///
+/// New commits on top of a tip T, one parent each, change no merge base while T itself
+/// is no ancestor of the other side: then none of them is either, so the common
+/// ancestors of the two sides are the ones they had. T is an ancestor of the other side
+/// exactly when T was one of the merge bases (of the integration tip and T; or, for a
+/// pair, of "A merged into the integration tip" and B, where that holds for A and B
+/// alike). Only a single merge base is reused: several go to git, which finds its own.
+fn known_bases(cache: &Cache, a: &[ObjectId], b: &[ObjectId]) -> Option<Vec<ObjectId>> {
+    let single = |key: String, tips: &[ObjectId]| {
+        cache
+            .bases(&key)
+            .filter(|bases| bases.len() == 1 && !tips.contains(&bases[0]))
+    };
+    if b.is_empty() {
+        return a.iter().find_map(|t| single(t.to_string(), &[*t]));
+    }
+    a.iter().find_map(|ta| {
+        b.iter()
+            .find_map(|tb| single(format!("{ta} {tb}"), &[*ta, *tb]))
+    })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

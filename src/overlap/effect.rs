@@ -3,7 +3,7 @@
 
 use super::Basis;
 use super::hunks::Lines;
-use crate::merge::verdict::{Judge, Settled};
+use crate::merge::verdict::{Deferred, Judge, Pending, Settled};
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
@@ -13,12 +13,42 @@ use gix::objs::tree::EntryMode;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
-/// The revision graph merge-base searches share (it caches commits between searches).
+/// gix's revision graph, for its commit merge of unrelated histories.
 pub(super) type Graph<'a, 'c> = gix::revwalk::Graph<
     'a,
     'c,
     gix::revwalk::graph::Commit<gix::revision::plumbing::merge_base::Flags>,
 >;
+
+/// How a worker finds merge bases: the process's shared commit graph ([`crate::dag`]),
+/// read through the worker's repository (which holds the commits made in memory).
+pub(super) struct Walk<'a> {
+    pub graph: Graph<'a, 'a>,
+    pub dag: &'a crate::dag::Dag,
+    pub source: crate::dag::Source<'a>,
+}
+
+impl Walk<'_> {
+    /// The one merge base of two merge `bases`, which git needs for its virtual base
+    /// ([`crate::merge::verdict::Pending::on_virtual_base`]); `None` for any other
+    /// number of bases, or when the two have several.
+    pub fn base_of_bases(&self, bases: &[ObjectId]) -> Result<Option<ObjectId>> {
+        let [first, second] = bases else {
+            return Ok(None);
+        };
+        Ok(match self.merge_bases(*second, *first)?.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        })
+    }
+
+    /// The merge bases of `a` and `b` as git finds them, best first.
+    pub fn merge_bases(&self, a: ObjectId, b: ObjectId) -> Result<Vec<ObjectId>> {
+        self.dag
+            .merge_bases(self.source, a, b)
+            .context("could not find the merge base")
+    }
+}
 
 /// How a path changed in a track's effective change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,6 +138,36 @@ pub struct Effect {
     pub lines: BTreeMap<String, Lines>,
 }
 
+/// A track's effective change, or the merge git still has to judge for it (all such
+/// merges of a run go to git together, see [`Judge::finish`]).
+pub(super) enum PartialEffect {
+    Done(Effect),
+    Git {
+        pending: Pending,
+        /// The tree of the fork point and of the tip: what the track is compared by when
+        /// git finds a conflict.
+        fork_tree: ObjectId,
+        tip_tree: ObjectId,
+    },
+}
+
+/// A pair's verdict (`None` when clean, else the paths), or the merge git still has to
+/// judge.
+pub(super) enum PartialVerdict {
+    Done(Option<Vec<String>>),
+    Git(Pending),
+}
+
+impl PartialVerdict {
+    /// The verdict from git's answer on the merge.
+    pub fn of(settled: Settled) -> Option<Vec<String>> {
+        match settled {
+            Settled::Clean(_) => None,
+            Settled::Conflict(paths) => Some(paths),
+        }
+    }
+}
+
 /// Per-thread tools for merging and diffing, reused across tracks.
 pub(super) struct Worker<'r> {
     pub repo: &'r gix::Repository,
@@ -158,23 +218,22 @@ impl<'r> Worker<'r> {
         Ok((&mut self.diff_cache, blob_merge))
     }
 
-    /// Merges `tip` into `integration` in memory and returns what it brings.
+    /// Merges `tip` into `integration` (their merge bases: `bases`, best first) in memory
+    /// and returns what it brings (or the merge git has to finish first).
     pub fn effect(
         &mut self,
-        graph: &mut Graph<'_, '_>,
+        bases: &[ObjectId],
+        base_of_bases: Option<ObjectId>,
         integration: ObjectId,
         integration_tree: ObjectId,
         tip: ObjectId,
-    ) -> Result<Effect> {
+    ) -> Result<PartialEffect> {
         let repo = self.repo;
-        let bases = gix::revision::plumbing::merge_base(integration, &[tip], graph)
-            .map_err(|e| anyhow!("{e}"))
-            .context("could not find the merge base")?;
         let tip_tree = commit_tree(repo, tip)?;
-        let Some(bases) = bases else {
+        let Some(&first_base) = bases.first() else {
             // Unrelated histories: git refuses the merge; compare the whole tip.
             let empty = ObjectId::empty_tree(repo.object_hash());
-            return Ok(Effect {
+            return Ok(PartialEffect::Done(Effect {
                 clean: false,
                 merged: false,
                 basis: Basis::ForkPoint,
@@ -182,104 +241,147 @@ impl<'r> Worker<'r> {
                 old_tree: empty,
                 changes: self.diff(empty, tip_tree)?,
                 lines: BTreeMap::new(),
-            });
+            }));
         };
-        let clean = |old_tree, changes| Effect {
-            clean: true,
-            merged: false,
-            basis: Basis::Integration,
-            conflicts: Vec::new(),
-            old_tree,
-            changes,
-            lines: BTreeMap::new(),
-        };
-        if bases.iter().any(|b| *b == tip) {
-            let mut e = clean(integration_tree, Vec::new());
+        if bases.contains(&tip) {
+            let mut e = clean_effect(integration_tree, Vec::new());
             e.merged = true;
-            return Ok(e);
+            return Ok(PartialEffect::Done(e));
         }
-        if bases.len() == 1 && *bases.first() == integration {
+        if bases.len() == 1 && first_base == integration {
             // The track contains the integration tip: the merge is a fast-forward.
-            return Ok(clean(
-                integration_tree,
-                self.diff(integration_tree, tip_tree)?,
-            ));
+            let changes = self.diff(integration_tree, tip_tree)?;
+            return Ok(PartialEffect::Done(clean_effect(integration_tree, changes)));
         }
-        let first_base = *bases.first();
+        let fork_tree = commit_tree(repo, first_base)?;
+        let by_git = || PartialEffect::Git {
+            pending: Judge::by_git_later(bases, base_of_bases, integration, tip),
+            fork_tree,
+            tip_tree,
+        };
         if bases.len() > 1 {
             // git's recursive virtual base is not gix's: git merges these.
-            return self.effect_by_git(integration, integration_tree, tip, first_base);
+            return Ok(by_git());
         }
-        let base_tree = {
-            let base_tree = commit_tree(repo, *bases.first())?;
-            // Most tracks change paths the integration branch left alone since they
-            // forked: then the merge is the integration tip plus the track's own changes,
-            // and those are found without merging (as git's merge resolves untouched
-            // folders without looking inside).
-            let theirs = self.diff(base_tree, tip_tree)?;
-            if self.applies_as_is(base_tree, integration_tree, &theirs)? {
-                return Ok(clean(integration_tree, theirs));
-            }
-            if self
-                .judge
-                .renames_decide(repo, base_tree, integration_tree, tip_tree)?
-            {
-                return self.effect_by_git(integration, integration_tree, tip, first_base);
-            }
-            base_tree
+        // Most tracks change paths the integration branch left alone since they forked:
+        // then the merge is the integration tip plus the track's own changes, and those
+        // are found without merging (as git's merge resolves untouched folders without
+        // looking inside).
+        let theirs = self.diff(fork_tree, tip_tree)?;
+        if self.applies_as_is(fork_tree, integration_tree, &theirs)? {
+            return Ok(PartialEffect::Done(clean_effect(integration_tree, theirs)));
+        }
+        // What only the integration branch changed since the fork point is left out of
+        // the merge: rename detection over everything the branch gained is most of the
+        // cost of a merge otherwise.
+        let Some((pruned_base, pruned_tip)) =
+            self.judge
+                .trees_to_merge(repo, fork_tree, integration_tree, tip_tree)?
+        else {
+            return Ok(by_git());
         };
-        let (result_tree, conflicts) = self.merge_trees(base_tree, integration_tree, tip_tree)?;
-        match result_tree {
-            Some(new_tree) => Ok(clean(
+        match self.merge_trees(pruned_base, integration_tree, pruned_tip)? {
+            Deferred::Settled(settled) => Ok(PartialEffect::Done(self.effect_of(
+                settled,
                 integration_tree,
-                self.diff(integration_tree, new_tree)?,
-            )),
-            None => Ok(Effect {
-                clean: false,
-                merged: false,
-                basis: Basis::ForkPoint,
-                conflicts,
-                old_tree: base_tree,
-                changes: self.diff(base_tree, tip_tree)?,
-                lines: BTreeMap::new(),
+                fork_tree,
+                tip_tree,
+            )?)),
+            Deferred::Pending(pending) => Ok(PartialEffect::Git {
+                pending,
+                fork_tree,
+                tip_tree,
             }),
         }
     }
 
-    /// The effect of a merge git makes whole (see [`Judge::merge_commits_by_git`]).
-    fn effect_by_git(
+    /// The effective change of a track whose merge into the integration tip ended so.
+    pub fn effect_of(
         &mut self,
-        integration: ObjectId,
+        merged: Settled,
         integration_tree: ObjectId,
-        tip: ObjectId,
-        fork_point: ObjectId,
+        fork_tree: ObjectId,
+        tip_tree: ObjectId,
     ) -> Result<Effect> {
-        let repo = self.repo;
-        Ok(
-            match self.judge.merge_commits_by_git(repo, integration, tip)? {
-                Settled::Clean(tree) => Effect {
-                    clean: true,
-                    merged: false,
-                    basis: Basis::Integration,
-                    conflicts: Vec::new(),
-                    old_tree: integration_tree,
-                    changes: self.diff(integration_tree, tree)?,
-                    lines: BTreeMap::new(),
-                },
-                Settled::Conflict(conflicts) => {
-                    let base_tree = commit_tree(repo, fork_point)?;
-                    Effect {
-                        clean: false,
-                        merged: false,
-                        basis: Basis::ForkPoint,
-                        conflicts,
-                        old_tree: base_tree,
-                        changes: self.diff(base_tree, commit_tree(repo, tip)?)?,
-                        lines: BTreeMap::new(),
-                    }
-                }
+        Ok(match merged {
+            Settled::Clean(tree) => {
+                clean_effect(integration_tree, self.diff(integration_tree, tree)?)
+            }
+            Settled::Conflict(conflicts) => Effect {
+                clean: false,
+                merged: false,
+                basis: Basis::ForkPoint,
+                conflicts,
+                old_tree: fork_tree,
+                changes: self.diff(fork_tree, tip_tree)?,
+                lines: BTreeMap::new(),
             },
-        )
+        })
+    }
+
+    /// Settles with git every pending merge of `partials`, in one run.
+    pub fn finish_effects(
+        &mut self,
+        partials: Vec<PartialEffect>,
+        integration_tree: ObjectId,
+    ) -> Result<Vec<Effect>> {
+        let mut pending = Vec::new();
+        let mut slots = Vec::with_capacity(partials.len());
+        for partial in partials {
+            slots.push(match partial {
+                PartialEffect::Done(effect) => Ok(effect),
+                PartialEffect::Git {
+                    pending: p,
+                    fork_tree,
+                    tip_tree,
+                } => {
+                    pending.push(p);
+                    Err((fork_tree, tip_tree))
+                }
+            });
+        }
+        let mut settled = self.judge.finish(self.repo, pending)?.into_iter();
+        slots
+            .into_iter()
+            .map(|slot| match slot {
+                Ok(effect) => Ok(effect),
+                Err((fork_tree, tip_tree)) => {
+                    let merged = settled
+                        .next()
+                        .ok_or_else(|| anyhow!("internal error: git's verdict went missing"))?;
+                    self.effect_of(merged, integration_tree, fork_tree, tip_tree)
+                }
+            })
+            .collect()
+    }
+
+    /// Settles with git every pending merge of `partials`, in one run.
+    pub fn finish_verdicts(
+        &mut self,
+        partials: Vec<PartialVerdict>,
+    ) -> Result<Vec<Option<Vec<String>>>> {
+        let mut pending = Vec::new();
+        let mut slots = Vec::with_capacity(partials.len());
+        for partial in partials {
+            slots.push(match partial {
+                PartialVerdict::Done(verdict) => Some(verdict),
+                PartialVerdict::Git(p) => {
+                    pending.push(p);
+                    None
+                }
+            });
+        }
+        let mut settled = self.judge.finish(self.repo, pending)?.into_iter();
+        slots
+            .into_iter()
+            .map(|slot| match slot {
+                Some(verdict) => Ok(verdict),
+                None => settled
+                    .next()
+                    .map(PartialVerdict::of)
+                    .ok_or_else(|| anyhow!("internal error: git's verdict went missing")),
+            })
+            .collect()
     }
 
     /// Can `theirs` (a track's changes since the fork point `base_tree`) be applied to the
@@ -334,14 +436,13 @@ impl<'r> Worker<'r> {
         Ok(found)
     }
 
-    /// A 3-way merge of trees in memory: the result tree when clean, else the paths that
-    /// conflict (as git counts conflicts).
+    /// A 3-way merge of trees in memory, settled as git would, or left for git to finish.
     pub fn merge_trees(
         &mut self,
         base: ObjectId,
         ours: ObjectId,
         theirs: ObjectId,
-    ) -> Result<(Option<ObjectId>, Vec<String>)> {
+    ) -> Result<Deferred> {
         let repo = self.repo;
         let labels = gix::merge::blob::builtin_driver::text::Labels {
             ancestor: Some("base".into()),
@@ -368,42 +469,67 @@ impl<'r> Worker<'r> {
         let mut outcome = outcome
             .map_err(|e| anyhow!("{e}"))
             .context("in-memory merge failed")?;
-        Ok(match self.judge.settle(repo, &mut outcome)? {
-            Settled::Clean(tree) => (Some(tree), Vec::new()),
-            Settled::Conflict(paths) => (None, paths),
+        self.judge.settle_later(repo, &mut outcome)
+    }
+
+    /// git's ordered merge of `theirs` into `ours` (commits whose merge bases, as git
+    /// finds them, are `bases`): `None` when clean, else the paths that conflict — or the
+    /// merge left for git.
+    pub fn merge_commits(
+        &mut self,
+        walk: &mut Walk<'_>,
+        bases: &[ObjectId],
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Result<PartialVerdict> {
+        let repo = self.repo;
+        let by_git = || -> Result<PartialVerdict> {
+            Ok(PartialVerdict::Git(Judge::by_git_later(
+                bases,
+                walk.base_of_bases(bases)?,
+                ours,
+                theirs,
+            )))
+        };
+        let base = match bases {
+            [base] => *base,
+            [] => {
+                return Ok(PartialVerdict::Done(self.merge_commits_unrelated(
+                    &mut walk.graph,
+                    ours,
+                    theirs,
+                )?));
+            }
+            // Several merge bases: git's recursive virtual base is not gix's.
+            _ => return by_git(),
+        };
+        let (base_tree, ours_tree, theirs_tree) = (
+            commit_tree(repo, base)?,
+            commit_tree(repo, ours)?,
+            commit_tree(repo, theirs)?,
+        );
+        // What only `ours` changed is left out: for a pair, everything the integration
+        // branch and the first track brought since the second track forked.
+        let Some((base_tree, theirs_tree)) =
+            self.judge
+                .trees_to_merge(repo, base_tree, ours_tree, theirs_tree)?
+        else {
+            return by_git();
+        };
+        Ok(match self.merge_trees(base_tree, ours_tree, theirs_tree)? {
+            Deferred::Settled(settled) => PartialVerdict::Done(PartialVerdict::of(settled)),
+            Deferred::Pending(pending) => PartialVerdict::Git(pending),
         })
     }
 
-    /// git's ordered merge of `theirs` into `ours` (commits; merge bases found as git
-    /// does): `None` when clean, else the paths that conflict.
-    pub fn merge_commits(
+    /// Two commits without a merge base: gix's commit merge says how it fails.
+    fn merge_commits_unrelated(
         &mut self,
         graph: &mut Graph<'_, '_>,
         ours: ObjectId,
         theirs: ObjectId,
     ) -> Result<Option<Vec<String>>> {
         let repo = self.repo;
-        let bases = gix::revision::plumbing::merge_base(ours, &[theirs], graph)
-            .map_err(|e| anyhow!("{e}"))
-            .context("could not find the merge base")?;
-        // Several merge bases (git's recursive virtual base is not gix's), or renames
-        // that decide the merge: git merges these.
-        let by_git = match &bases {
-            Some(b) if b.len() == 1 => self.judge.renames_decide(
-                repo,
-                commit_tree(repo, *b.first())?,
-                commit_tree(repo, ours)?,
-                commit_tree(repo, theirs)?,
-            )?,
-            Some(_) => true,
-            None => false,
-        };
-        if by_git {
-            return Ok(match self.judge.merge_commits_by_git(repo, ours, theirs)? {
-                Settled::Clean(_) => None,
-                Settled::Conflict(paths) => Some(paths),
-            });
-        }
         let labels = gix::merge::blob::builtin_driver::text::Labels {
             ancestor: None,
             current: Some("ours".into()),
@@ -595,5 +721,18 @@ pub(super) mod hex_id {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectId, D::Error> {
         let text = String::deserialize(d)?;
         ObjectId::from_hex(text.as_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The effective change of a track that merges cleanly: `changes` on the integration tip.
+fn clean_effect(integration_tree: ObjectId, changes: Vec<Change>) -> Effect {
+    Effect {
+        clean: true,
+        merged: false,
+        basis: Basis::Integration,
+        conflicts: Vec::new(),
+        old_tree: integration_tree,
+        changes,
+        lines: BTreeMap::new(),
     }
 }

@@ -300,19 +300,27 @@ pub fn analyze_with_progress(
     Ok(report)
 }
 
-/// A commit object for work judged in memory. A fixed identity and time make the same
-/// work give the same id, and so the same cache key.
+/// A commit object for work judged in memory. A fixed identity and a time taken from the
+/// parents make the same work give the same id, and so the same cache key. The time is the
+/// latest of the parents' committer times: merge-base searches visit commits newest first
+/// (by commit time, when there is no commit-graph), so a commit dated 1970 would be visited
+/// last, after the whole history of the other side.
 pub(crate) fn fixed_commit(
+    repo: &gix::Repository,
     tree: ObjectId,
     parents: &[ObjectId],
     message: &str,
-) -> gix::objs::Commit {
+) -> Result<gix::objs::Commit> {
+    let mut seconds = 0;
+    for parent in parents {
+        seconds = seconds.max(repo.find_commit(*parent)?.committer()?.seconds());
+    }
     let signature = gix::actor::Signature {
         name: "git-track".into(),
         email: "git-track@localhost".into(),
-        time: gix::date::Time::new(0, 0),
+        time: gix::date::Time::new(seconds, 0),
     };
-    gix::objs::Commit {
+    Ok(gix::objs::Commit {
         tree,
         parents: parents.iter().copied().collect(),
         author: signature.clone(),
@@ -320,5 +328,5 @@ pub(crate) fn fixed_commit(
         encoding: None,
         message: message.into(),
         extra_headers: Vec::new(),
-    }
+    })
 }

@@ -40,7 +40,7 @@ pub fn take(worktree: &Path) -> Result<Option<(ObjectId, Storage)>> {
             }
         }
         let tree = editor.write()?.detach();
-        let commit = super::fixed_commit(tree, &[head_id], "uncommitted work\n");
+        let commit = super::fixed_commit(&repo, tree, &[head_id], "uncommitted work\n")?;
         repo.write_object(&commit)?.detach()
     };
     let storage = repo

@@ -490,6 +490,28 @@ fn a_moved_tip_is_recomputed_and_the_others_come_from_the_cache() {
     assert!(text.contains(tip.trim()));
 }
 
+#[test]
+fn a_tip_moved_on_by_a_merge_is_merged_on_its_new_merge_base_not_the_cached_one() {
+    // A moved tip keeps its cached merge bases only over new single-parent commits: here
+    // b first moves by plain commits (bases kept), then merges a and rewrites a's line,
+    // which merges cleanly after a only on the new merge base (a's tip).
+    let s = two_tracks_editing(&[(5, "a")], &[(12, "b")]);
+    s.overlap("conflicts", 0);
+    let wt = s.repo.worktree("b");
+    write(&wt, "f.txt", &replace(&f20(), &[(12, "b12")]));
+    s.repo.commit_all_in(&wt, "b again");
+    write(&wt, "other.txt", "b's other\n");
+    s.repo.commit_all_in(&wt, "b once more");
+    let r = s.overlap("conflicts", 0);
+    s.assert_conflicts_agree_with_git(&r);
+    s.repo.git_in(&wt, &["merge", "-q", "--no-edit", "track/a"]);
+    write(&wt, "f.txt", &replace(&f20(), &[(5, "b5"), (12, "b12")]));
+    s.repo.commit_all_in(&wt, "b rewrites a's line");
+    let r = s.overlap("conflicts", 0);
+    assert_eq!(pair(&r, "a", "b").unwrap()["conflict"], false);
+    s.assert_conflicts_agree_with_git(&r);
+}
+
 /// Tiny deterministic generator, so the mixed scenario is the same on every run.
 struct Lcg(u64);
 impl Lcg {
