@@ -125,6 +125,9 @@ pub struct Judge {
     state_dir: PathBuf,
     hash: gix::hash::Kind,
     git: Option<GitSide>,
+    /// By merge base: the last integration side compared with it, and the files that
+    /// differ between them (a run compares one growing side with a few merge bases).
+    ours_changes: std::collections::HashMap<ObjectId, (ObjectId, BTreeMap<Vec<u8>, Changed>)>,
 }
 
 /// git's side: the scratch object directory its merges read from and write to.
@@ -153,6 +156,7 @@ impl Judge {
             state_dir: repo.common_dir().join("track"),
             hash: repo.object_hash(),
             git: None,
+            ours_changes: Default::default(),
         }
     }
 
@@ -345,7 +349,7 @@ impl Judge {
     /// so no rename of ours can meet a change of theirs, and directory renames cannot
     /// either (a folder one side removed and the other changed makes pruning refuse).
     pub fn trees_to_merge(
-        &self,
+        &mut self,
         repo: &gix::Repository,
         base: ObjectId,
         ours: ObjectId,
@@ -365,14 +369,14 @@ impl Judge {
     /// ([`Judge::merge_commits_by_git`]). Other deletions and additions merge the same
     /// whether they were renames or not.
     pub fn renames_decide(
-        &self,
+        &mut self,
         repo: &gix::Repository,
         base: ObjectId,
         ours: ObjectId,
         theirs: ObjectId,
     ) -> Result<bool> {
-        let ours = changed_files(repo, base, ours)?;
         let theirs = changed_files(repo, base, theirs)?;
+        let ours = self.changes_since(repo, base, ours)?;
         let decides = |x: &BTreeMap<Vec<u8>, Changed>, y: &BTreeMap<Vec<u8>, Changed>| {
             if !x.values().any(|c| *c == Changed::Added) {
                 return false;
@@ -392,6 +396,44 @@ impl Judge {
                 .any(|(path, c)| *c == Changed::Added && folders(path).any(|f| emptied.contains(f)))
         };
         Ok(decides(&ours, &theirs) || decides(&theirs, &ours))
+    }
+
+    /// The files that differ from `base` to `ours`: updated from the last ones computed
+    /// for `base` by what changed since, rather than the whole difference each step.
+    fn changes_since(
+        &mut self,
+        repo: &gix::Repository,
+        base: ObjectId,
+        ours: ObjectId,
+    ) -> Result<&BTreeMap<Vec<u8>, Changed>> {
+        let entry = match self.ours_changes.remove(&base) {
+            Some((prev, mut map)) if prev != ours => {
+                let (base_tree, ours_tree) = (repo.find_tree(base)?, repo.find_tree(ours)?);
+                let file_at = |tree: &gix::Tree<'_>, path: &[u8]| -> Result<Option<Stage>> {
+                    Ok(tree
+                        .lookup_entry(path.split(|b| *b == b'/'))?
+                        .filter(|e| !e.mode().is_tree())
+                        .map(|e| (e.mode(), e.object_id())))
+                };
+                for path in changed_files(repo, prev, ours)?.into_keys() {
+                    let status = match (file_at(&base_tree, &path)?, file_at(&ours_tree, &path)?) {
+                        (None, None) => None,
+                        (Some(b), Some(o)) if b == o => None,
+                        (None, Some(_)) => Some(Changed::Added),
+                        (Some(_), None) => Some(Changed::Deleted),
+                        (Some(_), Some(_)) => Some(Changed::Modified),
+                    };
+                    match status {
+                        Some(s) => map.insert(path, s),
+                        None => map.remove(&path),
+                    };
+                }
+                (ours, map)
+            }
+            Some(same) => same,
+            None => (ours, changed_files(repo, base, ours)?),
+        };
+        Ok(&self.ours_changes.entry(base).or_insert(entry).1)
     }
 
     /// git's merge of two commits, all of it: for commits that have several merge bases
@@ -782,44 +824,46 @@ fn changed_files(
     old: ObjectId,
     new: ObjectId,
 ) -> Result<BTreeMap<Vec<u8>, Changed>> {
-    use gix::object::tree::diff::{Action, Change};
+    use gix::diff::tree::recorder::Change;
     let mut out = BTreeMap::new();
     if old == new {
         return Ok(out);
     }
-    let (old, new) = (repo.find_tree(old)?, repo.find_tree(new)?);
-    let mut changes = old.changes()?;
-    changes.options(|o| {
-        o.track_path().track_rewrites(None);
-    });
-    changes.for_each_to_obtain_tree(&new, |change| {
+    let (old, new) = (
+        repo.find_tree(old)?.detach().data,
+        repo.find_tree(new)?.detach().data,
+    );
+    let mut recorder = gix::diff::tree::Recorder::default();
+    gix::diff::tree(
+        gix::objs::TreeRefIter::from_bytes(&old, repo.object_hash()),
+        gix::objs::TreeRefIter::from_bytes(&new, repo.object_hash()),
+        &mut gix::diff::tree::State::default(),
+        &repo.objects,
+        &mut recorder,
+    )?;
+    for change in recorder.records {
         let (path, what) = match change {
             Change::Addition {
-                location,
-                entry_mode,
-                ..
-            } if !entry_mode.is_tree() => (location, Changed::Added),
+                path, entry_mode, ..
+            } if !entry_mode.is_tree() => (path, Changed::Added),
             Change::Deletion {
-                location,
-                entry_mode,
-                ..
-            } if !entry_mode.is_tree() => (location, Changed::Deleted),
+                path, entry_mode, ..
+            } if !entry_mode.is_tree() => (path, Changed::Deleted),
             Change::Modification {
-                location,
+                path,
                 previous_entry_mode,
                 entry_mode,
                 ..
             } => match (previous_entry_mode.is_tree(), entry_mode.is_tree()) {
-                (false, false) => (location, Changed::Modified),
-                (true, false) => (location, Changed::Added),
-                (false, true) => (location, Changed::Deleted),
-                (true, true) => return Ok(Action::Continue(())),
+                (false, false) => (path, Changed::Modified),
+                (true, false) => (path, Changed::Added),
+                (false, true) => (path, Changed::Deleted),
+                (true, true) => continue,
             },
-            _ => return Ok(Action::Continue(())),
+            _ => continue,
         };
-        out.insert(path.to_vec(), what);
-        Ok(Action::Continue(()))
-    })?;
+        out.insert(path.into(), what);
+    }
     Ok(out)
 }
 
