@@ -395,7 +395,7 @@ impl Judge {
             y.iter()
                 .any(|(path, c)| *c == Changed::Added && folders(path).any(|f| emptied.contains(f)))
         };
-        Ok(decides(&ours, &theirs) || decides(&theirs, &ours))
+        Ok(decides(ours, &theirs) || decides(&theirs, ours))
     }
 
     /// The files that differ from `base` to `ours`: updated from the last ones computed
