@@ -1,0 +1,268 @@
+//! Starting a run: where it starts, its plan, its state saved and its branch made.
+
+use super::steps::{advance, finish};
+use super::{Outcome, Request, StepHook};
+use crate::error::Failure;
+use crate::lifecycle;
+use crate::merge::InProgress;
+use crate::merge::integration_worktree as worktree;
+use crate::merge::plan::{self, Plan};
+use crate::merge::state::{self, RunOptions, State, Step, StepResult};
+use crate::merge::step::{self, Engine};
+use crate::progress::Progress;
+use crate::repo::{History, Repo};
+use crate::store;
+use anyhow::Result;
+use gix::ObjectId;
+
+/// Where a run starts: the integration branch and its tip.
+pub(super) struct Start {
+    pub(super) branch: String,
+    pub(super) full: String,
+    /// The branch's tip, `None` when it does not exist yet.
+    pub(super) current: Option<ObjectId>,
+    pub(super) tip: ObjectId,
+    pub(super) warnings: Vec<String>,
+}
+
+pub(super) fn start_point(repo: &Repo, req: &Request) -> Result<Start> {
+    let branch = req
+        .into
+        .clone()
+        .unwrap_or_else(|| repo.settings.integration.clone());
+    let full = format!("refs/heads/{branch}");
+    if gix::validate::reference::name_partial(full.as_str().into()).is_err()
+        || branch.starts_with('-')
+    {
+        usage!("'{branch}' is not a valid branch name");
+    }
+    let current = repo.ref_target(&full)?;
+    let mut warnings = Vec::new();
+    let tip = match current {
+        Some(t) => {
+            if let Some(onto) = &req.onto {
+                warnings.push(format!(
+                    "'{branch}' exists already; --onto {onto} only applies when it is created"
+                ));
+            }
+            t
+        }
+        None => {
+            let onto = req
+                .onto
+                .clone()
+                .unwrap_or_else(|| repo.settings.base.clone());
+            repo.try_resolve_commit(&onto).ok_or_else(|| {
+                Failure::usage(format!(
+                    "the integration branch '{branch}' does not exist, and '{onto}', where it would start, does not resolve to a commit"
+                ))
+                .hint("pass --onto <rev>, or set track.base with 'git track init --base <rev>'")
+            })?
+        }
+    };
+    Ok(Start {
+        branch,
+        full,
+        current,
+        tip,
+        warnings,
+    })
+}
+
+/// The plan, held to the tracks' scopes; also returns warnings about tracks left out.
+pub(super) fn make_plan(
+    repo: &Repo,
+    history: &mut History<'_>,
+    req: &Request,
+    tip: ObjectId,
+) -> Result<(Plan, Vec<String>)> {
+    let listing = store::list(repo)?;
+    let explicit = !req.names.is_empty();
+    let mut plan = if explicit {
+        plan::explicit(repo, history, &listing, &req.names, Some(tip))?
+    } else {
+        plan::ready(repo, history, &listing, Some(tip))?
+    };
+    let warnings = plan::gate_scope(
+        repo,
+        history,
+        &listing,
+        &mut plan,
+        tip,
+        req.allow_violations,
+        explicit,
+    )?;
+    Ok((plan, warnings))
+}
+
+/// The error for starting a run while one is in progress.
+pub(super) fn busy(st: &State) -> anyhow::Error {
+    let at = InProgress::of(st);
+    let what = match at.state.as_str() {
+        "running" => format!("a git track merge is running (process {})", st.pid),
+        "interrupted" => "a git track merge was interrupted (its process is gone)".to_owned(),
+        "gate-failed" => "a git track merge is stopped on a failed --exec gate".to_owned(),
+        _ => "a git track merge is stopped at a conflict".to_owned(),
+    };
+    let mut f = Failure::usage(format!(
+        "{what}, at step {} ({})",
+        at.step,
+        at.track.as_deref().unwrap_or("-")
+    ));
+    if at.state != "running" {
+        f = f.hint(
+            "finish it with 'git track merge --continue', or undo it with 'git track merge --abort'",
+        );
+    }
+    f.into()
+}
+
+/// Starts a run: plans, saves a backup of the integration branch and the plan, then
+/// merges step by step.
+pub fn start(
+    repo: &Repo,
+    req: &Request,
+    hook: StepHook<'_>,
+    progress: &dyn Progress,
+) -> Result<Outcome> {
+    if let Some(st) = state::load(repo)? {
+        return Err(busy(&st));
+    }
+    let mut start = start_point(repo, req)?;
+    // One revision graph for planning and merging: each commit is read once.
+    let engine = Engine::new(repo, false)?;
+    let mut session = engine.session()?;
+    let (plan, warnings) = make_plan(repo, session.history(), req, start.tip)?;
+    start.warnings.extend(warnings);
+
+    let existing_worktree = worktree::find(repo, &start.full)?;
+    if let Some(wt) = &existing_worktree {
+        if worktree::merge_in_progress(wt)?.is_some() {
+            return Err(Failure::usage(format!(
+                "a merge is in progress in the integration worktree {}",
+                wt.display()
+            ))
+            .hint("finish it ('git commit') or undo it ('git merge --abort') first")
+            .into());
+        }
+        if worktree::has_tracked_changes(wt)? {
+            return Err(Failure::usage(format!(
+                "the integration worktree {} has uncommitted changes",
+                wt.display()
+            ))
+            .hint(format!(
+                "commit or stash them first: the merge moves '{}' and brings that worktree along",
+                start.branch
+            ))
+            .into());
+        }
+    }
+
+    let mut st = State::new(
+        start.branch.clone(),
+        start.current,
+        start.tip,
+        repo.timestamp(),
+    );
+    st.options = RunOptions {
+        checkpoint: req.checkpoint,
+        keep_active: req.keep_active,
+        exec: req.exec.clone(),
+    };
+    st.steps = plan
+        .steps
+        .iter()
+        .map(|p| Step {
+            track: p.track.clone(),
+            branch: p.branch.clone(),
+            tip: p.tip.to_string(),
+            result: None,
+            before: None,
+            commit: None,
+            conflict: None,
+            skip_reason: None,
+            violations: p.violations.clone(),
+        })
+        .collect();
+    st.left_out = plan.left_out;
+    st.worktree = existing_worktree;
+    st.worktree_at = st.worktree.as_ref().map(|_| start.tip.to_string());
+
+    if st.steps.is_empty() {
+        // Nothing to merge: no state to save, but the branch is made and a checkpoint
+        // can still record merges of earlier runs.
+        if start.current.is_none() {
+            step::move_branch(
+                repo,
+                &start.full,
+                None,
+                start.tip,
+                "branch: Created by git track merge",
+            )?;
+        }
+        let mut out = finish(repo, &mut st, start.current.is_none(), false)?;
+        if let Outcome::Finished(f) = &mut out {
+            f.warnings = start.warnings;
+        }
+        return Ok(out);
+    }
+
+    st.create(repo)?;
+    let prepared = (|| -> Result<()> {
+        match start.current {
+            None => step::move_branch(
+                repo,
+                &start.full,
+                None,
+                start.tip,
+                "branch: Created by git track merge",
+            )?,
+            Some(tip) => {
+                st.backup = Some(lifecycle::save_backup(
+                    repo,
+                    &start.branch,
+                    "before-merge",
+                    tip,
+                )?);
+                st.save(repo)?;
+            }
+        }
+        Ok(())
+    })();
+    if let Err(e) = prepared {
+        let _ = state::remove(repo);
+        return Err(e);
+    }
+    let mut out = match advance(repo, &mut session, &mut st, hook, progress) {
+        Ok(out) => out,
+        Err(e) => return Err(undo_unmoved_start(repo, &st, e)),
+    };
+    match &mut out {
+        Outcome::Finished(f) => f.warnings.extend(start.warnings),
+        Outcome::Stopped(s) => s.warnings.extend(start.warnings),
+    }
+    Ok(out)
+}
+
+/// A run refused before it moved the integration branch (the integration worktree could
+/// not take a step's files) changes nothing: its state and backup go again.
+pub(super) fn undo_unmoved_start(repo: &Repo, st: &State, e: anyhow::Error) -> anyhow::Error {
+    let refused = e
+        .downcast_ref::<Failure>()
+        .is_some_and(|f| f.code == crate::error::EXIT_USAGE);
+    let unmoved = st.original.as_deref() == Some(st.tip.as_str())
+        && !st
+            .steps
+            .iter()
+            .any(|s| s.result == Some(StepResult::Merged));
+    if refused
+        && unmoved
+        && let Ok(original) = st.tip_id()
+    {
+        if let Some(backup) = &st.backup {
+            let _ = lifecycle::delete_ref(repo, backup, original);
+        }
+        let _ = state::remove(repo);
+    }
+    e
+}
