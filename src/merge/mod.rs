@@ -28,7 +28,7 @@ pub use run::{
 
 use crate::repo::Repo;
 use serde::Serialize;
-use state::{State, Status};
+use state::{RunStatus, State};
 
 /// A merge run that has not finished, as every command reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,10 +49,10 @@ pub struct InProgress {
 impl InProgress {
     pub fn of(st: &State) -> InProgress {
         let state = match st.status {
-            Status::Conflict => "conflict",
-            Status::GateFailed => "gate-failed",
-            Status::Running if st.held_by_live_process() => "running",
-            Status::Running => "interrupted",
+            RunStatus::Conflict => "conflict",
+            RunStatus::GateFailed => "gate-failed",
+            RunStatus::Running if st.held_by_live_process() => "running",
+            RunStatus::Running => "interrupted",
         };
         // A gate (failed or pending) concerns the step just merged.
         let index = if st.gate_pending {
@@ -62,7 +62,7 @@ impl InProgress {
         };
         let step = st.steps.get(index);
         let paths = match st.status {
-            Status::Conflict => step
+            RunStatus::Conflict => step
                 .and_then(|s| s.conflict.as_ref())
                 .map(|c| c.paths.clone())
                 .unwrap_or_default(),

@@ -2,7 +2,7 @@
 
 use crate::deps;
 use crate::error::Failure;
-use crate::merge::notes::{Left, Violation};
+use crate::merge::notes::{Left, NotedViolation};
 use crate::repo::{History, Repo};
 use crate::scope::rules;
 use crate::store::{Listing, Stored};
@@ -18,7 +18,7 @@ pub struct Planned {
     pub branch: String,
     pub tip: ObjectId,
     /// Its scope violations (only when they are allowed).
-    pub violations: Vec<Violation>,
+    pub violations: Vec<NotedViolation>,
 }
 
 #[derive(Debug, Default)]
@@ -233,7 +233,7 @@ pub fn gate_scope(
 ) -> Result<Vec<String>> {
     // One diff cache for every track (`check_commits` would set one up per call).
     let mut cache = repo.gix.diff_resource_cache_for_tree_diff()?;
-    let mut refused: Vec<(String, Vec<Violation>)> = Vec::new();
+    let mut refused: Vec<(String, Vec<NotedViolation>)> = Vec::new();
     for step in &mut plan.steps {
         let Some(stored) = listing.get(&step.track) else {
             continue;
@@ -248,7 +248,7 @@ pub fn gate_scope(
         let paths = super::diffstat::changed_paths(&repo.gix, &mut cache, from, step.tip)?;
         step.violations = rules::check_paths(repo, listing, &stored.track, &paths)?
             .into_iter()
-            .map(|v| Violation {
+            .map(|v| NotedViolation {
                 track: step.track.clone(),
                 path: v.path,
                 reason: serde_json::to_value(v.reason)
@@ -263,7 +263,7 @@ pub fn gate_scope(
             refused.push((step.track.clone(), step.violations.clone()));
         }
     }
-    let describe = |vs: &[Violation]| {
+    let describe = |vs: &[NotedViolation]| {
         vs.iter()
             .map(|v| format!("{} ({})", v.path, v.reason.replace('_', " ")))
             .collect::<Vec<_>>()

@@ -4,7 +4,7 @@
 //! so that a run stopped at a conflict, or killed, can be continued or undone.
 
 use crate::error::Failure;
-use crate::merge::notes::{Left, Resolution, Violation};
+use crate::merge::notes::{Left, NotedViolation, Resolution};
 use crate::repo::Repo;
 use anyhow::{Context, Result};
 use gix::ObjectId;
@@ -17,7 +17,7 @@ const VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Status {
+pub enum RunStatus {
     /// A process is working on it (or was, until it was killed).
     Running,
     /// Stopped at a conflict left in the integration worktree.
@@ -63,7 +63,7 @@ pub struct Step {
     pub skip_reason: Option<String>,
     /// Scope violations let through with `--allow-violations`.
     #[serde(default)]
-    pub violations: Vec<Violation>,
+    pub violations: Vec<NotedViolation>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,7 +77,7 @@ pub struct RunOptions {
 pub struct State {
     pub version: u32,
     pub pid: u32,
-    pub status: Status,
+    pub status: RunStatus,
     /// Short name of the integration branch.
     pub branch: String,
     /// Its tip before the run; `None` when this run created it.
@@ -151,7 +151,7 @@ impl State {
         State {
             version: VERSION,
             pid: std::process::id(),
-            status: Status::Running,
+            status: RunStatus::Running,
             branch,
             original: original.map(|o| o.to_string()),
             backup: None,
@@ -254,12 +254,12 @@ impl State {
     /// Claims the state for this process (a `--continue` after a stop or a kill).
     pub fn claim(&mut self) {
         self.pid = std::process::id();
-        self.status = Status::Running;
+        self.status = RunStatus::Running;
     }
 
     /// Is another process working on this run right now?
     pub fn held_by_live_process(&self) -> bool {
-        self.status == Status::Running
+        self.status == RunStatus::Running
             && self.pid != std::process::id()
             && process_is_git_track(self.pid)
     }

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Decoded objects kept per thread: enough for the trees on the paths a merge walks.
 const OBJECT_CACHE_BYTES: usize = 32 << 20;
 
-pub(super) struct Engine<'r> {
+pub(super) struct IntegrationContext<'r> {
     repo: &'r Repo,
     /// Reads the object database, writes to memory only.
     main: gix::Repository,
@@ -38,12 +38,12 @@ pub(super) struct Engine<'r> {
     bases: HashMap<ObjectId, Vec<ObjectId>>,
 }
 
-impl<'r> Engine<'r> {
+impl<'r> IntegrationContext<'r> {
     pub fn new(
         repo: &'r Repo,
         integration: ObjectId,
         progress: &'r dyn Progress,
-    ) -> Result<Engine<'r>> {
+    ) -> Result<IntegrationContext<'r>> {
         let mut main = repo.gix.clone().with_object_memory();
         main.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
         let tree_options: gix::merge::plumbing::tree::Options = main
@@ -60,7 +60,7 @@ impl<'r> Engine<'r> {
         );
         let integration_tree = commit_tree(&main, integration)?;
         let directory_rename_conflicts = crate::merge::verdict::directory_rename_conflicts(&main);
-        Ok(Engine {
+        Ok(IntegrationContext {
             directory_rename_conflicts,
             repo,
             main,
@@ -328,7 +328,7 @@ impl<'r> Engine<'r> {
             .collect())
     }
 
-    /// [`Engine::compute_effects`] for tips whose merge bases with the integration tip
+    /// [`IntegrationContext::compute_effects`] for tips whose merge bases with the integration tip
     /// may be known already; each effect comes with the merge bases it had.
     fn compute_effects_on(
         &mut self,
@@ -645,7 +645,7 @@ const CHAIN: usize = 16;
 
 /// The merge bases of a merge of a track whose tip moved on, when the cache holds them
 /// for one of its earlier tips: for a track's merge into the integration tip, `a` is the
-/// track's [`Engine::chain`] (and `b` empty); for a pair's ordered merge, the chains of
+/// track's [`IntegrationContext::chain`] (and `b` empty); for a pair's ordered merge, the chains of
 /// A and B.
 ///
 /// New commits on top of a tip T, one parent each, change no merge base while T itself

@@ -84,7 +84,7 @@ pub fn merge_into(
     integration: ObjectId,
     tips: &[ObjectId],
 ) -> Result<Vec<MergeVerdict>> {
-    context::Engine::new(repo, integration, &crate::progress::Silent)?.merge_into(tips)
+    context::IntegrationContext::new(repo, integration, &crate::progress::Silent)?.merge_into(tips)
 }
 
 /// The verdict `overlap --level conflicts` gives a pair: `b` merged into the commit of
@@ -96,7 +96,8 @@ pub fn ordered_merge(
     a: ObjectId,
     b: ObjectId,
 ) -> Result<Option<Vec<String>>> {
-    context::Engine::new(repo, integration, &crate::progress::Silent)?.ordered_merge(a, b)
+    context::IntegrationContext::new(repo, integration, &crate::progress::Silent)?
+        .ordered_merge(a, b)
 }
 
 /// The branch tracks are compared against.
@@ -257,7 +258,7 @@ pub fn analyze_with_progress(
     progress: &dyn crate::progress::Progress,
 ) -> Result<Report> {
     let (integration, tip) = integration(repo)?;
-    let mut engine = context::Engine::new(repo, tip, progress)?;
+    let mut engine = context::IntegrationContext::new(repo, tip, progress)?;
     let mut inputs = Vec::new();
     let mut skipped = Vec::new();
     let mut tracks: Vec<&Stored> = tracks.iter().collect();

@@ -65,7 +65,7 @@ pub struct Record {
     #[serde(default)]
     pub pending: Vec<Left>,
     #[serde(default)]
-    pub violations: Vec<Violation>,
+    pub violations: Vec<NotedViolation>,
     /// Experiments decided (`git track pick`) since the previous checkpoint.
     #[serde(default)]
     pub decisions: Vec<Decision>,
@@ -148,7 +148,7 @@ impl Left {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Violation {
+pub struct NotedViolation {
     pub track: String,
     pub path: String,
     pub reason: String,

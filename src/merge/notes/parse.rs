@@ -2,9 +2,9 @@
 //! is missing.
 
 use super::{
-    Conflict, Decision, Left, MergedTrack, Overlap, Record, Resolution, T_BRANCH, T_CANCELLED,
-    T_CHECKPOINT, T_CONFLICT, T_MERGED, T_OVERLAP, T_PENDING, T_PICKED, T_SKIPPED, T_VIOLATION,
-    VERSION, Violation,
+    Conflict, Decision, Left, MergedTrack, NotedViolation, Overlap, Record, Resolution, T_BRANCH,
+    T_CANCELLED, T_CHECKPOINT, T_CONFLICT, T_MERGED, T_OVERLAP, T_PENDING, T_PICKED, T_SKIPPED,
+    T_VIOLATION, VERSION,
 };
 use gix::ObjectId;
 
@@ -102,7 +102,7 @@ impl Record {
                     });
                 }
             }
-            T_VIOLATION => r.violations.push(Violation {
+            T_VIOLATION => r.violations.push(NotedViolation {
                 track: first.to_owned(),
                 path: unquote(rest),
                 reason: String::new(),

@@ -14,7 +14,7 @@ pub use start::start;
 
 use crate::merge::InProgress;
 use crate::merge::checkpoint::Made;
-use crate::merge::notes::{Left, Violation};
+use crate::merge::notes::{Left, NotedViolation};
 use crate::merge::state::{State, StepConflict, StepResult};
 use serde::Serialize;
 
@@ -61,7 +61,7 @@ pub struct StepReport {
     pub conflict: Option<StepConflict>,
     pub reason: Option<String>,
     /// Scope violations merged with `--allow-violations`.
-    pub violations: Vec<Violation>,
+    pub violations: Vec<NotedViolation>,
 }
 
 /// A run that went through every step.
@@ -135,7 +135,7 @@ pub struct Predicted {
     pub prediction: &'static str,
     pub paths: Vec<String>,
     /// Scope violations (listed when `--allow-violations` lets the track through).
-    pub violations: Vec<Violation>,
+    pub violations: Vec<NotedViolation>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -8,7 +8,7 @@ use crate::git;
 use crate::lifecycle;
 use crate::merge::integration_worktree as worktree;
 use crate::merge::notes::Resolution;
-use crate::merge::state::{self, State, Status, StepConflict, StepResult};
+use crate::merge::state::{self, RunStatus, State, StepConflict, StepResult};
 use crate::merge::step::{self, Engine};
 use crate::progress::Progress;
 use crate::repo::Repo;
@@ -145,7 +145,7 @@ pub fn resume(
         && let Some(head) = worktree::merge_in_progress(&wt)?
     {
         conclude(repo, &mut st, &wt, head)?;
-    } else if st.status == Status::GateFailed
+    } else if st.status == RunStatus::GateFailed
         && let Some(wt) = worktree::current(repo, &st)?
         && worktree::has_tracked_changes(&wt)?
     {

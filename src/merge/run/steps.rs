@@ -8,7 +8,7 @@ use crate::lifecycle;
 use crate::merge::checkpoint::{self};
 use crate::merge::integration_worktree as worktree;
 use crate::merge::notes::Resolution;
-use crate::merge::state::{self, State, Status, StepConflict, StepResult};
+use crate::merge::state::{self, RunStatus, State, StepConflict, StepResult};
 use crate::merge::step::{self, Merged};
 use crate::merge::{InProgress, gate};
 use crate::progress::Progress;
@@ -175,7 +175,7 @@ pub(super) fn merge_in_worktree(
         resolution: None,
     });
     st.left_as = Some(worktree::files_tree(repo, &wt)?);
-    st.status = Status::Conflict;
+    st.status = RunStatus::Conflict;
     st.save(repo)?;
     Ok(Some(stopped(st)))
 }
@@ -213,7 +213,7 @@ pub(super) fn run_gates(repo: &Repo, st: &mut State) -> Result<Option<Stopped>> 
             Ok(None)
         }
         Some(failure) => {
-            st.status = Status::GateFailed;
+            st.status = RunStatus::GateFailed;
             st.failed_gate = Some(match failure.code {
                 Some(code) => format!("'{}' exited with {code}", failure.command),
                 None => format!("'{}' was killed by a signal", failure.command),
