@@ -34,7 +34,7 @@ pub use worktree::{
     unmerged_paths, unstaged_paths, untracked_in_the_way,
 };
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -140,16 +140,23 @@ impl Git {
     pub fn run(&self, args: &[&str]) -> Result<String> {
         let ran = self.try_run(args)?;
         if !ran.success {
-            bail!(
-                "`{}` failed in {} (exit {}): {}",
-                Self::describe(args),
-                self.dir.display(),
-                ran.code
-                    .map_or_else(|| "by signal".to_owned(), |c| c.to_string()),
-                ran.stderr.trim()
-            );
+            return Err(ran.failure(args, &self.dir));
         }
         Ok(ran.stdout)
+    }
+}
+
+impl Ran {
+    /// The error for a run that failed: the command line, where, the exit and stderr.
+    pub fn failure(&self, args: &[&str], dir: &Path) -> anyhow::Error {
+        anyhow::anyhow!(
+            "`{}` failed in {} (exit {}): {}",
+            Git::describe(args),
+            dir.display(),
+            self.code
+                .map_or_else(|| "by signal".to_owned(), |c| c.to_string()),
+            self.stderr.trim()
+        )
     }
 }
 

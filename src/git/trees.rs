@@ -46,14 +46,7 @@ pub fn merge_trees(
     let clean = match ran.code {
         Some(0) => true,
         Some(1) => false,
-        _ => bail!(
-            "`{}` failed in {} (exit {}): {}",
-            Git::describe(&args),
-            dir.display(),
-            ran.code
-                .map_or_else(|| "by signal".to_owned(), |c| c.to_string()),
-            ran.stderr.trim()
-        ),
+        _ => return Err(ran.failure(&args, dir)),
     };
     // <tree> NUL (<conflicted path> NUL)*
     let mut fields = ran.stdout.split('\0').filter(|f| !f.is_empty());
@@ -98,14 +91,7 @@ pub fn merge_trees_batch(
         .env("GIT_ALTERNATE_OBJECT_DIRECTORIES", alternates)
         .try_run_with_input(&args, input.as_bytes())?;
     if !ran.success {
-        bail!(
-            "`{}` failed in {} (exit {}): {}",
-            Git::describe(&args),
-            dir.display(),
-            ran.code
-                .map_or_else(|| "by signal".to_owned(), |c| c.to_string()),
-            ran.stderr.trim()
-        );
+        return Err(ran.failure(&args, dir));
     }
     // Per merge: <1|0> NUL <tree> NUL (<conflicted path> NUL)* NUL
     let mut fields = ran.stdout.split('\0');

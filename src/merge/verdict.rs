@@ -833,15 +833,7 @@ fn changed_files(
         repo.find_tree(old)?.detach().data,
         repo.find_tree(new)?.detach().data,
     );
-    let mut recorder = gix::diff::tree::Recorder::default();
-    gix::diff::tree(
-        gix::objs::TreeRefIter::from_bytes(&old, repo.object_hash()),
-        gix::objs::TreeRefIter::from_bytes(&new, repo.object_hash()),
-        &mut gix::diff::tree::State::default(),
-        &repo.objects,
-        &mut recorder,
-    )?;
-    for change in recorder.records {
+    for change in crate::scope::changes::tree_diff(repo, &old, &new)? {
         let (path, what) = match change {
             Change::Addition {
                 path, entry_mode, ..

@@ -36,17 +36,9 @@ pub fn between(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<V
     if old == new {
         return Ok(Vec::new());
     }
-    let mut recorder = gix::diff::tree::Recorder::default();
-    gix::diff::tree(
-        gix::objs::TreeRefIter::from_bytes(&old, repo.object_hash()),
-        gix::objs::TreeRefIter::from_bytes(&new, repo.object_hash()),
-        &mut gix::diff::tree::State::default(),
-        &repo.objects,
-        &mut recorder,
-    )
-    .with_context(|| format!("could not compare the trees of {from} and {to}"))?;
-    let mut out: Vec<String> = recorder
-        .records
+    let records = tree_diff(repo, &old, &new)
+        .with_context(|| format!("could not compare the trees of {from} and {to}"))?;
+    let mut out: Vec<String> = records
         .into_iter()
         .filter_map(|change| {
             let file = match &change {
@@ -70,6 +62,24 @@ pub fn between(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<V
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// Every entry that differs between two trees (given as their raw data), folders and
+/// their files alike: gix's plain tree diff, with no attributes, renames or content.
+pub fn tree_diff(
+    repo: &gix::Repository,
+    old: &[u8],
+    new: &[u8],
+) -> Result<Vec<gix::diff::tree::recorder::Change>> {
+    let mut recorder = gix::diff::tree::Recorder::default();
+    gix::diff::tree(
+        gix::objs::TreeRefIter::from_bytes(old, repo.object_hash()),
+        gix::objs::TreeRefIter::from_bytes(new, repo.object_hash()),
+        &mut gix::diff::tree::State::default(),
+        &repo.objects,
+        &mut recorder,
+    )?;
+    Ok(recorder.records)
 }
 
 /// Does a tree-diff change concern a file (blob, symlink, submodule)? Folders are left
