@@ -46,7 +46,7 @@ impl Walk<'_> {
     pub fn merge_bases(&self, a: ObjectId, b: ObjectId) -> Result<Vec<ObjectId>> {
         self.dag
             .merge_bases(self.source, a, b)
-            .context("could not find the merge base")
+            .with_context(|| format!("could not find the merge base of {a} and {b}"))
     }
 }
 

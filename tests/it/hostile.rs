@@ -876,3 +876,38 @@ fn merge_abort_keeps_a_created_integration_branch_checked_out_in_another_worktre
     assert!(!repo.path(".git/track/merge-state.json").exists());
     assert!(!repo.worktree("integration").exists());
 }
+
+#[test]
+fn a_track_branch_set_by_hand_to_a_blob_does_not_stop_merging_another_track() {
+    let repo = TestRepo::new();
+    repo.track(&["init"]).ok();
+    for name in ["x", "y"] {
+        repo.track(&["new", name, "--no-worktree"]).ok();
+    }
+    let wt = repo.path("y.txt");
+    std::fs::write(&wt, "y\n").unwrap();
+    repo.git(&["add", "y.txt"]);
+    let tree = repo.git(&["write-tree"]);
+    let tip = repo.git(&["commit-tree", tree.trim(), "-p", "track/y", "-m", "y"]);
+    repo.git(&["update-ref", "refs/heads/track/y", tip.trim()]);
+    repo.git(&["reset", "-q", "--hard"]);
+    // git refuses to point a branch at a blob; the file is written the way a broken tool would.
+    let blob = repo.git(&["hash-object", "-w", "README.md"]);
+    std::fs::write(
+        repo.path(".git/refs/heads/track/x"),
+        blob.trim().to_owned() + "\n",
+    )
+    .unwrap();
+
+    let out = repo.track(&["merge", "y", "--dry-run", "--json"]);
+    let json = out.ok().json();
+    assert_eq!(json["steps"][0]["track"], "y");
+    assert_eq!(json["steps"][0]["prediction"], "clean");
+    let left: Vec<&str> = json["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["track"].as_str())
+        .collect();
+    assert_eq!(left, ["x"], "{json}");
+}
