@@ -26,6 +26,15 @@ pub struct Repo {
     dag: Dag,
 }
 
+impl Drop for Repo {
+    /// A command that walked much history without a commit-graph has git-track's own
+    /// brought up to date for the next ones (see [`crate::dag::own_graph`]), whichever
+    /// way it ended.
+    fn drop(&mut self) {
+        crate::dag::own_graph::refresh_after(&self.gix, self.dag.commits_inflated());
+    }
+}
+
 /// The revision graph of one run, for gix's merge plumbing (which finds merge bases in
 /// it); the run's own merge-base searches and ancestry tests go to the process's shared
 /// [`Dag`], reading through the same repository (an in-memory overlay included).
@@ -265,7 +274,7 @@ impl Repo {
     /// The commit-graph file, if the repository has one and it is enabled.
     pub fn commit_graph(&self) -> Result<Option<&gix::commitgraph::Graph>> {
         if self.commit_graph.get().is_none() {
-            let loaded = self.gix.commit_graph_if_enabled()?;
+            let loaded = crate::dag::commit_graph(&self.gix)?;
             let _ = self.commit_graph.set(loaded);
         }
         Ok(self.commit_graph.get().and_then(Option::as_ref))

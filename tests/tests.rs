@@ -30,6 +30,7 @@ mod it {
     mod merge;
     mod output;
     mod overlap;
+    mod own_graph;
     mod plan;
     mod races;
     mod remote;

@@ -91,7 +91,7 @@ pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
     };
 
     let repo = Repo::from_gix(gix::open(repo.gix.git_dir())?, repo.git_env.clone())?;
-    let s = repo.settings;
+    let s = repo.settings.clone();
     let data = Settings {
         integration: s.integration,
         base: s.base,

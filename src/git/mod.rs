@@ -29,15 +29,74 @@ pub use setup::{
 pub use sync::{SyncMode, abort_sync, continue_sync, rebase_in_progress, sync_worktree};
 pub use trees::{TreeMerge, merge_tree, merge_trees, merge_trees_batch};
 pub use worktree::{
-    WorktreeMerge, abandon_merge, check_move_worktree, commit_merge, differs_from, merge_head,
-    merge_into_worktree, move_worktree, reset_keep, reset_worktree, snapshot_worktree, stage_paths,
-    unmerged_paths, unstaged_paths, untracked_in_the_way,
+    WorktreeMerge, abandon_merge, check_move_worktree, commit_merge, differs_from, has_untracked,
+    merge_head, merge_into_worktree, move_worktree, reset_keep, reset_worktree, snapshot_worktree,
+    stage_paths, unmerged_paths, unstaged_paths, untracked_in_the_way,
 };
 
 use anyhow::{Context, Result};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+const ALTERNATES: &str = "GIT_ALTERNATE_OBJECT_DIRECTORIES";
+
+/// git-track's own commit-graph's folder, once opened (see [`crate::dag::own_graph`]).
+static COMMIT_GRAPH_FOLDER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// From now on every git process this one starts also sees `folder` as an alternate
+/// object folder, for the commit-graph in it (it holds no objects).
+pub fn set_commit_graph_folder(folder: &Path) {
+    if let Some(folder) = folder.to_str() {
+        let _ = COMMIT_GRAPH_FOLDER.set(folder.to_owned());
+    }
+}
+
+fn with_alternate(alternates: Option<String>, folder: &str) -> String {
+    match alternates {
+        Some(a) if !a.is_empty() => format!("{a}:{folder}"),
+        _ => folder.to_owned(),
+    }
+}
+
+/// Brings the commit-graph in `folder` (an object folder of its own, see
+/// [`crate::dag::own_graph`]) up to date with every commit reachable from the refs of the
+/// repository at `dir`: a new layer holds what the others lack. In the `background`,
+/// git is left to finish on its own, as its automatic `gc` is; else waited for.
+pub fn write_commit_graph(dir: &Path, folder: &Path, background: bool) -> Result<()> {
+    let folder = folder
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("{} is not UTF-8", folder.display()))?;
+    let args = [
+        "commit-graph",
+        "write",
+        "--reachable",
+        "--split",
+        "--no-progress",
+        "--object-dir",
+        folder,
+    ];
+    let mut cmd = Git::in_dir(dir).command(&args);
+    cmd.env(
+        ALTERNATES,
+        with_alternate(std::env::var(ALTERNATES).ok(), folder),
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    let what = || format!("could not run {}", Git::describe(&args));
+    if background {
+        cmd.spawn().with_context(what)?;
+        return Ok(());
+    }
+    let status = cmd.status().with_context(what)?;
+    if !status.success() {
+        return Err(anyhow::anyhow!(
+            "{} failed ({status})",
+            Git::describe(&args)
+        ));
+    }
+    Ok(())
+}
 
 /// A `git` invocation in a directory.
 pub struct Git {
@@ -86,6 +145,9 @@ impl Git {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new("git");
+        if let Some(folder) = COMMIT_GRAPH_FOLDER.get() {
+            cmd.env(ALTERNATES, with_alternate(self.alternates(), folder));
+        }
         cmd.current_dir(&self.dir)
             .args(args)
             .env("LC_ALL", "C")
@@ -97,9 +159,21 @@ impl Git {
             .env("GIT_TERMINAL_PROMPT", "0")
             .stdin(Stdio::null());
         for (k, v) in &self.env {
-            cmd.env(k, v);
+            if k != ALTERNATES || COMMIT_GRAPH_FOLDER.get().is_none() {
+                cmd.env(k, v);
+            }
         }
         cmd
+    }
+
+    /// The alternate object folders this call is to see: its own, else the process's.
+    fn alternates(&self) -> Option<String> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == ALTERNATES)
+            .map(|(_, v)| v.clone())
+            .or_else(|| std::env::var(ALTERNATES).ok())
     }
 
     fn describe(args: &[&str]) -> String {

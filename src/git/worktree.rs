@@ -156,6 +156,18 @@ pub fn unstaged_paths(worktree: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Does `worktree` hold any untracked file, ignored ones included?
+pub fn has_untracked(worktree: &Path) -> Result<bool> {
+    let out = Git::in_dir(worktree).run(&[
+        "ls-files",
+        "--others",
+        "--directory",
+        "--no-empty-directory",
+        "-z",
+    ])?;
+    Ok(!out.is_empty())
+}
+
 /// The commit `MERGE_HEAD` names in `worktree`, if a merge is in progress there.
 pub fn merge_head(worktree: &Path) -> Result<Option<String>> {
     let ran = Git::in_dir(worktree).try_run(&["rev-parse", "-q", "--verify", "MERGE_HEAD"])?;

@@ -116,11 +116,31 @@ pub fn sync(state: &mut State) -> Result<()> {
 /// Refuses (exit 2), before the integration branch moves to `to`, a step whose files the
 /// integration worktree could not take: untracked files there that the merge adds, as
 /// `git merge` refuses them. Moving the branch first would leave HEAD over an old index.
-pub fn check_can_take(st: &State, track: &str, to: gix::ObjectId) -> Result<()> {
+///
+/// `clean` remembers, for the commit the worktree is at, whether it holds exactly that
+/// commit and no untracked or ignored file: such a worktree can take any merge, and
+/// asking git once per step (a `read-tree` of the whole index) would be wasted.
+pub fn check_can_take(
+    st: &State,
+    track: &str,
+    to: gix::ObjectId,
+    clean: &mut Option<(String, bool)>,
+) -> Result<()> {
     let (Some(path), Some(at)) = (&st.worktree, &st.worktree_at) else {
         return Ok(());
     };
     if !path.exists() {
+        return Ok(());
+    }
+    let known = match clean {
+        Some((commit, known)) if commit == at => *known,
+        _ => {
+            let is_clean = !git::differs_from(path, at)? && !git::has_untracked(path)?;
+            *clean = Some((at.clone(), is_clean));
+            is_clean
+        }
+    };
+    if known {
         return Ok(());
     }
     let Some(complaint) = git::check_move_worktree(path, at, &to.to_string())? else {

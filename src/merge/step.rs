@@ -73,7 +73,7 @@ impl Engine {
         let mem = disk.clone().with_object_memory();
         let tree_options = disk.tree_merge_options()?;
         let commit_options = tree_options.clone().into();
-        let commit_graph = disk.commit_graph_if_enabled()?;
+        let commit_graph = crate::dag::commit_graph(&disk)?;
         Ok(Engine {
             mem,
             disk: (!in_memory).then_some(disk),

@@ -429,7 +429,7 @@ impl<'r> IntegrationContext<'r> {
         if threads <= 1 {
             let main = &self.main;
             let mut worker = Worker::new(main, self.tree_options.clone())?;
-            let commit_graph = main.commit_graph_if_enabled()?;
+            let commit_graph = crate::dag::commit_graph(main)?;
             let mut walk = Walk {
                 graph: main.revision_graph(commit_graph.as_ref()),
                 dag,
@@ -463,7 +463,7 @@ impl<'r> IntegrationContext<'r> {
                     repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
                     let run = |repo: &gix::Repository| -> Result<Vec<(usize, Result<R>)>> {
                         let mut worker = Worker::new(repo, tree_options.clone())?;
-                        let commit_graph = repo.commit_graph_if_enabled()?;
+                        let commit_graph = crate::dag::commit_graph(repo)?;
                         let mut walk = Walk {
                             graph: repo.revision_graph(commit_graph.as_ref()),
                             dag,

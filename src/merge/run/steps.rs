@@ -49,6 +49,7 @@ pub(super) fn steps(
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     let full = st.full_ref();
+    let mut worktree_clean = None;
     loop {
         if st.gate_pending
             && let Some(stop) = run_gates(repo, st)?
@@ -72,7 +73,7 @@ pub(super) fn steps(
             Merged::Clean { tree } => {
                 let message = step::message(&track, &st.branch, tip);
                 let commit = engine.commit(&message, tree, &[before, tip])?;
-                worktree::check_can_take(st, &track, commit).map_err(|e| {
+                worktree::check_can_take(st, &track, commit, &mut worktree_clean).map_err(|e| {
                     match e.downcast::<Failure>() {
                         // Earlier steps moved the branch: the run stays, to go on or undo.
                         Ok(f) if st.tip != st.original.clone().unwrap_or_default() => f

@@ -19,6 +19,17 @@ use gix::objs::Find as _;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+pub mod own_graph;
+
+/// The commit-graph walks read: the repository's, or else git-track's own
+/// ([`own_graph`]), when there is one.
+pub fn commit_graph(repo: &gix::Repository) -> Result<Option<gix::commitgraph::Graph>> {
+    Ok(match repo.commit_graph_if_enabled()? {
+        Some(graph) => Some(graph),
+        None => own_graph::open(repo),
+    })
+}
+
 /// Where commits are read from: a repository (possibly an in-memory overlay of one), and
 /// its commit-graph file when there is one.
 #[derive(Clone, Copy)]
@@ -54,6 +65,8 @@ struct Nodes {
     touched: Vec<u32>,
     /// Commits whose parents a shallow clone cut off (read once).
     shallow: Option<HashSet<ObjectId>>,
+    /// How many commits were read from the object database (not a commit-graph).
+    inflated: usize,
     buf: Vec<u8>,
 }
 
@@ -181,6 +194,12 @@ impl Dag {
         Ok(counts)
     }
 
+    /// How many commits this process read from the object database rather than from a
+    /// commit-graph (see [`own_graph::refresh_after`]).
+    pub fn commits_inflated(&self) -> usize {
+        self.nodes.lock().map_or(0, |n| n.inflated)
+    }
+
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Nodes>> {
         self.nodes
             .lock()
@@ -265,6 +284,7 @@ impl Nodes {
                 if data.kind != gix::object::Kind::Commit {
                     return Err(anyhow!("{id} is a {}, not a commit", data.kind));
                 }
+                self.inflated += 1;
                 let iter = gix::objs::CommitRefIter::from_bytes(data.data, id.kind());
                 let parents: Vec<ObjectId> = iter.parent_ids().collect();
                 let time = iter

@@ -1,0 +1,138 @@
+//! git-track's own commit-graph, for repositories that have none: `<common dir>/track/
+//! objects/info/commit-graphs/`, written by `git commit-graph write` itself.
+//!
+//! Without a commit-graph every walk of history inflates each commit it passes, in every
+//! process, and so does git: on git.git a `merge --continue` and the `git merge` it runs
+//! each spent most of their time finding merge bases. A commit-graph makes both cheap,
+//! but writing one into the repository's own object folder is the user's call (`git
+//! maintenance`, `fetch.writeCommitGraph`). So git-track keeps one of its own, in a
+//! folder laid out like an object folder that holds no objects:
+//! - the commit graph ([`crate::dag`]) reads it as it reads the repository's;
+//! - the git processes git-track starts see it as an alternate object folder
+//!   (`GIT_ALTERNATE_OBJECT_DIRECTORIES`, see [`crate::git::set_commit_graph_folder`]),
+//!   whose commit-graph git uses like its own.
+//!
+//! It is written after a command that read many commits from the object database
+//! ([`refresh_after`]), in the background as git's automatic `gc` is, by `git
+//! commit-graph write --reachable --split`: the first write walks all history once
+//! (0.8 s on git.git), later ones only what is new. A commit id fixes the commit's
+//! parents and date, so entries never go stale. It is not used where git would not use
+//! a commit-graph either (`core.commitGraph=false`, replacement refs, grafts, a shallow
+//! clone), nor when the repository has a commit-graph of its own.
+
+use std::path::{Path, PathBuf};
+
+/// How many commits one process reads from the object database before the graph is
+/// worth writing (a walk of that size costs about as much as an update of the graph).
+const WORTH_WRITING: usize = 2_000;
+
+/// Test builds: read this many commits instead of [`WORTH_WRITING`], and write the graph
+/// before the process ends rather than in the background.
+pub const TEST_WRITE_AFTER: &str = "GIT_TRACK_TEST_COMMIT_GRAPH_AFTER";
+
+/// The object folder that holds the graph.
+pub fn folder(repo: &gix::Repository) -> PathBuf {
+    repo.common_dir().join("track").join("objects")
+}
+
+/// May git-track have a commit-graph of its own for `repo`? Not where the repository has
+/// one, nor where git would not use one.
+pub fn allowed(repo: &gix::Repository) -> bool {
+    let config = repo.config_snapshot();
+    if !config.boolean("core.commitGraph").unwrap_or(true) {
+        return false;
+    }
+    let has_own = repo
+        .commit_graph_if_enabled()
+        .map(|g| g.is_some())
+        .unwrap_or(true);
+    let shallow = !matches!(repo.shallow_commits(), Ok(None));
+    let grafts = repo.common_dir().join("info").join("grafts").exists();
+    let replaced = repo
+        .references()
+        .ok()
+        .and_then(|r| {
+            r.prefixed("refs/replace/")
+                .ok()
+                .map(|mut i| i.next().is_some())
+        })
+        .unwrap_or(true);
+    // git splits its alternates at ':' and unquotes '"'; a folder holding either is not
+    // worth quoting for.
+    let plain = folder(repo)
+        .to_str()
+        .is_some_and(|p| !p.contains([':', '"']));
+    !(has_own || shallow || grafts || replaced) && plain
+}
+
+/// The graph, when allowed and written; a graph that cannot be read is no graph.
+pub fn open(repo: &gix::Repository) -> Option<gix::commitgraph::Graph> {
+    if !allowed(repo) {
+        return None;
+    }
+    let folder = folder(repo);
+    let graph = checked(&folder.join("info").join("commit-graphs"))?;
+    crate::git::set_commit_graph_folder(&folder);
+    Some(graph)
+}
+
+/// The graph's layers, each read in full and checked against its checksum and its name
+/// in the chain. git does not check a commit-graph when it loads one, and a damaged one
+/// gives wrong answers (no merge base, where there is one): a layer that fails is no
+/// graph, for git-track and for the git processes it starts.
+fn checked(dir: &Path) -> Option<gix::commitgraph::Graph> {
+    let chain = std::fs::read_to_string(dir.join("commit-graph-chain")).ok()?;
+    let mut files = Vec::new();
+    for name in chain.lines().map(str::trim) {
+        let expected = gix::ObjectId::from_hex(name.as_bytes()).ok()?;
+        let file = gix::commitgraph::File::at(dir.join(format!("graph-{name}.graph"))).ok()?;
+        if file.verify_checksum().ok()? != expected {
+            return None;
+        }
+        files.push(file);
+    }
+    gix::commitgraph::Graph::new(files).ok()
+}
+
+/// After a command that read `read` commits from the object database: brings the graph
+/// up to date when that was many, in the background. A cache: failing to write it loses
+/// nothing but time, so nothing is reported.
+pub fn refresh_after(repo: &gix::Repository, read: usize) {
+    let threshold = test_threshold().unwrap_or(WORTH_WRITING);
+    if read < threshold || !allowed(repo) {
+        return;
+    }
+    let folder = folder(repo);
+    if std::fs::create_dir_all(folder.join("info")).is_err() {
+        return;
+    }
+    clear_stale_lock(&folder);
+    let dir = repo.workdir().unwrap_or(repo.git_dir());
+    let _ = crate::git::write_commit_graph(dir, &folder, test_threshold().is_none());
+}
+
+fn test_threshold() -> Option<usize> {
+    #[cfg(debug_assertions)]
+    return std::env::var(TEST_WRITE_AFTER).ok()?.parse().ok();
+    #[cfg(not(debug_assertions))]
+    None
+}
+
+/// A writer killed halfway leaves git's lock behind, and every later write would fail
+/// on it; one older than any write takes is taken away.
+fn clear_stale_lock(folder: &Path) {
+    let info = folder.join("info");
+    for lock in [
+        info.join("commit-graphs").join("commit-graph-chain.lock"),
+        info.join("commit-graph.lock"),
+    ] {
+        let stale = std::fs::metadata(&lock)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(600));
+        if stale {
+            let _ = std::fs::remove_file(&lock);
+        }
+    }
+}
