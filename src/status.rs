@@ -9,6 +9,7 @@
 use crate::linked_worktree;
 use crate::merge::{self, InProgress};
 use crate::overlap::{self, Integration, Level};
+use crate::remote::tips::{Branch, Tips};
 use crate::repo::{Repo, WorktreeInfo, utc_timestamp};
 use crate::scope::rules::{self, Violation};
 use crate::store::{Listing, Stored};
@@ -49,6 +50,11 @@ pub struct TrackStatus {
     /// of the local branch or there is no local one; absent for the local branch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tip_from: Option<String>,
+    /// Why the track cannot be judged: its branch points to something other than a
+    /// commit (set by hand to a blob, or to an object that is gone). Its figures are
+    /// then those of a track without a branch; absent for every other track.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broken: Option<String>,
     pub worktree: Option<WorktreeState>,
     /// Commits on the track since its fork point (not in the integration branch).
     pub ahead: Option<usize>,
@@ -62,7 +68,7 @@ pub struct TrackStatus {
     pub stuck: bool,
     /// More commits behind the integration branch than `track.behindLimit`.
     pub too_far_behind: bool,
-    /// What needs attention, in words: `behind`, `needs-sync`, `stuck`, `stale`.
+    /// What needs attention, in words: `broken`, `behind`, `needs-sync`, `stuck`, `stale`.
     pub flags: Vec<&'static str>,
     /// Time from creation to first commit and to merge.
     pub times: crate::plan::efficiency::TrackTimes,
@@ -85,7 +91,8 @@ pub struct WorktreeState {
     pub path: String,
     /// Is the worktree registered and on disk?
     pub present: bool,
-    /// Does it hold uncommitted work (staged, unstaged or untracked)? `None` when missing.
+    /// Does it hold uncommitted work (staged, unstaged or untracked)? `None` when missing,
+    /// or when the track's branch is broken (no commit to compare the worktree with).
     pub dirty: Option<bool>,
 }
 
@@ -102,7 +109,7 @@ pub fn dashboard(
 ) -> Result<Dashboard> {
     let (integration, integration_tip) = overlap::integration(repo)?;
     let gathered = Gathered::new(repo, tracks, integration_tip, progress)?;
-    let states = worktree_states(repo, tracks)?;
+    let states = worktree_states(repo, tracks, &gathered.branches.broken)?;
     let rows = tracks
         .iter()
         .zip(states)
@@ -124,10 +131,7 @@ struct Gathered<'a> {
     integration_tip: ObjectId,
     /// Seconds since the epoch, as stale and stuck are judged.
     now: i64,
-    /// Each track's tip; `None` when it has no branch.
-    tips: BTreeMap<&'a str, Option<ObjectId>>,
-    /// The remote-tracking branch a tip comes from, when it is not the local branch.
-    tip_from: BTreeMap<&'a str, String>,
+    branches: Branches<'a>,
     /// Is the track's tip in the integration branch?
     merged: BTreeMap<&'a str, bool>,
     /// The tracks whose effective changes share files with each pending track's.
@@ -148,15 +152,14 @@ impl<'a> Gathered<'a> {
         progress: &dyn crate::progress::Progress,
     ) -> Result<Gathered<'a>> {
         let now = repo.now().seconds;
-        let (tips, tip_from) = freshest_tips(repo, tracks)?;
-        let merged = merged(repo, &tips, integration_tip)?;
+        let branches = Branches::read(repo, tracks)?;
+        let merged = merged(repo, &branches.tips, integration_tip)?;
         let (overlaps, cleanly) = overlaps(repo, tracks, progress)?;
         let merge_times = merge_times(repo, &merged, integration_tip)?;
         Ok(Gathered {
             integration_tip,
             now,
-            tips,
-            tip_from,
+            branches,
             merged,
             overlaps,
             cleanly,
@@ -181,7 +184,8 @@ impl<'a> Gathered<'a> {
     ) -> Result<TrackStatus> {
         let t = &stored.track;
         let name = t.name.as_str();
-        let tip = self.tips.get(name).copied().flatten();
+        let tip = self.branches.tips.get(name).copied().flatten();
+        let broken = self.branches.broken.get(name).cloned();
         let commits = Commits::of(repo, tip, self.integration_tip)?;
         let is_merged = self.is_merged(name);
         let blocked_by = t
@@ -198,6 +202,7 @@ impl<'a> Gathered<'a> {
         let dirty = worktree.as_ref().and_then(|w| w.dirty) == Some(true);
         let attention = self.attention(repo, t, tip, is_merged, &commits, dirty);
         let merges_cleanly = self.cleanly.get(name).copied();
+        let flags = attention.flags(broken.is_some(), merges_cleanly);
         let times =
             crate::plan::efficiency::track_times(repo, t, self.merge_times.get(name).copied())?;
         Ok(TrackStatus {
@@ -207,7 +212,8 @@ impl<'a> Gathered<'a> {
             owner: t.owner.clone(),
             branch: t.branch.clone(),
             tip: tip.map(|id| id.to_string()),
-            tip_from: self.tip_from.get(name).cloned(),
+            tip_from: self.branches.tip_from.get(name).cloned(),
+            broken,
             worktree,
             ahead: commits.ahead,
             behind: commits.behind,
@@ -215,7 +221,7 @@ impl<'a> Gathered<'a> {
             stale: attention.stale,
             stuck: attention.stuck,
             too_far_behind: attention.too_far_behind,
-            flags: attention.flags(merges_cleanly),
+            flags,
             times,
             merged: is_merged,
             merges_cleanly,
@@ -300,8 +306,9 @@ struct Attention {
 
 impl Attention {
     /// The flags in words, as `TrackStatus::flags` lists them.
-    fn flags(&self, merges_cleanly: Option<bool>) -> Vec<&'static str> {
+    fn flags(&self, broken: bool, merges_cleanly: Option<bool>) -> Vec<&'static str> {
         [
+            (broken, "broken"),
             (self.too_far_behind, "behind"),
             (merges_cleanly == Some(false), "needs-sync"),
             (self.stuck, "stuck"),
@@ -313,30 +320,45 @@ impl Attention {
     }
 }
 
-/// Each track's tip to judge it by (see [`crate::remote::tips`]), and the remote-tracking
-/// branch it comes from when that is not the local branch.
-type FreshestTips<'a> = (
-    BTreeMap<&'a str, Option<ObjectId>>,
-    BTreeMap<&'a str, String>,
-);
+/// Each track's tip to judge it by (see [`crate::remote::tips`]).
+struct Branches<'a> {
+    /// `None` when the track has no branch, or a broken one.
+    tips: BTreeMap<&'a str, Option<ObjectId>>,
+    /// The remote-tracking branch a tip comes from, when it is not the local branch.
+    tip_from: BTreeMap<&'a str, String>,
+    /// Why a track's branch cannot be judged, when it points to something other than a
+    /// commit.
+    broken: BTreeMap<&'a str, String>,
+}
 
-fn freshest_tips<'a>(repo: &Repo, tracks: &'a [Stored]) -> Result<FreshestTips<'a>> {
-    let freshest = crate::remote::tips::Tips::new(repo);
-    let mut tip_from: BTreeMap<&str, String> = BTreeMap::new();
-    let tips = tracks
-        .iter()
-        .map(|s| {
-            let tip = freshest.of(repo, &s.track.branch)?;
+impl<'a> Branches<'a> {
+    fn read(repo: &Repo, tracks: &'a [Stored]) -> Result<Branches<'a>> {
+        let freshest = Tips::new(repo);
+        let mut out = Branches {
+            tips: BTreeMap::new(),
+            tip_from: BTreeMap::new(),
+            broken: BTreeMap::new(),
+        };
+        for s in tracks {
+            let (name, branch) = (s.track.name.as_str(), &s.track.branch);
+            let tip = match freshest.of(repo, branch)? {
+                Branch::Tip(tip) => Some(tip),
+                Branch::Missing => None,
+                Branch::Broken(why) => {
+                    out.broken.insert(name, why.to_string());
+                    None
+                }
+            };
             if let Some(t) = tip
                 && t.remote
-                && let Some(name) = freshest.remote_name(&s.track.branch)
+                && let Some(from) = freshest.remote_name(branch)
             {
-                tip_from.insert(s.track.name.as_str(), name);
+                out.tip_from.insert(name, from);
             }
-            Ok((s.track.name.as_str(), tip.map(|t| t.id)))
-        })
-        .collect::<Result<_>>()?;
-    Ok((tips, tip_from))
+            out.tips.insert(name, tip.map(|t| t.id));
+        }
+        Ok(out)
+    }
 }
 
 /// Which tracks' tips the integration branch contains, in one walk of its history.
@@ -409,8 +431,14 @@ fn merge_times(
 }
 
 /// Where each track's worktree is, then whether it is dirty: a full status of each
-/// worktree, the costly part on a large repository, so spread over the cores.
-fn worktree_states(repo: &Repo, tracks: &[Stored]) -> Result<Vec<Option<WorktreeState>>> {
+/// worktree, the costly part on a large repository, so spread over the cores. The
+/// worktree of a track whose branch is `broken` has no commit to compare with: its
+/// dirtiness stays unknown.
+fn worktree_states(
+    repo: &Repo,
+    tracks: &[Stored],
+    broken: &BTreeMap<&str, String>,
+) -> Result<Vec<Option<WorktreeState>>> {
     let worktrees = repo.worktrees()?;
     let mut states: Vec<Option<WorktreeState>> = tracks
         .iter()
@@ -418,8 +446,10 @@ fn worktree_states(repo: &Repo, tracks: &[Stored]) -> Result<Vec<Option<Worktree
         .collect();
     let present: Vec<(usize, PathBuf)> = states
         .iter()
+        .zip(tracks)
         .enumerate()
-        .filter_map(|(i, w)| {
+        .filter(|(_, (_, s))| !broken.contains_key(s.track.name.as_str()))
+        .filter_map(|(i, (w, _))| {
             w.as_ref()
                 .filter(|w| w.present)
                 .map(|w| (i, PathBuf::from(&w.path)))

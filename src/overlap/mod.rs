@@ -15,6 +15,7 @@ pub(crate) mod hunks;
 mod snapshot;
 mod tools;
 
+use crate::remote::tips::{Branch, Tips};
 use crate::repo::Repo;
 use crate::store::Stored;
 use anyhow::Result;
@@ -278,15 +279,25 @@ pub fn analyze_with_progress(
     // Pairs are reported (and merged) in name order: `a` is merged before `b`.
     tracks.sort_by(|x, y| x.track.name.cmp(&y.track.name));
     tracks.dedup_by(|x, y| x.track.name == y.track.name);
-    let tips = crate::remote::tips::Tips::new(repo);
+    let tips = Tips::new(repo);
     for stored in tracks {
         let track = &stored.track;
-        let Some(branch_tip) = tips.of(repo, &track.branch)? else {
-            skipped.push(Skipped {
-                name: track.name.clone(),
-                reason: format!("its branch '{}' does not exist", track.branch),
-            });
-            continue;
+        let branch_tip = match tips.of(repo, &track.branch)? {
+            Branch::Tip(tip) => tip,
+            Branch::Missing => {
+                skipped.push(Skipped {
+                    name: track.name.clone(),
+                    reason: format!("its branch '{}' does not exist", track.branch),
+                });
+                continue;
+            }
+            Branch::Broken(broken) => {
+                skipped.push(Skipped {
+                    name: track.name.clone(),
+                    reason: broken.to_string(),
+                });
+                continue;
+            }
         };
         let mut input = Input {
             name: track.name.clone(),
