@@ -151,6 +151,7 @@ struct Planned {
     worktree: Option<PathBuf>,
 }
 
+/// Imports what `req` asks for: every check first, then all the tracks or none.
 pub fn import(repo: &Repo, req: &Request) -> Result<Imported> {
     let listing = store::list(repo)?;
     let (base_ref, base_commit) = base(repo, req)?;

@@ -1,5 +1,6 @@
-//! Names of refs and objects as git-track writes and shows them: branch refs, abbreviated
-//! object ids, and the reflog entry of each ref update.
+//! Names of refs and objects as git-track writes and shows them: branch refs (and what a
+//! branch points to, which need not be a commit), abbreviated object ids, and the reflog
+//! entry of each ref update.
 
 use anyhow::{Result, anyhow};
 use gix::ObjectId;

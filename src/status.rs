@@ -376,11 +376,11 @@ fn merged<'a>(
         .collect())
 }
 
-/// Overlaps of the pending tracks at the files level, as `git track overlap` finds them:
-/// the tracks each shares files with, and whether each merges cleanly into the
-/// integration branch.
+/// For each pending track, the tracks it shares files with, and whether it merges cleanly
+/// into the integration branch.
 type Overlaps = (BTreeMap<String, BTreeSet<String>>, BTreeMap<String, bool>);
 
+/// The pending tracks compared at the files level, as `git track overlap` compares them.
 fn overlaps(
     repo: &Repo,
     tracks: &[Stored],
