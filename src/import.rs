@@ -2,19 +2,77 @@
 //! branch (`--merges <base>..<integration>`) or existing branches (`--branches <glob>`).
 //! All or nothing, like `git track new`: every branch and definition is created in one
 //! reference transaction, after every check has passed.
+//!
+//! Failures are [`ImportError`]s; the command line says what to do about them.
 
-use crate::error::Failure;
 use crate::lifecycle;
 use crate::linked_worktree as worktree;
+use crate::refs;
 use crate::repo::Repo;
-use crate::store;
+use crate::store::{self, Listing};
 use crate::track::{self, Base, Kind, Status, Track};
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
-use gix::refs::transaction::{LogChange, PreviousValue, RefEdit, RefLog};
+use gix::refs::transaction::{PreviousValue, RefEdit};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+/// Why an import refuses, before it creates anything (or, for `Unwritable`, having
+/// created nothing).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the base '{base}' does not resolve to a commit")]
+    BaseUnresolved { base: String },
+    /// Two candidates map to one name (also ignoring case); `first` and `second` say
+    /// where each came from: a quoted branch name, or a commit id.
+    #[error("two tracks would be named '{name}': from {first} and from {second}")]
+    SameName {
+        name: String,
+        first: String,
+        second: String,
+    },
+    #[error("branch '{branch}' is already the branch of track '{track}'")]
+    BranchTaken { branch: String, track: String },
+    #[error("a branch named '{branch}' already exists")]
+    BranchExists { branch: String },
+    #[error("'{}' already exists and is not empty", path.display())]
+    WorktreePathTaken { path: PathBuf },
+    #[error("branch '{branch}' is already checked out at '{}'", at.display())]
+    BranchCheckedOut { branch: String, at: PathBuf },
+    /// The one reference transaction failed: nothing was created.
+    #[error("could not create the tracks: {cause}")]
+    Unwritable { cause: String },
+    /// A concurrent import wrote the very same refs (same content, same second).
+    #[error("the tracks were created meanwhile by another import")]
+    CreatedMeanwhile,
+    #[error("bad range '{range}': {problem}")]
+    BadRange {
+        range: String,
+        problem: RangeProblem,
+    },
+    #[error("no first-parent merge of two parents in '{range}'")]
+    NoMerges { range: String },
+    #[error("bad glob '{glob}': {cause}")]
+    BadGlob { glob: String, cause: String },
+    #[error("'{branch}' is the integration branch; it cannot be a track")]
+    IntegrationBranch { branch: String },
+    #[error("no branch matches '{glob}'")]
+    NoBranches { glob: String },
+}
+
+/// What is wrong with a range of merges.
+#[derive(Debug, thiserror::Error)]
+pub enum RangeProblem {
+    #[error("it has no '..'")]
+    NoDots,
+    #[error("a symmetric difference ('...') is not a range of merges")]
+    Symmetric,
+    #[error("both ends must be given")]
+    MissingEnd,
+    #[error("'{rev}' does not resolve to a commit")]
+    Unresolved { rev: String },
+}
 
 /// Where the tracks come from.
 #[derive(Debug, Clone)]
@@ -73,223 +131,282 @@ struct Candidate {
     merged_branch: Option<String>,
 }
 
+impl Candidate {
+    /// Where it came from, as an error names it: the merged or adopted branch, quoted,
+    /// else its tip.
+    fn origin(&self) -> String {
+        match (&self.merged_branch, &self.branch) {
+            (Some(b), _) => format!("'{b}'"),
+            (None, Some(b)) => format!("'{}'", short(b)),
+            (None, None) => self.tip.to_string(),
+        }
+    }
+}
+
+/// A candidate that passed the checks, with the branch and worktree it gets.
+struct Planned {
+    candidate: Candidate,
+    /// The full name of its branch: the adopted one, or a new one at the tip.
+    branch: String,
+    worktree: Option<PathBuf>,
+}
+
+/// Imports what `req` asks for: every check first, then all the tracks or none.
 pub fn import(repo: &Repo, req: &Request) -> Result<Imported> {
     let listing = store::list(repo)?;
-    let base_ref = req
-        .base
-        .clone()
-        .unwrap_or_else(|| repo.settings.base.clone());
-    let base_commit = repo.try_resolve_commit(&base_ref);
-    if req.base.is_some() && base_commit.is_none() {
-        usage!("the base '{base_ref}' does not resolve to a commit");
-    }
+    let (base_ref, base_commit) = base(repo, req)?;
     let candidates = match &req.source {
         Source::Merges(range) => from_merges(repo, range)?,
         Source::Branches(glob) => from_branches(repo, glob)?,
     };
+    check_names(&listing, &candidates)?;
+    let planned = plan(repo, req, &listing, candidates)?;
+    let tracks = definitions(repo, req.kind, &base_ref, base_commit, &planned)?;
+    let out = Imported {
+        dry_run: req.dry_run,
+        base: base_ref,
+        tracks: planned.iter().zip(&tracks).map(adopted).collect(),
+    };
+    if !req.dry_run && !planned.is_empty() {
+        create(repo, &planned, &tracks)?;
+    }
+    Ok(out)
+}
 
-    // Every name valid, new, and unique in the batch (also ignoring case).
+/// The ref the tracks fork from and its commit: none while it does not resolve, which
+/// is refused only when it was asked for.
+fn base(repo: &Repo, req: &Request) -> Result<(String, Option<ObjectId>)> {
+    let base_ref = req
+        .base
+        .clone()
+        .unwrap_or_else(|| repo.settings.base.clone());
+    let commit = repo.try_resolve_commit(&base_ref);
+    if req.base.is_some() && commit.is_none() {
+        return Err(ImportError::BaseUnresolved { base: base_ref }.into());
+    }
+    Ok((base_ref, commit))
+}
+
+/// Every name valid, new, and unique in the batch (also ignoring case).
+fn check_names(listing: &Listing, candidates: &[Candidate]) -> Result<()> {
     let mut seen: BTreeMap<String, &Candidate> = BTreeMap::new();
-    for c in &candidates {
-        lifecycle::check_new_name(&listing, &c.name)?;
+    for c in candidates {
+        lifecycle::check_new_name(listing, &c.name)?;
         if let Some(first) = seen.insert(c.name.to_lowercase(), c) {
-            let origin = |c: &Candidate| match (&c.merged_branch, &c.branch) {
-                (Some(b), _) => format!("'{b}'"),
-                (None, Some(b)) => format!("'{}'", &b["refs/heads/".len()..]),
-                (None, None) => c.tip.to_string(),
-            };
-            return Err(Failure::usage(format!(
-                "two tracks would be named '{}': from {} and from {}",
-                c.name,
-                origin(first),
-                origin(c)
-            ))
-            .hint("import them apart, or rename one with 'git track new <name> --from <tip>'")
+            return Err(ImportError::SameName {
+                name: c.name.clone(),
+                first: first.origin(),
+                second: c.origin(),
+            }
             .into());
         }
     }
-    // The branches the tracks get: adopted as they are, or new at the tip.
+    Ok(())
+}
+
+/// Each candidate with its branch and (when asked for) its worktree's path; every
+/// branch is checked before any worktree.
+fn plan(
+    repo: &Repo,
+    req: &Request,
+    listing: &Listing,
+    candidates: Vec<Candidate>,
+) -> Result<Vec<Planned>> {
+    let branches = branches(repo, listing, &candidates)?;
+    let worktrees = if req.worktrees {
+        worktree_paths(repo, &candidates, &branches)?
+    } else {
+        vec![None; candidates.len()]
+    };
+    Ok(candidates
+        .into_iter()
+        .zip(branches)
+        .zip(worktrees)
+        .map(|((candidate, branch), worktree)| Planned {
+            candidate,
+            branch,
+            worktree,
+        })
+        .collect())
+}
+
+/// The branch each candidate gets, as a full name: its own, adopted as it is unless a
+/// track has it already, or a new one at its tip unless that name is taken.
+fn branches(repo: &Repo, listing: &Listing, candidates: &[Candidate]) -> Result<Vec<String>> {
     let taken: BTreeMap<&str, &str> = listing
         .tracks
         .iter()
         .map(|s| (s.track.branch.as_str(), s.track.name.as_str()))
         .collect();
-    let mut branches = Vec::with_capacity(candidates.len());
-    for c in &candidates {
-        let full = match &c.branch {
-            Some(full) => {
-                let short = &full["refs/heads/".len()..];
-                if let Some(owner) = taken.get(short) {
-                    return Err(Failure::usage(format!(
-                        "branch '{short}' is already the branch of track '{owner}'"
-                    ))
-                    .hint("narrow the glob to branches that are not tracks yet")
-                    .into());
+    candidates
+        .iter()
+        .map(|c| match &c.branch {
+            Some(full) => match taken.get(short(full)) {
+                Some(owner) => Err(ImportError::BranchTaken {
+                    branch: short(full).to_owned(),
+                    track: (*owner).to_owned(),
                 }
-                full.clone()
-            }
+                .into()),
+                None => Ok(full.clone()),
+            },
             None => {
-                let full = format!("refs/heads/{}", Track::default_branch(&c.name));
+                let branch = Track::default_branch(&c.name);
+                let full = refs::branch_ref(&branch);
                 if repo.ref_target(&full)?.is_some() {
-                    return Err(Failure::usage(format!(
-                        "a branch named '{}' already exists",
-                        &full["refs/heads/".len()..]
-                    ))
-                    .hint(format!(
-                        "adopt existing branches with --branches, or remove '{}' first",
-                        &full["refs/heads/".len()..]
-                    ))
-                    .into());
+                    return Err(ImportError::BranchExists { branch }.into());
                 }
-                full
+                Ok(full)
             }
-        };
-        branches.push(full);
-    }
-    let worktrees: Vec<Option<PathBuf>> = if req.worktrees {
-        let checked_out = repo.worktrees()?;
-        candidates
-            .iter()
-            .zip(&branches)
-            .map(|(c, full)| {
-                let path = lifecycle::worktree_path(repo, &c.name)?;
-                if !worktree::is_free(&path) {
-                    return Err(Failure::usage(format!(
-                        "'{}' already exists and is not empty",
-                        path.display()
-                    ))
-                    .into());
-                }
-                if let Some(wt) = checked_out
-                    .iter()
-                    .find(|w| w.branch.as_deref() == Some(full))
-                {
-                    return Err(Failure::usage(format!(
-                        "branch '{}' is already checked out at '{}'",
-                        &full["refs/heads/".len()..],
-                        wt.path.display()
-                    ))
-                    .hint("import without --worktrees")
-                    .into());
-                }
-                Ok(Some(path))
-            })
-            .collect::<Result<_>>()?
-    } else {
-        vec![None; candidates.len()]
-    };
+        })
+        .collect()
+}
 
-    // Fork points: one shared walk of history for all of them.
+/// Where each candidate's worktree goes: refused when the folder is taken or the branch
+/// is checked out in another worktree.
+fn worktree_paths(
+    repo: &Repo,
+    candidates: &[Candidate],
+    branches: &[String],
+) -> Result<Vec<Option<PathBuf>>> {
+    let checked_out = repo.worktrees()?;
+    candidates
+        .iter()
+        .zip(branches)
+        .map(|(c, full)| {
+            let path = lifecycle::worktree_path(repo, &c.name)?;
+            if !worktree::is_free(&path) {
+                return Err(ImportError::WorktreePathTaken { path }.into());
+            }
+            if let Some(wt) = checked_out
+                .iter()
+                .find(|w| w.branch.as_deref() == Some(full.as_str()))
+            {
+                return Err(ImportError::BranchCheckedOut {
+                    branch: short(full).to_owned(),
+                    at: wt.path.clone(),
+                }
+                .into());
+            }
+            Ok(Some(path))
+        })
+        .collect()
+}
+
+/// The tracks' definitions, each forking where its tip left the base (one shared walk of
+/// history for all of them).
+fn definitions(
+    repo: &Repo,
+    kind: Kind,
+    base_ref: &str,
+    base_commit: Option<ObjectId>,
+    planned: &[Planned],
+) -> Result<Vec<Track>> {
     let mut history = repo.history()?;
     let now = repo.timestamp();
-    let mut tracks = Vec::with_capacity(candidates.len());
-    for ((c, full), wt) in candidates.iter().zip(&branches).zip(&worktrees) {
-        let fork_point = match base_commit {
-            Some(b) => history.merge_base(c.tip, b)?.unwrap_or(c.tip),
-            None => c.tip,
-        };
-        let track = Track {
-            name: c.name.clone(),
-            kind: req.kind,
-            status: Status::Active,
-            branch: full["refs/heads/".len()..].to_owned(),
-            base: Base {
-                refname: base_ref.clone(),
-                commit: fork_point.to_string(),
-            },
-            worktree: wt.as_ref().map(|p| p.display().to_string()),
-            scope: Vec::new(),
-            contracts: Vec::new(),
-            depends_on: Vec::new(),
-            owner: None,
-            estimate: None,
-            experiment: None,
-            hypothesis: None,
-            description: c
-                .merged_branch
-                .as_ref()
-                .map(|b| format!("Imported from the merge of '{b}'")),
-            reason: None,
-            created: now.clone(),
-            updated: now.clone(),
-        };
-        tracks.push(track);
-    }
-    let adopted: Vec<Adopted> = candidates
+    planned
         .iter()
-        .zip(&tracks)
-        .map(|(c, t)| Adopted {
-            name: t.name.clone(),
-            branch: t.branch.clone(),
-            adopted: c.branch.is_some(),
-            tip: c.tip.to_string(),
-            fork_point: t.base.commit.clone(),
-            merge: c.merge.map(|m| m.to_string()),
-            merged_branch: c.merged_branch.clone(),
-            worktree: t.worktree.clone(),
+        .map(|p| {
+            let tip = p.candidate.tip;
+            let fork_point = match base_commit {
+                Some(b) => history.merge_base(tip, b)?.unwrap_or(tip),
+                None => tip,
+            };
+            let base = Base {
+                refname: base_ref.to_owned(),
+                commit: fork_point.to_string(),
+            };
+            Ok(definition(p, kind, base, &now))
         })
-        .collect();
-    let out = Imported {
-        dry_run: req.dry_run,
-        base: base_ref,
-        tracks: adopted,
-    };
-    if req.dry_run || candidates.is_empty() {
-        return Ok(out);
-    }
+        .collect()
+}
 
-    // Branches and definitions in one transaction: all of them, or none.
-    let mut edits = Vec::with_capacity(2 * candidates.len());
-    for (c, t) in candidates.iter().zip(&tracks) {
-        if c.branch.is_none() {
+/// A new active track for `p`, described by the merge it came from.
+fn definition(p: &Planned, kind: Kind, base: Base, now: &str) -> Track {
+    Track {
+        name: p.candidate.name.clone(),
+        kind,
+        status: Status::Active,
+        branch: short(&p.branch).to_owned(),
+        base,
+        worktree: p.worktree.as_ref().map(|w| w.display().to_string()),
+        scope: Vec::new(),
+        contracts: Vec::new(),
+        depends_on: Vec::new(),
+        owner: None,
+        estimate: None,
+        experiment: None,
+        hypothesis: None,
+        description: p
+            .candidate
+            .merged_branch
+            .as_ref()
+            .map(|b| format!("Imported from the merge of '{b}'")),
+        reason: None,
+        created: now.to_owned(),
+        updated: now.to_owned(),
+    }
+}
+
+/// What the import reports of one track.
+fn adopted((p, t): (&Planned, &Track)) -> Adopted {
+    let c = &p.candidate;
+    Adopted {
+        name: t.name.clone(),
+        branch: t.branch.clone(),
+        adopted: c.branch.is_some(),
+        tip: c.tip.to_string(),
+        fork_point: t.base.commit.clone(),
+        merge: c.merge.map(|m| m.to_string()),
+        merged_branch: c.merged_branch.clone(),
+        worktree: t.worktree.clone(),
+    }
+}
+
+/// Creates the branches and definitions in one transaction, then the worktrees; when a
+/// worktree cannot be made, takes the refs away again.
+fn create(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Result<()> {
+    let edits = ref_edits(repo, planned, tracks)?;
+    let done =
+        crate::repo::edit_references(&repo.gix, edits).map_err(|e| ImportError::Unwritable {
+            cause: e.to_string(),
+        })?;
+    if store::existed_before(&done) {
+        return Err(ImportError::CreatedMeanwhile.into());
+    }
+    if let Err(e) = add_worktrees(repo, planned, tracks) {
+        undo(repo, planned, tracks);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// The new branches (adopted ones stay as they are) and every definition.
+fn ref_edits(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Result<Vec<RefEdit>> {
+    let mut edits = Vec::with_capacity(2 * planned.len());
+    for (p, t) in planned.iter().zip(tracks) {
+        if p.candidate.branch.is_none() {
             edits.push(RefEdit::update_with_log(
-                format!("refs/heads/{}", t.branch)
+                p.branch
+                    .clone()
                     .try_into()
                     .map_err(|e| anyhow!("invalid branch name '{}': {e}", t.branch))?,
-                c.tip,
+                p.candidate.tip,
                 PreviousValue::MustNotExist,
-                LogChange {
-                    mode: RefLog::AndReference,
-                    force_create_reflog: true,
-                    message: format!("branch: Created by git track import {}", t.name).into(),
-                },
+                refs::logged(&format!("branch: Created by git track import {}", t.name)),
             ));
         }
         edits.push(store::new_definition(repo, t)?.1);
     }
-    let done = crate::repo::edit_references(&repo.gix, edits).map_err(|e| {
-        anyhow::Error::from(
-            Failure::fatal(format!("could not create the tracks: {e}"))
-                .hint("nothing was created; if another git-track or git is running, try again"),
-        )
-    })?;
-    if store::existed_before(&done) {
-        // A concurrent import wrote the very same refs (same content, same second).
-        return Err(
-            Failure::usage("the tracks were created meanwhile by another import")
-                .hint("'git track list' shows them")
-                .into(),
-        );
-    }
-    let made: Vec<(&Track, &Candidate, PathBuf)> = tracks
-        .iter()
-        .zip(&candidates)
-        .zip(&worktrees)
-        .filter_map(|((t, c), w)| w.clone().map(|w| (t, c, w)))
-        .collect();
-    if !made.is_empty()
-        && let Err(e) = add_worktrees(repo, &made)
-    {
-        undo(repo, &tracks, &candidates);
-        return Err(e);
-    }
-    Ok(out)
+    Ok(edits)
 }
 
-/// Adds the worktrees; on failure removes the ones it made.
-fn add_worktrees(repo: &Repo, made: &[(&Track, &Candidate, PathBuf)]) -> Result<()> {
+/// Adds the worktrees asked for; on failure removes the ones it made.
+fn add_worktrees(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Result<()> {
     let mut added: Vec<&PathBuf> = Vec::new();
-    for (t, _, path) in made {
+    for (p, t) in planned.iter().zip(tracks) {
+        let Some(path) = &p.worktree else {
+            continue;
+        };
         let result = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
@@ -307,40 +424,20 @@ fn add_worktrees(repo: &Repo, made: &[(&Track, &Candidate, PathBuf)]) -> Result<
 }
 
 /// Takes away the branches and definitions an import made.
-fn undo(repo: &Repo, tracks: &[Track], candidates: &[Candidate]) {
-    for (t, c) in tracks.iter().zip(candidates) {
+fn undo(repo: &Repo, planned: &[Planned], tracks: &[Track]) {
+    for (p, t) in planned.iter().zip(tracks) {
         if let Ok(Some(stored)) = store::load(repo, &t.name) {
             let _ = store::delete(repo, &stored);
         }
-        if c.branch.is_none() {
-            let _ = lifecycle::delete_ref(repo, &format!("refs/heads/{}", t.branch), c.tip);
+        if p.candidate.branch.is_none() {
+            let _ = lifecycle::delete_ref(repo, &p.branch, p.candidate.tip);
         }
     }
 }
 
 /// The topics merged by the first-parent merges of `range`, oldest first.
 fn from_merges(repo: &Repo, range: &str) -> Result<Vec<Candidate>> {
-    let bad = |why: String| -> anyhow::Error {
-        Failure::usage(format!("bad range '{range}': {why}"))
-            .hint("give it as <base>..<integration>, e.g. master..seen")
-            .into()
-    };
-    let Some((from, to)) = range.split_once("..") else {
-        return Err(bad("it has no '..'".into()));
-    };
-    if to.starts_with('.') {
-        return Err(bad(
-            "a symmetric difference ('...') is not a range of merges".into(),
-        ));
-    }
-    if from.is_empty() || to.is_empty() {
-        return Err(bad("both ends must be given".into()));
-    }
-    let resolve = |rev: &str| {
-        repo.try_resolve_commit(rev)
-            .ok_or_else(|| bad(format!("'{rev}' does not resolve to a commit")))
-    };
-    let (from, to) = (resolve(from)?, resolve(to)?);
+    let (from, to) = range_ends(repo, range)?;
     let walk = repo
         .gix
         .rev_walk([to])
@@ -349,36 +446,67 @@ fn from_merges(repo: &Repo, range: &str) -> Result<Vec<Candidate>> {
         .all()?;
     let mut out = Vec::new();
     for info in walk {
-        // A first-parent walk reports the first parent only; the commit has them all.
-        let id = info?.id;
-        let commit = repo.gix.find_commit(id)?;
-        let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
-        let [_, topic] = parents.as_slice() else {
-            continue;
-        };
-        let subject = commit.message()?.summary().to_string();
-        let merged_branch = merged_branch(&subject);
-        let name = match &merged_branch {
-            Some(b) => track_name(b),
-            None => format!("merge-{}", id.to_hex_with_len(12)),
-        };
-        out.push(Candidate {
-            name,
-            tip: *topic,
-            branch: None,
-            merge: Some(id),
-            merged_branch,
-        });
+        if let Some(topic) = topic_of(repo, info?.id)? {
+            out.push(topic);
+        }
     }
     out.reverse();
     if out.is_empty() {
-        return Err(
-            Failure::found(format!("no first-parent merge of two parents in '{range}'"))
-                .hint("octopus merges and fast-forwards are not topics to import")
-                .into(),
-        );
+        return Err(ImportError::NoMerges {
+            range: range.to_owned(),
+        }
+        .into());
     }
     Ok(out)
+}
+
+/// The two ends of `<base>..<integration>`, as commits.
+fn range_ends(repo: &Repo, range: &str) -> Result<(ObjectId, ObjectId)> {
+    let bad = |problem| ImportError::BadRange {
+        range: range.to_owned(),
+        problem,
+    };
+    let Some((from, to)) = range.split_once("..") else {
+        return Err(bad(RangeProblem::NoDots).into());
+    };
+    if to.starts_with('.') {
+        return Err(bad(RangeProblem::Symmetric).into());
+    }
+    if from.is_empty() || to.is_empty() {
+        return Err(bad(RangeProblem::MissingEnd).into());
+    }
+    let resolve = |rev: &str| {
+        repo.try_resolve_commit(rev).ok_or_else(|| {
+            bad(RangeProblem::Unresolved {
+                rev: rev.to_owned(),
+            })
+        })
+    };
+    Ok((resolve(from)?, resolve(to)?))
+}
+
+/// The topic the merge `id` brought in, when it has two parents: its second parent,
+/// named after the branch the merge's subject names (else after the merge).
+fn topic_of(repo: &Repo, id: ObjectId) -> Result<Option<Candidate>> {
+    // A first-parent walk reports the first parent only; the commit has them all.
+    let commit = repo.gix.find_commit(id)?;
+    let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
+    let [_, topic] = parents.as_slice() else {
+        return Ok(None);
+    };
+    let subject = commit.message()?.summary().to_string();
+    let merged_branch = merged_branch(&subject);
+    let name = match &merged_branch {
+        Some(b) => track_name(b),
+        None => format!("merge-{}", id.to_hex_with_len(12)),
+    };
+    Ok(Some(Candidate {
+        name,
+        tip: *topic,
+        branch: None,
+        merge: Some(id),
+        merged_branch,
+    }))
 }
 
 /// Existing local branches whose names match `glob`, by name.
@@ -386,27 +514,29 @@ fn from_branches(repo: &Repo, glob: &str) -> Result<Vec<Candidate>> {
     let matcher = globset::GlobBuilder::new(glob)
         .literal_separator(true)
         .build()
-        .map_err(|e| Failure::usage(format!("bad glob '{glob}': {e}")))?
+        .map_err(|e| ImportError::BadGlob {
+            glob: glob.to_owned(),
+            cause: e.to_string(),
+        })?
         .compile_matcher();
-    let integration = format!("refs/heads/{}", repo.settings.integration);
+    let integration = repo.settings.integration_ref();
     let mut out = Vec::new();
     for r in repo.gix.references()?.local_branches()? {
         let mut r = r.map_err(|e| anyhow!("could not read the branches: {e}"))?;
         let full = r.name().as_bstr().to_string();
-        let short = &full["refs/heads/".len()..];
-        if !matcher.is_match(short) {
+        let name = short(&full);
+        if !matcher.is_match(name) {
             continue;
         }
         if full == integration {
-            return Err(Failure::usage(format!(
-                "'{short}' is the integration branch; it cannot be a track"
-            ))
-            .hint("narrow the glob")
+            return Err(ImportError::IntegrationBranch {
+                branch: name.to_owned(),
+            }
             .into());
         }
         let tip = r.peel_to_id()?.detach();
         out.push(Candidate {
-            name: track_name(short),
+            name: track_name(name),
             tip,
             branch: Some(full),
             merge: None,
@@ -414,11 +544,17 @@ fn from_branches(repo: &Repo, glob: &str) -> Result<Vec<Candidate>> {
         });
     }
     if out.is_empty() {
-        return Err(Failure::found(format!("no branch matches '{glob}'"))
-            .hint("'git branch --list' shows the branches")
-            .into());
+        return Err(ImportError::NoBranches {
+            glob: glob.to_owned(),
+        }
+        .into());
     }
     Ok(out)
+}
+
+/// A full branch name as people read it.
+fn short(full: &str) -> &str {
+    refs::branch_name(full).unwrap_or(full)
 }
 
 /// The branch a merge's subject names: `Merge branch 'x' ...`, `Merge remote-tracking

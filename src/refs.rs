@@ -1,7 +1,9 @@
-//! Names of refs and objects as git-track writes and shows them: branch refs, abbreviated
-//! object ids, and the reflog entry of each ref update.
+//! Names of refs and objects as git-track writes and shows them: branch refs (and what a
+//! branch points to, which need not be a commit), abbreviated object ids, and the reflog
+//! entry of each ref update.
 
 use anyhow::{Result, anyhow};
+use gix::ObjectId;
 use gix::refs::FullName;
 use gix::refs::transaction::{LogChange, RefLog};
 
@@ -25,6 +27,58 @@ pub fn branch_ref_given(given: &str) -> String {
 /// The branch a full ref name names, when it is one (`refs/heads/<branch>`).
 pub fn branch_name(full: &str) -> Option<&str> {
     full.strip_prefix(BRANCHES)
+}
+
+/// What a branch points to, read without trusting it to be a commit.
+#[derive(Debug, Clone)]
+pub enum BranchTarget {
+    /// There is no such branch.
+    Missing,
+    Commit(ObjectId),
+    NotACommit(NotACommit),
+}
+
+/// A branch set by hand (or by a broken tool) to an object no history can be read
+/// from: a blob, a tree, or an object that is not in the repository.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("its branch '{branch}' points to {}", match kind {
+    Some(kind) => format!("{kind} {target}, not a commit"),
+    None => format!("{target}, which is not in the repository"),
+})]
+pub struct NotACommit {
+    pub branch: String,
+    pub target: ObjectId,
+    /// The object's kind; `None` when it is missing.
+    pub kind: Option<gix::object::Kind>,
+}
+
+/// What `branch` (a short branch name) points to, peeled.
+pub fn branch_target(repo: &gix::Repository, branch: &str) -> Result<BranchTarget> {
+    let Some(mut r) = repo.try_find_reference(branch_ref(branch).as_str())? else {
+        return Ok(BranchTarget::Missing);
+    };
+    // The id as stored: peeling needs the object, which may be gone.
+    let stored = r.target().try_id().map(|id| id.to_owned());
+    let broken = |target, kind| {
+        BranchTarget::NotACommit(NotACommit {
+            branch: branch.to_owned(),
+            target,
+            kind,
+        })
+    };
+    let id = match r.peel_to_id() {
+        Ok(id) => id.detach(),
+        Err(e) => {
+            return match stored {
+                Some(target) if !repo.has_object(target) => Ok(broken(target, None)),
+                _ => Err(e.into()),
+            };
+        }
+    };
+    Ok(match repo.find_header(id)?.kind() {
+        gix::object::Kind::Commit => BranchTarget::Commit(id),
+        kind => broken(id, Some(kind)),
+    })
 }
 
 /// An object id as people read it: its first 12 hex digits.

@@ -9,10 +9,11 @@
 use crate::linked_worktree;
 use crate::merge::{self, InProgress};
 use crate::overlap::{self, Integration, Level};
+use crate::remote::tips::{Branch, Tips};
 use crate::repo::{Repo, WorktreeInfo, utc_timestamp};
 use crate::scope::rules::{self, Violation};
 use crate::store::{Listing, Stored};
-use crate::track::{Kind, Status};
+use crate::track::{Kind, Status, Track};
 use anyhow::Result;
 use gix::ObjectId;
 use serde::Serialize;
@@ -49,6 +50,11 @@ pub struct TrackStatus {
     /// of the local branch or there is no local one; absent for the local branch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tip_from: Option<String>,
+    /// Why the track cannot be judged: its branch points to something other than a
+    /// commit (set by hand to a blob, or to an object that is gone). Its figures are
+    /// then those of a track without a branch; absent for every other track.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broken: Option<String>,
     pub worktree: Option<WorktreeState>,
     /// Commits on the track since its fork point (not in the integration branch).
     pub ahead: Option<usize>,
@@ -62,7 +68,7 @@ pub struct TrackStatus {
     pub stuck: bool,
     /// More commits behind the integration branch than `track.behindLimit`.
     pub too_far_behind: bool,
-    /// What needs attention, in words: `behind`, `needs-sync`, `stuck`, `stale`.
+    /// What needs attention, in words: `broken`, `behind`, `needs-sync`, `stuck`, `stale`.
     pub flags: Vec<&'static str>,
     /// Time from creation to first commit and to merge.
     pub times: crate::plan::efficiency::TrackTimes,
@@ -85,7 +91,8 @@ pub struct WorktreeState {
     pub path: String,
     /// Is the worktree registered and on disk?
     pub present: bool,
-    /// Does it hold uncommitted work (staged, unstaged or untracked)? `None` when missing.
+    /// Does it hold uncommitted work (staged, unstaged or untracked)? `None` when missing,
+    /// or when the track's branch is broken (no commit to compare the worktree with).
     pub dirty: Option<bool>,
 }
 
@@ -101,35 +108,284 @@ pub fn dashboard(
     progress: &dyn crate::progress::Progress,
 ) -> Result<Dashboard> {
     let (integration, integration_tip) = overlap::integration(repo)?;
-    let now = repo.now().seconds;
-    let stale_after = repo.settings.stale_after_secs;
-    let stuck_after = repo.settings.stuck_after_secs;
-    let behind_limit = repo.settings.behind_limit;
-    let worktrees = repo.worktrees()?;
-
-    let freshest = crate::remote::tips::Tips::new(repo);
-    let mut tip_from: BTreeMap<&str, String> = BTreeMap::new();
-    let tips: BTreeMap<&str, Option<ObjectId>> = tracks
+    let gathered = Gathered::new(repo, tracks, integration_tip, progress)?;
+    let states = worktree_states(repo, tracks, &gathered.branches.broken)?;
+    let rows = tracks
         .iter()
-        .map(|s| {
-            let tip = freshest.of(repo, &s.track.branch)?;
+        .zip(states)
+        .map(|(stored, worktree)| gathered.track_status(repo, stored, worktree))
+        .collect::<Result<_>>()?;
+    Ok(Dashboard {
+        integration,
+        stale_after_secs: repo.settings.stale_after_secs,
+        stuck_after_secs: repo.settings.stuck_after_secs,
+        behind_limit: repo.settings.behind_limit,
+        tracks: rows,
+        merge_in_progress: merge::in_progress(repo)?,
+        sync_in_progress: crate::sync::in_progress(repo)?,
+    })
+}
+
+/// What the dashboard learns of all tracks at once, before each track's row.
+struct Gathered<'a> {
+    integration_tip: ObjectId,
+    /// Seconds since the epoch, as stale and stuck are judged.
+    now: i64,
+    branches: Branches<'a>,
+    /// Is the track's tip in the integration branch?
+    merged: BTreeMap<&'a str, bool>,
+    /// The tracks whose effective changes share files with each pending track's.
+    overlaps: BTreeMap<String, BTreeSet<String>>,
+    /// Does each pending track merge cleanly into the integration branch?
+    cleanly: BTreeMap<String, bool>,
+    /// When each merged track was merged, for the efficiency figures.
+    merge_times: BTreeMap<String, i64>,
+    /// Every track given: contracts and claims are judged against all of them.
+    listing: Listing,
+}
+
+impl<'a> Gathered<'a> {
+    fn new(
+        repo: &Repo,
+        tracks: &'a [Stored],
+        integration_tip: ObjectId,
+        progress: &dyn crate::progress::Progress,
+    ) -> Result<Gathered<'a>> {
+        let now = repo.now().seconds;
+        let branches = Branches::read(repo, tracks)?;
+        let merged = merged(repo, &branches.tips, integration_tip)?;
+        let (overlaps, cleanly) = overlaps(repo, tracks, progress)?;
+        let merge_times = merge_times(repo, &merged, integration_tip)?;
+        Ok(Gathered {
+            integration_tip,
+            now,
+            branches,
+            merged,
+            overlaps,
+            cleanly,
+            merge_times,
+            listing: Listing {
+                tracks: tracks.to_vec(),
+                invalid: Vec::new(),
+            },
+        })
+    }
+
+    fn is_merged(&self, name: &str) -> bool {
+        self.merged.get(name).copied().unwrap_or(false)
+    }
+
+    /// One track's row.
+    fn track_status(
+        &self,
+        repo: &Repo,
+        stored: &Stored,
+        worktree: Option<WorktreeState>,
+    ) -> Result<TrackStatus> {
+        let t = &stored.track;
+        let name = t.name.as_str();
+        let tip = self.branches.tips.get(name).copied().flatten();
+        let broken = self.branches.broken.get(name).cloned();
+        let commits = Commits::of(repo, tip, self.integration_tip)?;
+        let is_merged = self.is_merged(name);
+        let blocked_by = t
+            .depends_on
+            .iter()
+            .filter(|dep| !self.is_merged(dep))
+            .cloned()
+            .collect();
+        // Committed work only: a status walk of every worktree would cost too much here.
+        let violations = match tip {
+            Some(_) if !is_merged => rules::check_track(repo, &self.listing, t, false)?,
+            _ => Vec::new(),
+        };
+        let dirty = worktree.as_ref().and_then(|w| w.dirty) == Some(true);
+        let attention = self.attention(repo, t, tip, is_merged, &commits, dirty);
+        let merges_cleanly = self.cleanly.get(name).copied();
+        let flags = attention.flags(broken.is_some(), merges_cleanly);
+        let times =
+            crate::plan::efficiency::track_times(repo, t, self.merge_times.get(name).copied())?;
+        Ok(TrackStatus {
+            name: t.name.clone(),
+            kind: t.kind,
+            status: t.status,
+            owner: t.owner.clone(),
+            branch: t.branch.clone(),
+            tip: tip.map(|id| id.to_string()),
+            tip_from: self.branches.tip_from.get(name).cloned(),
+            broken,
+            worktree,
+            ahead: commits.ahead,
+            behind: commits.behind,
+            last_commit: commits.last_commit,
+            stale: attention.stale,
+            stuck: attention.stuck,
+            too_far_behind: attention.too_far_behind,
+            flags,
+            times,
+            merged: is_merged,
+            merges_cleanly,
+            overlaps: self
+                .overlaps
+                .get(name)
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default(),
+            blocked_by,
+            violations,
+        })
+    }
+
+    /// Whether the track is stale, stuck or too far behind.
+    fn attention(
+        &self,
+        repo: &Repo,
+        t: &Track,
+        tip: Option<ObjectId>,
+        is_merged: bool,
+        commits: &Commits,
+        dirty: bool,
+    ) -> Attention {
+        let settings = &repo.settings;
+        // The last change: its newest commit; for a branch still at its fork point, the
+        // last edit of its definition (a new track on an old base is not stale).
+        let own_commits = tip.is_some_and(|tip| !crate::plan::at_fork_point(t, tip));
+        let last_change = if own_commits {
+            commits.last_secs
+        } else {
+            crate::plan::efficiency::parse_timestamp(&t.updated)
+        };
+        let older_than = |limit: i64| last_change.is_some_and(|s| self.now - s > limit);
+        Attention {
+            stale: !is_merged && older_than(settings.stale_after_secs),
+            stuck: t.status == Status::Active
+                && !is_merged
+                && dirty
+                && older_than(settings.stuck_after_secs),
+            too_far_behind: !is_merged
+                && matches!((commits.behind, settings.behind_limit), (Some(b), Some(limit)) if b > limit),
+        }
+    }
+}
+
+/// A track's commits against the integration branch; all `None` without a branch.
+struct Commits {
+    ahead: Option<usize>,
+    behind: Option<usize>,
+    /// Committer time of the tip, UTC, and in seconds since the epoch.
+    last_commit: Option<String>,
+    last_secs: Option<i64>,
+}
+
+impl Commits {
+    fn of(repo: &Repo, tip: Option<ObjectId>, integration_tip: ObjectId) -> Result<Commits> {
+        let Some(tip) = tip else {
+            return Ok(Commits {
+                ahead: None,
+                behind: None,
+                last_commit: None,
+                last_secs: None,
+            });
+        };
+        let (ahead, behind) = repo.ahead_behind(tip, integration_tip)?;
+        let secs = repo.gix.find_commit(tip)?.time()?.seconds;
+        Ok(Commits {
+            ahead: Some(ahead),
+            behind: Some(behind),
+            last_commit: Some(utc_timestamp(secs)),
+            last_secs: Some(secs),
+        })
+    }
+}
+
+/// What needs attention in a track's progress.
+struct Attention {
+    stale: bool,
+    stuck: bool,
+    too_far_behind: bool,
+}
+
+impl Attention {
+    /// The flags in words, as `TrackStatus::flags` lists them.
+    fn flags(&self, broken: bool, merges_cleanly: Option<bool>) -> Vec<&'static str> {
+        [
+            (broken, "broken"),
+            (self.too_far_behind, "behind"),
+            (merges_cleanly == Some(false), "needs-sync"),
+            (self.stuck, "stuck"),
+            (self.stale, "stale"),
+        ]
+        .into_iter()
+        .filter_map(|(on, flag)| on.then_some(flag))
+        .collect()
+    }
+}
+
+/// Each track's tip to judge it by (see [`crate::remote::tips`]).
+struct Branches<'a> {
+    /// `None` when the track has no branch, or a broken one.
+    tips: BTreeMap<&'a str, Option<ObjectId>>,
+    /// The remote-tracking branch a tip comes from, when it is not the local branch.
+    tip_from: BTreeMap<&'a str, String>,
+    /// Why a track's branch cannot be judged, when it points to something other than a
+    /// commit.
+    broken: BTreeMap<&'a str, String>,
+}
+
+impl<'a> Branches<'a> {
+    fn read(repo: &Repo, tracks: &'a [Stored]) -> Result<Branches<'a>> {
+        let freshest = Tips::new(repo);
+        let mut out = Branches {
+            tips: BTreeMap::new(),
+            tip_from: BTreeMap::new(),
+            broken: BTreeMap::new(),
+        };
+        for s in tracks {
+            let (name, branch) = (s.track.name.as_str(), &s.track.branch);
+            let tip = match freshest.of(repo, branch)? {
+                Branch::Tip(tip) => Some(tip),
+                Branch::Missing => None,
+                Branch::Broken(why) => {
+                    out.broken.insert(name, why.to_string());
+                    None
+                }
+            };
             if let Some(t) = tip
                 && t.remote
-                && let Some(name) = freshest.remote_name(&s.track.branch)
+                && let Some(from) = freshest.remote_name(branch)
             {
-                tip_from.insert(s.track.name.as_str(), name);
+                out.tip_from.insert(name, from);
             }
-            Ok((s.track.name.as_str(), tip.map(|t| t.id)))
-        })
-        .collect::<Result<_>>()?;
+            out.tips.insert(name, tip.map(|t| t.id));
+        }
+        Ok(out)
+    }
+}
+
+/// Which tracks' tips the integration branch contains, in one walk of its history.
+fn merged<'a>(
+    repo: &Repo,
+    tips: &BTreeMap<&'a str, Option<ObjectId>>,
+    integration_tip: ObjectId,
+) -> Result<BTreeMap<&'a str, bool>> {
     let mut history = repo.history()?;
     let existing: Vec<ObjectId> = tips.values().filter_map(|tip| *tip).collect();
     let mut contained = history.contained(&existing, integration_tip)?.into_iter();
-    let merged: BTreeMap<&str, bool> = tips
+    Ok(tips
         .iter()
         .map(|(name, tip)| (*name, tip.is_some() && contained.next().unwrap_or(false)))
-        .collect();
+        .collect())
+}
 
+/// For each pending track, the tracks it shares files with, and whether it merges cleanly
+/// into the integration branch.
+type Overlaps = (BTreeMap<String, BTreeSet<String>>, BTreeMap<String, bool>);
+
+/// The pending tracks compared at the files level, as `git track overlap` compares them.
+fn overlaps(
+    repo: &Repo,
+    tracks: &[Stored],
+    progress: &dyn crate::progress::Progress,
+) -> Result<Overlaps> {
     let pending: Vec<Stored> = tracks
         .iter()
         .filter(|s| is_pending(s.track.status))
@@ -144,27 +400,56 @@ pub fn dashboard(
         },
         progress,
     )?;
-    let mut overlaps: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut with: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for p in report.pairs.iter().filter(|p| p.found) {
-        overlaps.entry(&p.a).or_default().insert(&p.b);
-        overlaps.entry(&p.b).or_default().insert(&p.a);
+        with.entry(p.a.clone()).or_default().insert(p.b.clone());
+        with.entry(p.b.clone()).or_default().insert(p.a.clone());
     }
-    let cleanly: BTreeMap<&str, bool> = report
+    let cleanly = report
         .tracks
-        .iter()
-        .map(|t| (t.name.as_str(), t.merges_cleanly))
+        .into_iter()
+        .map(|t| (t.name, t.merges_cleanly))
         .collect();
+    Ok((with, cleanly))
+}
 
-    // Where each worktree is, then whether it is dirty: a full status of each worktree,
-    // the costly part on a large repository, so spread over the cores.
+/// When each merged track was merged (see [`crate::plan::efficiency::merge_times`]).
+fn merge_times(
+    repo: &Repo,
+    merged: &BTreeMap<&str, bool>,
+    integration_tip: ObjectId,
+) -> Result<BTreeMap<String, i64>> {
+    let names: BTreeSet<String> = merged
+        .iter()
+        .filter(|(_, m)| **m)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    if names.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    crate::plan::efficiency::merge_times(repo, integration_tip, &names)
+}
+
+/// Where each track's worktree is, then whether it is dirty: a full status of each
+/// worktree, the costly part on a large repository, so spread over the cores. The
+/// worktree of a track whose branch is `broken` has no commit to compare with: its
+/// dirtiness stays unknown.
+fn worktree_states(
+    repo: &Repo,
+    tracks: &[Stored],
+    broken: &BTreeMap<&str, String>,
+) -> Result<Vec<Option<WorktreeState>>> {
+    let worktrees = repo.worktrees()?;
     let mut states: Vec<Option<WorktreeState>> = tracks
         .iter()
         .map(|s| worktree_state(&worktrees, &s.track))
         .collect();
     let present: Vec<(usize, PathBuf)> = states
         .iter()
+        .zip(tracks)
         .enumerate()
-        .filter_map(|(i, w)| {
+        .filter(|(_, (_, s))| !broken.contains_key(s.track.name.as_str()))
+        .filter_map(|(i, (w, _))| {
             w.as_ref()
                 .filter(|w| w.present)
                 .map(|w| (i, PathBuf::from(&w.path)))
@@ -179,124 +464,7 @@ pub fn dashboard(
             }
         }
     }
-
-    // When each merged track was merged, for the efficiency figures.
-    let merged_names: BTreeSet<String> = merged
-        .iter()
-        .filter(|(_, m)| **m)
-        .map(|(n, _)| n.to_string())
-        .collect();
-    let merge_times = if merged_names.is_empty() {
-        BTreeMap::new()
-    } else {
-        crate::plan::efficiency::merge_times(repo, integration_tip, &merged_names)?
-    };
-
-    // Contracts and claims are judged against every track given.
-    let listing = Listing {
-        tracks: tracks.to_vec(),
-        invalid: Vec::new(),
-    };
-    let mut out = Vec::with_capacity(tracks.len());
-    for (stored, worktree) in tracks.iter().zip(states) {
-        let t = &stored.track;
-        let tip = tips.get(t.name.as_str()).copied().flatten();
-        let (ahead, behind, last_commit, last_secs) = match tip {
-            Some(tip) => {
-                let (ahead, behind) = repo.ahead_behind(tip, integration_tip)?;
-                let secs = repo.gix.find_commit(tip)?.time()?.seconds;
-                (
-                    Some(ahead),
-                    Some(behind),
-                    Some(utc_timestamp(secs)),
-                    Some(secs),
-                )
-            }
-            None => (None, None, None, None),
-        };
-        let is_merged = merged.get(t.name.as_str()).copied().unwrap_or(false);
-        let blocked_by = t
-            .depends_on
-            .iter()
-            .filter(|dep| !merged.get(dep.as_str()).copied().unwrap_or(false))
-            .cloned()
-            .collect();
-        // Committed work only: a status walk of every worktree would cost too much here.
-        let violations = match tip {
-            Some(_) if !is_merged => rules::check_track(repo, &listing, t, false)?,
-            _ => Vec::new(),
-        };
-        // The last change: its newest commit; for a branch still at its fork point, the
-        // last edit of its definition (a new track on an old base is not stale).
-        let own_commits = tip.is_some_and(|tip| !crate::plan::at_fork_point(t, tip));
-        let last_change = if own_commits {
-            last_secs
-        } else {
-            crate::plan::efficiency::parse_timestamp(&t.updated)
-        };
-        let dirty = worktree.as_ref().and_then(|w| w.dirty) == Some(true);
-        let stale = !is_merged && last_change.is_some_and(|s| now - s > stale_after);
-        let stuck = t.status == Status::Active
-            && !is_merged
-            && dirty
-            && last_change.is_some_and(|s| now - s > stuck_after);
-        let too_far_behind =
-            !is_merged && matches!((behind, behind_limit), (Some(b), Some(limit)) if b > limit);
-        let merges_cleanly = cleanly.get(t.name.as_str()).copied();
-        let mut flags = Vec::new();
-        if too_far_behind {
-            flags.push("behind");
-        }
-        if merges_cleanly == Some(false) {
-            flags.push("needs-sync");
-        }
-        if stuck {
-            flags.push("stuck");
-        }
-        if stale {
-            flags.push("stale");
-        }
-        let times = crate::plan::efficiency::track_times(
-            repo,
-            t,
-            merge_times.get(t.name.as_str()).copied(),
-        )?;
-        out.push(TrackStatus {
-            name: t.name.clone(),
-            kind: t.kind,
-            status: t.status,
-            owner: t.owner.clone(),
-            branch: t.branch.clone(),
-            tip: tip.map(|id| id.to_string()),
-            tip_from: tip_from.get(t.name.as_str()).cloned(),
-            worktree,
-            ahead,
-            behind,
-            last_commit,
-            stale,
-            stuck,
-            too_far_behind,
-            flags,
-            times,
-            merged: is_merged,
-            merges_cleanly,
-            overlaps: overlaps
-                .get(t.name.as_str())
-                .map(|s| s.iter().map(|n| n.to_string()).collect())
-                .unwrap_or_default(),
-            blocked_by,
-            violations,
-        });
-    }
-    Ok(Dashboard {
-        integration,
-        stale_after_secs: stale_after,
-        stuck_after_secs: stuck_after,
-        behind_limit,
-        tracks: out,
-        merge_in_progress: merge::in_progress(repo)?,
-        sync_in_progress: crate::sync::in_progress(repo)?,
-    })
+    Ok(states)
 }
 
 /// Commits reachable from `from` but not from `hidden`.
@@ -353,7 +521,7 @@ fn vanished(path: &Path) -> bool {
 
 /// The track's worktree ([`linked_worktree::of_track`]), else the recorded path reported
 /// missing.
-fn worktree_state(worktrees: &[WorktreeInfo], t: &crate::track::Track) -> Option<WorktreeState> {
+fn worktree_state(worktrees: &[WorktreeInfo], t: &Track) -> Option<WorktreeState> {
     let recorded = t.recorded_worktree();
     let found = linked_worktree::of_track(worktrees, t).map(|w| w.path.clone());
     let state = match (found, recorded) {

@@ -13,14 +13,17 @@ use git_track::edit::EditError;
 use git_track::error::Failure;
 use git_track::hooks::agent::BadPayload;
 use git_track::hooks::install::ChainTaken;
+use git_track::import::ImportError;
 use git_track::lifecycle::{BACKUP_PREFIX, KeepReason, LifecycleError};
 use git_track::lock::LockError;
+use git_track::overlap::{NoIntegration, UnknownLevel};
 use git_track::plan::experiments::ExperimentError;
 use git_track::plan::graph::Cycle;
 use git_track::prune::NothingMerged;
 use git_track::remote::RemoteError;
 use git_track::scope::GlobError;
 use git_track::scope::claims::{ClaimsError, Field};
+use git_track::scope::rules::NoBranch;
 use git_track::scope::shared::SharedError;
 use git_track::setup::CouldNotRun;
 use git_track::store::{FILE_NAME, StoreError};
@@ -63,6 +66,10 @@ pub fn describe(e: &anyhow::Error) -> Option<Failure> {
         .or_else(|| as_(e, could_not_run))
         .or_else(|| as_(e, invalid_name))
         .or_else(|| as_(e, invalid_estimate))
+        .or_else(|| as_(e, import))
+        .or_else(|| as_(e, unknown_level))
+        .or_else(|| as_(e, no_integration))
+        .or_else(|| as_(e, no_branch))
 }
 
 const LIST_TRACKS: &str = "'git track list' shows the tracks";
@@ -74,6 +81,10 @@ fn usage(e: &impl ToString) -> Failure {
 
 fn fatal(e: &impl ToString) -> Failure {
     Failure::fatal(e.to_string())
+}
+
+fn found(e: &impl ToString) -> Failure {
+    Failure::found(e.to_string())
 }
 
 fn invalid_name(e: &InvalidName) -> Failure {
@@ -311,7 +322,7 @@ fn remote(e: &RemoteError) -> Failure {
                 "or bring theirs in: 'git merge {theirs}' in a worktree of '{branch}'"
             )),
         E::NoBranchToPush { .. } => usage(e),
-        E::MovedMeanwhile { branch, remote, .. } => Failure::found(e.to_string())
+        E::MovedMeanwhile { branch, remote, .. } => found(e)
             .hint(format!("your merges are kept in '{branch}' here; nothing was pushed"))
             .hint(format!(
                 "fetch theirs and merge it in ('git fetch {remote}' then 'git merge {remote}/{branch}' in a worktree of '{branch}'), then push with 'git track merge --push' again"
@@ -436,4 +447,45 @@ fn folder_taken(e: &FolderTaken) -> Failure {
 
 fn could_not_run(e: &CouldNotRun) -> Failure {
     fatal(e)
+}
+
+fn import(e: &ImportError) -> Failure {
+    use ImportError as E;
+    match e {
+        E::BaseUnresolved { .. } | E::WorktreePathTaken { .. } | E::BadGlob { .. } => usage(e),
+        E::SameName { .. } => usage(e)
+            .hint("import them apart, or rename one with 'git track new <name> --from <tip>'"),
+        E::BranchTaken { .. } => {
+            usage(e).hint("narrow the glob to branches that are not tracks yet")
+        }
+        E::BranchExists { branch } => usage(e).hint(format!(
+            "adopt existing branches with --branches, or remove '{branch}' first"
+        )),
+        E::BranchCheckedOut { .. } => usage(e).hint("import without --worktrees"),
+        E::Unwritable { .. } => {
+            fatal(e).hint("nothing was created; if another git-track or git is running, try again")
+        }
+        E::CreatedMeanwhile => usage(e).hint("'git track list' shows them"),
+        E::BadRange { .. } => usage(e).hint("give it as <base>..<integration>, e.g. master..seen"),
+        E::NoMerges { .. } => {
+            found(e).hint("octopus merges and fast-forwards are not topics to import")
+        }
+        E::IntegrationBranch { .. } => usage(e).hint("narrow the glob"),
+        E::NoBranches { .. } => found(e).hint("'git branch --list' shows the branches"),
+    }
+}
+
+fn unknown_level(e: &UnknownLevel) -> Failure {
+    usage(e)
+}
+
+fn no_integration(e: &NoIntegration) -> Failure {
+    usage(e).hint("set them with 'git track init --integration <branch> --base <rev>'")
+}
+
+fn no_branch(e: &NoBranch) -> Failure {
+    usage(e).hint(format!(
+        "point the track at a branch with 'git track edit {} --branch <branch>'",
+        e.track
+    ))
 }

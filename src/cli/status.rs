@@ -61,6 +61,11 @@ fn dashboard(repo: &Repo, args: &Args, progress: &dyn Progress) -> anyhow::Resul
             .is_some_and(|s| filter.matches(&s.track))
     });
     let missing_integration = !dashboard.integration.exists && !dashboard.tracks.is_empty();
+    let broken: Vec<(String, String)> = dashboard
+        .tracks
+        .iter()
+        .filter_map(|t| Some((t.name.clone(), t.broken.clone()?)))
+        .collect();
     let mut out = Output::new(dashboard, write_dashboard);
     for i in &listing.invalid {
         out = out.warn(format!("{}: {}", i.refname, i.error));
@@ -70,6 +75,14 @@ fn dashboard(repo: &Repo, args: &Args, progress: &dyn Progress) -> anyhow::Resul
             "the integration branch '{}' does not exist yet; comparing against '{}'",
             repo.settings.integration, repo.settings.base
         ));
+    }
+    if !broken.is_empty() {
+        for (name, why) in broken {
+            out = out.warn(format!("track '{name}' is broken: {why}"));
+        }
+        out = out.hint(
+            "point its branch back at a commit with 'git branch -f <branch> <commit>', or remove the track with 'git track remove <name>'",
+        );
     }
     Ok(out)
 }
@@ -208,9 +221,12 @@ fn row(t: &TrackStatus) -> Vec<String> {
         None => "-".to_owned(),
         Some(wt) if !wt.present => paint(Paint::Attention, "missing"),
         Some(wt) if wt.dirty == Some(true) => paint(Paint::Attention, "dirty"),
+        // Not looked at: the track's branch is broken.
+        Some(wt) if wt.dirty.is_none() => "unknown".to_owned(),
         Some(_) => "clean".to_owned(),
     };
     let last = match &t.last_commit {
+        None if t.broken.is_some() => paint(Paint::Violation, "broken branch"),
         None => "no branch".to_owned(),
         Some(time) => {
             let mut s = time.replace('T', " ").trim_end_matches('Z').to_owned();

@@ -36,6 +36,8 @@ pub(super) struct IntegrationContext<'r> {
     /// The merge bases of tips and the integration tip found so far (or cached), for
     /// merging a track again when only its merged blobs are missing.
     bases: HashMap<ObjectId, Vec<ObjectId>>,
+    /// Each tip's [`IntegrationContext::chain`], walked once.
+    chains: HashMap<ObjectId, Vec<ObjectId>>,
 }
 
 impl<'r> IntegrationContext<'r> {
@@ -70,6 +72,7 @@ impl<'r> IntegrationContext<'r> {
             settings_key,
             progress,
             bases: HashMap::new(),
+            chains: HashMap::new(),
         })
     }
 
@@ -95,210 +98,27 @@ impl<'r> IntegrationContext<'r> {
         copy
     }
 
+    /// Compares `inputs` at `level`: each one's effective change, then the pairs whose
+    /// changes meet, judged level by level.
     pub fn run(&mut self, inputs: &[Input], level: Level) -> Result<Report> {
         let mut cache = Cache::load(
             &self.repo.state_dir(),
             &self.integration.to_string(),
             &self.settings_key,
         );
-        let keys: Vec<String> = inputs.iter().map(|i| i.tip.to_string()).collect();
-        let mut effects: Vec<Option<Effect>> = keys.iter().map(|k| cache.track(k)).collect();
-        let missing: Vec<usize> = (0..inputs.len())
-            .filter(|i| effects[*i].is_none())
-            .collect();
-        let mut chains: BTreeMap<usize, Vec<ObjectId>> = BTreeMap::new();
-        let mut tips = Vec::with_capacity(missing.len());
-        for &i in &missing {
-            let chain = self.chain(inputs[i].tip)?;
-            let known = known_bases(&cache, &chain, &[]);
-            chains.insert(i, chain);
-            tips.push((inputs[i].tip, known));
-        }
-        let progress = self.progress;
-        let computed = progress::stage(progress, "Merging tracks in memory", tips.len(), || {
-            self.compute_effects_on(&tips)
-        })?;
-        for (slot, (effect, bases)) in missing.iter().zip(computed) {
-            cache.put_track(&keys[*slot], &effect);
-            cache.put_bases(&keys[*slot], &bases);
-            effects[*slot] = Some(effect);
-        }
-        for (input, key) in inputs.iter().zip(&keys) {
-            if let Some(bases) = cache.bases(key) {
-                self.bases.insert(input.tip, bases);
-            }
-        }
-        let mut effects: Vec<Effect> = effects.into_iter().flatten().collect();
-        if effects.len() != inputs.len() {
-            return Err(anyhow!("internal error: an effective change went missing"));
-        }
-
-        let meetings = {
-            let refs: Vec<&Effect> = effects.iter().collect();
-            let mut shapes: BTreeMap<usize, ObjectId> = BTreeMap::new();
-            let mut emptied = |t: usize, folder: &str| -> Result<bool> {
-                let tree = match shapes.get(&t) {
-                    Some(tree) => *tree,
-                    None => {
-                        let tree = self.apply(effects[t].old_tree, &effects[t])?;
-                        shapes.insert(t, tree);
-                        tree
-                    }
-                };
-                Ok(self
-                    .main
-                    .find_tree(tree)?
-                    .lookup_entry_by_path(folder)?
-                    .is_none())
-            };
-            compare::meetings(&refs, &mut emptied)?
-        };
+        let mut effects = self.effects(inputs, &mut cache)?;
+        let meetings = self.meetings(&effects)?;
         if level >= Level::Hunks {
-            self.fill_lines(inputs, &keys, &mut effects, &meetings, &mut cache)?;
+            self.fill_lines(inputs, &mut effects, &meetings, &mut cache)?;
         }
-
-        let mut scopes: BTreeMap<usize, Scope> = BTreeMap::new();
-        for &(ia, ib) in meetings.keys() {
-            for t in [ia, ib] {
-                if let std::collections::btree_map::Entry::Vacant(slot) = scopes.entry(t) {
-                    // A stored scope that no longer parses (edited by hand) counts as everything.
-                    let scope = Scope::new(&inputs[t].scope).or_else(|_| Scope::new(&[]))?;
-                    slot.insert(scope);
-                }
-            }
-        }
-        let judged: Vec<((usize, usize), compare::Judged)> = meetings
-            .iter()
-            .map(|(&(ia, ib), list)| {
-                let j = compare::judge(
-                    list,
-                    (&effects[ia], &scopes[&ia]),
-                    (&effects[ib], &scopes[&ib]),
-                    level >= Level::Hunks,
-                );
-                ((ia, ib), j)
-            })
-            .collect();
-
-        // Pair verdicts: from the cache, or by merging M_A and M_B on the integration tip.
-        let mut verdicts: Vec<Option<Verdict>> = vec![None; judged.len()];
-        if level >= Level::Conflicts {
-            let mut todo = Vec::new();
-            for (n, ((ia, ib), j)) in judged.iter().enumerate() {
-                if !(effects[*ia].clean && effects[*ib].clean) {
-                    continue;
-                }
-                if !j.differs {
-                    verdicts[n] = Some(Verdict {
-                        conflict: false,
-                        paths: Vec::new(),
-                    });
-                    continue;
-                }
-                let key = format!("{} {}", keys[*ia], keys[*ib]);
-                match cache.pair(&key) {
-                    Some(v) => verdicts[n] = Some(v),
-                    None => todo.push((n, key)),
-                }
-            }
-            // git's ordered merge: B into the commit of "A merged into the integration tip".
-            let mut merged_a: BTreeMap<usize, ObjectId> = BTreeMap::new();
-            let mut merges = Vec::with_capacity(todo.len());
-            for (n, _) in &todo {
-                let (ia, ib) = judged[*n].0;
-                let commit = match merged_a.get(&ia) {
-                    Some(c) => *c,
-                    None => {
-                        let tree = self.materialize(inputs[ia].tip, &effects[ia])?;
-                        let c = self.merge_commit(tree, inputs[ia].tip)?;
-                        merged_a.insert(ia, c);
-                        c
-                    }
-                };
-                let mut chain = |t: usize| -> Result<Vec<ObjectId>> {
-                    Ok(match chains.get(&t) {
-                        Some(c) => c.clone(),
-                        None => {
-                            let c = self.chain(inputs[t].tip)?;
-                            chains.insert(t, c.clone());
-                            c
-                        }
-                    })
-                };
-                let (chain_a, chain_b) = (chain(ia)?, chain(ib)?);
-                let known = known_bases(&cache, &chain_a, &chain_b);
-                merges.push((commit, inputs[ib].tip, known));
-            }
-            let progress = self.progress;
-            let verdicts_made =
-                progress::stage(progress, "Merging pairs in memory", merges.len(), || {
-                    self.merge_pairs(&merges)
-                })?;
-            for ((n, key), (mut verdict, bases)) in todo.iter().zip(verdicts_made) {
-                cache.put_bases(key, &bases);
-                // git (merge.directoryRenames=conflict) stops on an addition its
-                // directory-rename detection moves; gix's merge does not always see it.
-                let (ia, ib) = judged[*n].0;
-                if self.directory_rename_conflicts {
-                    for m in &meetings[&(ia, ib)] {
-                        let compare::Met::EmptiedFolder { folder } = &m.how else {
-                            continue;
-                        };
-                        let adder_is_a = effects[ia].changes[m.a].path == m.path;
-                        let emptier = if adder_is_a {
-                            &effects[ib]
-                        } else {
-                            &effects[ia]
-                        };
-                        if compare::renames_folder(emptier, folder) {
-                            verdict.conflict = true;
-                            if !verdict.paths.contains(&m.path) {
-                                verdict.paths.push(m.path.clone());
-                                verdict.paths.sort();
-                            }
-                        }
-                    }
-                }
-                cache.put_pair(key, verdict.clone());
-                verdicts[*n] = Some(verdict);
-            }
-        }
-
-        let mut pairs = Vec::new();
-        for (((ia, ib), j), verdict) in judged.into_iter().zip(verdicts) {
-            let conflict = verdict.as_ref().map(|v| v.conflict);
-            let found = match level {
-                Level::Files => !j.files.is_empty(),
-                Level::Hunks => j.found_at_hunks(),
-                Level::Conflicts => conflict == Some(true),
-            };
-            pairs.push(Pair {
-                a: inputs[ia].name.clone(),
-                b: inputs[ib].name.clone(),
-                files: j.files,
-                hunks: j.hunks,
-                unjudged: j.unjudged,
-                conflict,
-                conflict_paths: verdict.map(|v| v.paths).unwrap_or_default(),
-                found,
-            });
-        }
-
-        let tracks = inputs
-            .iter()
-            .zip(&effects)
-            .map(|(input, e)| TrackReport {
-                name: input.name.clone(),
-                tip: input.tip.to_string(),
-                merges_cleanly: e.clean,
-                paths: e.conflicts.clone(),
-                merged: e.merged,
-                changed: e.changes.len(),
-                compared_by: e.basis,
-                worktree: input.worktree,
-                tip_from: input.tip_from.clone(),
-            })
-            .collect();
+        let judged = judge_pairs(inputs, &effects, &meetings, level)?;
+        let verdicts = if level >= Level::Conflicts {
+            self.pair_verdicts(inputs, &effects, &meetings, &judged, &mut cache)?
+        } else {
+            vec![None; judged.len()]
+        };
+        let pairs = pairs(inputs, judged, verdicts, level);
+        let tracks = track_reports(inputs, &effects);
         cache.save();
         Ok(Report {
             level,
@@ -312,6 +132,126 @@ impl<'r> IntegrationContext<'r> {
             pairs,
             skipped: Vec::new(),
         })
+    }
+
+    /// Each input's effective change: from the cache, else computed on all cores (and
+    /// cached, with the merge bases it had).
+    fn effects(&mut self, inputs: &[Input], cache: &mut Cache) -> Result<Vec<Effect>> {
+        let mut effects: Vec<Option<Effect>> =
+            inputs.iter().map(|i| cache.track(&key(i))).collect();
+        let missing: Vec<usize> = (0..inputs.len())
+            .filter(|i| effects[*i].is_none())
+            .collect();
+        let mut tips = Vec::with_capacity(missing.len());
+        for &i in &missing {
+            let chain = self.chain(inputs[i].tip)?;
+            tips.push((inputs[i].tip, known_bases(cache, &chain, &[])));
+        }
+        let progress = self.progress;
+        let computed = progress::stage(progress, "Merging tracks in memory", tips.len(), || {
+            self.compute_effects_on(&tips)
+        })?;
+        for (slot, (effect, bases)) in missing.iter().zip(computed) {
+            let key = key(&inputs[*slot]);
+            cache.put_track(&key, &effect);
+            cache.put_bases(&key, &bases);
+            effects[*slot] = Some(effect);
+        }
+        for input in inputs {
+            if let Some(bases) = cache.bases(&key(input)) {
+                self.bases.insert(input.tip, bases);
+            }
+        }
+        let effects: Vec<Effect> = effects.into_iter().flatten().collect();
+        if effects.len() != inputs.len() {
+            return Err(anyhow!("internal error: an effective change went missing"));
+        }
+        Ok(effects)
+    }
+
+    /// Where the effective changes meet, pair by pair. Whether a track empties a folder
+    /// is read from the tree it leaves, built once per track.
+    fn meetings(&self, effects: &[Effect]) -> Result<Meetings> {
+        let refs: Vec<&Effect> = effects.iter().collect();
+        let mut shapes: BTreeMap<usize, ObjectId> = BTreeMap::new();
+        let mut emptied = |t: usize, folder: &str| -> Result<bool> {
+            let tree = match shapes.get(&t) {
+                Some(tree) => *tree,
+                None => {
+                    let tree = self.apply(effects[t].old_tree, &effects[t])?;
+                    shapes.insert(t, tree);
+                    tree
+                }
+            };
+            Ok(self
+                .main
+                .find_tree(tree)?
+                .lookup_entry_by_path(folder)?
+                .is_none())
+        };
+        compare::meetings(&refs, &mut emptied)
+    }
+
+    /// The verdict of each judged pair: from the cache, or by git's ordered merge (B into
+    /// the commit of A merged into the integration tip); `None` for a pair of which a
+    /// track does not merge into the integration tip by itself.
+    fn pair_verdicts(
+        &mut self,
+        inputs: &[Input],
+        effects: &[Effect],
+        meetings: &Meetings,
+        judged: &[JudgedPair],
+        cache: &mut Cache,
+    ) -> Result<Vec<Option<Verdict>>> {
+        let (mut verdicts, todo) = known_verdicts(inputs, effects, judged, cache);
+        let merges = self.ordered_merges(inputs, effects, judged, &todo, cache)?;
+        let progress = self.progress;
+        let made = progress::stage(progress, "Merging pairs in memory", merges.len(), || {
+            self.merge_pairs(&merges)
+        })?;
+        for ((n, key), (mut verdict, bases)) in todo.iter().zip(made) {
+            cache.put_bases(key, &bases);
+            let (ia, ib) = judged[*n].0;
+            if self.directory_rename_conflicts
+                && let Some(met) = meetings.get(&(ia, ib))
+            {
+                add_directory_rename_conflicts(&mut verdict, met, &effects[ia], &effects[ib]);
+            }
+            cache.put_pair(key, verdict.clone());
+            verdicts[*n] = Some(verdict);
+        }
+        Ok(verdicts)
+    }
+
+    /// The ordered merge of each pair in `todo`: the commit of A merged into the
+    /// integration tip (made once per A), B's tip, and the merge bases the cache holds
+    /// for earlier tips of the two.
+    fn ordered_merges(
+        &mut self,
+        inputs: &[Input],
+        effects: &[Effect],
+        judged: &[JudgedPair],
+        todo: &[(usize, String)],
+        cache: &Cache,
+    ) -> Result<Vec<PairMerge>> {
+        let mut merged_a: BTreeMap<usize, ObjectId> = BTreeMap::new();
+        let mut merges = Vec::with_capacity(todo.len());
+        for (n, _) in todo {
+            let (ia, ib) = judged[*n].0;
+            let commit = match merged_a.get(&ia) {
+                Some(c) => *c,
+                None => {
+                    let tree = self.materialize(inputs[ia].tip, &effects[ia])?;
+                    let c = self.merge_commit(tree, inputs[ia].tip)?;
+                    merged_a.insert(ia, c);
+                    c
+                }
+            };
+            let (chain_a, chain_b) = (self.chain(inputs[ia].tip)?, self.chain(inputs[ib].tip)?);
+            let known = known_bases(cache, &chain_a, &chain_b);
+            merges.push((commit, inputs[ib].tip, known));
+        }
+        Ok(merges)
     }
 
     /// Effective changes of `tips`, on every core; the objects the merges made in memory
@@ -354,7 +294,17 @@ impl<'r> IntegrationContext<'r> {
 
     /// `tip` and the commits before it, newest first, as long as each has exactly one
     /// parent (at most [`CHAIN`] of them): the commits a tip that moved on may have had.
-    fn chain(&self, tip: ObjectId) -> Result<Vec<ObjectId>> {
+    fn chain(&mut self, tip: ObjectId) -> Result<Vec<ObjectId>> {
+        if let Some(chain) = self.chains.get(&tip) {
+            return Ok(chain.clone());
+        }
+        let chain = self.walk_chain(tip)?;
+        self.chains.insert(tip, chain.clone());
+        Ok(chain)
+    }
+
+    /// [`IntegrationContext::chain`], walked.
+    fn walk_chain(&self, tip: ObjectId) -> Result<Vec<ObjectId>> {
         let mut chain = vec![tip];
         let mut at = tip;
         // Where a shallow clone's history ends, the commit graph sees no parent: nor
@@ -560,9 +510,8 @@ impl<'r> IntegrationContext<'r> {
     fn fill_lines(
         &mut self,
         inputs: &[Input],
-        keys: &[String],
         effects: &mut [Effect],
-        meetings: &BTreeMap<(usize, usize), Vec<Meeting>>,
+        meetings: &Meetings,
         cache: &mut Cache,
     ) -> Result<()> {
         // (track, change index) pairs whose lines are needed.
@@ -598,7 +547,7 @@ impl<'r> IntegrationContext<'r> {
                 let path = change.path.clone();
                 effects[t].lines.insert(path, lines);
             }
-            cache.put_track(&keys[t], &effects[t]);
+            cache.put_track(&key(&inputs[t]), &effects[t]);
         }
         Ok(())
     }
@@ -639,6 +588,161 @@ impl<'r> IntegrationContext<'r> {
 /// A pair's ordered merge: the commit of A merged into the integration tip, B's tip, and
 /// their merge bases when known.
 type PairMerge = (ObjectId, ObjectId, Option<Vec<ObjectId>>);
+
+/// Where pairs of tracks (by index, `a < b`) meet.
+type Meetings = BTreeMap<(usize, usize), Vec<Meeting>>;
+
+/// A pair of tracks (by index) and what their meeting comes to, before any merge.
+type JudgedPair = ((usize, usize), compare::Judged);
+
+/// The cache's key of a track's effective change: its tip.
+fn key(input: &Input) -> String {
+    input.tip.to_string()
+}
+
+/// Each pair that meets, judged on what the two share (and, from [`Level::Hunks`], on
+/// their lines) and on their scopes.
+fn judge_pairs(
+    inputs: &[Input],
+    effects: &[Effect],
+    meetings: &Meetings,
+    level: Level,
+) -> Result<Vec<JudgedPair>> {
+    let scopes = scopes(inputs, meetings)?;
+    Ok(meetings
+        .iter()
+        .map(|(&(ia, ib), list)| {
+            let j = compare::judge(
+                list,
+                (&effects[ia], &scopes[&ia]),
+                (&effects[ib], &scopes[&ib]),
+                level >= Level::Hunks,
+            );
+            ((ia, ib), j)
+        })
+        .collect())
+}
+
+/// The scope of each track that meets another, compiled once.
+fn scopes(inputs: &[Input], meetings: &Meetings) -> Result<BTreeMap<usize, Scope>> {
+    let mut scopes: BTreeMap<usize, Scope> = BTreeMap::new();
+    for &(ia, ib) in meetings.keys() {
+        for t in [ia, ib] {
+            if let std::collections::btree_map::Entry::Vacant(slot) = scopes.entry(t) {
+                // A stored scope that no longer parses (edited by hand) counts as everything.
+                let scope = Scope::new(&inputs[t].scope).or_else(|_| Scope::new(&[]))?;
+                slot.insert(scope);
+            }
+        }
+    }
+    Ok(scopes)
+}
+
+/// The verdicts known without a merge: none for a pair of which a track does not merge
+/// cleanly by itself, clean for a pair whose shared changes do not differ, else the
+/// cache's; and the pairs left to merge, with their cache keys.
+fn known_verdicts(
+    inputs: &[Input],
+    effects: &[Effect],
+    judged: &[JudgedPair],
+    cache: &mut Cache,
+) -> (Vec<Option<Verdict>>, Vec<(usize, String)>) {
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; judged.len()];
+    let mut todo = Vec::new();
+    for (n, ((ia, ib), j)) in judged.iter().enumerate() {
+        if !(effects[*ia].clean && effects[*ib].clean) {
+            continue;
+        }
+        if !j.differs {
+            verdicts[n] = Some(Verdict {
+                conflict: false,
+                paths: Vec::new(),
+            });
+            continue;
+        }
+        let key = format!("{} {}", key(&inputs[*ia]), key(&inputs[*ib]));
+        match cache.pair(&key) {
+            Some(v) => verdicts[n] = Some(v),
+            None => todo.push((n, key)),
+        }
+    }
+    (verdicts, todo)
+}
+
+/// git (merge.directoryRenames=conflict) stops on an addition its directory-rename
+/// detection moves; gix's merge does not always see it: such an addition, where one
+/// track adds to a folder the other renames away, makes the pair conflict.
+fn add_directory_rename_conflicts(
+    verdict: &mut Verdict,
+    meetings: &[Meeting],
+    a: &Effect,
+    b: &Effect,
+) {
+    for m in meetings {
+        let compare::Met::EmptiedFolder { folder } = &m.how else {
+            continue;
+        };
+        let adder_is_a = a.changes[m.a].path == m.path;
+        let emptier = if adder_is_a { b } else { a };
+        if compare::renames_folder(emptier, folder) {
+            verdict.conflict = true;
+            if !verdict.paths.contains(&m.path) {
+                verdict.paths.push(m.path.clone());
+                verdict.paths.sort();
+            }
+        }
+    }
+}
+
+/// The pairs as reported, each a finding or not at `level`.
+fn pairs(
+    inputs: &[Input],
+    judged: Vec<JudgedPair>,
+    verdicts: Vec<Option<Verdict>>,
+    level: Level,
+) -> Vec<Pair> {
+    judged
+        .into_iter()
+        .zip(verdicts)
+        .map(|(((ia, ib), j), verdict)| {
+            let conflict = verdict.as_ref().map(|v| v.conflict);
+            let found = match level {
+                Level::Files => !j.files.is_empty(),
+                Level::Hunks => j.found_at_hunks(),
+                Level::Conflicts => conflict == Some(true),
+            };
+            Pair {
+                a: inputs[ia].name.clone(),
+                b: inputs[ib].name.clone(),
+                files: j.files,
+                hunks: j.hunks,
+                unjudged: j.unjudged,
+                conflict,
+                conflict_paths: verdict.map(|v| v.paths).unwrap_or_default(),
+                found,
+            }
+        })
+        .collect()
+}
+
+/// What each track brings, as reported.
+fn track_reports(inputs: &[Input], effects: &[Effect]) -> Vec<TrackReport> {
+    inputs
+        .iter()
+        .zip(effects)
+        .map(|(input, e)| TrackReport {
+            name: input.name.clone(),
+            tip: input.tip.to_string(),
+            merges_cleanly: e.clean,
+            paths: e.conflicts.clone(),
+            merged: e.merged,
+            changed: e.changes.len(),
+            compared_by: e.basis,
+            worktree: input.worktree,
+            tip_from: input.tip_from.clone(),
+        })
+        .collect()
+}
 
 /// How many commits back a moved tip is followed to find the merges bases it had.
 const CHAIN: usize = 16;

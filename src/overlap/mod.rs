@@ -15,7 +15,7 @@ pub(crate) mod hunks;
 mod snapshot;
 mod tools;
 
-use crate::error::Failure;
+use crate::remote::tips::{Branch, Tips};
 use crate::repo::Repo;
 use crate::store::Stored;
 use anyhow::Result;
@@ -51,19 +51,34 @@ impl Level {
     }
 }
 
+/// A level that is none of [`Level::ALL`].
+#[derive(Debug, thiserror::Error)]
+#[error("'{given}' is not a level: use one of {}", Level::ALL.join(", "))]
+pub struct UnknownLevel {
+    pub given: String,
+}
+
 impl FromStr for Level {
-    type Err = Failure;
-    fn from_str(s: &str) -> Result<Self, Failure> {
+    type Err = UnknownLevel;
+    fn from_str(s: &str) -> Result<Self, UnknownLevel> {
         match s {
             "files" => Ok(Level::Files),
             "hunks" => Ok(Level::Hunks),
             "conflicts" => Ok(Level::Conflicts),
-            _ => Err(Failure::usage(format!(
-                "'{s}' is not a level: use one of {}",
-                Level::ALL.join(", ")
-            ))),
+            _ => Err(UnknownLevel {
+                given: s.to_owned(),
+            }),
         }
     }
+}
+
+/// Nothing to compare tracks against: neither the integration branch nor the base
+/// exists.
+#[derive(Debug, thiserror::Error)]
+#[error("neither the integration branch '{integration}' nor the base '{base}' exists")]
+pub struct NoIntegration {
+    pub integration: String,
+    pub base: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -208,11 +223,10 @@ pub fn integration(repo: &Repo) -> Result<(Integration, ObjectId)> {
         ));
     }
     let Some(tip) = repo.try_resolve_commit(&settings.base) else {
-        return Err(Failure::usage(format!(
-            "neither the integration branch '{}' nor the base '{}' exists",
-            settings.integration, settings.base
-        ))
-        .hint("set them with 'git track init --integration <branch> --base <rev>'")
+        return Err(NoIntegration {
+            integration: settings.integration.clone(),
+            base: settings.base.clone(),
+        }
         .into());
     };
     Ok((
@@ -265,15 +279,25 @@ pub fn analyze_with_progress(
     // Pairs are reported (and merged) in name order: `a` is merged before `b`.
     tracks.sort_by(|x, y| x.track.name.cmp(&y.track.name));
     tracks.dedup_by(|x, y| x.track.name == y.track.name);
-    let tips = crate::remote::tips::Tips::new(repo);
+    let tips = Tips::new(repo);
     for stored in tracks {
         let track = &stored.track;
-        let Some(branch_tip) = tips.of(repo, &track.branch)? else {
-            skipped.push(Skipped {
-                name: track.name.clone(),
-                reason: format!("its branch '{}' does not exist", track.branch),
-            });
-            continue;
+        let branch_tip = match tips.of(repo, &track.branch)? {
+            Branch::Tip(tip) => tip,
+            Branch::Missing => {
+                skipped.push(Skipped {
+                    name: track.name.clone(),
+                    reason: format!("its branch '{}' does not exist", track.branch),
+                });
+                continue;
+            }
+            Branch::Broken(broken) => {
+                skipped.push(Skipped {
+                    name: track.name.clone(),
+                    reason: broken.to_string(),
+                });
+                continue;
+            }
         };
         let mut input = Input {
             name: track.name.clone(),

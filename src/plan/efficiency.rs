@@ -89,7 +89,10 @@ pub fn track_times(repo: &Repo, track: &Track, merged_at: Option<i64>) -> Result
 
 /// The author time of the oldest commit on the track's branch since its fork point.
 fn first_commit_time(repo: &Repo, track: &Track) -> Result<Option<i64>> {
-    let Some(tip) = repo.ref_target(&track.branch_ref())? else {
+    // A branch pointing to something other than a commit has no commits to date.
+    let crate::refs::BranchTarget::Commit(tip) =
+        crate::refs::branch_target(&repo.gix, &track.branch)?
+    else {
         return Ok(None);
     };
     let fork = ObjectId::from_hex(track.base.commit.as_bytes()).ok();

@@ -3,10 +3,21 @@
 //! work this clone has fetched but not merged into its own branch). Callers say which.
 
 use super::Remote;
-use crate::refs;
+use crate::refs::{self, BranchTarget, NotACommit};
 use crate::repo::Repo;
 use anyhow::Result;
 use gix::ObjectId;
+
+/// A track's branch as [`Tips::of`] finds it.
+#[derive(Debug, Clone)]
+pub enum Branch {
+    /// Neither the local branch nor the remote-tracking one exists.
+    Missing,
+    Tip(Tip),
+    /// The local branch points to something other than a commit: there is no work to
+    /// judge until it is mended.
+    Broken(NotACommit),
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Tip {
@@ -32,22 +43,22 @@ impl Tips {
     }
 
     /// The tip of `branch` (a short branch name) to judge the track by.
-    pub fn of(&self, repo: &Repo, branch: &str) -> Result<Option<Tip>> {
-        let local = repo.ref_target(&refs::branch_ref(branch))?;
-        let Some(remote) = &self.remote else {
-            return Ok(local.map(|id| Tip { id, remote: false }));
+    pub fn of(&self, repo: &Repo, branch: &str) -> Result<Branch> {
+        let local = match refs::branch_target(&repo.gix, branch)? {
+            BranchTarget::Missing => None,
+            BranchTarget::Commit(id) => Some(id),
+            BranchTarget::NotACommit(broken) => return Ok(Branch::Broken(broken)),
         };
-        let fetched = repo.ref_target(&remote.branch_ref(branch))?;
+        let fetched = match &self.remote {
+            Some(remote) => repo.ref_target(&remote.branch_ref(branch))?,
+            None => None,
+        };
+        let tip = |id, remote| Branch::Tip(Tip { id, remote });
         Ok(match (local, fetched) {
-            (Some(l), Some(f)) if l != f && repo.is_ancestor(l, f)? => Some(Tip {
-                id: f,
-                remote: true,
-            }),
-            (None, Some(f)) => Some(Tip {
-                id: f,
-                remote: true,
-            }),
-            (l, _) => l.map(|id| Tip { id, remote: false }),
+            (Some(l), Some(f)) if l != f && repo.is_ancestor(l, f)? => tip(f, true),
+            (None, Some(f)) => tip(f, true),
+            (Some(l), _) => tip(l, false),
+            (None, None) => Branch::Missing,
         })
     }
 }

@@ -5,7 +5,6 @@
 //! path is another live track's contract and not in this track's own scope: a contract is
 //! the interface another track publishes, and shared paths do not open it.
 
-use crate::error::Failure;
 use crate::lifecycle;
 use crate::refs;
 use crate::repo::Repo;
@@ -241,19 +240,21 @@ pub struct TrackChanges {
     pub paths: Vec<String>,
 }
 
+/// A track whose branch does not exist: it has no changes to judge.
+#[derive(Debug, thiserror::Error)]
+#[error("the branch '{branch}' of track '{track}' does not exist")]
+pub struct NoBranch {
+    pub track: String,
+    pub branch: String,
+}
+
 /// The tip of a track's branch and its fork point with the integration branch (or with
 /// its base while there is no integration branch).
 pub fn fork_point(repo: &Repo, track: &Track) -> Result<(ObjectId, ObjectId)> {
     let branch = track.branch_ref();
-    let tip = repo.ref_target(&branch)?.ok_or_else(|| {
-        Failure::usage(format!(
-            "the branch '{}' of track '{}' does not exist",
-            track.branch, track.name
-        ))
-        .hint(format!(
-            "point the track at a branch with 'git track edit {} --branch <branch>'",
-            track.name
-        ))
+    let tip = repo.ref_target(&branch)?.ok_or_else(|| NoBranch {
+        track: track.name.clone(),
+        branch: track.branch.clone(),
     })?;
     let upstream = match repo.ref_target(&repo.settings.integration_ref())? {
         Some(id) => Some(id),

@@ -308,6 +308,15 @@ impl TestRepo {
         self.commit_all_in(&self.root.clone(), message)
     }
 
+    /// Points `branch` at `id` the way a broken tool would: git itself refuses to point a
+    /// branch at a blob or at an object it does not have, so the loose ref is written.
+    pub fn set_branch_by_hand(&self, branch: &str, id: &str) {
+        write_file(
+            &self.root.join(".git/refs/heads").join(branch),
+            &format!("{id}\n"),
+        );
+    }
+
     /// Every ref with its target, the worktree list and the status of the main worktree:
     /// compare before and after to show a command changed nothing.
     pub fn snapshot(&self) -> String {

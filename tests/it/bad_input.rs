@@ -251,3 +251,30 @@ fn outside_a_repository_is_fatal_128() {
     let out = repo.track_in(&outside, &["list"]);
     out.code(128).stderr_has("fatal: not a git repository");
 }
+
+#[test]
+fn checking_a_track_whose_branch_is_gone_says_how_to_point_it_at_one() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "x", "--no-worktree"]).ok();
+    repo.git(&["branch", "-q", "-D", "track/x"]);
+    refused(
+        &repo,
+        &["check", "x"],
+        2,
+        "error: the branch 'track/x' of track 'x' does not exist\nhint: point the track at a branch with 'git track edit x --branch <branch>'\n",
+    );
+}
+
+#[test]
+fn without_an_integration_branch_or_a_base_nothing_is_compared() {
+    let repo = TestRepo::new();
+    repo.git(&["config", "track.base", "nope"]);
+    for command in ["status", "overlap", "ready", "graph"] {
+        refused(
+            &repo,
+            &[command],
+            2,
+            "error: neither the integration branch 'integration' nor the base 'nope' exists\nhint: set them with 'git track init --integration <branch> --base <rev>'\n",
+        );
+    }
+}

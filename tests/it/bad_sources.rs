@@ -674,7 +674,8 @@ proptest! {
         scope in prop::collection::vec("[a-z]{1,8}/\\*\\*", 0..5),
         owner in proptest::option::of("\\PC{1,20}"),
         description in proptest::option::of("\\PC{0,60}"),
-        estimate in proptest::option::of(0u32..1000),
+        // A stored estimate is positive (`from_toml` refuses 0): 0 is not one to round-trip.
+        estimate in proptest::option::of(1u32..1000),
     ) {
         let text = GOOD_DEFINITION.replace("name = \"bad\"", &format!("name = {name:?}"));
         let mut t = Track::from_toml(&text).expect("template parses");

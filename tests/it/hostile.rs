@@ -891,13 +891,8 @@ fn a_track_branch_set_by_hand_to_a_blob_does_not_stop_merging_another_track() {
     let tip = repo.git(&["commit-tree", tree.trim(), "-p", "track/y", "-m", "y"]);
     repo.git(&["update-ref", "refs/heads/track/y", tip.trim()]);
     repo.git(&["reset", "-q", "--hard"]);
-    // git refuses to point a branch at a blob; the file is written the way a broken tool would.
     let blob = repo.git(&["hash-object", "-w", "README.md"]);
-    std::fs::write(
-        repo.path(".git/refs/heads/track/x"),
-        blob.trim().to_owned() + "\n",
-    )
-    .unwrap();
+    repo.set_branch_by_hand("track/x", blob.trim());
 
     let out = repo.track(&["merge", "y", "--dry-run", "--json"]);
     let json = out.ok().json();

@@ -208,3 +208,57 @@ fn import_branches_refuses_the_integration_branch() {
         .code(2)
         .stderr_has("'integration' is the integration branch");
 }
+
+#[test]
+fn import_refusals_say_what_is_wrong_and_what_to_do() {
+    let repo = with_merged_topics();
+    repo.track(&["new", "mine", "--no-worktree"]).ok();
+    repo.git(&["branch", "topic/a", "main"]);
+    repo.git(&["worktree", "add", "-q", "../elsewhere", "topic/a"]);
+    let before = repo.snapshot();
+    let elsewhere = repo.root.parent().unwrap().join("elsewhere");
+    for (args, code, expected) in [
+        (
+            &["import", "--merges", "main..seen", "--base", "nope"][..],
+            2,
+            "error: the base 'nope' does not resolve to a commit\n",
+        ),
+        (
+            &["import", "--merges", "..seen"],
+            2,
+            "error: bad range '..seen': both ends must be given\nhint: give it as <base>..<integration>, e.g. master..seen\n",
+        ),
+        (
+            &["import", "--merges", "seen..main"],
+            1,
+            "error: no first-parent merge of two parents in 'seen..main'\nhint: octopus merges and fast-forwards are not topics to import\n",
+        ),
+        (
+            &["import", "--branches", "track/*"],
+            2,
+            "error: branch 'track/mine' is already the branch of track 'mine'\nhint: narrow the glob to branches that are not tracks yet\n",
+        ),
+        (
+            &["import", "--branches", "topic/*", "--worktrees"],
+            2,
+            "error: branch 'topic/a' is already checked out at '[ELSEWHERE]'\nhint: import without --worktrees\n",
+        ),
+        (
+            &["import", "--branches", "nothing/*"],
+            1,
+            "error: no branch matches 'nothing/*'\nhint: 'git branch --list' shows the branches\n",
+        ),
+    ] {
+        let out = repo.track(args);
+        let stderr = out
+            .stderr
+            .replace(
+                &elsewhere.canonicalize().unwrap().display().to_string(),
+                "[ELSEWHERE]",
+            )
+            .replace(&elsewhere.display().to_string(), "[ELSEWHERE]");
+        assert_eq!(stderr, expected, "{args:?}");
+        out.code(code);
+    }
+    assert_eq!(before, repo.snapshot());
+}

@@ -446,3 +446,134 @@ fn the_plan_and_the_lifecycle() {
         .run(&["ready"]);
     insta::assert_snapshot!(t.normalised());
 }
+
+#[test]
+fn importing_existing_work() {
+    let repo = TestRepo::new();
+    repo.git(&["checkout", "-q", "-b", "seen"]);
+    for (topic, file) in [("ab/first", "first.txt"), ("cd/second", "second.txt")] {
+        repo.git(&["checkout", "-q", "-b", topic, "main"]);
+        repo.write(file, "one\n");
+        repo.commit_all(&format!("{topic}: one"));
+        repo.git(&["checkout", "-q", "seen"]);
+        repo.git(&["merge", "-q", "--no-ff", "--no-edit", topic]);
+    }
+    repo.git(&["checkout", "-q", "main"]);
+    for branch in ["topic/a", "topic/b"] {
+        repo.git(&["branch", branch, "main"]);
+    }
+    let mut t = Transcript::new(&repo);
+    t.run(&["import", "--merges", "main..seen", "--dry-run"])
+        .run(&["import", "--merges", "main..seen"])
+        .run(&["import", "--merges", "main..seen"])
+        .run(&["import", "--merges", "seen"])
+        .run(&["import", "--branches", "topic/*", "--worktrees"])
+        .run(&["import", "--branches", "nothing/*"])
+        .run(&["list"]);
+    insta::assert_snapshot!(t.normalised());
+}
+
+#[test]
+fn an_experiment_compared_and_picked() {
+    let repo = TestRepo::new();
+    for (name, cost, hypothesis) in [
+        ("scan", "40", "a linear scan is enough"),
+        ("index", "3", "an index pays off"),
+    ] {
+        repo.track(&[
+            "new",
+            name,
+            "--experiment",
+            "search",
+            "--hypothesis",
+            hypothesis,
+        ])
+        .ok();
+        let wt = repo.worktree(name);
+        write_file(&wt.join("bench.sh"), &format!("echo cost: {cost}\n"));
+        repo.commit_all_in(&wt, &format!("{name}: bench"));
+    }
+    let mut t = Transcript::new(&repo);
+    t.run(&["compare", "search"])
+        .run(&[
+            "compare",
+            "search",
+            "--exec",
+            "sh bench.sh",
+            "--metric",
+            "cost: ([0-9]+)",
+        ])
+        .run(&["compare", "nope"])
+        .run(&["pick", "index", "--reason", "13 times cheaper"])
+        .run(&["pick", "scan", "--reason", "changed my mind"])
+        .run(&["list"]);
+    insta::assert_snapshot!(t.normalised());
+}
+
+#[test]
+fn worktrees_set_up_run_in_and_fenced() {
+    let repo = TestRepo::new();
+    repo.write(".gitignore", ".env\n");
+    repo.write(".worktreeinclude", ".env\n");
+    repo.commit_all("ignore rules");
+    repo.write(".env", "SECRET=1\n");
+    repo.git(&["config", "track.setup", "echo set up $GIT_TRACK"]);
+    let mut t = Transcript::new(&repo);
+    t.run(&["new", "a"]).run(&["new", "b", "--no-worktree"]);
+    let wt = repo.worktree("a");
+    t.run(&["setup", "a"])
+        .run_in(&wt, &["setup"])
+        .run(&["setup", "b"])
+        .run(&["exec", "a", "--", "cat .env"])
+        .run(&[
+            "exec",
+            "--all",
+            "--",
+            "sh",
+            "-c",
+            "echo in $GIT_TRACK on port $GIT_TRACK_PORT; exit 3",
+        ])
+        .run(&["exec", "b", "--", "true"])
+        .run(&["agent-setup", "claude-code", "--all"])
+        .run(&["agent-setup", "claude-code", "--all"])
+        .run_in(&wt, &["agent-setup", "codex"])
+        .run(&["agent-setup", "gemini", "b"]);
+    insta::assert_snapshot!(t.normalised());
+}
+
+#[test]
+fn pruning_merged_worktrees_and_the_report() {
+    let repo = conflicting();
+    let mut t = Transcript::new(&repo);
+    t.run(&["prune"]);
+    repo.track(&["merge", "p", "r"]).ok();
+    write_file(&repo.worktree("p").join("scratch.txt"), "not committed\n");
+    let page = repo.tmp.path().join("report.html");
+    t.run(&["prune", "--dry-run"])
+        .run(&["prune", "--delete-branches"])
+        .run(&["prune"])
+        .run(&["report", "--output", page.to_str().unwrap()]);
+    assert!(page.is_file());
+    insta::assert_snapshot!(t.normalised());
+}
+
+#[test]
+fn shell_completion_scripts() {
+    let repo = TestRepo::new();
+    let mut t = Transcript::new(&repo);
+    t.run(&["completions", "bash"])
+        .run(&["completions", "zsh"])
+        .run(&["completions", "fish"])
+        .run(&["completions", "nope"]);
+    insta::assert_snapshot!(t.normalised());
+}
+
+#[test]
+fn a_track_branch_set_by_hand_to_a_blob() {
+    let repo = conflicting();
+    let blob = repo.git(&["hash-object", "-w", "lines.txt"]);
+    repo.set_branch_by_hand("track/q", blob.trim());
+    let mut t = Transcript::new(&repo);
+    t.run(&["status"]).run(&["overlap"]);
+    insta::assert_snapshot!(t.normalised());
+}

@@ -682,3 +682,19 @@ fn folder_renames_on_either_side_are_judged_by_a_real_merge() {
     let p = pair(&r, "adds-to-app", "renames-app").expect("the folder clash is a meeting");
     assert_eq!(p["conflict"], true);
 }
+
+#[test]
+fn overlap_leaves_out_a_track_whose_branch_points_to_a_blob() {
+    let s = two_tracks_editing(&[(3, "a")], &[(3, "b")]);
+    s.track("x", &[], |wt| write(wt, "x.txt", "x\n"));
+    let blob = s.repo.git(&["hash-object", "-w", "f.txt"]);
+    s.repo.set_branch_by_hand("track/x", blob.trim());
+    let out = s.repo.track(&["overlap", "--level", "conflicts", "--json"]);
+    out.code(1).stderr_has(&format!(
+        "warning: track 'x' left out: its branch 'track/x' points to blob {}, not a commit",
+        blob.trim()
+    ));
+    let r = out.json();
+    assert_eq!(r["skipped"][0]["name"], "x");
+    assert_eq!(names(&pairs(&r)), [("a", "b", true)]);
+}

@@ -175,3 +175,84 @@ fn status_shows_a_merge_stopped_on_a_conflict_until_it_is_aborted() {
     let json = s.repo.track(&["status", "--json"]).ok().json();
     assert!(json["merge_in_progress"].is_null(), "{json}");
 }
+
+/// Tracks `a` and `b` editing `f.txt` (so they overlap) and `x`, whose branch is then set
+/// by hand to `target` (made from the repository by `make`).
+fn with_a_broken_track(make: impl FnOnce(&Scenario) -> String) -> (Scenario, String) {
+    let s = Scenario::new(&[("f.txt", &numbered(20))]);
+    s.track("a", &[], |wt| {
+        write(wt, "f.txt", &replace(&numbered(20), &[(3, "a")]))
+    });
+    s.track("b", &[], |wt| {
+        write(wt, "f.txt", &replace(&numbered(20), &[(15, "b")]))
+    });
+    s.track("x", &[], |wt| write(wt, "x.txt", "x\n"));
+    let target = make(&s);
+    s.repo.set_branch_by_hand("track/x", &target);
+    (s, target)
+}
+
+/// Every track is shown, `x` as broken (with `why` in its warning and its JSON), and the
+/// others as if `x` were fine.
+fn assert_other_tracks_shown(s: &Scenario, why: &str) {
+    let text = s.repo.track(&["status"]);
+    text.ok()
+        .stderr_has(&format!("warning: track 'x' is broken: {why}\n"))
+        .stderr_has(
+            "hint: point its branch back at a commit with 'git branch -f <branch> <commit>'",
+        );
+    let rows: Vec<&str> = text.stdout.lines().skip(2).collect();
+    assert_eq!(rows.len(), 3, "{}", text.stdout);
+    assert!(
+        rows[0].starts_with("a ") && rows[0].contains(" b "),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        rows[1].starts_with("b ") && rows[1].contains(" a "),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        rows[2].starts_with("x ") && rows[2].contains("broken branch"),
+        "{}",
+        text.stdout
+    );
+
+    let out = s.repo.track(&["status", "--json"]);
+    let r = out.ok().json();
+    let x = track(&r, "x");
+    assert_eq!(x["broken"], why);
+    assert_eq!(x["flags"], serde_json::json!(["broken"]));
+    assert!(x["tip"].is_null() && x["ahead"].is_null(), "{x}");
+    assert_eq!(x["merged"], false);
+    let a = track(&r, "a");
+    assert_eq!(a["overlaps"], serde_json::json!(["b"]));
+    assert_eq!(a["ahead"], 1);
+    assert!(a.get("broken").is_none(), "{a}");
+    assert_eq!(track(&r, "b")["merges_cleanly"], true);
+}
+
+#[test]
+fn status_shows_other_tracks_when_one_branch_points_to_a_blob() {
+    let (s, blob) = with_a_broken_track(|s| {
+        s.repo
+            .git(&["hash-object", "-w", "f.txt"])
+            .trim()
+            .to_owned()
+    });
+    assert_other_tracks_shown(
+        &s,
+        &format!("its branch 'track/x' points to blob {blob}, not a commit"),
+    );
+}
+
+#[test]
+fn status_shows_other_tracks_when_one_branch_points_to_a_missing_object() {
+    let gone = "1234567812345678123456781234567812345678";
+    let (s, _) = with_a_broken_track(|_| gone.to_owned());
+    assert_other_tracks_shown(
+        &s,
+        &format!("its branch 'track/x' points to {gone}, which is not in the repository"),
+    );
+}
