@@ -64,6 +64,30 @@ fn insertions_gix_merges_a_line_apart_stop_as_a_conflict_like_git() {
     );
 }
 
+#[test]
+fn a_dry_run_leaves_a_conflict_gix_would_merge_out_of_the_fold_for_the_steps_after_it() {
+    // `after` builds on `topic`: on top of gix's clean merge of `topic` it would merge
+    // cleanly, but `topic` is a conflict (git's verdict) left out of the fold, so `after`
+    // brings the same conflicting insertion onto `main`.
+    let repo = insertions_after_the_same_line();
+    repo.git(&["checkout", "-q", "-b", "after", "topic"]);
+    repo.write("notes.txt", "after topic\n");
+    repo.commit_all("after: notes");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.track(&["new", "after", "--from", "after", "--no-worktree"])
+        .ok();
+    let git = repo.try_git_in(&repo.root, &["merge-tree", "--write-tree", "main", "after"]);
+    assert_eq!(git.code, 1, "git stops on `after` onto main too");
+
+    let json = repo
+        .track(&["merge", "--dry-run", "--json", "topic", "after"])
+        .code(1)
+        .json();
+    assert_eq!(json["steps"][0]["prediction"], "conflict");
+    assert_eq!(json["steps"][1]["prediction"], "conflict");
+    assert_eq!(json["steps"][1]["paths"], serde_json::json!([FILE]));
+}
+
 /// Files under `dir` holding conflict markers.
 fn walk_for_markers(dir: &std::path::Path) -> Vec<String> {
     let mut found = Vec::new();
