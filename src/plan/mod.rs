@@ -33,7 +33,10 @@ pub fn is_merged(
     let Some(integration_tip) = integration_tip else {
         return Ok(false);
     };
-    let Some(tip) = repo.ref_target(&track.branch_ref())? else {
+    // A branch set by hand to a blob or a missing object holds no history to merge.
+    let crate::refs::BranchTarget::Commit(tip) =
+        crate::refs::branch_target(&repo.gix, &track.branch)?
+    else {
         return Ok(false);
     };
     if at_fork_point(track, tip) {

@@ -3,6 +3,7 @@
 //! A dependency is satisfied only once its work is merged into the integration branch:
 //! a track waiting on another that is finished on its own branch still waits.
 
+use crate::refs::BranchTarget;
 use crate::repo::Repo;
 use crate::store::Listing;
 use crate::track::Status;
@@ -80,18 +81,16 @@ pub fn ready(repo: &Repo, listing: &Listing) -> Result<Ready> {
         };
         match t.status {
             Status::Backlog | Status::Blocked => out.start.push(entry(deps)),
-            _ => {
-                let tip = repo.ref_target(&t.branch_ref())?;
-                match tip {
-                    None => out
-                        .waiting
-                        .push(entry(format!("its branch '{}' does not exist", t.branch))),
-                    Some(tip) if super::at_fork_point(t, tip) => {
-                        out.waiting.push(entry("no commits yet".to_owned()))
-                    }
-                    Some(_) => out.merge.push(entry(deps)),
+            _ => match crate::refs::branch_target(&repo.gix, &t.branch)? {
+                BranchTarget::Missing => out
+                    .waiting
+                    .push(entry(format!("its branch '{}' does not exist", t.branch))),
+                BranchTarget::NotACommit(broken) => out.waiting.push(entry(broken.to_string())),
+                BranchTarget::Commit(tip) if super::at_fork_point(t, tip) => {
+                    out.waiting.push(entry("no commits yet".to_owned()))
                 }
-            }
+                BranchTarget::Commit(_) => out.merge.push(entry(deps)),
+            },
         }
     }
     Ok(out)

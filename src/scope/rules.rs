@@ -251,11 +251,20 @@ pub struct NoBranch {
 /// The tip of a track's branch and its fork point with the integration branch (or with
 /// its base while there is no integration branch).
 pub fn fork_point(repo: &Repo, track: &Track) -> Result<(ObjectId, ObjectId)> {
-    let branch = track.branch_ref();
-    let tip = repo.ref_target(&branch)?.ok_or_else(|| NoBranch {
-        track: track.name.clone(),
-        branch: track.branch.clone(),
-    })?;
+    let tip = match crate::refs::branch_target(&repo.gix, &track.branch)? {
+        crate::refs::BranchTarget::Commit(tip) => tip,
+        crate::refs::BranchTarget::Missing => {
+            return Err(NoBranch {
+                track: track.name.clone(),
+                branch: track.branch.clone(),
+            }
+            .into());
+        }
+        crate::refs::BranchTarget::NotACommit(broken) => {
+            return Err(anyhow::Error::from(broken)
+                .context(format!("track '{}' has no history to read", track.name)));
+        }
+    };
     let upstream = match repo.ref_target(&repo.settings.integration_ref())? {
         Some(id) => Some(id),
         None => repo.try_resolve_commit(&track.base.refname),

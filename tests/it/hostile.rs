@@ -960,3 +960,22 @@ fn merging_a_track_by_name_whose_branch_points_to_a_blob_is_refused_and_changes_
         .stderr_has("hint: point it at a commit ('git branch -f track/x <commit>')");
     assert_eq!(repo.snapshot(), before);
 }
+
+#[test]
+fn ready_graph_and_report_go_on_when_a_track_branch_points_to_a_blob() {
+    let repo = TestRepo::new();
+    repo.track(&["init"]).ok();
+    for name in ["x", "y"] {
+        repo.track(&["new", name, "--no-worktree"]).ok();
+    }
+    let blob = repo.git(&["hash-object", "-w", "README.md"]);
+    repo.set_branch_by_hand("track/x", blob.trim());
+    repo.track(&["ready"])
+        .ok()
+        .stdout_has("its branch 'track/x' points to blob");
+    repo.track(&["graph"]).ok();
+    repo.track(&["report"]).ok();
+    repo.track(&["check", "x"])
+        .code(128)
+        .stderr_has("track 'x' has no history to read: its branch 'track/x' points to blob");
+}
