@@ -249,6 +249,10 @@ fn merge(e: &MergeError) -> Failure {
             "point the track at its branch with 'git track edit {} --branch <branch>'",
             missing.track
         )),
+        E::BrokenBranch { track, broken } => usage(e).hint(format!(
+            "point it at a commit ('git branch -f {} <commit>'), or merge without '{track}'",
+            broken.branch
+        )),
         E::DependencyNotMerged {
             track,
             dep,

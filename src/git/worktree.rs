@@ -156,6 +156,20 @@ pub fn unstaged_paths(worktree: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Does `worktree` hold exactly its HEAD commit: nothing staged, nothing changed, no
+/// untracked file, ignored ones included? (Never writes the index: no optional locks.)
+pub fn is_pristine(worktree: &Path) -> Result<bool> {
+    let out = Git::in_dir(worktree).run(&[
+        "--no-optional-locks",
+        "status",
+        "--porcelain",
+        "-z",
+        "--untracked-files=all",
+        "--ignored=matching",
+    ])?;
+    Ok(out.is_empty())
+}
+
 /// Does `worktree` hold any untracked file, ignored ones included?
 pub fn has_untracked(worktree: &Path) -> Result<bool> {
     let out = Git::in_dir(worktree).run(&[

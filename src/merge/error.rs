@@ -5,6 +5,7 @@
 use super::InProgress;
 use super::notes::NotedViolation;
 use super::plan::describe_violations;
+use crate::refs::NotACommit;
 use crate::scope::rules::NoBranch;
 use gix::ObjectId;
 use std::fmt;
@@ -18,6 +19,9 @@ pub enum MergeError {
     /// A listed track's branch does not exist.
     #[error(transparent)]
     BranchMissing(NoBranch),
+    /// A listed track's branch points to no commit.
+    #[error("track '{track}' cannot be merged: {broken}")]
+    BrokenBranch { track: String, broken: NotACommit },
     /// `listed_later`: `dep` is listed, after `track`.
     #[error(
         "track '{track}' depends on '{dep}', which is neither merged into the integration branch nor listed before it"

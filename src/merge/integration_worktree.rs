@@ -129,7 +129,12 @@ pub fn check_can_take(
     let known = match clean {
         Some((commit, known)) if commit == at => *known,
         _ => {
-            let is_clean = !git::differs_from(path, at)? && !git::has_untracked(path)?;
+            // While the branch is where the worktree is, one `git status` says it all.
+            let is_clean = if st.tip == *at {
+                git::is_pristine(path)?
+            } else {
+                !git::differs_from(path, at)? && !git::has_untracked(path)?
+            };
             *clean = Some((at.clone(), is_clean));
             is_clean
         }

@@ -4,6 +4,7 @@ use super::MergeError;
 use crate::deps;
 use crate::merge::notes::{Left, NotedViolation};
 use crate::plan::graph::Cycle;
+use crate::refs::BranchTarget;
 use crate::repo::{History, Repo};
 use crate::scope::rules::{self, NoBranch};
 use crate::store::{self, Listing, Stored};
@@ -29,9 +30,10 @@ pub struct Plan {
     pub left_out: Vec<Left>,
 }
 
-/// The tip of a track's branch, if the branch exists.
-fn tip_of(repo: &Repo, stored: &Stored) -> Result<Option<ObjectId>> {
-    repo.ref_target(&format!("refs/heads/{}", stored.track.branch))
+/// What a track's branch points to: a commit, nothing, or something set by hand that no
+/// history can be read from (a blob, a missing object), which is no tip either.
+fn tip_of(repo: &Repo, stored: &Stored) -> Result<BranchTarget> {
+    crate::refs::branch_target(&repo.gix, &stored.track.branch)
 }
 
 /// Exactly the tracks `names`, in that order. A track whose dependency is neither in
@@ -51,7 +53,18 @@ pub fn explicit(
         let stored = listing
             .get(name)
             .ok_or_else(|| store::no_such_track(name))?;
-        let tip = tip_of(repo, stored)?.ok_or_else(|| {
+        let tip = match tip_of(repo, stored)? {
+            BranchTarget::Commit(tip) => Some(tip),
+            BranchTarget::Missing => None,
+            BranchTarget::NotACommit(broken) => {
+                return Err(MergeError::BrokenBranch {
+                    track: name.clone(),
+                    broken,
+                }
+                .into());
+            }
+        };
+        let tip = tip.ok_or_else(|| {
             MergeError::BranchMissing(NoBranch {
                 track: name.clone(),
                 branch: stored.track.branch.clone(),
@@ -84,19 +97,26 @@ pub fn explicit(
     }
     let listed: BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let mut waiting = Vec::new();
+    let mut broken = Vec::new();
     for s in &listing.tracks {
         if listed.contains(s.track.name.as_str()) || !waits(s.track.status) {
             continue;
         }
-        if let Some(tip) = tip_of(repo, s)? {
-            waiting.push((s.track.name.clone(), tip));
+        match tip_of(repo, s)? {
+            BranchTarget::Commit(tip) => waiting.push((s.track.name.clone(), tip)),
+            BranchTarget::NotACommit(b) => broken.push(Left {
+                track: s.track.name.clone(),
+                reason: b.to_string(),
+                tip: Some(b.target.to_string()),
+            }),
+            BranchTarget::Missing => {}
         }
     }
     // One walk for all of them: the cost of merging one track must not grow with the
     // number of tracks the repository holds.
     let tips: Vec<ObjectId> = waiting.iter().map(|(_, tip)| *tip).collect();
     let merged = contained_all(history, &tips, integration)?;
-    let left_out = waiting
+    let mut left_out: Vec<Left> = waiting
         .into_iter()
         .zip(merged)
         .filter(|(_, merged)| !merged)
@@ -106,6 +126,8 @@ pub fn explicit(
             tip: Some(tip.to_string()),
         })
         .collect();
+    left_out.extend(broken);
+    left_out.sort_by(|a, b| a.track.cmp(&b.track));
     Ok(Plan { steps, left_out })
 }
 
@@ -120,14 +142,21 @@ pub fn ready(
     let mut left_out = Vec::new();
     let mut candidates: BTreeMap<&str, (&Stored, ObjectId)> = BTreeMap::new();
     let mut merged: BTreeSet<&str> = BTreeSet::new();
-    let tips: Vec<Option<ObjectId>> = listing
+    let targets: Vec<BranchTarget> = listing
         .tracks
         .iter()
         .map(|s| tip_of(repo, s))
         .collect::<Result<_>>()?;
+    let tips: Vec<Option<ObjectId>> = targets
+        .iter()
+        .map(|t| match t {
+            BranchTarget::Commit(tip) => Some(*tip),
+            _ => None,
+        })
+        .collect();
     let existing: Vec<ObjectId> = tips.iter().flatten().copied().collect();
     let mut in_integration = contained_all(history, &existing, integration)?.into_iter();
-    for (s, tip) in listing.tracks.iter().zip(tips) {
+    for ((s, tip), target) in listing.tracks.iter().zip(tips).zip(&targets) {
         let name = s.track.name.as_str();
         if tip.is_some() && in_integration.next().unwrap_or(false) {
             merged.insert(name);
@@ -137,10 +166,19 @@ pub fn ready(
             continue;
         }
         let Some(tip) = tip else {
+            let (reason, tip) = match target {
+                BranchTarget::NotACommit(broken) => {
+                    (broken.to_string(), Some(broken.target.to_string()))
+                }
+                _ => (
+                    format!("its branch '{}' does not exist", s.track.branch),
+                    None,
+                ),
+            };
             left_out.push(Left {
                 track: name.to_owned(),
-                reason: format!("its branch '{}' does not exist", s.track.branch),
-                tip: None,
+                reason,
+                tip,
             });
             continue;
         };
@@ -337,7 +375,7 @@ fn is_merged(
     integration: Option<ObjectId>,
 ) -> Result<bool> {
     match tip_of(repo, stored)? {
-        Some(tip) => contained(history, tip, integration),
-        None => Ok(false),
+        BranchTarget::Commit(tip) => contained(history, tip, integration),
+        BranchTarget::Missing | BranchTarget::NotACommit(_) => Ok(false),
     }
 }

@@ -906,3 +906,57 @@ fn a_track_branch_set_by_hand_to_a_blob_does_not_stop_merging_another_track() {
         .collect();
     assert_eq!(left, ["x"], "{json}");
 }
+
+#[test]
+fn a_merge_of_every_ready_track_leaves_out_one_whose_branch_points_to_a_blob_or_a_missing_object() {
+    let repo = TestRepo::new();
+    repo.track(&["init"]).ok();
+    for name in ["x", "y", "z"] {
+        repo.track(&["new", name, "--no-worktree"]).ok();
+    }
+    let blob = repo.git(&["hash-object", "-w", "README.md"]);
+    repo.set_branch_by_hand("track/x", blob.trim());
+    repo.set_branch_by_hand("track/z", "1234567890123456789012345678901234567890");
+
+    let json = repo.track(&["merge", "--dry-run", "--json"]).ok().json();
+    let reasons: Vec<(String, String)> = json["pending"]
+        .as_array()
+        .expect("pending")
+        .iter()
+        .map(|l| {
+            (
+                l["track"].as_str().unwrap_or("").to_owned(),
+                l["reason"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(reasons.len(), 2, "{json}");
+    assert_eq!(reasons[0].0, "x");
+    assert!(
+        reasons[0]
+            .1
+            .contains(&format!("blob {}, not a commit", blob.trim())),
+        "{reasons:?}"
+    );
+    assert_eq!(reasons[1].0, "z");
+    assert!(
+        reasons[1].1.contains("which is not in the repository"),
+        "{reasons:?}"
+    );
+    repo.track(&["merge"]).ok().stdout_has("points to blob");
+}
+
+#[test]
+fn merging_a_track_by_name_whose_branch_points_to_a_blob_is_refused_and_changes_nothing() {
+    let repo = TestRepo::new();
+    repo.track(&["init"]).ok();
+    repo.track(&["new", "x", "--no-worktree"]).ok();
+    let blob = repo.git(&["hash-object", "-w", "README.md"]);
+    repo.set_branch_by_hand("track/x", blob.trim());
+    let before = repo.snapshot();
+    repo.track(&["merge", "x"])
+        .code(2)
+        .stderr_has("error: track 'x' cannot be merged: its branch 'track/x' points to blob")
+        .stderr_has("hint: point it at a commit ('git branch -f track/x <commit>')");
+    assert_eq!(repo.snapshot(), before);
+}
