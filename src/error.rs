@@ -6,9 +6,10 @@
 //! library's terms and carries the data, and `src/cli/errors.rs` alone turns it into
 //! the `error:`/`hint:` lines (which name commands and flags) and the exit code.
 //!
-//! Modules not yet moved to typed errors raise a [`Failure`], a message with hints and
-//! an exit code written where the failure is found. Anything else is an internal or
-//! environment failure and exits 128 like git's `fatal:`.
+//! `linked_worktree`, not yet moved to typed errors, and the command line's own checks
+//! raise a [`Failure`], a message with hints and an exit code written where the failure
+//! is found. Anything else is an internal or environment failure and exits 128 like
+//! git's `fatal:`.
 
 use std::fmt;
 

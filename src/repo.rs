@@ -1,12 +1,34 @@
 //! The repository `git track` works in: where it is, its worktrees and its settings.
 
 use crate::dag::{Dag, Source};
-use crate::error::Failure;
 use crate::git;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use gix::ObjectId;
 use std::path::{Path, PathBuf};
+
+/// Why there is no repository to work in, or a revision names no commit.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// `why`: what discovery reported.
+    #[error("not a git repository (or any of the parent directories)")]
+    NotARepository { why: String },
+    #[error(
+        "this repository uses SHA-256 object ids (extensions.objectFormat = sha256); git-track works with SHA-1 repositories only"
+    )]
+    Sha256 { why: String },
+    #[error("'{rev}' does not resolve to a commit")]
+    NotACommit { rev: String },
+}
+
+/// A lock file on a shared ref that makes every edit of it fail at once; left by a
+/// killed process when no git or git-track is writing that ref.
+#[derive(Debug, thiserror::Error)]
+#[error("could not update {refname}: {} exists", lock.display())]
+pub struct RefLocked {
+    pub refname: String,
+    pub lock: PathBuf,
+}
 
 pub struct Repo {
     pub gix: gix::Repository,
@@ -121,19 +143,12 @@ impl Repo {
         };
         let gix = open(Default::default()).map_err(|e| {
             let why = format!("{:#}", anyhow::Error::from(e));
+            // A repository, of an object format this build cannot read: say which.
             if why.contains("objectFormat") {
-                // A repository, of an object format this build cannot read: say which.
-                return anyhow::Error::from(
-                    Failure::fatal(
-                        "this repository uses SHA-256 object ids (extensions.objectFormat = sha256); git-track works with SHA-1 repositories only",
-                    )
-                    .hint(why),
-                );
+                RepoError::Sha256 { why }
+            } else {
+                RepoError::NotARepository { why }
             }
-            anyhow::Error::from(
-                Failure::fatal("not a git repository (or any of the parent directories)")
-                    .hint(why),
-            )
         })?;
         // Definition and merge commits need an identity; a person's configured one wins.
         match identity_fallback(&gix) {
@@ -198,7 +213,12 @@ impl Repo {
             .rev_parse_single(format!("{rev}^{{commit}}").as_str())
             .ok()
             .map(|id| id.detach());
-        found.ok_or_else(|| Failure::usage(format!("'{rev}' does not resolve to a commit")).into())
+        found.ok_or_else(|| {
+            RepoError::NotACommit {
+                rev: rev.to_owned(),
+            }
+            .into()
+        })
     }
 
     pub fn try_resolve_commit(&self, rev: &str) -> Option<ObjectId> {
@@ -216,28 +236,25 @@ impl Repo {
         }
     }
 
-    /// A lock file left on `full_name` (a shared ref), named with why removing it is safe;
-    /// `None` when there is none. Ref edits fail at once on such a file.
-    pub fn ref_lock_left(&self, full_name: &str) -> Option<Failure> {
+    /// The lock file left on `full_name` (a shared ref), if there is one. Ref edits fail
+    /// at once on such a file.
+    pub fn ref_lock_left(&self, full_name: &str) -> Option<RefLocked> {
         let lock = [
             self.common_dir.join(format!("{full_name}.lock")),
             self.common_dir.join("packed-refs.lock"),
         ]
         .into_iter()
         .find(|p| p.exists())?;
-        Some(
-            Failure::fatal(format!(
-                "could not update {full_name}: {} exists",
-                lock.display()
-            ))
-            .hint("git and git-track hold that file only while they write a ref; if neither is running, a killed process left it and removing it is safe"),
-        )
+        Some(RefLocked {
+            refname: full_name.to_owned(),
+            lock,
+        })
     }
 
     /// `e`, the failure of an edit of `full_name`, or the lock file that made it fail.
     pub fn ref_edit_error(&self, full_name: &str, e: anyhow::Error) -> anyhow::Error {
         match self.ref_lock_left(full_name) {
-            Some(f) => f.into(),
+            Some(locked) => locked.into(),
             None => e,
         }
     }

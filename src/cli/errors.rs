@@ -3,8 +3,10 @@
 //! exit code. The library says what went wrong; only this file says what to type about
 //! it (as jj's `cli/src/command_error.rs` does for jj-lib).
 //!
-//! Modules not yet moved to typed errors still raise a [`Failure`] with its own
-//! message and hints; it passes through unchanged.
+//! `linked_worktree`, not yet moved to typed errors, and the commands' own checks raise
+//! a [`Failure`] with its own message and hints; it passes through unchanged. A typed
+//! error whose message would name a command (`MergeError::Busy`, say) is worded here
+//! from its data rather than from its `Display`.
 
 use git_track::agents::{AgentError, NAMES as AGENTS};
 use git_track::config::BadValue;
@@ -16,11 +18,14 @@ use git_track::hooks::install::ChainTaken;
 use git_track::import::ImportError;
 use git_track::lifecycle::{BACKUP_PREFIX, KeepReason, LifecycleError};
 use git_track::lock::LockError;
+use git_track::merge::MergeError;
+use git_track::merge::error::{DirtyWhen, or_word};
 use git_track::overlap::{NoIntegration, UnknownLevel};
 use git_track::plan::experiments::ExperimentError;
 use git_track::plan::graph::Cycle;
 use git_track::prune::NothingMerged;
 use git_track::remote::RemoteError;
+use git_track::repo::{RefLocked, RepoError};
 use git_track::scope::GlobError;
 use git_track::scope::claims::{ClaimsError, Field};
 use git_track::scope::rules::NoBranch;
@@ -43,6 +48,9 @@ pub fn describe(e: &anyhow::Error) -> Option<Failure> {
         e.downcast_ref::<T>().map(map)
     }
     as_(e, Failure::clone)
+        .or_else(|| as_(e, repo))
+        .or_else(|| as_(e, ref_locked))
+        .or_else(|| as_(e, merge))
         .or_else(|| as_(e, lifecycle))
         .or_else(|| as_(e, store))
         .or_else(|| as_(e, experiment))
@@ -85,6 +93,19 @@ fn fatal(e: &impl ToString) -> Failure {
 
 fn found(e: &impl ToString) -> Failure {
     Failure::found(e.to_string())
+}
+
+fn repo(e: &RepoError) -> Failure {
+    match e {
+        RepoError::NotARepository { why } | RepoError::Sha256 { why } => fatal(e).hint(why),
+        RepoError::NotACommit { .. } => usage(e),
+    }
+}
+
+fn ref_locked(e: &RefLocked) -> Failure {
+    fatal(e).hint(
+        "git and git-track hold that file only while they write a ref; if neither is running, a killed process left it and removing it is safe",
+    )
 }
 
 fn invalid_name(e: &InvalidName) -> Failure {
@@ -214,6 +235,144 @@ fn kept(why: &KeepReason) -> String {
     match why {
         KeepReason::MergeRun => "a git track merge in progress is merging into it".to_owned(),
         _ => why.to_string(),
+    }
+}
+
+fn merge(e: &MergeError) -> Failure {
+    use MergeError as E;
+    const FINISH_OR_UNDO: &str =
+        "finish it with 'git track merge --continue', or undo it with 'git track merge --abort'";
+    const RESTORES: &str = "'git track merge --abort' restores it as it was before the run";
+    match e {
+        E::ListedTwice { .. } | E::InvalidBranch { .. } => usage(e),
+        E::BranchMissing(missing) => usage(e).hint(format!(
+            "point the track at its branch with 'git track edit {} --branch <branch>'",
+            missing.track
+        )),
+        E::BrokenBranch { track, broken } => usage(e).hint(format!(
+            "point it at a commit ('git branch -f {} <commit>'), or merge without '{track}'",
+            broken.branch
+        )),
+        E::DependencyNotMerged {
+            track,
+            dep,
+            listed_later: true,
+        } => usage(e).hint(format!("list '{dep}' before '{track}'")),
+        E::DependencyNotMerged { track, dep, .. } => usage(e).hint(format!(
+            "merge '{dep}' first, or list it before '{track}': git track merge {dep} {track}"
+        )),
+        E::OutOfScope { track, .. } => found(e)
+            .hint(format!("'git track check {track}' explains them"))
+            .hint("pass --allow-violations to merge it anyway; the violations go into the notes"),
+        E::NoStart { .. } => usage(e)
+            .hint("pass --onto <rev>, or set track.base with 'git track init --base <rev>'"),
+        E::Busy { at, pid } => {
+            let what = match at.state.as_str() {
+                "running" => format!("a git track merge is running (process {pid})"),
+                "interrupted" => "a git track merge was interrupted (its process is gone)".to_owned(),
+                "gate-failed" => "a git track merge is stopped on a failed --exec gate".to_owned(),
+                _ => "a git track merge is stopped at a conflict".to_owned(),
+            };
+            let f = Failure::usage(format!(
+                "{what}, at step {} ({})",
+                at.step,
+                at.track.as_deref().unwrap_or("-")
+            ));
+            match at.state.as_str() {
+                "running" => f,
+                _ => f.hint(FINISH_OR_UNDO),
+            }
+        }
+        E::StartedMeanwhile => {
+            Failure::usage("a git track merge is already in progress").hint(FINISH_OR_UNDO)
+        }
+        E::MergeInWorktree { .. } => {
+            usage(e).hint("finish it ('git commit') or undo it ('git merge --abort') first")
+        }
+        E::WorktreeDirty {
+            when: DirtyWhen::Starting { branch },
+            ..
+        } => usage(e).hint(format!(
+            "commit or stash them first: the merge moves '{branch}' and brings that worktree along"
+        )),
+        E::WorktreeDirty {
+            when: DirtyWhen::GateFailed,
+            ..
+        } => usage(e).hint(
+            "commit your fix there (or discard it), then 'git track merge --continue' runs the gate again",
+        ),
+        E::NoWorktreeRoot { .. } => fatal(e).hint(
+            "set one with 'git track init --worktree-root <dir>', then 'git track merge --continue'",
+        ),
+        E::WorktreePathTaken { branch, .. } => fatal(e).hint(format!(
+            "check out '{branch}' in a worktree of your choice ('git worktree add <path> {branch}'), then 'git track merge --continue'"
+        )),
+        E::WorktreeStuck { .. } => fatal(e)
+            .hint("commit or discard the changes there, then 'git track merge --continue'"),
+        E::CannotTake { stays_at_step, .. } => {
+            let f = usage(e).hint("move or remove them, then merge again");
+            match stays_at_step {
+                Some(step) => f.hint(format!(
+                    "'git track merge --continue' then goes on from step {step}; 'git track merge --abort' undoes the run"
+                )),
+                None => f,
+            }
+        }
+        E::GitMergeFailed { .. } => fatal(e).hint(
+            "fix what git reports, then 'git track merge --continue' (or --skip, --abort)",
+        ),
+        E::BranchVanished { .. } | E::BadObjectId { .. } => fatal(e),
+        E::BranchMoved {
+            refname,
+            expected,
+            found,
+            cause,
+        } => Failure::fatal(format!(
+            "{refname} moved while git track merge was working (expected {}, found {})",
+            or_word(expected, "no branch"),
+            or_word(found, "nothing")
+        ))
+        .hint(cause)
+        .hint("'git track merge --abort' puts it back as it was before the run"),
+        E::ShallowHistory { .. } => fatal(e).hint(
+            "fetch the missing history with 'git fetch --unshallow' (or '--deepen=<n>'), then try again",
+        ),
+        E::NothingInProgress { action } => {
+            Failure::usage(format!("no git track merge in progress; nothing to {action}"))
+        }
+        E::RunningElsewhere { pid } => Failure::usage(format!(
+            "a git track merge is running (process {pid}); wait for it to end"
+        )),
+        E::BranchGone { .. } => fatal(e).hint(RESTORES),
+        E::ForeignCommit { .. } => fatal(e).hint(format!(
+            "{RESTORES} (keeping that commit under refs/tracks-backup/)"
+        )),
+        E::MarkersCommitted { .. } => {
+            found(e).hint("fix them, 'git commit --amend', then 'git track merge --continue'")
+        }
+        E::OtherMergeInWorktree { .. } => fatal(e).hint(
+            "finish or undo it with git ('git merge --abort'), then 'git track merge --continue'",
+        ),
+        E::Unmerged { track, .. } => found(e)
+            .hint("resolve them, 'git add' them, then 'git track merge --continue'")
+            .hint(format!(
+                "or 'git track merge --skip' to leave '{track}' out, 'git track merge --abort' to undo the run"
+            )),
+        E::Unstaged { .. } => usage(e).hint(
+            "'git add' them to make them part of the merge, or discard them ('git restore <path>')",
+        ),
+        E::MarkersStaged { .. } => {
+            found(e).hint("edit them out, 'git add' the files, then 'git track merge --continue'")
+        }
+        E::NothingToSkip => Failure::usage(format!(
+            "{e}; 'git track merge --continue' finishes the run"
+        )),
+        E::AlreadyCheckpointed { .. } => {
+            usage(e).hint("'git track merge --continue' finishes it")
+        }
+        E::CorruptState { .. } => fatal(e).hint(
+            "if no merge is in progress, remove that file; the integration branch's backup is under refs/tracks-backup/",
+        ),
     }
 }
 

@@ -5,8 +5,8 @@
 //! and files are brought to the branch's tip with a two-tree merge (`read-tree -m -u`),
 //! which keeps local changes or refuses, never overwrites them.
 
+use super::error::{InTheWay, MergeError};
 use super::state::{self, State};
-use crate::error::Failure;
 use crate::git;
 use crate::repo::Repo;
 use anyhow::{Context, Result};
@@ -52,24 +52,20 @@ pub fn ensure(repo: &Repo, state: &mut State) -> Result<PathBuf> {
         return Ok(path);
     }
     prune_missing(repo, &full)?;
-    let root = repo.settings.worktree_root.clone().ok_or_else(|| {
-        Failure::fatal(format!(
-            "the integration branch '{}' has no worktree and no worktree root is set",
-            state.branch
-        ))
-        .hint("set one with 'git track init --worktree-root <dir>', then 'git track merge --continue'")
-    })?;
+    let root = repo
+        .settings
+        .worktree_root
+        .clone()
+        .ok_or_else(|| MergeError::NoWorktreeRoot {
+            branch: state.branch.clone(),
+        })?;
     crate::linked_worktree::check_root(&root)?;
     let path = root.join(&state.branch);
     if !crate::linked_worktree::is_free(&path) {
-        return Err(Failure::fatal(format!(
-            "cannot add the integration worktree at '{}': it exists and is not empty",
-            path.display()
-        ))
-        .hint(format!(
-            "check out '{}' in a worktree of your choice ('git worktree add <path> {}'), then 'git track merge --continue'",
-            state.branch, state.branch
-        ))
+        return Err(MergeError::WorktreePathTaken {
+            path,
+            branch: state.branch.clone(),
+        }
         .into());
     }
     if let Some(parent) = path.parent() {
@@ -101,21 +97,19 @@ pub fn sync(state: &mut State) -> Result<()> {
     if *at == state.tip || !path.exists() {
         return Ok(());
     }
-    git::move_worktree(path, at, &state.tip).map_err(|e| {
-        Failure::fatal(format!(
-            "could not bring the integration worktree {} to {}: {e:#}",
-            path.display(),
-            state.tip
-        ))
-        .hint("commit or discard the changes there, then 'git track merge --continue'")
+    git::move_worktree(path, at, &state.tip).map_err(|e| MergeError::WorktreeStuck {
+        worktree: path.clone(),
+        tip: state.tip.clone(),
+        cause: format!("{e:#}"),
     })?;
     state.worktree_at = Some(state.tip.clone());
     Ok(())
 }
 
-/// Refuses (exit 2), before the integration branch moves to `to`, a step whose files the
-/// integration worktree could not take: untracked files there that the merge adds, as
-/// `git merge` refuses them. Moving the branch first would leave HEAD over an old index.
+/// Refuses ([`MergeError::CannotTake`]), before the integration branch moves to `to`, a
+/// step whose files the integration worktree could not take: untracked files there that
+/// the merge adds, as `git merge` refuses them. Moving the branch first would leave HEAD
+/// over an old index.
 ///
 /// `clean` remembers, for the commit the worktree is at, whether it holds exactly that
 /// commit and no untracked or ignored file: such a worktree can take any merge, and
@@ -152,26 +146,17 @@ pub fn check_can_take(
         return Ok(());
     };
     let files = git::untracked_in_the_way(&complaint);
-    let message = if files.is_empty() {
-        format!(
-            "the worktree {} cannot take the merge of track '{track}': {}",
-            path.display(),
-            complaint.replace('\n', " ")
-        )
-    } else {
-        format!(
-            "the merge of track '{track}' would overwrite untracked files in {}:\n{}",
-            path.display(),
-            files
-                .iter()
-                .map(|f| format!("\t{}", crate::scope::paths::quote(f)))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    };
-    Err(Failure::usage(message)
-        .hint("move or remove them, then merge again")
-        .into())
+    Err(MergeError::CannotTake {
+        track: track.to_owned(),
+        worktree: path.clone(),
+        in_the_way: if files.is_empty() {
+            InTheWay::Other(complaint)
+        } else {
+            InTheWay::Untracked(files)
+        },
+        stays_at_step: None,
+    }
+    .into())
 }
 
 /// Does `data` hold a conflict marker line (`<<<<<<< ` or `>>>>>>> ` at a line start)?

@@ -6,10 +6,11 @@
 //! conflicts is left in the integration worktree for git's own tools ([`integration_worktree`]);
 //! `--continue`, `--skip` and `--abort` pick the run up from its saved [`state`], also
 //! after the process was killed. `--checkpoint` closes the run with Integration Notes
-//! ([`checkpoint`], [`notes`]).
+//! ([`checkpoint`], [`notes`]). What a run refuses or stops on is a [`MergeError`].
 
 pub mod checkpoint;
 pub mod diffstat;
+pub mod error;
 pub mod gate;
 pub mod integration_worktree;
 pub mod notes;
@@ -21,6 +22,7 @@ pub mod step;
 pub mod submodule;
 pub mod verdict;
 
+pub use error::MergeError;
 pub use run::{
     Aborted, Also, Finished, Outcome, Prediction, Request, StepHook, Stopped, abort, dry_run,
     resume, skip, start,

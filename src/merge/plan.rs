@@ -1,12 +1,13 @@
 //! Which tracks a merge run takes, in which order, and which it leaves out and why.
 
+use super::MergeError;
 use crate::deps;
-use crate::error::Failure;
 use crate::merge::notes::{Left, NotedViolation};
+use crate::plan::graph::Cycle;
 use crate::refs::BranchTarget;
 use crate::repo::{History, Repo};
-use crate::scope::rules;
-use crate::store::{Listing, Stored};
+use crate::scope::rules::{self, NoBranch};
+use crate::store::{self, Listing, Stored};
 use crate::track::Status;
 use anyhow::Result;
 use gix::ObjectId;
@@ -47,34 +48,27 @@ pub fn explicit(
     let mut steps: Vec<Planned> = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         if names[..i].contains(name) {
-            usage!("track '{name}' is listed twice");
+            return Err(MergeError::ListedTwice { name: name.clone() }.into());
         }
-        let stored = listing.get(name).ok_or_else(|| {
-            Failure::usage(format!("no track named '{name}'"))
-                .hint("'git track list' shows the tracks")
-        })?;
+        let stored = listing
+            .get(name)
+            .ok_or_else(|| store::no_such_track(name))?;
         let tip = match tip_of(repo, stored)? {
             BranchTarget::Commit(tip) => Some(tip),
             BranchTarget::Missing => None,
             BranchTarget::NotACommit(broken) => {
-                let branch = &stored.track.branch;
-                return Err(Failure::usage(format!(
-                    "track '{name}' cannot be merged: {broken}"
-                ))
-                .hint(format!(
-                    "point it at a commit ('git branch -f {branch} <commit>'), or merge without '{name}'"
-                ))
+                return Err(MergeError::BrokenBranch {
+                    track: name.clone(),
+                    broken,
+                }
                 .into());
             }
         };
         let tip = tip.ok_or_else(|| {
-            Failure::usage(format!(
-                "the branch '{}' of track '{name}' does not exist",
-                stored.track.branch
-            ))
-            .hint(format!(
-                "point the track at its branch with 'git track edit {name} --branch <branch>'"
-            ))
+            MergeError::BranchMissing(NoBranch {
+                track: name.clone(),
+                branch: stored.track.branch.clone(),
+            })
         })?;
         for dep in &stored.track.depends_on {
             if names[..i].contains(dep) {
@@ -87,18 +81,11 @@ pub fn explicit(
             if is_merged(repo, history, dep_stored, integration)? {
                 continue;
             }
-            let later = names[i + 1..].contains(dep);
-            let hint = if later {
-                format!("list '{dep}' before '{name}'")
-            } else {
-                format!(
-                    "merge '{dep}' first, or list it before '{name}': git track merge {dep} {name}"
-                )
-            };
-            return Err(Failure::usage(format!(
-                "track '{name}' depends on '{dep}', which is neither merged into the integration branch nor listed before it"
-            ))
-            .hint(hint)
+            return Err(MergeError::DependencyNotMerged {
+                track: name.clone(),
+                dep: dep.clone(),
+                listed_later: names[i + 1..].contains(dep),
+            }
             .into());
         }
         steps.push(Planned {
@@ -240,10 +227,7 @@ pub fn ready(
             .map(|(s, _)| s.track.created.clone())
             .unwrap_or_default()
     };
-    let order = deps::order(&nodes, &graph, created).map_err(|cycle| {
-        Failure::usage(format!("dependency cycle: {}", cycle.join(" -> ")))
-            .hint("break it with 'git track edit <name> --remove-depends-on <track>'")
-    })?;
+    let order = deps::order(&nodes, &graph, created).map_err(|cycle| Cycle { cycle })?;
     let steps = order
         .into_iter()
         .filter_map(|n| candidates.get(n))
@@ -304,19 +288,11 @@ pub fn gate_scope(
             refused.push((step.track.clone(), step.violations.clone()));
         }
     }
-    let describe = |vs: &[NotedViolation]| {
-        vs.iter()
-            .map(|v| format!("{} ({})", v.path, v.reason.replace('_', " ")))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     if explicit && let Some((track, vs)) = refused.first() {
-        return Err(Failure::found(format!(
-            "track '{track}' changes paths outside its scope: {}",
-            describe(vs)
-        ))
-        .hint(format!("'git track check {track}' explains them"))
-        .hint("pass --allow-violations to merge it anyway; the violations go into the notes")
+        return Err(MergeError::OutOfScope {
+            track: track.clone(),
+            violations: vs.clone(),
+        }
         .into());
     }
     let mut warnings = Vec::new();
@@ -324,7 +300,7 @@ pub fn gate_scope(
     for (track, vs) in &refused {
         warnings.push(format!(
             "left out '{track}': it changes paths outside its scope: {}",
-            describe(vs)
+            describe_violations(vs)
         ));
         out.push(track.clone());
     }
@@ -338,7 +314,7 @@ pub fn gate_scope(
         match (refused_here, waits_for) {
             (Some((_, vs)), _) => plan.left_out.push(Left {
                 track: step.track.clone(),
-                reason: format!("{}{}", Left::VIOLATIONS, describe(vs)),
+                reason: format!("{}{}", Left::VIOLATIONS, describe_violations(vs)),
                 tip: Some(step.tip.to_string()),
             }),
             (None, Some(dep)) => {
@@ -354,6 +330,14 @@ pub fn gate_scope(
     }
     plan.left_out.sort_by(|a, b| a.track.cmp(&b.track));
     Ok(warnings)
+}
+
+/// Scope violations in a line: each path with why it is one.
+pub fn describe_violations(vs: &[NotedViolation]) -> String {
+    vs.iter()
+        .map(|v| format!("{} ({})", v.path, v.reason.replace('_', " ")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Statuses of tracks whose work is still expected to reach the integration branch.

@@ -3,7 +3,7 @@
 //! Written before the first step and after every step (to a temporary file, then renamed),
 //! so that a run stopped at a conflict, or killed, can be continued or undone.
 
-use crate::error::Failure;
+use super::MergeError;
 use crate::merge::notes::{Left, NotedViolation, Resolution};
 use crate::repo::Repo;
 use anyhow::{Context, Result};
@@ -141,9 +141,11 @@ pub fn load(repo: &Repo) -> Result<Option<State>> {
 }
 
 fn corrupt(path: &Path, why: &str) -> anyhow::Error {
-    Failure::fatal(format!("the saved merge state {} is unreadable: {why}", path.display()))
-        .hint("if no merge is in progress, remove that file; the integration branch's backup is under refs/tracks-backup/")
-        .into()
+    MergeError::CorruptState {
+        path: path.to_owned(),
+        why: why.to_owned(),
+    }
+    .into()
 }
 
 impl State {
@@ -186,9 +188,7 @@ impl State {
         {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(Failure::usage("a git track merge is already in progress")
-                    .hint("finish it with 'git track merge --continue', or undo it with 'git track merge --abort'")
-                    .into());
+                return Err(MergeError::StartedMeanwhile.into());
             }
             Err(e) => return Err(anyhow::anyhow!("could not create {}: {e}", path.display())),
         };
@@ -284,9 +284,10 @@ pub fn remove(repo: &Repo) -> Result<()> {
 /// Parses an object id stored in the state.
 pub fn id(hex: &str) -> Result<ObjectId> {
     ObjectId::from_hex(hex.as_bytes()).map_err(|e| {
-        Failure::fatal(format!(
-            "the saved merge state holds a bad object id '{hex}': {e}"
-        ))
+        MergeError::BadObjectId {
+            hex: hex.to_owned(),
+            cause: e.to_string(),
+        }
         .into()
     })
 }

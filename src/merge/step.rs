@@ -2,8 +2,8 @@
 //! tree `git merge-tree --write-tree` gives), a merge commit, and a compare-and-swap move
 //! of the integration branch. No worktree is touched.
 
+use super::MergeError;
 use super::verdict::{Judge, Settled};
-use crate::error::Failure;
 use crate::repo::{History, Repo};
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
@@ -231,12 +231,12 @@ impl<'e> Session<'e> {
             // In a shallow clone a missing merge base is missing history, not unrelated
             // histories: say so, and never merge as if they were.
             if repo.is_shallow().unwrap_or(false) {
-                anyhow::Error::from(
-                    crate::error::Failure::fatal(format!(
-                        "could not merge {theirs} into {ours}: this is a shallow clone and the history joining them is not here ({e:#})"
-                    ))
-                    .hint("fetch the missing history with 'git fetch --unshallow' (or '--deepen=<n>'), then try again"),
-                )
+                MergeError::ShallowHistory {
+                    ours,
+                    theirs,
+                    cause: format!("{e:#}"),
+                }
+                .into()
             } else {
                 e.context(format!("could not merge {theirs} into {ours}"))
             }
@@ -316,22 +316,13 @@ pub fn move_branch(
         },
     );
     crate::repo::edit_reference(&repo.gix, edit).map_err(|e| {
-        if let Some(lock) = repo.ref_lock_left(full_ref) {
-            return lock.into();
-        }
-        let now = repo
-            .ref_target(full_ref)
-            .ok()
-            .flatten()
-            .map_or_else(|| "nothing".to_owned(), |id| id.to_string());
-        anyhow::Error::from(
-            Failure::fatal(format!(
-                "{full_ref} moved while git track merge was working (expected {}, found {now})",
-                from.map_or_else(|| "no branch".to_owned(), |f| f.to_string()),
-            ))
-            .hint(format!("{:#}", anyhow::Error::from(e)))
-            .hint("'git track merge --abort' puts it back as it was before the run"),
-        )
+        let moved = MergeError::BranchMoved {
+            refname: full_ref.to_owned(),
+            expected: from,
+            found: repo.ref_target(full_ref).ok().flatten(),
+            cause: format!("{:#}", anyhow::Error::from(e)),
+        };
+        repo.ref_edit_error(full_ref, moved.into())
     })?;
     Ok(())
 }

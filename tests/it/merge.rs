@@ -1449,3 +1449,208 @@ fn tracks_adding_files_to_a_folder_they_all_add_merge_to_git_merge_trees_trees()
         "new/a.txt\nnew/b.txt\nnew/c.txt\nnew/deep/a.txt\nnew/deep/b.txt\n"
     );
 }
+
+// ---- Each refusal and stop of a run, whole: its error line, its hints, its exit code.
+
+/// Asserts that `out` exits with `code` and prints exactly `stderr`, `<tmp>` standing
+/// for the repository's temporary folder.
+#[track_caller]
+fn says(repo: &TestRepo, out: &common::Out, code: i32, stderr: &str) {
+    let tmp = repo.tmp.path().canonicalize().unwrap();
+    out.code(code);
+    assert_eq!(out.stderr.replace(tmp.to_str().unwrap(), "<tmp>"), stderr);
+}
+
+#[test]
+fn a_run_that_cannot_start_says_why_and_what_to_do() {
+    let repo = base_repo();
+    let (_, _, r) = conflicting_tracks(&repo);
+    says(
+        &repo,
+        &repo.track(&["merge", "--into", "fresh", "--onto", "nope"]),
+        2,
+        "error: the integration branch 'fresh' does not exist, and 'nope', where it would start, does not resolve to a commit\n\
+         hint: pass --onto <rev>, or set track.base with 'git track init --base <rev>'\n",
+    );
+    says(
+        &repo,
+        &repo.track(&["merge", "--into", "bad..name"]),
+        2,
+        "error: 'bad..name' is not a valid branch name\n",
+    );
+    let wt = integration_worktree(&repo);
+    repo.git_in(&wt, &["merge", "-q", "--no-commit", "--no-ff", &r]);
+    says(
+        &repo,
+        &repo.track(&["merge", "p"]),
+        2,
+        "error: a merge is in progress in the integration worktree <tmp>/int\n\
+         hint: finish it ('git commit') or undo it ('git merge --abort') first\n",
+    );
+}
+
+#[test]
+fn an_integration_worktree_that_cannot_be_added_is_named_with_what_to_do() {
+    let repo = base_repo();
+    conflicting_tracks(&repo);
+    write_file(&integration_wt(&repo).join("keep.txt"), "mine\n");
+    says(
+        &repo,
+        &repo.track(&["merge", "p", "q"]),
+        128,
+        "fatal: cannot add the integration worktree at '<tmp>/repo.tracks/integration': it exists and is not empty\n\
+         hint: check out 'integration' in a worktree of your choice ('git worktree add <path> integration'), then 'git track merge --continue'\n",
+    );
+    std::fs::remove_file(integration_wt(&repo).join("keep.txt")).unwrap();
+    repo.track(&["merge", "--continue"]).code(1);
+}
+
+#[test]
+fn a_stopped_run_refuses_what_it_did_not_make_and_says_why() {
+    let repo = base_repo();
+    let (_, q, r) = conflicting_tracks(&repo);
+    repo.track(&["merge", "p", "q"]).code(1);
+    says(
+        &repo,
+        &repo.track(&["merge", "r"]),
+        2,
+        "error: a git track merge is stopped at a conflict, at step 2 (q)\n\
+         hint: finish it with 'git track merge --continue', or undo it with 'git track merge --abort'\n",
+    );
+    let wt = integration_wt(&repo);
+    repo.git_in(&wt, &["merge", "--abort"]);
+    repo.git_in(&wt, &["merge", "-q", "--no-commit", "--no-ff", &r]);
+    says(
+        &repo,
+        &repo.track(&["merge", "--continue"]),
+        128,
+        &format!(
+            "fatal: the merge in progress in <tmp>/repo.tracks/integration is of {r}, not of track 'q' ({q})\n\
+             hint: finish or undo it with git ('git merge --abort'), then 'git track merge --continue'\n"
+        ),
+    );
+    repo.git_in(&wt, &["merge", "--abort"]);
+    let main = rev(&repo, "main");
+    repo.git(&["update-ref", "refs/heads/integration", &main]);
+    says(
+        &repo,
+        &repo.track(&["merge", "--continue"]),
+        128,
+        &format!(
+            "fatal: the integration branch 'integration' moved to {main}, which this merge did not make\n\
+             hint: 'git track merge --abort' restores it as it was before the run (keeping that commit under refs/tracks-backup/)\n"
+        ),
+    );
+    repo.track(&["merge", "--abort"]).ok();
+}
+
+#[test]
+fn skip_after_the_last_step_and_a_bad_saved_id_are_refused_with_why() {
+    let repo = base_repo();
+    conflicting_tracks(&repo);
+    let mut cmd = repo.command(common::bin(), &repo.root);
+    cmd.args(["merge", "p", "r"])
+        .env("GIT_TRACK_TEST_EXIT_AFTER_STEP", "2");
+    assert_eq!(cmd.output().unwrap().status.code(), Some(137));
+    says(
+        &repo,
+        &repo.track(&["merge", "--skip"]),
+        2,
+        "error: nothing to skip: every step is done; 'git track merge --continue' finishes the run\n",
+    );
+    repo.track(&["merge", "--continue"]).ok();
+
+    says(
+        &repo,
+        &repo.track(&["merge", "--abort"]),
+        2,
+        "error: no git track merge in progress; nothing to abort\n",
+    );
+    track_with(&repo, "s", &[], &[("s.txt", "s\n")]);
+    repo.track(&["merge", "s", "--exec", "false"]).code(1);
+    let state_file = repo.path(".git/track/merge-state.json");
+    let mut state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
+    state["steps"][0]["before"] = "not-an-id".into();
+    std::fs::write(&state_file, state.to_string()).unwrap();
+    let out = repo.track(&["merge", "--skip"]);
+    out.code(128);
+    assert!(
+        out.stderr
+            .starts_with("fatal: the saved merge state holds a bad object id 'not-an-id': "),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn abort_after_a_run_ended_past_its_checkpoint_says_continue_finishes_it() {
+    // Two repositories made alike: the first counts the run's writing steps, the second
+    // stops at the removal of the run's state, after the checkpoint was made.
+    let made = || {
+        let repo = base_repo();
+        track_with(&repo, "r", &[], &[("r.txt", "r\n")]);
+        repo
+    };
+    let traced = made();
+    let mut cmd = traced.command(common::bin(), &traced.root);
+    cmd.args(["merge", "r", "--checkpoint"])
+        .env("GIT_TRACK_TEST_CRASH_TRACE", "1");
+    let trace = String::from_utf8(cmd.output().unwrap().stderr).unwrap();
+    let point = trace
+        .lines()
+        .filter_map(|l| l.strip_prefix("crash point "))
+        .find(|l| l.ends_with("merge-state.json") && l.contains(": remove "))
+        .and_then(|l| l.split(':').next())
+        .unwrap_or_else(|| panic!("no removal of the state in:\n{trace}"))
+        .to_owned();
+    let repo = made();
+    let mut cmd = repo.command(common::bin(), &repo.root);
+    cmd.args(["merge", "r", "--checkpoint"])
+        .env("GIT_TRACK_TEST_CRASH_AT", &point);
+    assert_eq!(cmd.output().unwrap().status.code(), Some(137));
+    says(
+        &repo,
+        &repo.track(&["merge", "--abort"]),
+        2,
+        "error: the run had made its checkpoint on 'integration' when its process ended; there is nothing to abort\n\
+         hint: 'git track merge --continue' finishes it\n",
+    );
+    repo.track(&["merge", "--continue"]).ok();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_another_process_is_at_is_left_to_it() {
+    let repo = base_repo();
+    conflicting_tracks(&repo);
+    let started = repo.tmp.path().join("started");
+    let release = repo.tmp.path().join("release");
+    let gate = format!(
+        "touch '{}'; while [ ! -e '{}' ]; do sleep 0.05; done",
+        started.display(),
+        release.display()
+    );
+    let mut child = repo.spawn(&["merge", "p", "--exec", &gate], &[]);
+    let waited = std::time::Instant::now();
+    while !started.exists() {
+        assert!(waited.elapsed().as_secs() < 60, "the gate never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = child.id();
+    says(
+        &repo,
+        &repo.track(&["merge", "--abort"]),
+        2,
+        &format!("error: a git track merge is running (process {pid}); wait for it to end\n"),
+    );
+    says(
+        &repo,
+        &repo.track(&["merge", "r"]),
+        2,
+        &format!("error: a git track merge is running (process {pid}), at step 1 (p)\n"),
+    );
+    std::fs::write(&release, "").unwrap();
+    assert!(child.wait().unwrap().success());
+}

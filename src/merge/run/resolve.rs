@@ -3,9 +3,9 @@
 
 use super::steps::{advance, record_merged};
 use super::{Aborted, Also, Outcome, StepHook};
-use crate::error::Failure;
 use crate::git;
 use crate::lifecycle;
+use crate::merge::error::{DirtyWhen, MergeError, Resolve};
 use crate::merge::integration_worktree as worktree;
 use crate::merge::notes::Resolution;
 use crate::merge::state::{self, RunStatus, State, StepConflict, StepResult};
@@ -18,16 +18,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// The saved state, for `--continue`, `--skip` and `--abort`.
-pub(super) fn load_for_resolution(repo: &Repo, what: &str) -> Result<State> {
-    let st = state::load(repo)?.ok_or_else(|| {
-        Failure::usage(format!("no git track merge in progress; nothing to {what}"))
-    })?;
+pub(super) fn load_for_resolution(repo: &Repo, action: Resolve) -> Result<State> {
+    let st = state::load(repo)?.ok_or(MergeError::NothingInProgress { action })?;
     if st.held_by_live_process() {
-        return Err(Failure::usage(format!(
-            "a git track merge is running (process {}); wait for it to end",
-            st.pid
-        ))
-        .into());
+        return Err(MergeError::RunningElsewhere { pid: st.pid }.into());
     }
     Ok(st)
 }
@@ -51,11 +45,9 @@ pub(super) fn reconcile(repo: &Repo, st: &mut State) -> Result<()> {
         return Ok(());
     }
     let Some(now) = now else {
-        return Err(Failure::fatal(format!(
-            "the integration branch '{}' no longer exists",
-            st.branch
-        ))
-        .hint("'git track merge --abort' restores it as it was before the run")
+        return Err(MergeError::BranchGone {
+            branch: st.branch.clone(),
+        }
         .into());
     };
     if now == expected {
@@ -79,12 +71,11 @@ pub(super) fn reconcile(repo: &Repo, st: &mut State) -> Result<()> {
         if let Some(c) = &st.steps[k].conflict {
             let marked = worktree::committed_with_markers(repo, now, &c.paths)?;
             if !marked.is_empty() {
-                return Err(Failure::found(format!(
-                    "the merge of track '{}' ({now}) still holds conflict markers in {}",
-                    st.steps[k].track,
-                    marked.join(", ")
-                ))
-                .hint("fix them, 'git commit --amend', then 'git track merge --continue'")
+                return Err(MergeError::MarkersCommitted {
+                    track: st.steps[k].track.clone(),
+                    commit: now,
+                    paths: marked,
+                }
                 .into());
             }
         }
@@ -119,11 +110,10 @@ pub(super) fn reconcile(repo: &Repo, st: &mut State) -> Result<()> {
         }
         return Ok(());
     }
-    Err(Failure::fatal(format!(
-        "the integration branch '{}' moved to {now}, which this merge did not make",
-        st.branch
-    ))
-    .hint("'git track merge --abort' restores it as it was before the run (keeping that commit under refs/tracks-backup/)")
+    Err(MergeError::ForeignCommit {
+        branch: st.branch.clone(),
+        commit: now,
+    }
     .into())
 }
 
@@ -135,7 +125,7 @@ pub fn resume(
     hook: StepHook<'_>,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    let mut st = load_for_resolution(repo, "continue")?;
+    let mut st = load_for_resolution(repo, Resolve::Continue)?;
     also.apply(&mut st);
     reconcile(repo, &mut st)?;
     let k = st.current;
@@ -149,11 +139,10 @@ pub fn resume(
         && let Some(wt) = worktree::current(repo, &st)?
         && worktree::has_tracked_changes(&wt)?
     {
-        return Err(Failure::usage(format!(
-            "the integration worktree {} has uncommitted changes",
-            wt.display()
-        ))
-        .hint("commit your fix there (or discard it), then 'git track merge --continue' runs the gate again")
+        return Err(MergeError::WorktreeDirty {
+            worktree: wt,
+            when: DirtyWhen::GateFailed,
+        }
         .into());
     }
     st.claim();
@@ -169,36 +158,29 @@ pub(super) fn conclude(repo: &Repo, st: &mut State, wt: &Path, merge_head: Objec
     let tip = state::id(&st.steps[k].tip)?;
     let track = st.steps[k].track.clone();
     if merge_head != tip {
-        return Err(Failure::fatal(format!(
-            "the merge in progress in {} is of {merge_head}, not of track '{track}' ({tip})",
-            wt.display()
-        ))
-        .hint("finish or undo it with git ('git merge --abort'), then 'git track merge --continue'")
+        return Err(MergeError::OtherMergeInWorktree {
+            worktree: wt.to_owned(),
+            merging: merge_head,
+            track,
+            tip,
+        }
         .into());
     }
     let unmerged = git::unmerged_paths(wt)?;
     if !unmerged.is_empty() {
-        return Err(Failure::found(format!(
-            "cannot continue: unmerged paths remain in {}: {}",
-            wt.display(),
-            unmerged.join(", ")
-        ))
-        .hint("resolve them, 'git add' them, then 'git track merge --continue'")
-        .hint(format!(
-            "or 'git track merge --skip' to leave '{track}' out, 'git track merge --abort' to undo the run"
-        ))
+        return Err(MergeError::Unmerged {
+            worktree: wt.to_owned(),
+            paths: unmerged,
+            track,
+        }
         .into());
     }
     let unstaged = git::unstaged_paths(wt)?;
     if !unstaged.is_empty() {
-        return Err(Failure::usage(format!(
-            "cannot continue: changes in {} are not staged: {}",
-            wt.display(),
-            unstaged.join(", ")
-        ))
-        .hint(
-            "'git add' them to make them part of the merge, or discard them ('git restore <path>')",
-        )
+        return Err(MergeError::Unstaged {
+            worktree: wt.to_owned(),
+            paths: unstaged,
+        }
         .into());
     }
     let conflicted = st.steps[k]
@@ -208,12 +190,7 @@ pub(super) fn conclude(repo: &Repo, st: &mut State, wt: &Path, merge_head: Objec
         .unwrap_or_default();
     let marked = worktree::staged_with_markers(wt, &conflicted)?;
     if !marked.is_empty() {
-        return Err(Failure::found(format!(
-            "cannot continue: conflict markers remain in {}",
-            marked.join(", ")
-        ))
-        .hint("edit them out, 'git add' the files, then 'git track merge --continue'")
-        .into());
+        return Err(MergeError::MarkersStaged { paths: marked }.into());
     }
     let message = step::message(&track, &st.branch, tip);
     let head = state::id(&git::commit_merge(&repo.git_env, wt, &message)?)?;
@@ -241,7 +218,7 @@ pub fn skip(
     hook: StepHook<'_>,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    let mut st = load_for_resolution(repo, "skip")?;
+    let mut st = load_for_resolution(repo, Resolve::Skip)?;
     also.apply(&mut st);
     reconcile(repo, &mut st)?;
     let full = st.full_ref();
@@ -277,9 +254,7 @@ pub fn skip(
     } else {
         let k = st.current;
         if k >= st.steps.len() {
-            usage!(
-                "nothing to skip: every step is done; 'git track merge --continue' finishes the run"
-            );
+            return Err(MergeError::NothingToSkip.into());
         }
         number = k + 1;
         if let Some(wt) = worktree::current(repo, &st)?
@@ -312,18 +287,16 @@ pub fn skip(
 
 /// `--abort`: the integration branch, its index and its worktree back as before the run.
 pub fn abort(repo: &Repo) -> Result<Aborted> {
-    let mut st = load_for_resolution(repo, "abort")?;
+    let mut st = load_for_resolution(repo, Resolve::Abort)?;
     // A commit a killed run made but had not saved yet is this run's, not someone
     // else's to back up. A failure here only means the tip is not recognised.
     let _ = reconcile(repo, &mut st);
     if st.checkpointed {
         // Its note and the tracks' new status may be written already: undoing the
         // branch alone would leave half of each.
-        return Err(Failure::usage(format!(
-            "the run had made its checkpoint on '{}' when its process ended; there is nothing to abort",
-            st.branch
-        ))
-        .hint("'git track merge --continue' finishes it")
+        return Err(MergeError::AlreadyCheckpointed {
+            branch: st.branch.clone(),
+        }
         .into());
     }
     let full = st.full_ref();

@@ -2,9 +2,10 @@
 
 use super::steps::{advance, finish};
 use super::{Outcome, Request, StepHook};
-use crate::error::Failure;
+use crate::error::{EXIT_USAGE, Failure};
 use crate::lifecycle;
 use crate::merge::InProgress;
+use crate::merge::error::{DirtyWhen, MergeError};
 use crate::merge::integration_worktree as worktree;
 use crate::merge::plan::{self, Plan};
 use crate::merge::state::{self, RunOptions, State, Step, StepResult};
@@ -34,7 +35,7 @@ pub(super) fn start_point(repo: &Repo, req: &Request) -> Result<Start> {
     if gix::validate::reference::name_partial(full.as_str().into()).is_err()
         || branch.starts_with('-')
     {
-        usage!("'{branch}' is not a valid branch name");
+        return Err(MergeError::InvalidBranch { branch }.into());
     }
     let current = repo.ref_target(&full)?;
     let mut warnings = Vec::new();
@@ -52,12 +53,10 @@ pub(super) fn start_point(repo: &Repo, req: &Request) -> Result<Start> {
                 .onto
                 .clone()
                 .unwrap_or_else(|| repo.settings.base.clone());
-            repo.try_resolve_commit(&onto).ok_or_else(|| {
-                Failure::usage(format!(
-                    "the integration branch '{branch}' does not exist, and '{onto}', where it would start, does not resolve to a commit"
-                ))
-                .hint("pass --onto <rev>, or set track.base with 'git track init --base <rev>'")
-            })?
+            match repo.try_resolve_commit(&onto) {
+                Some(tip) => tip,
+                None => return Err(MergeError::NoStart { branch, onto }.into()),
+            }
         }
     };
     Ok(Start {
@@ -95,28 +94,6 @@ pub(super) fn make_plan(
     Ok((plan, warnings))
 }
 
-/// The error for starting a run while one is in progress.
-pub(super) fn busy(st: &State) -> anyhow::Error {
-    let at = InProgress::of(st);
-    let what = match at.state.as_str() {
-        "running" => format!("a git track merge is running (process {})", st.pid),
-        "interrupted" => "a git track merge was interrupted (its process is gone)".to_owned(),
-        "gate-failed" => "a git track merge is stopped on a failed --exec gate".to_owned(),
-        _ => "a git track merge is stopped at a conflict".to_owned(),
-    };
-    let mut f = Failure::usage(format!(
-        "{what}, at step {} ({})",
-        at.step,
-        at.track.as_deref().unwrap_or("-")
-    ));
-    if at.state != "running" {
-        f = f.hint(
-            "finish it with 'git track merge --continue', or undo it with 'git track merge --abort'",
-        );
-    }
-    f.into()
-}
-
 /// Starts a run: plans, saves a backup of the integration branch and the plan, then
 /// merges step by step.
 pub fn start(
@@ -126,7 +103,11 @@ pub fn start(
     progress: &dyn Progress,
 ) -> Result<Outcome> {
     if let Some(st) = state::load(repo)? {
-        return Err(busy(&st));
+        return Err(MergeError::Busy {
+            at: InProgress::of(&st),
+            pid: st.pid,
+        }
+        .into());
     }
     let mut start = start_point(repo, req)?;
     // One revision graph for planning and merging: each commit is read once.
@@ -138,22 +119,18 @@ pub fn start(
     let existing_worktree = worktree::find(repo, &start.full)?;
     if let Some(wt) = &existing_worktree {
         if worktree::merge_in_progress(wt)?.is_some() {
-            return Err(Failure::usage(format!(
-                "a merge is in progress in the integration worktree {}",
-                wt.display()
-            ))
-            .hint("finish it ('git commit') or undo it ('git merge --abort') first")
+            return Err(MergeError::MergeInWorktree {
+                worktree: wt.clone(),
+            }
             .into());
         }
         if worktree::has_tracked_changes(wt)? {
-            return Err(Failure::usage(format!(
-                "the integration worktree {} has uncommitted changes",
-                wt.display()
-            ))
-            .hint(format!(
-                "commit or stash them first: the merge moves '{}' and brings that worktree along",
-                start.branch
-            ))
+            return Err(MergeError::WorktreeDirty {
+                worktree: wt.clone(),
+                when: DirtyWhen::Starting {
+                    branch: start.branch.clone(),
+                },
+            }
             .into());
         }
     }
@@ -247,9 +224,14 @@ pub fn start(
 /// A run refused before it moved the integration branch (the integration worktree could
 /// not take a step's files) changes nothing: its state and backup go again.
 pub(super) fn undo_unmoved_start(repo: &Repo, st: &State, e: anyhow::Error) -> anyhow::Error {
-    let refused = e
+    // `linked_worktree` still refuses with a `Failure` (a worktree root that is a file, a
+    // missing worktree that is locked).
+    let refused = matches!(
+        e.downcast_ref::<MergeError>(),
+        Some(MergeError::CannotTake { .. })
+    ) || e
         .downcast_ref::<Failure>()
-        .is_some_and(|f| f.code == crate::error::EXIT_USAGE);
+        .is_some_and(|f| f.code == EXIT_USAGE);
     let unmoved = st.original.as_deref() == Some(st.tip.as_str())
         && !st
             .steps

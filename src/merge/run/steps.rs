@@ -2,10 +2,10 @@
 //! worktree, the gates, a stop, and the end of the run.
 
 use super::{Finished, Outcome, StepHook, StepReport, Stopped};
-use crate::error::Failure;
 use crate::git;
 use crate::lifecycle;
 use crate::merge::checkpoint::{self};
+use crate::merge::error::MergeError;
 use crate::merge::integration_worktree as worktree;
 use crate::merge::notes::Resolution;
 use crate::merge::state::{self, RunStatus, State, StepConflict, StepResult};
@@ -73,16 +73,18 @@ pub(super) fn steps(
             Merged::Clean { tree } => {
                 let message = step::message(&track, &st.branch, tip);
                 let commit = engine.commit(&message, tree, &[before, tip])?;
+                let moved = st.original.as_deref() != Some(st.tip.as_str());
                 worktree::check_can_take(st, &track, commit, &mut worktree_clean).map_err(|e| {
-                    match e.downcast::<Failure>() {
-                        // Earlier steps moved the branch: the run stays, to go on or undo.
-                        Ok(f) if st.tip != st.original.clone().unwrap_or_default() => f
-                            .hint(format!(
-                                "'git track merge --continue' then goes on from step {}; 'git track merge --abort' undoes the run",
-                                k + 1
-                            ))
-                            .into(),
-                        Ok(f) => f.into(),
+                    match e.downcast::<MergeError>() {
+                        Ok(mut refused) => {
+                            // Earlier steps moved the branch: the run stays, to go on or undo.
+                            if let MergeError::CannotTake { stays_at_step, .. } = &mut refused
+                                && moved
+                            {
+                                *stays_at_step = Some(k + 1);
+                            }
+                            refused.into()
+                        }
                         Err(e) => e,
                     }
                 })?;
@@ -142,13 +144,11 @@ pub(super) fn merge_in_worktree(
         return Ok(None);
     }
     if worktree::merge_in_progress(&wt)? != Some(tip) {
-        return Err(Failure::fatal(format!(
-            "'git merge' of track '{}' failed in {}: {}",
-            st.steps[k].track,
-            wt.display(),
-            m.output.trim().replace('\n', " ")
-        ))
-        .hint("fix what git reports, then 'git track merge --continue' (or --skip, --abort)")
+        return Err(MergeError::GitMergeFailed {
+            track: st.steps[k].track.clone(),
+            worktree: wt,
+            output: m.output,
+        }
         .into());
     }
     let mut paths: BTreeSet<String> = m.unmerged.iter().cloned().collect();
@@ -183,10 +183,9 @@ pub(super) fn merge_in_worktree(
 
 pub(super) fn head_of(repo: &Repo, st: &State) -> Result<ObjectId> {
     repo.ref_target(&st.full_ref())?.ok_or_else(|| {
-        Failure::fatal(format!(
-            "the integration branch '{}' disappeared",
-            st.branch
-        ))
+        MergeError::BranchVanished {
+            branch: st.branch.clone(),
+        }
         .into()
     })
 }

@@ -1,0 +1,240 @@
+//! git's side of the verdicts: where git runs and the scratch object directory it
+//! writes to ([`GitSide`]), asking it for merges — one `git merge-tree` for one merge,
+//! batches over one process per core for many ([`batch_on_all_cores`]) — and its answers
+//! read back as verdicts.
+
+use super::scratch::Scratch;
+use super::{Pending, Settled, Work};
+use crate::git::TreeMerge;
+use anyhow::{Context, Result, anyhow};
+use gix::ObjectId;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// One merge for git: the merge base (`None`: git finds it), ours, theirs.
+pub(super) type Merge = (Option<String>, String, String);
+
+/// Where git's side goes, read from the repository when the `Judge` is made.
+#[derive(Clone)]
+pub(super) struct Place {
+    /// Where git runs, and the object directory it reads besides the scratch one.
+    dir: PathBuf,
+    objects: PathBuf,
+    /// `<git common dir>/track`, where the scratch directories go.
+    state_dir: PathBuf,
+    pub(super) hash: gix::hash::Kind,
+}
+
+impl Place {
+    pub(super) fn of(repo: &gix::Repository) -> Place {
+        Place {
+            dir: repo.workdir().unwrap_or(repo.git_dir()).to_owned(),
+            objects: repo.objects.store_ref().path().to_owned(),
+            state_dir: repo.common_dir().join("track"),
+            hash: repo.object_hash(),
+        }
+    }
+}
+
+/// git's side: the scratch object directory its merges read from and write to.
+pub(super) struct GitSide {
+    pub(super) place: Place,
+    pub(super) store: gix::odb::loose::Store,
+    pub(super) scratch: Scratch,
+}
+
+impl GitSide {
+    /// Makes the scratch object directory.
+    pub(super) fn new(place: &Place) -> Result<GitSide> {
+        let scratch = Scratch::new(&place.state_dir)?;
+        Ok(GitSide {
+            place: place.clone(),
+            store: gix::odb::loose::Store::at(scratch.path().to_owned(), place.hash),
+            scratch,
+        })
+    }
+
+    /// git's answers to `merges`, in order: one `git merge-tree` for one merge, else
+    /// [`batch_on_all_cores`].
+    pub(super) fn merge_trees(&self, merges: &[Merge]) -> Result<Vec<TreeMerge>> {
+        match merges {
+            [(base, ours, theirs)] => Ok(vec![crate::git::merge_trees(
+                &self.place.dir,
+                self.scratch.path(),
+                &self.place.objects,
+                base.as_deref(),
+                [ours, theirs],
+            )?]),
+            _ => self.batch(merges),
+        }
+    }
+
+    /// git's answers to `merges`, in order, from [`batch_on_all_cores`]; one for each.
+    fn batch(&self, merges: &[Merge]) -> Result<Vec<TreeMerge>> {
+        let Place { dir, objects, .. } = &self.place;
+        let answers = batch_on_all_cores(dir, self.scratch.path(), objects, merges)?;
+        if answers.len() != merges.len() {
+            return Err(anyhow!(
+                "git merge-tree answered {} merges of {}",
+                answers.len(),
+                merges.len()
+            ));
+        }
+        Ok(answers)
+    }
+
+    /// For each pending merge, git's virtual merge base when the merge has one to be
+    /// made first ([`Pending::on_virtual_base`]) and that merge is clean: all made in one
+    /// run of git.
+    pub(super) fn virtual_bases(
+        &self,
+        repo: &gix::Repository,
+        pending: &[Pending],
+    ) -> Result<Vec<Option<ObjectId>>> {
+        let mut out = vec![None; pending.len()];
+        // Per pending merge, which merge of bases gives its virtual base (pairs of tracks
+        // often share one).
+        let mut slots = Vec::new();
+        let mut merges = Vec::new();
+        let mut asked: BTreeMap<(ObjectId, ObjectId, ObjectId), usize> = BTreeMap::new();
+        for (i, Pending(work)) in pending.iter().enumerate() {
+            if let Work::Whole {
+                virtual_base: Some(v),
+                ..
+            } = work
+            {
+                let key = (v.base, v.first, v.second);
+                let n = match asked.get(&key) {
+                    Some(n) => *n,
+                    None => {
+                        for id in [v.base, v.first, v.second] {
+                            self.export_all(repo, id)?;
+                        }
+                        merges.push((
+                            Some(v.base.to_string()),
+                            v.first.to_string(),
+                            v.second.to_string(),
+                        ));
+                        asked.insert(key, merges.len() - 1);
+                        merges.len() - 1
+                    }
+                };
+                slots.push((i, n));
+            }
+        }
+        if merges.is_empty() {
+            return Ok(out);
+        }
+        let answers = self.batch(&merges)?;
+        for (i, n) in slots {
+            let merged = &answers[n];
+            if merged.clean {
+                out[i] = Some(
+                    ObjectId::from_hex(merged.tree.as_bytes())
+                        .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// The verdict on one merge from git's answer.
+    pub(super) fn conclude(
+        &self,
+        repo: &gix::Repository,
+        work: Work,
+        merged: TreeMerge,
+    ) -> Result<Settled> {
+        let tree = ObjectId::from_hex(merged.tree.as_bytes())
+            .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?;
+        let (gix_tree, mut unresolved, texts) = match work {
+            Work::Whole { .. } => {
+                if !merged.clean {
+                    let mut paths = merged.conflicted;
+                    paths.sort();
+                    paths.dedup();
+                    return Ok(Settled::Conflict(paths));
+                }
+                self.import_all(repo, tree)?;
+                return Ok(Settled::Clean(tree));
+            }
+            Work::Texts {
+                tree,
+                unresolved,
+                texts,
+            } => (tree, unresolved, texts),
+        };
+        let conflicted: BTreeSet<&str> = merged.conflicted.iter().map(String::as_str).collect();
+        let mut resolved = Vec::with_capacity(texts.len());
+        for text in texts {
+            if conflicted.contains(text.path.as_str()) {
+                unresolved.insert(text.path);
+            } else {
+                resolved.push(text.path);
+            }
+        }
+        let Some(gix_tree) = gix_tree.filter(|_| unresolved.is_empty()) else {
+            return Ok(Settled::Conflict(unresolved.into_iter().collect()));
+        };
+        // git's merged blobs replace gix's.
+        let mut editor = repo.edit_tree(gix_tree)?;
+        for path in resolved {
+            let (mode, id) = self
+                .entry_at(repo, tree, &path)?
+                .ok_or_else(|| anyhow!("git's merge of {path} lost the file"))?;
+            self.import(repo, id)?;
+            editor.upsert(path.as_str(), mode.kind(), id)?;
+        }
+        Ok(Settled::Clean(editor.write()?.detach()))
+    }
+}
+
+/// [`crate::git::merge_trees_batch`] split over one git process per core. Merges git
+/// must find merge bases for (several of them) cost it most, so they are dealt out
+/// first, round the processes. The answers come in the order of `merges`.
+fn batch_on_all_cores(
+    dir: &Path,
+    objects: &Path,
+    alternates: &Path,
+    merges: &[Merge],
+) -> Result<Vec<TreeMerge>> {
+    let processes = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(merges.len());
+    if processes <= 1 {
+        return crate::git::merge_trees_batch(dir, objects, alternates, merges);
+    }
+    // Merges with no base given first, then the rest, dealt round.
+    let mut order: Vec<usize> = (0..merges.len()).collect();
+    order.sort_by_key(|&i| merges[i].0.is_some());
+    let mut shares: Vec<Vec<usize>> = vec![Vec::new(); processes];
+    for (n, i) in order.into_iter().enumerate() {
+        shares[n % processes].push(i);
+    }
+    let answers: Vec<Result<Vec<TreeMerge>>> = std::thread::scope(|s| {
+        let running: Vec<_> = shares
+            .iter()
+            .map(|share| {
+                let batch: Vec<Merge> = share.iter().map(|&i| merges[i].clone()).collect();
+                s.spawn(move || crate::git::merge_trees_batch(dir, objects, alternates, &batch))
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|r| {
+                r.join()
+                    .unwrap_or_else(|_| Err(anyhow!("a git merge-tree run panicked")))
+            })
+            .collect()
+    });
+    let mut out: Vec<Option<TreeMerge>> = vec![None; merges.len()];
+    for (share, answer) in shares.iter().zip(answers) {
+        for (&i, merged) in share.iter().zip(answer?) {
+            out[i] = Some(merged);
+        }
+    }
+    out.into_iter()
+        .map(|m| m.ok_or_else(|| anyhow!("internal error: a merge went unanswered")))
+        .collect()
+}
