@@ -1,6 +1,5 @@
 //! Linked worktrees of tracks: adding, inspecting and removing them.
 
-use crate::error::Failure;
 use crate::repo::{Repo, WorktreeInfo};
 use crate::track::Track;
 use anyhow::{Context, Result};
@@ -167,25 +166,34 @@ pub fn prune_missing(repo: &Repo, path: &Path) -> Result<()> {
         }
         let admin = proxy.git_dir().to_owned();
         if let Ok(reason) = std::fs::read_to_string(admin.join("locked")) {
-            return Err(Failure::usage(format!(
-                "the worktree at '{}' is missing and locked{}",
-                path.display(),
-                if reason.trim().is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", reason.trim())
-                }
-            ))
-            .hint(format!(
-                "if it is gone for good, 'git worktree unlock {}' and try again",
-                path.display()
-            ))
+            let reason = reason.trim();
+            return Err(WorktreeError::MissingAndLocked {
+                path: path.to_owned(),
+                reason: (!reason.is_empty()).then(|| reason.to_owned()),
+            }
             .into());
         }
         std::fs::remove_dir_all(&admin)
             .with_context(|| format!("could not remove {}", admin.display()))?;
     }
     Ok(())
+}
+
+/// A worktree git-track cannot add or tidy away as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum WorktreeError {
+    #[error("the worktree at '{}' is missing and locked{}", path.display(),
+        reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())]
+    MissingAndLocked {
+        path: std::path::PathBuf,
+        reason: Option<String>,
+    },
+    #[error("the worktree root '{}' (track.worktreeRoot) cannot be made: '{}' is a file, not a folder",
+        root.display(), file.display())]
+    RootIsAFile {
+        root: std::path::PathBuf,
+        file: std::path::PathBuf,
+    },
 }
 
 /// Does the worktree at `path` hold anything not committed: staged, unstaged or
@@ -220,12 +228,10 @@ pub fn check_root(root: &Path) -> Result<()> {
         .find(|p| p.exists())
         .filter(|p| !p.is_dir())
     {
-        return Err(Failure::usage(format!(
-            "the worktree root '{}' (track.worktreeRoot) cannot be made: '{}' is a file, not a folder",
-            root.display(),
-            file.display()
-        ))
-        .hint("set another with 'git track init --worktree-root <dir>'")
+        return Err(WorktreeError::RootIsAFile {
+            root: root.to_owned(),
+            file: file.to_owned(),
+        }
         .into());
     }
     Ok(())

@@ -17,6 +17,7 @@ use git_track::hooks::agent::BadPayload;
 use git_track::hooks::install::ChainTaken;
 use git_track::import::ImportError;
 use git_track::lifecycle::{BACKUP_PREFIX, KeepReason, LifecycleError};
+use git_track::linked_worktree::WorktreeError;
 use git_track::lock::LockError;
 use git_track::merge::MergeError;
 use git_track::merge::error::{DirtyWhen, or_word};
@@ -78,6 +79,7 @@ pub fn describe(e: &anyhow::Error) -> Option<Failure> {
         .or_else(|| as_(e, unknown_level))
         .or_else(|| as_(e, no_integration))
         .or_else(|| as_(e, no_branch))
+        .or_else(|| as_(e, worktree))
 }
 
 const LIST_TRACKS: &str = "'git track list' shows the tracks";
@@ -640,6 +642,18 @@ fn unknown_level(e: &UnknownLevel) -> Failure {
 
 fn no_integration(e: &NoIntegration) -> Failure {
     usage(e).hint("set them with 'git track init --integration <branch> --base <rev>'")
+}
+
+fn worktree(e: &WorktreeError) -> Failure {
+    match e {
+        WorktreeError::MissingAndLocked { path, .. } => usage(e).hint(format!(
+            "if it is gone for good, 'git worktree unlock {}' and try again",
+            path.display()
+        )),
+        WorktreeError::RootIsAFile { .. } => {
+            usage(e).hint("set another with 'git track init --worktree-root <dir>'")
+        }
+    }
 }
 
 fn no_branch(e: &NoBranch) -> Failure {

@@ -4,6 +4,7 @@ use super::steps::{advance, finish};
 use super::{Outcome, Request, StepHook};
 use crate::error::{EXIT_USAGE, Failure};
 use crate::lifecycle;
+use crate::linked_worktree::WorktreeError;
 use crate::merge::InProgress;
 use crate::merge::error::{DirtyWhen, MergeError};
 use crate::merge::integration_worktree as worktree;
@@ -224,14 +225,14 @@ pub fn start(
 /// A run refused before it moved the integration branch (the integration worktree could
 /// not take a step's files) changes nothing: its state and backup go again.
 pub(super) fn undo_unmoved_start(repo: &Repo, st: &State, e: anyhow::Error) -> anyhow::Error {
-    // `linked_worktree` still refuses with a `Failure` (a worktree root that is a file, a
-    // missing worktree that is locked).
+    // Refusals: the worktree cannot take a step, or cannot be added (a worktree root that
+    // is a file, a missing worktree that is locked), or another refusal of bad input.
     let refused = matches!(
         e.downcast_ref::<MergeError>(),
         Some(MergeError::CannotTake { .. })
-    ) || e
-        .downcast_ref::<Failure>()
-        .is_some_and(|f| f.code == EXIT_USAGE);
+    ) || e.downcast_ref::<WorktreeError>().is_some()
+        || e.downcast_ref::<Failure>()
+            .is_some_and(|f| f.code == EXIT_USAGE);
     let unmoved = st.original.as_deref() == Some(st.tip.as_str())
         && !st
             .steps
