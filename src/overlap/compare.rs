@@ -6,6 +6,7 @@ use super::hunks::{self, Hunk, Lines};
 use crate::scope::Scope;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
+use std::ops::Bound;
 
 /// Where two tracks' changes meet: `path`, and the change of each side (by index into its
 /// effect's changes). A side's change may lie below `path` when the other side turns
@@ -76,14 +77,16 @@ pub struct Unjudged {
     pub reason: &'static str,
 }
 
+/// Every changed path, with the tracks (and change index) that change it.
+type ByPath<'e> = BTreeMap<&'e str, Vec<(usize, usize)>>;
+
 /// Every pair of tracks (by index, `a < b`) whose effective changes meet, with where.
 /// `emptied(track, folder)` tells whether a track's result no longer has `folder`.
 pub(super) fn meetings(
     effects: &[&Effect],
     emptied: &mut dyn FnMut(usize, &str) -> anyhow::Result<bool>,
 ) -> anyhow::Result<BTreeMap<(usize, usize), Vec<Meeting>>> {
-    // Every changed path, with the tracks (and change index) that change it.
-    let mut by_path: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
+    let mut by_path: ByPath<'_> = BTreeMap::new();
     for (t, effect) in effects.iter().enumerate() {
         for (c, change) in effect.changes.iter().enumerate() {
             by_path
@@ -92,35 +95,12 @@ pub(super) fn meetings(
                 .push((t, c));
         }
     }
-    let mut out: BTreeMap<(usize, usize), Vec<Meeting>> = BTreeMap::new();
-    let mut seen: HashSet<(usize, usize, String)> = HashSet::new();
-    let mut add = |out: &mut BTreeMap<(usize, usize), Vec<Meeting>>,
-                   path: &str,
-                   how: Met,
-                   (ta, ca): (usize, usize),
-                   (tb, cb): (usize, usize)| {
-        if ta == tb {
-            return;
-        }
-        let ((ta, ca), (tb, cb)) = if ta < tb {
-            ((ta, ca), (tb, cb))
-        } else {
-            ((tb, cb), (ta, ca))
-        };
-        if seen.insert((ta, tb, path.to_owned())) {
-            out.entry((ta, tb)).or_default().push(Meeting {
-                path: path.to_owned(),
-                a: ca,
-                b: cb,
-                how,
-            });
-        }
-    };
+    let mut found = Found::default();
     for (path, touched) in &by_path {
         if touched.len() > 1 {
             for (i, x) in touched.iter().enumerate() {
                 for y in &touched[i + 1..] {
-                    add(&mut out, path, Met::SamePath, *x, *y);
+                    found.add(path, Met::SamePath, *x, *y);
                 }
             }
         }
@@ -130,48 +110,97 @@ pub(super) fn meetings(
             if effects[t].changes[c].new.is_none() {
                 continue;
             }
-            let lower = format!("{path}/");
-            let upper = format!("{path}0"); // '0' sorts right after '/'
-            for (_, below) in by_path.range(lower.as_str()..upper.as_str()) {
-                for &other in below {
-                    add(&mut out, path, Met::FileFolder, (t, c), other);
-                }
+            for &other in below(&by_path, path) {
+                found.add(path, Met::FileFolder, (t, c), other);
             }
-            // An addition into a folder (at any depth) another track empties.
             if effects[t].changes[c].old.is_some() {
                 continue;
             }
-            let mut folder = *path;
-            while let Some(cut) = folder.rfind('/') {
-                folder = &folder[..cut];
-                let lower = format!("{folder}/");
-                let upper = format!("{folder}0");
-                let mut emptiers: Vec<(usize, usize)> = Vec::new();
-                for (_, below) in by_path.range(lower.as_str()..upper.as_str()) {
-                    for &(u, d) in below {
-                        if u != t
-                            && effects[u].changes[d].new.is_none()
-                            && !emptiers.iter().any(|(v, _)| *v == u)
-                        {
-                            emptiers.push((u, d));
-                        }
-                    }
-                }
-                for (u, d) in emptiers {
-                    if emptied(u, folder)? {
-                        let how = Met::EmptiedFolder {
-                            folder: folder.to_owned(),
-                        };
-                        add(&mut out, path, how, (t, c), (u, d));
-                    }
-                }
-            }
+            added_into_emptied(effects, &by_path, path, (t, c), emptied, &mut found)?;
         }
     }
+    let mut out = found.out;
     for list in out.values_mut() {
         list.sort_by(|x, y| x.path.cmp(&y.path));
     }
     Ok(out)
+}
+
+/// The meetings found so far: the first way a pair meets at a path is the one kept.
+#[derive(Default)]
+struct Found {
+    out: BTreeMap<(usize, usize), Vec<Meeting>>,
+    seen: HashSet<(usize, usize, String)>,
+}
+
+impl Found {
+    /// Two tracks' changes (track, change index) meeting at `path`, in either order; a
+    /// track does not meet itself.
+    fn add(&mut self, path: &str, how: Met, (ta, ca): (usize, usize), (tb, cb): (usize, usize)) {
+        if ta == tb {
+            return;
+        }
+        let ((ta, ca), (tb, cb)) = if ta < tb {
+            ((ta, ca), (tb, cb))
+        } else {
+            ((tb, cb), (ta, ca))
+        };
+        if self.seen.insert((ta, tb, path.to_owned())) {
+            self.out.entry((ta, tb)).or_default().push(Meeting {
+                path: path.to_owned(),
+                a: ca,
+                b: cb,
+                how,
+            });
+        }
+    }
+}
+
+/// An addition at `path` (track, change index) into a folder, at any depth, that another
+/// track empties.
+fn added_into_emptied(
+    effects: &[&Effect],
+    by_path: &ByPath<'_>,
+    path: &str,
+    (t, c): (usize, usize),
+    emptied: &mut dyn FnMut(usize, &str) -> anyhow::Result<bool>,
+    found: &mut Found,
+) -> anyhow::Result<()> {
+    let mut folder = path;
+    while let Some(cut) = folder.rfind('/') {
+        folder = &folder[..cut];
+        // The tracks that remove something below the folder, each by its first such change.
+        let mut emptiers: Vec<(usize, usize)> = Vec::new();
+        for &(u, d) in below(by_path, folder) {
+            if u != t
+                && effects[u].changes[d].new.is_none()
+                && !emptiers.iter().any(|(v, _)| *v == u)
+            {
+                emptiers.push((u, d));
+            }
+        }
+        for (u, d) in emptiers {
+            if emptied(u, folder)? {
+                let how = Met::EmptiedFolder {
+                    folder: folder.to_owned(),
+                };
+                found.add(path, how, (t, c), (u, d));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The changes of paths strictly below `folder`, in path order.
+fn below<'m>(by_path: &'m ByPath<'_>, folder: &str) -> impl Iterator<Item = &'m (usize, usize)> {
+    let lower = format!("{folder}/");
+    let upper = format!("{folder}0"); // '0' sorts right after '/'
+    by_path
+        .range::<str, _>((
+            Bound::Included(lower.as_str()),
+            Bound::Excluded(upper.as_str()),
+        ))
+        .flat_map(|(_, changes)| changes)
 }
 
 /// Did `effect` rename `folder` as a whole, as git's directory-rename detection sees it:

@@ -6,6 +6,14 @@
 //! ranges, then, for pairs that share changed files, a 3-way merge of M_A and M_B on I
 //! whose verdict equals git's own ordered merge (A into I, then B). Nothing is written
 //! to the object database: merges run against an in-memory object store.
+//!
+//! How the pieces fit: `context` is the engine of a run. It holds the repository and the
+//! integration tip, takes each track's effective change from the `cache` or has it made
+//! on all cores by `effect` (the per-thread worker that merges a track, or a pair, in
+//! memory and diffs the result), finds where pairs meet and judges them with `compare`
+//! (files, then line ranges from `hunks`), and asks `effect` again for the ordered merges
+//! of pairs at the conflicts level. `snapshot` turns a worktree's uncommitted work into a
+//! commit in memory; `tools` sets up gix's diff and merge platforms as git would.
 
 mod cache;
 mod compare;
