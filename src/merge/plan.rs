@@ -46,55 +46,82 @@ pub fn explicit(
     integration: Option<ObjectId>,
 ) -> Result<Plan> {
     let mut steps: Vec<Planned> = Vec::with_capacity(names.len());
-    for (i, name) in names.iter().enumerate() {
-        if names[..i].contains(name) {
-            return Err(MergeError::ListedTwice { name: name.clone() }.into());
-        }
-        let stored = listing
-            .get(name)
-            .ok_or_else(|| store::no_such_track(name))?;
-        let tip = match tip_of(repo, stored)? {
-            BranchTarget::Commit(tip) => Some(tip),
-            BranchTarget::Missing => None,
-            BranchTarget::NotACommit(broken) => {
-                return Err(MergeError::BrokenBranch {
-                    track: name.clone(),
-                    broken,
-                }
-                .into());
-            }
-        };
-        let tip = tip.ok_or_else(|| {
-            MergeError::BranchMissing(NoBranch {
+    for i in 0..names.len() {
+        steps.push(listed(repo, history, listing, names, i, integration)?);
+    }
+    let left_out = not_listed(repo, history, listing, names, integration)?;
+    Ok(Plan { steps, left_out })
+}
+
+/// The step of `names[i]`, refused when it is listed twice, has no commit for a tip, or
+/// depends on a track neither merged nor listed before it.
+fn listed(
+    repo: &Repo,
+    history: &mut History<'_>,
+    listing: &Listing,
+    names: &[String],
+    i: usize,
+    integration: Option<ObjectId>,
+) -> Result<Planned> {
+    let name = &names[i];
+    if names[..i].contains(name) {
+        return Err(MergeError::ListedTwice { name: name.clone() }.into());
+    }
+    let stored = listing
+        .get(name)
+        .ok_or_else(|| store::no_such_track(name))?;
+    let tip = match tip_of(repo, stored)? {
+        BranchTarget::Commit(tip) => Some(tip),
+        BranchTarget::Missing => None,
+        BranchTarget::NotACommit(broken) => {
+            return Err(MergeError::BrokenBranch {
                 track: name.clone(),
-                branch: stored.track.branch.clone(),
-            })
-        })?;
-        for dep in &stored.track.depends_on {
-            if names[..i].contains(dep) {
-                continue;
-            }
-            let Some(dep_stored) = listing.get(dep) else {
-                // A dependency whose definition was removed cannot be merged any more.
-                continue;
-            };
-            if is_merged(repo, history, dep_stored, integration)? {
-                continue;
-            }
-            return Err(MergeError::DependencyNotMerged {
-                track: name.clone(),
-                dep: dep.clone(),
-                listed_later: names[i + 1..].contains(dep),
+                broken,
             }
             .into());
         }
-        steps.push(Planned {
+    };
+    let tip = tip.ok_or_else(|| {
+        MergeError::BranchMissing(NoBranch {
             track: name.clone(),
             branch: stored.track.branch.clone(),
-            tip,
-            violations: Vec::new(),
-        });
+        })
+    })?;
+    for dep in &stored.track.depends_on {
+        if names[..i].contains(dep) {
+            continue;
+        }
+        let Some(dep_stored) = listing.get(dep) else {
+            // A dependency whose definition was removed cannot be merged any more.
+            continue;
+        };
+        if is_merged(repo, history, dep_stored, integration)? {
+            continue;
+        }
+        return Err(MergeError::DependencyNotMerged {
+            track: name.clone(),
+            dep: dep.clone(),
+            listed_later: names[i + 1..].contains(dep),
+        }
+        .into());
     }
+    Ok(Planned {
+        track: name.clone(),
+        branch: stored.track.branch.clone(),
+        tip,
+        violations: Vec::new(),
+    })
+}
+
+/// The tracks not in `names` whose work still waits to be merged (or whose branch is
+/// broken), by name.
+fn not_listed(
+    repo: &Repo,
+    history: &mut History<'_>,
+    listing: &Listing,
+    names: &[String],
+    integration: Option<ObjectId>,
+) -> Result<Vec<Left>> {
     let listed: BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let mut waiting = Vec::new();
     let mut broken = Vec::new();
@@ -128,7 +155,7 @@ pub fn explicit(
         .collect();
     left_out.extend(broken);
     left_out.sort_by(|a, b| a.track.cmp(&b.track));
-    Ok(Plan { steps, left_out })
+    Ok(left_out)
 }
 
 /// Every active track that is ready — not already merged, every dependency merged or
@@ -139,107 +166,148 @@ pub fn ready(
     listing: &Listing,
     integration: Option<ObjectId>,
 ) -> Result<Plan> {
-    let mut left_out = Vec::new();
-    let mut candidates: BTreeMap<&str, (&Stored, ObjectId)> = BTreeMap::new();
-    let mut merged: BTreeSet<&str> = BTreeSet::new();
-    let targets: Vec<BranchTarget> = listing
-        .tracks
-        .iter()
-        .map(|s| tip_of(repo, s))
-        .collect::<Result<_>>()?;
-    let tips: Vec<Option<ObjectId>> = targets
-        .iter()
-        .map(|t| match t {
-            BranchTarget::Commit(tip) => Some(*tip),
-            _ => None,
-        })
-        .collect();
-    let existing: Vec<ObjectId> = tips.iter().flatten().copied().collect();
-    let mut in_integration = contained_all(history, &existing, integration)?.into_iter();
-    for ((s, tip), target) in listing.tracks.iter().zip(tips).zip(&targets) {
-        let name = s.track.name.as_str();
-        if tip.is_some() && in_integration.next().unwrap_or(false) {
-            merged.insert(name);
-            continue;
-        }
-        if !waits(s.track.status) {
-            continue;
-        }
-        let Some(tip) = tip else {
-            let (reason, tip) = match target {
-                BranchTarget::NotACommit(broken) => {
-                    (broken.to_string(), Some(broken.target.to_string()))
-                }
-                _ => (
-                    format!("its branch '{}' does not exist", s.track.branch),
-                    None,
-                ),
-            };
-            left_out.push(Left {
-                track: name.to_owned(),
-                reason,
-                tip,
-            });
-            continue;
-        };
-        if s.track.status != Status::Active {
-            left_out.push(Left {
-                track: name.to_owned(),
-                reason: format!("status is {}", s.track.status),
-                tip: Some(tip.to_string()),
-            });
-            continue;
-        }
-        candidates.insert(name, (s, tip));
-    }
-    // Drop tracks waiting for a dependency that is neither merged nor ready, until none is.
-    loop {
-        let mut dropped = None;
-        for (name, (s, tip)) in &candidates {
-            let missing = s.track.depends_on.iter().find(|d| {
-                listing.get(d).is_some()
-                    && !merged.contains(d.as_str())
-                    && !candidates.contains_key(d.as_str())
-            });
-            if let Some(dep) = missing {
-                dropped = Some((*name, dep.clone(), *tip));
-                break;
-            }
-        }
-        let Some((name, dep, tip)) = dropped else {
-            break;
-        };
-        candidates.remove(name);
-        left_out.push(Left {
-            track: name.to_owned(),
-            reason: format!("waits for '{dep}'"),
-            tip: Some(tip.to_string()),
-        });
-    }
-    let nodes: Vec<&str> = candidates.keys().copied().collect();
-    let graph: deps::Graph<'_> = candidates
-        .iter()
-        .map(|(n, (s, _))| (*n, s.track.depends_on.iter().map(String::as_str).collect()))
-        .collect();
-    let created = |n: &str| {
-        candidates
-            .get(n)
-            .map(|(s, _)| s.track.created.clone())
-            .unwrap_or_default()
-    };
-    let order = deps::order(&nodes, &graph, created).map_err(|cycle| Cycle { cycle })?;
-    let steps = order
-        .into_iter()
-        .filter_map(|n| candidates.get(n))
-        .map(|(s, tip)| Planned {
-            track: s.track.name.clone(),
-            branch: s.track.branch.clone(),
-            tip: *tip,
-            violations: Vec::new(),
-        })
-        .collect();
+    let mut sorted = Sorted::of(repo, history, listing, integration)?;
+    sorted.drop_waiting(listing);
+    let steps = sorted.in_order()?;
+    let mut left_out = sorted.left_out;
     left_out.sort_by(|a, b| a.track.cmp(&b.track));
     Ok(Plan { steps, left_out })
+}
+
+/// The tracks of a listing as [`ready`] sorts them: merged already, left out (with
+/// why), or candidates to merge.
+struct Sorted<'l> {
+    /// Candidates, by name, with their tips.
+    candidates: BTreeMap<&'l str, (&'l Stored, ObjectId)>,
+    /// Tracks whose tip the integration branch contains.
+    merged: BTreeSet<&'l str>,
+    left_out: Vec<Left>,
+}
+
+impl<'l> Sorted<'l> {
+    /// Every track sorted: the merged ones, then, of those whose work still waits, the
+    /// ones without a commit for a tip or not active left out, the rest candidates.
+    fn of(
+        repo: &Repo,
+        history: &mut History<'_>,
+        listing: &'l Listing,
+        integration: Option<ObjectId>,
+    ) -> Result<Sorted<'l>> {
+        let mut sorted = Sorted {
+            candidates: BTreeMap::new(),
+            merged: BTreeSet::new(),
+            left_out: Vec::new(),
+        };
+        let targets: Vec<BranchTarget> = listing
+            .tracks
+            .iter()
+            .map(|s| tip_of(repo, s))
+            .collect::<Result<_>>()?;
+        let tips: Vec<Option<ObjectId>> = targets
+            .iter()
+            .map(|t| match t {
+                BranchTarget::Commit(tip) => Some(*tip),
+                _ => None,
+            })
+            .collect();
+        let existing: Vec<ObjectId> = tips.iter().flatten().copied().collect();
+        let mut in_integration = contained_all(history, &existing, integration)?.into_iter();
+        for ((s, tip), target) in listing.tracks.iter().zip(tips).zip(&targets) {
+            let name = s.track.name.as_str();
+            if tip.is_some() && in_integration.next().unwrap_or(false) {
+                sorted.merged.insert(name);
+                continue;
+            }
+            if !waits(s.track.status) {
+                continue;
+            }
+            let Some(tip) = tip else {
+                sorted.left_out.push(without_tip(s, target));
+                continue;
+            };
+            if s.track.status != Status::Active {
+                sorted.left_out.push(Left {
+                    track: name.to_owned(),
+                    reason: format!("status is {}", s.track.status),
+                    tip: Some(tip.to_string()),
+                });
+                continue;
+            }
+            sorted.candidates.insert(name, (s, tip));
+        }
+        Ok(sorted)
+    }
+
+    /// Drops candidates waiting for a dependency that is neither merged nor a candidate,
+    /// until none is.
+    fn drop_waiting(&mut self, listing: &Listing) {
+        loop {
+            let mut dropped = None;
+            for (name, (s, tip)) in &self.candidates {
+                let missing = s.track.depends_on.iter().find(|d| {
+                    listing.get(d).is_some()
+                        && !self.merged.contains(d.as_str())
+                        && !self.candidates.contains_key(d.as_str())
+                });
+                if let Some(dep) = missing {
+                    dropped = Some((*name, dep.clone(), *tip));
+                    break;
+                }
+            }
+            let Some((name, dep, tip)) = dropped else {
+                break;
+            };
+            self.candidates.remove(name);
+            self.left_out.push(Left {
+                track: name.to_owned(),
+                reason: format!("waits for '{dep}'"),
+                tip: Some(tip.to_string()),
+            });
+        }
+    }
+
+    /// The candidates in dependency order, ties broken by creation time.
+    fn in_order(&self) -> Result<Vec<Planned>> {
+        let candidates = &self.candidates;
+        let nodes: Vec<&str> = candidates.keys().copied().collect();
+        let graph: deps::Graph<'_> = candidates
+            .iter()
+            .map(|(n, (s, _))| (*n, s.track.depends_on.iter().map(String::as_str).collect()))
+            .collect();
+        let created = |n: &str| {
+            candidates
+                .get(n)
+                .map(|(s, _)| s.track.created.clone())
+                .unwrap_or_default()
+        };
+        let order = deps::order(&nodes, &graph, created).map_err(|cycle| Cycle { cycle })?;
+        Ok(order
+            .into_iter()
+            .filter_map(|n| candidates.get(n))
+            .map(|(s, tip)| Planned {
+                track: s.track.name.clone(),
+                branch: s.track.branch.clone(),
+                tip: *tip,
+                violations: Vec::new(),
+            })
+            .collect())
+    }
+}
+
+/// A waiting track left out because its branch points to no commit (`target`).
+fn without_tip(s: &Stored, target: &BranchTarget) -> Left {
+    let (reason, tip) = match target {
+        BranchTarget::NotACommit(broken) => (broken.to_string(), Some(broken.target.to_string())),
+        _ => (
+            format!("its branch '{}' does not exist", s.track.branch),
+            None,
+        ),
+    };
+    Left {
+        track: s.track.name.clone(),
+        reason,
+        tip,
+    }
 }
 
 /// Holds every planned track to its scope: what it brings (from its merge base with the
@@ -263,12 +331,8 @@ pub fn gate_scope(
         let Some(stored) = listing.get(&step.track) else {
             continue;
         };
-        let from = match history.merge_base(step.tip, integration)? {
-            Some(base) => base,
-            None => match ObjectId::from_hex(stored.track.base.commit.as_bytes()) {
-                Ok(fork) => fork,
-                Err(_) => continue,
-            },
+        let Some(from) = brought_from(history, stored, step.tip, integration)? else {
+            continue;
         };
         let paths = super::diffstat::changed_paths(&repo.gix, &mut cache, from, step.tip)?;
         step.violations = rules::check_paths(repo, listing, &stored.track, &paths)?
@@ -295,9 +359,33 @@ pub fn gate_scope(
         }
         .into());
     }
+    Ok(leave_out_refused(listing, plan, &refused))
+}
+
+/// Where what a track brings starts: its merge base with the integration tip, else
+/// the commit it forked from; `None` when that is no commit id either.
+fn brought_from(
+    history: &mut History<'_>,
+    stored: &Stored,
+    tip: ObjectId,
+    integration: ObjectId,
+) -> Result<Option<ObjectId>> {
+    Ok(match history.merge_base(tip, integration)? {
+        Some(base) => Some(base),
+        None => ObjectId::from_hex(stored.track.base.commit.as_bytes()).ok(),
+    })
+}
+
+/// Leaves the `refused` tracks out of `plan`, with the tracks that depend on them, and
+/// returns a warning for each refused one.
+fn leave_out_refused(
+    listing: &Listing,
+    plan: &mut Plan,
+    refused: &[(String, Vec<NotedViolation>)],
+) -> Vec<String> {
     let mut warnings = Vec::new();
     let mut out: Vec<String> = Vec::new();
-    for (track, vs) in &refused {
+    for (track, vs) in refused {
         warnings.push(format!(
             "left out '{track}': it changes paths outside its scope: {}",
             describe_violations(vs)
@@ -329,7 +417,7 @@ pub fn gate_scope(
         }
     }
     plan.left_out.sort_by(|a, b| a.track.cmp(&b.track));
-    Ok(warnings)
+    warnings
 }
 
 /// Scope violations in a line: each path with why it is one.

@@ -127,82 +127,127 @@ impl<'e> Session<'e> {
     }
 
     fn merge_in_memory(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
+        let engine = self.engine;
+        let bases = engine
+            .dag
+            .merge_bases(engine.source(), ours, theirs)
+            .with_context(|| format!("could not find the merge base of {ours} and {theirs}"))?;
+        if theirs == ours || bases.contains(&theirs) {
+            return Ok(Merged::Contained);
+        }
+        let trees = match bases.as_slice() {
+            // git's recursive virtual base is not gix's: git merges these.
+            [_, _, ..] => return self.merge_by_git(&bases, ours, theirs),
+            [base] => match self.trees_to_merge(*base, ours, theirs)? {
+                Some(trees) => Some(trees),
+                None => return self.merge_by_git(&bases, ours, theirs),
+            },
+            [] => None,
+        };
+        let repo = &engine.mem;
+        let mut outcome = self.merge_by_gix(trees, ours, theirs, label).map_err(|e| {
+            // In a shallow clone a missing merge base is missing history, not unrelated
+            // histories: say so, and never merge as if they were.
+            if repo.is_shallow().unwrap_or(false) {
+                MergeError::ShallowHistory {
+                    ours,
+                    theirs,
+                    cause: format!("{e:#}"),
+                }
+                .into()
+            } else {
+                e.context(format!("could not merge {theirs} into {ours}"))
+            }
+        })?;
+        self.diff_cache.clear_resource_cache_keep_allocation();
+        Ok(merged(self.judge.settle(repo, &mut outcome)?))
+    }
+
+    /// Has git merge `theirs` into `ours`, told the merge `bases` rather than searching
+    /// history again.
+    fn merge_by_git(
+        &mut self,
+        bases: &[ObjectId],
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Result<Merged> {
+        let engine = self.engine;
+        let base_of_bases = match bases {
+            [first, second] => match engine
+                .dag
+                .merge_bases(engine.source(), *second, *first)?
+                .as_slice()
+            {
+                [one] => Some(*one),
+                _ => None,
+            },
+            _ => None,
+        };
+        let settled =
+            self.judge
+                .merge_commits_by_git(&engine.mem, bases, base_of_bases, ours, theirs)?;
+        Ok(merged(settled))
+    }
+
+    /// The trees gix merges for a merge on one `base`; `None` when renames decide the
+    /// merge and git is to make it (see [`Judge::trees_to_merge`]).
+    fn trees_to_merge(
+        &mut self,
+        base: ObjectId,
+        ours: ObjectId,
+        theirs: ObjectId,
+    ) -> Result<Option<Trees>> {
+        let repo = &self.engine.mem;
+        let tree_of =
+            |id: ObjectId| -> Result<ObjectId> { Ok(repo.find_commit(id)?.tree_id()?.detach()) };
+        let (b, o, t) = (tree_of(base)?, tree_of(ours)?, tree_of(theirs)?);
+        Ok(self
+            .judge
+            .trees_to_merge(repo, b, o, t)?
+            .map(|(b, t)| Trees {
+                base,
+                base_tree: b,
+                our_tree: o,
+                their_tree: t,
+            }))
+    }
+
+    /// gix's merge: of `trees` when there are some, else of the commits themselves (no
+    /// merge base).
+    fn merge_by_gix(
+        &mut self,
+        trees: Option<Trees>,
+        ours: ObjectId,
+        theirs: ObjectId,
+        label: &str,
+    ) -> Result<gix::merge::plumbing::tree::Outcome<'e>> {
         let Session {
             engine,
             history,
             diff_cache,
             blob_merge,
-            judge,
+            ..
         } = self;
         let Engine {
-            mem,
+            mem: repo,
             tree_options,
             commit_options,
             ..
         } = *engine;
-        let repo = mem;
-        // Merge bases from the process's shared commit graph, which planning filled.
-        let source = crate::dag::Source {
-            repo,
-            commit_graph: engine.commit_graph.as_ref(),
-        };
-        let bases = engine
-            .dag
-            .merge_bases(source, ours, theirs)
-            .with_context(|| format!("could not find the merge base of {ours} and {theirs}"))?;
-        if theirs == ours || bases.contains(&theirs) {
-            return Ok(Merged::Contained);
-        }
-        let graph = history.graph();
-        let dag = &engine.dag;
-        let by_git = |judge: &mut Judge| -> Result<Merged> {
-            // git is told the merge bases rather than searching history again.
-            let base_of_bases = match bases.as_slice() {
-                [first, second] => match dag.merge_bases(source, *second, *first)?.as_slice() {
-                    [one] => Some(*one),
-                    _ => None,
-                },
-                _ => None,
-            };
-            Ok(
-                match judge.merge_commits_by_git(repo, &bases, base_of_bases, ours, theirs)? {
-                    Settled::Clean(tree) => Merged::Clean { tree },
-                    Settled::Conflict(paths) => Merged::Conflict { paths },
-                },
-            )
-        };
-        if bases.len() > 1 {
-            // git's recursive virtual base is not gix's: git merges these.
-            return by_git(judge);
-        }
-        let trees = match bases.as_slice() {
-            [base] => {
-                let tree_of = |id: ObjectId| -> Result<ObjectId> {
-                    Ok(repo.find_commit(id)?.tree_id()?.detach())
-                };
-                let (b, o, t) = (tree_of(*base)?, tree_of(ours)?, tree_of(theirs)?);
-                let Some((b, t)) = judge.trees_to_merge(repo, b, o, t)? else {
-                    return by_git(judge);
-                };
-                Some((*base, b, o, t))
-            }
-            _ => None,
-        };
-        let short = |id: ObjectId| id.attach(repo).shorten_or_id().to_string();
         let mut labels = Labels {
             ancestor: None,
             current: Some("HEAD".into()),
             other: Some(label.into()),
         };
         let ancestor;
-        let mut outcome = match trees {
-            Some((base, base_tree, our_tree, their_tree)) => {
-                ancestor = short(base);
+        match trees {
+            Some(trees) => {
+                ancestor = trees.base.attach(repo).shorten_or_id().to_string();
                 labels.ancestor = Some(ancestor.as_str().into());
                 gix::merge::plumbing::tree(
-                    &base_tree,
-                    &our_tree,
-                    &their_tree,
+                    &trees.base_tree,
+                    &trees.our_tree,
+                    &trees.their_tree,
                     labels,
                     repo,
                     |buf| repo.write_blob(buf).map(|id| id.detach()),
@@ -217,7 +262,7 @@ impl<'e> Session<'e> {
                 ours,
                 theirs,
                 labels,
-                graph,
+                history.graph(),
                 diff_cache,
                 blob_merge,
                 repo,
@@ -227,29 +272,35 @@ impl<'e> Session<'e> {
             .map(|o| o.tree_merge)
             .map_err(anyhow::Error::from),
         }
-        .map_err(|e| {
-            // In a shallow clone a missing merge base is missing history, not unrelated
-            // histories: say so, and never merge as if they were.
-            if repo.is_shallow().unwrap_or(false) {
-                MergeError::ShallowHistory {
-                    ours,
-                    theirs,
-                    cause: format!("{e:#}"),
-                }
-                .into()
-            } else {
-                e.context(format!("could not merge {theirs} into {ours}"))
-            }
-        })?;
-        diff_cache.clear_resource_cache_keep_allocation();
-        Ok(match judge.settle(repo, &mut outcome)? {
-            Settled::Clean(tree) => Merged::Clean { tree },
-            Settled::Conflict(paths) => Merged::Conflict { paths },
-        })
+    }
+}
+
+/// The trees of a merge with one merge base, as gix is to merge them.
+struct Trees {
+    /// The merge base, for the conflict markers' label.
+    base: ObjectId,
+    base_tree: ObjectId,
+    our_tree: ObjectId,
+    their_tree: ObjectId,
+}
+
+fn merged(settled: Settled) -> Merged {
+    match settled {
+        Settled::Clean(tree) => Merged::Clean { tree },
+        Settled::Conflict(paths) => Merged::Conflict { paths },
     }
 }
 
 impl Engine {
+    /// Where merge bases are read from: the process's shared commit graph, which
+    /// planning filled.
+    fn source(&self) -> crate::dag::Source<'_> {
+        crate::dag::Source {
+            repo: &self.mem,
+            commit_graph: self.commit_graph.as_ref(),
+        }
+    }
+
     /// Writes to the repository every object reachable from `tree` that it lacks.
     fn persist(&self, tree: ObjectId) -> Result<()> {
         let Some(disk) = &self.disk else {

@@ -59,45 +59,10 @@ pub(super) fn reconcile(repo: &Repo, st: &mut State) -> Result<()> {
         .parent_ids()
         .map(|p| p.detach())
         .collect();
-    let k = st.current;
-    if k < st.steps.len()
-        && st.steps[k].result.is_none()
-        && !st.gate_pending
-        && parents.len() == 2
-        && parents[0] == expected
-        && parents[1] == state::id(&st.steps[k].tip)?
-    {
-        let open_conflict = st.steps[k].conflict.is_some();
-        if let Some(c) = &st.steps[k].conflict {
-            let marked = worktree::committed_with_markers(repo, now, &c.paths)?;
-            if !marked.is_empty() {
-                return Err(MergeError::MarkersCommitted {
-                    track: st.steps[k].track.clone(),
-                    commit: now,
-                    paths: marked,
-                }
-                .into());
-            }
-        }
-        if let Some(c) = st.steps[k].conflict.as_mut() {
-            c.resolution.get_or_insert(Resolution::ByHand);
-        }
-        record_merged(st, k, now);
-        if open_conflict {
-            // Committed in the integration worktree, which therefore holds it.
-            st.worktree_at = Some(now.to_string());
-        }
-        return Ok(());
+    if is_step_merge(st, &parents, expected)? {
+        return adopt_step_merge(repo, st, now);
     }
-    if k >= st.steps.len()
-        && st.options.checkpoint
-        && parents == [expected]
-        && crate::merge::notes::Record::from_message(
-            &repo.gix.find_commit(now)?.message_raw_sloppy().to_string(),
-            None,
-        )
-        .is_some()
-    {
+    if is_checkpoint(repo, st, &parents, expected, now)? {
         // The run's checkpoint, made by a process killed before it removed the state.
         st.tip = now.to_string();
         st.checkpointed = true;
@@ -115,6 +80,63 @@ pub(super) fn reconcile(repo: &Repo, st: &mut State) -> Result<()> {
         commit: now,
     }
     .into())
+}
+
+/// Is a commit with these `parents`, on the branch at `expected`, the merge of the
+/// current step, which is still open?
+fn is_step_merge(st: &State, parents: &[ObjectId], expected: ObjectId) -> Result<bool> {
+    let k = st.current;
+    Ok(k < st.steps.len()
+        && st.steps[k].result.is_none()
+        && !st.gate_pending
+        && parents.len() == 2
+        && parents[0] == expected
+        && parents[1] == state::id(&st.steps[k].tip)?)
+}
+
+/// Takes `now`, the current step's merge committed outside the run, as that step's;
+/// refused when it was committed with conflict markers.
+fn adopt_step_merge(repo: &Repo, st: &mut State, now: ObjectId) -> Result<()> {
+    let k = st.current;
+    let open_conflict = st.steps[k].conflict.is_some();
+    if let Some(c) = &st.steps[k].conflict {
+        let marked = worktree::committed_with_markers(repo, now, &c.paths)?;
+        if !marked.is_empty() {
+            return Err(MergeError::MarkersCommitted {
+                track: st.steps[k].track.clone(),
+                commit: now,
+                paths: marked,
+            }
+            .into());
+        }
+    }
+    if let Some(c) = st.steps[k].conflict.as_mut() {
+        c.resolution.get_or_insert(Resolution::ByHand);
+    }
+    record_merged(st, k, now);
+    if open_conflict {
+        // Committed in the integration worktree, which therefore holds it.
+        st.worktree_at = Some(now.to_string());
+    }
+    Ok(())
+}
+
+/// Is `now`, with these `parents`, the checkpoint of a run whose steps are all done?
+fn is_checkpoint(
+    repo: &Repo,
+    st: &State,
+    parents: &[ObjectId],
+    expected: ObjectId,
+    now: ObjectId,
+) -> Result<bool> {
+    Ok(st.current >= st.steps.len()
+        && st.options.checkpoint
+        && parents == [expected]
+        && crate::merge::notes::Record::from_message(
+            &repo.gix.find_commit(now)?.message_raw_sloppy().to_string(),
+            None,
+        )
+        .is_some())
 }
 
 /// `--continue`: takes the resolution of a conflict (staged, or committed), re-runs a

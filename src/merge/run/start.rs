@@ -16,6 +16,7 @@ use crate::repo::{History, Repo};
 use crate::store;
 use anyhow::Result;
 use gix::ObjectId;
+use std::path::PathBuf;
 
 /// Where a run starts: the integration branch and its tip.
 pub(super) struct Start {
@@ -116,9 +117,33 @@ pub fn start(
     let mut session = engine.session()?;
     let (plan, warnings) = make_plan(repo, session.history(), req, start.tip)?;
     start.warnings.extend(warnings);
+    let existing_worktree = usable_worktree(repo, &start)?;
+    let mut st = new_state(repo, req, &start, plan, existing_worktree);
+    if st.steps.is_empty() {
+        return finish_empty(repo, &mut st, start);
+    }
 
-    let existing_worktree = worktree::find(repo, &start.full)?;
-    if let Some(wt) = &existing_worktree {
+    st.create(repo)?;
+    if let Err(e) = prepare_branch(repo, &mut st, &start) {
+        let _ = state::remove(repo);
+        return Err(e);
+    }
+    let mut out = match advance(repo, &mut session, &mut st, hook, progress) {
+        Ok(out) => out,
+        Err(e) => return Err(undo_unmoved_start(repo, &st, e)),
+    };
+    match &mut out {
+        Outcome::Finished(f) => f.warnings.extend(start.warnings),
+        Outcome::Stopped(s) => s.warnings.extend(start.warnings),
+    }
+    Ok(out)
+}
+
+/// The integration branch's worktree, if it has one: a run starts only when that holds
+/// no merge and no changes to tracked files, which the run's steps would meet.
+fn usable_worktree(repo: &Repo, start: &Start) -> Result<Option<PathBuf>> {
+    let existing = worktree::find(repo, &start.full)?;
+    if let Some(wt) = &existing {
         if worktree::merge_in_progress(wt)?.is_some() {
             return Err(MergeError::MergeInWorktree {
                 worktree: wt.clone(),
@@ -135,7 +160,17 @@ pub fn start(
             .into());
         }
     }
+    Ok(existing)
+}
 
+/// The state of a new run of `plan` (not saved yet): every step still to merge.
+fn new_state(
+    repo: &Repo,
+    req: &Request,
+    start: &Start,
+    plan: Plan,
+    existing_worktree: Option<PathBuf>,
+) -> State {
     let mut st = State::new(
         start.branch.clone(),
         start.current,
@@ -165,61 +200,50 @@ pub fn start(
     st.left_out = plan.left_out;
     st.worktree = existing_worktree;
     st.worktree_at = st.worktree.as_ref().map(|_| start.tip.to_string());
+    st
+}
 
-    if st.steps.is_empty() {
-        // Nothing to merge: no state to save, but the branch is made and a checkpoint
-        // can still record merges of earlier runs.
-        if start.current.is_none() {
-            step::move_branch(
-                repo,
-                &start.full,
-                None,
-                start.tip,
-                "branch: Created by git track merge",
-            )?;
-        }
-        let mut out = finish(repo, &mut st, start.current.is_none(), false)?;
-        if let Outcome::Finished(f) = &mut out {
-            f.warnings = start.warnings;
-        }
-        return Ok(out);
+/// A run with nothing to merge: no state to save, but the branch is made and a
+/// checkpoint can still record merges of earlier runs.
+fn finish_empty(repo: &Repo, st: &mut State, start: Start) -> Result<Outcome> {
+    if start.current.is_none() {
+        step::move_branch(
+            repo,
+            &start.full,
+            None,
+            start.tip,
+            "branch: Created by git track merge",
+        )?;
     }
-
-    st.create(repo)?;
-    let prepared = (|| -> Result<()> {
-        match start.current {
-            None => step::move_branch(
-                repo,
-                &start.full,
-                None,
-                start.tip,
-                "branch: Created by git track merge",
-            )?,
-            Some(tip) => {
-                st.backup = Some(lifecycle::save_backup(
-                    repo,
-                    &start.branch,
-                    "before-merge",
-                    tip,
-                )?);
-                st.save(repo)?;
-            }
-        }
-        Ok(())
-    })();
-    if let Err(e) = prepared {
-        let _ = state::remove(repo);
-        return Err(e);
-    }
-    let mut out = match advance(repo, &mut session, &mut st, hook, progress) {
-        Ok(out) => out,
-        Err(e) => return Err(undo_unmoved_start(repo, &st, e)),
-    };
-    match &mut out {
-        Outcome::Finished(f) => f.warnings.extend(start.warnings),
-        Outcome::Stopped(s) => s.warnings.extend(start.warnings),
+    let mut out = finish(repo, st, start.current.is_none(), false)?;
+    if let Outcome::Finished(f) = &mut out {
+        f.warnings = start.warnings;
     }
     Ok(out)
+}
+
+/// Before the first step (the run's state saved): creates the integration branch, or
+/// backs up its tip and saves the backup's name with the state.
+fn prepare_branch(repo: &Repo, st: &mut State, start: &Start) -> Result<()> {
+    match start.current {
+        None => step::move_branch(
+            repo,
+            &start.full,
+            None,
+            start.tip,
+            "branch: Created by git track merge",
+        )?,
+        Some(tip) => {
+            st.backup = Some(lifecycle::save_backup(
+                repo,
+                &start.branch,
+                "before-merge",
+                tip,
+            )?);
+            st.save(repo)?;
+        }
+    }
+    Ok(())
 }
 
 /// A run refused before it moved the integration branch (the integration worktree could
