@@ -3,7 +3,7 @@
 //! Library code returns `anyhow::Result`. What the user's input or the repository's
 //! state got wrong is raised as a typed error of the module that found it (for example
 //! `lifecycle::LifecycleError`, `store::StoreError`): it says what is wrong in the
-//! library's terms and carries the data, and `src/cli/errors.rs` alone turns it into
+//! library's terms and carries the data, and `src/cli/errors/` alone turns it into
 //! the `error:`/`hint:` lines (which name commands and flags) and the exit code.
 //!
 //! `linked_worktree`, not yet moved to typed errors, and the command line's own checks

@@ -1,0 +1,157 @@
+//! The last steps of an import: the tracks' definitions, and creating their branches,
+//! definitions and worktrees all together or not at all.
+
+use super::{Adopted, ImportError, Planned, short};
+use crate::lifecycle;
+use crate::linked_worktree as worktree;
+use crate::refs;
+use crate::repo::Repo;
+use crate::store;
+use crate::track::{Base, Kind, Status, Track};
+use anyhow::{Result, anyhow};
+use gix::ObjectId;
+use gix::refs::transaction::{PreviousValue, RefEdit};
+use std::path::PathBuf;
+
+/// The tracks' definitions, each forking where its tip left the base (one shared walk of
+/// history for all of them).
+pub(super) fn definitions(
+    repo: &Repo,
+    kind: Kind,
+    base_ref: &str,
+    base_commit: Option<ObjectId>,
+    planned: &[Planned],
+) -> Result<Vec<Track>> {
+    let mut history = repo.history()?;
+    let now = repo.timestamp();
+    planned
+        .iter()
+        .map(|p| {
+            let tip = p.candidate.tip;
+            let fork_point = match base_commit {
+                Some(b) => history.merge_base(tip, b)?.unwrap_or(tip),
+                None => tip,
+            };
+            let base = Base {
+                refname: base_ref.to_owned(),
+                commit: fork_point.to_string(),
+            };
+            Ok(definition(p, kind, base, &now))
+        })
+        .collect()
+}
+
+/// A new active track for `p`, described by the merge it came from.
+fn definition(p: &Planned, kind: Kind, base: Base, now: &str) -> Track {
+    Track {
+        name: p.candidate.name.clone(),
+        kind,
+        status: Status::Active,
+        branch: short(&p.branch).to_owned(),
+        base,
+        worktree: p.worktree.as_ref().map(|w| w.display().to_string()),
+        scope: Vec::new(),
+        contracts: Vec::new(),
+        depends_on: Vec::new(),
+        owner: None,
+        estimate: None,
+        experiment: None,
+        hypothesis: None,
+        description: p
+            .candidate
+            .merged_branch
+            .as_ref()
+            .map(|b| format!("Imported from the merge of '{b}'")),
+        reason: None,
+        created: now.to_owned(),
+        updated: now.to_owned(),
+    }
+}
+
+/// What the import reports of one track.
+pub(super) fn adopted((p, t): (&Planned, &Track)) -> Adopted {
+    let c = &p.candidate;
+    Adopted {
+        name: t.name.clone(),
+        branch: t.branch.clone(),
+        adopted: c.branch.is_some(),
+        tip: c.tip.to_string(),
+        fork_point: t.base.commit.clone(),
+        merge: c.merge.map(|m| m.to_string()),
+        merged_branch: c.merged_branch.clone(),
+        worktree: t.worktree.clone(),
+    }
+}
+
+/// Creates the branches and definitions in one transaction, then the worktrees; when a
+/// worktree cannot be made, takes the refs away again.
+pub(super) fn create(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Result<()> {
+    let edits = ref_edits(repo, planned, tracks)?;
+    let done =
+        crate::repo::edit_references(&repo.gix, edits).map_err(|e| ImportError::Unwritable {
+            cause: e.to_string(),
+        })?;
+    if store::existed_before(&done) {
+        return Err(ImportError::CreatedMeanwhile.into());
+    }
+    if let Err(e) = add_worktrees(repo, planned, tracks) {
+        undo(repo, planned, tracks);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// The new branches (adopted ones stay as they are) and every definition.
+fn ref_edits(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Result<Vec<RefEdit>> {
+    let mut edits = Vec::with_capacity(2 * planned.len());
+    for (p, t) in planned.iter().zip(tracks) {
+        if p.candidate.branch.is_none() {
+            edits.push(RefEdit::update_with_log(
+                p.branch
+                    .clone()
+                    .try_into()
+                    .map_err(|e| anyhow!("invalid branch name '{}': {e}", t.branch))?,
+                p.candidate.tip,
+                PreviousValue::MustNotExist,
+                refs::logged(&format!("branch: Created by git track import {}", t.name)),
+            ));
+        }
+        edits.push(store::new_definition(repo, t)?.1);
+    }
+    Ok(edits)
+}
+
+/// Adds the worktrees asked for; on failure removes the ones it made.
+fn add_worktrees(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Result<()> {
+    let mut added: Vec<&PathBuf> = Vec::new();
+    for (p, t) in planned.iter().zip(tracks) {
+        let Some(path) = &p.worktree else {
+            continue;
+        };
+        let result = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .map_err(|e| anyhow!("could not create {}: {e}", path.display()))
+            .and_then(|()| worktree::add_for_track(repo, path, t));
+        if let Err(e) = result {
+            for p in added {
+                let _ = worktree::remove(repo, p, true);
+            }
+            return Err(e);
+        }
+        added.push(path);
+    }
+    Ok(())
+}
+
+/// Takes away the branches and definitions an import made.
+fn undo(repo: &Repo, planned: &[Planned], tracks: &[Track]) {
+    for (p, t) in planned.iter().zip(tracks) {
+        if let Ok(Some(stored)) = store::load(repo, &t.name) {
+            let _ = store::delete(repo, &stored);
+        }
+        if p.candidate.branch.is_none() {
+            let _ = lifecycle::delete_ref(repo, &p.branch, p.candidate.tip);
+        }
+    }
+}
