@@ -6,9 +6,6 @@
 
 #![forbid(unsafe_code)]
 
-#[macro_use]
-pub mod error;
-
 pub mod agents;
 pub mod config;
 pub mod dag;

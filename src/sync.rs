@@ -8,7 +8,6 @@
 //! with the remaining tracks, `--abort` undoes the stopped track's merge or rebase
 //! (tracks synced before it stay synced).
 
-use crate::error::EXIT_FOUND;
 use crate::git::{self, SyncMode};
 use crate::lifecycle;
 use crate::refs;
@@ -114,17 +113,6 @@ pub struct Run {
     pub stopped: Option<Stop>,
     /// Tracks still to sync after the stopped one.
     pub queue: Vec<String>,
-}
-
-impl Run {
-    /// 1 when the run stopped at a conflict.
-    pub fn code(&self) -> i32 {
-        if self.stopped.is_some() {
-            EXIT_FOUND
-        } else {
-            0
-        }
-    }
 }
 
 fn state_path(repo: &Repo) -> PathBuf {

@@ -1,6 +1,6 @@
 use super::output::Output;
+use crate::cli::failure::Failure;
 use git_track::agents::{self, Configured, FileAction};
-use git_track::error::Failure;
 use git_track::lifecycle;
 use git_track::repo::Repo;
 use git_track::store;

@@ -1,6 +1,7 @@
 use super::output::{Output, Paint, paint};
+use crate::cli::failure::Failure;
+use crate::usage;
 use git_track::agents::collision;
-use git_track::error::Failure;
 use git_track::hooks::agent::{self, Protocol, Verdict};
 use git_track::repo::Repo;
 use git_track::scope::changes;
@@ -8,7 +9,6 @@ use git_track::scope::paths::{self, Located};
 use git_track::scope::rules::{self, Own, Reason, Rules, Violation};
 use git_track::store::{self, Stored};
 use git_track::track::Track;
-use git_track::usage;
 use serde::Serialize;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};

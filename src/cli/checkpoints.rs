@@ -1,5 +1,5 @@
 use super::output::Output;
-use git_track::error::Failure;
+use crate::cli::failure::Failure;
 use git_track::merge::notes::{self, CheckpointEntry, RecordSource};
 use git_track::refs;
 use git_track::repo::Repo;

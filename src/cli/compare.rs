@@ -1,5 +1,6 @@
 use super::list_or_dash;
 use super::output::{Output, table};
+use crate::cli::failure::EXIT_FOUND;
 use git_track::plan::experiments::{self, CompareOptions, Comparison};
 use git_track::progress::Progress;
 use git_track::refs;
@@ -51,7 +52,7 @@ pub fn run(repo: &Repo, a: Args, progress: &dyn Progress) -> anyhow::Result<Outp
         },
         progress,
     )?;
-    let code = c.code();
+    let code = if c.failed() { EXIT_FOUND } else { 0 };
     Ok(Output::new(c, write_comparison).code(code))
 }
 

@@ -1,6 +1,6 @@
 use super::output::Output;
+use crate::cli::failure::{EXIT_FATAL, Failure};
 use git_track::demo::{self, DemoStep};
-use git_track::error::{EXIT_FATAL, Failure};
 use git_track::git;
 use git_track::repo::Repo;
 use std::io::Write;

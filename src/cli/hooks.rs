@@ -1,6 +1,6 @@
 use super::check::describe;
 use super::output::{Output, table};
-use git_track::error::Failure;
+use crate::cli::failure::Failure;
 use git_track::hooks::checks::{self, Finding};
 use git_track::hooks::install::{self, Done, HookAction, HookState, HookStatus};
 use git_track::repo::Repo;

@@ -44,7 +44,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
         (Some(range), _) => Source::Merges(range),
         (None, Some(glob)) => Source::Branches(glob),
         (None, None) => {
-            return Err(git_track::error::Failure::usage("give --merges or --branches").into());
+            return Err(crate::cli::failure::Failure::usage("give --merges or --branches").into());
         }
     };
     let req = Request {

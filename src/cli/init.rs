@@ -1,8 +1,9 @@
 use super::output::{Output, table};
+use crate::cli::failure::Failure;
+use git_track::config;
 use git_track::refs;
 use git_track::repo::Repo;
 use git_track::settings::{KEY_BASE, KEY_INTEGRATION, KEY_WORKTREE_ROOT};
-use git_track::{config, error::Failure};
 use serde::Serialize;
 
 /// Write git-track's settings to the repository's git config (idempotent)

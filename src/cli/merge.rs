@@ -1,5 +1,5 @@
 use super::output::{Output, Paint, paint, table};
-use git_track::error::EXIT_FOUND;
+use crate::cli::failure::EXIT_FOUND;
 use git_track::merge::notes::Resolution;
 use git_track::merge::run::{Finished, StepReport, Stopped};
 use git_track::merge::{self, Aborted, Also, Outcome, Prediction, Request};

@@ -3,7 +3,8 @@
 //! `report/` is the one command with a folder (a file per section of its page).
 //!
 //! Shared by all commands: `output` (text or JSON, colour, warnings and hints, progress)
-//! and `errors` (the library's errors as `error:`/`hint:` lines and exit codes).
+//! `errors` (the library's errors as `error:`/`hint:` lines and exit codes) and `failure`
+//! (that form of an error, and the exit codes).
 
 mod agent_setup;
 mod archive;
@@ -18,6 +19,7 @@ mod done;
 mod edit;
 mod errors;
 mod exec;
+pub(crate) mod failure;
 mod fetch;
 mod filter;
 mod graph;
@@ -45,8 +47,8 @@ mod show;
 mod status;
 mod sync;
 
+use crate::cli::failure::{EXIT_FATAL, EXIT_USAGE, Failure};
 use clap::{Parser, Subcommand};
-use git_track::error::{EXIT_FATAL, EXIT_USAGE, Failure};
 use git_track::progress::{Progress, Silent};
 use git_track::repo::Repo;
 use output::{Meter, Output, When};

@@ -165,7 +165,7 @@ pub fn parse_estimate(text: &str) -> anyhow::Result<Option<f64>> {
             git_track::track::validate_estimate(e)?;
             Ok(Some(e))
         }
-        Err(_) => Err(git_track::error::Failure::usage(format!(
+        Err(_) => Err(crate::cli::failure::Failure::usage(format!(
             "invalid estimate '{text}': it must be a positive number"
         ))
         .hint("an estimate is hours or points, e.g. --estimate 3 or --estimate 0.5")

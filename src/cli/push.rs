@@ -1,5 +1,5 @@
 use super::output::{Output, table};
-use git_track::error::EXIT_FOUND;
+use crate::cli::failure::EXIT_FOUND;
 use git_track::remote::Remote;
 use git_track::remote::push::{self, PushedReport, Request};
 use git_track::repo::Repo;

@@ -1,5 +1,5 @@
 use super::output::{Output, table};
-use git_track::error::Failure;
+use crate::cli::failure::Failure;
 use git_track::refs;
 use git_track::repo::Repo;
 use git_track::scope::claims::{self, Report};

@@ -1,5 +1,5 @@
 use super::output::Output;
-use git_track::error::Failure;
+use crate::cli::failure::Failure;
 use git_track::lifecycle;
 use git_track::repo::Repo;
 use git_track::setup::{self, Prepared};

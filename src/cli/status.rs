@@ -90,7 +90,7 @@ fn dashboard(repo: &Repo, args: &Args, progress: &dyn Progress) -> anyhow::Resul
 /// Draws the dashboard, then again each time it changes.
 fn watch(args: &Args) -> anyhow::Result<Output> {
     if !(args.interval.is_finite() && args.interval > 0.0) {
-        return Err(git_track::error::Failure::usage(format!(
+        return Err(crate::cli::failure::Failure::usage(format!(
             "invalid --interval '{}': it must be a positive number of seconds",
             args.interval
         ))

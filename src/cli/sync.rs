@@ -1,4 +1,5 @@
 use super::output::{Output, table};
+use crate::cli::failure::EXIT_FOUND;
 use git_track::git::SyncMode;
 use git_track::refs;
 use git_track::repo::Repo;
@@ -60,7 +61,11 @@ pub fn run(repo: &Repo, a: Args) -> anyhow::Result<Output> {
             },
         )?
     };
-    let code = result.code();
+    let code = if result.stopped.is_some() {
+        EXIT_FOUND
+    } else {
+        0
+    };
     let mut out = Output::new(result.clone(), write_run).code(code);
     if let Some(stop) = &result.stopped {
         out = out

@@ -1,9 +1,9 @@
 //! The errors of wiring git-track into agents and hooks, of a new worktree's set-up
 //! command, and of the demo's folder, as the command line words them.
 
+use crate::cli::failure::Failure;
 use git_track::agents::{AgentError, NAMES as AGENTS};
 use git_track::demo::FolderTaken;
-use git_track::error::Failure;
 use git_track::hooks::agent::BadPayload;
 use git_track::hooks::install::ChainTaken;
 use git_track::setup::CouldNotRun;

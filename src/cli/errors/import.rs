@@ -1,7 +1,7 @@
 //! The errors of `git track import` (an integration branch's topics, or existing
 //! branches, adopted as tracks) as the command line words them.
 
-use git_track::error::Failure;
+use crate::cli::failure::Failure;
 use git_track::import::ImportError;
 
 use super::{fatal, found, usage};

@@ -2,8 +2,8 @@
 //! `new`, `remove` and `edit`, the status transitions, and the values a track is given
 //! (its name, estimate and ports).
 
+use crate::cli::failure::Failure;
 use git_track::edit::EditError;
-use git_track::error::Failure;
 use git_track::lifecycle::{BACKUP_PREFIX, KeepReason, LifecycleError};
 use git_track::track::{InvalidEstimate, InvalidName, NameOf};
 use git_track::track_env::{KEY_PORT_BASE, KEY_PORT_STRIDE, PortTooHigh};

@@ -2,7 +2,7 @@
 //! words them, by the sections of [`MergeError`]: planning, starting, the integration
 //! worktree, moving the branch, continuing/skipping/aborting, and the saved state.
 
-use git_track::error::Failure;
+use crate::cli::failure::Failure;
 use git_track::merge::error::{DirtyWhen, or_word};
 use git_track::merge::{InProgress, MergeError};
 use git_track::prune::NothingMerged;

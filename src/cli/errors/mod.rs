@@ -18,7 +18,7 @@ mod repo;
 mod scope;
 mod sync;
 
-use git_track::error::Failure;
+use crate::cli::failure::Failure;
 
 use agents::{agent, bad_payload, chain_taken, could_not_run, folder_taken};
 use import::import;

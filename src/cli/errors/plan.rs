@@ -1,7 +1,7 @@
 //! The plan's errors as the command line words them: experiments (`pick`, `compare`)
 //! and cycles in the tracks' dependencies.
 
-use git_track::error::Failure;
+use crate::cli::failure::Failure;
 use git_track::plan::experiments::ExperimentError;
 use git_track::plan::graph::Cycle;
 

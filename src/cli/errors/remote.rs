@@ -1,7 +1,7 @@
 //! The errors of sharing tracks through a remote (`push`, `fetch`, `attach`, and
 //! `merge --push`) as the command line words them.
 
-use git_track::error::Failure;
+use crate::cli::failure::Failure;
 use git_track::remote::RemoteError;
 
 use super::{fatal, found, usage};

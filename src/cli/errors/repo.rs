@@ -1,8 +1,8 @@
 //! The repository's errors as the command line words them: opening it, its refs, the
 //! track definitions stored in it, git-track's locks, linked worktrees and git config.
 
+use crate::cli::failure::Failure;
 use git_track::config::BadValue;
-use git_track::error::Failure;
 use git_track::linked_worktree::WorktreeError;
 use git_track::lock::LockError;
 use git_track::repo::{RefLocked, RepoError};

@@ -2,7 +2,7 @@
 //! and contracts, the shared paths, a judged track whose branch is missing, and the overlap
 //! levels and integration settings the overlap check needs.
 
-use git_track::error::Failure;
+use crate::cli::failure::Failure;
 use git_track::overlap::{NoIntegration, UnknownLevel};
 use git_track::scope::GlobError;
 use git_track::scope::claims::{ClaimsError, Field};

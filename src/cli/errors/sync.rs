@@ -1,7 +1,7 @@
 //! The errors of `git track sync` (bringing the integration branch into tracks) as the
 //! command line words them.
 
-use git_track::error::Failure;
+use crate::cli::failure::Failure;
 use git_track::sync::SyncError;
 
 use super::{fatal, usage};

@@ -9,9 +9,9 @@ mod graph;
 mod matrix;
 mod timeline;
 
+use crate::cli::failure::Failure;
 use crate::cli::output::Output;
 use cards::cards;
-use git_track::error::Failure;
 use git_track::overlap::Level;
 use git_track::progress::Progress;
 use git_track::refs::short_id;

@@ -2,7 +2,6 @@
 
 use super::steps::{advance, finish};
 use super::{Outcome, Request, StepHook};
-use crate::error::{EXIT_USAGE, Failure};
 use crate::lifecycle;
 use crate::linked_worktree::WorktreeError;
 use crate::merge::InProgress;
@@ -250,13 +249,11 @@ fn prepare_branch(repo: &Repo, st: &mut State, start: &Start) -> Result<()> {
 /// not take a step's files) changes nothing: its state and backup go again.
 pub(super) fn undo_unmoved_start(repo: &Repo, st: &State, e: anyhow::Error) -> anyhow::Error {
     // Refusals: the worktree cannot take a step, or cannot be added (a worktree root that
-    // is a file, a missing worktree that is locked), or another refusal of bad input.
+    // is a file, a missing worktree that is locked).
     let refused = matches!(
         e.downcast_ref::<MergeError>(),
         Some(MergeError::CannotTake { .. })
-    ) || e.downcast_ref::<WorktreeError>().is_some()
-        || e.downcast_ref::<Failure>()
-            .is_some_and(|f| f.code == EXIT_USAGE);
+    ) || e.downcast_ref::<WorktreeError>().is_some();
     let unmoved = st.original.as_deref() == Some(st.tip.as_str())
         && !st
             .steps

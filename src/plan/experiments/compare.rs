@@ -2,7 +2,6 @@
 
 use super::exec::exec_all;
 use super::{ExperimentError, members};
-use crate::error::EXIT_FOUND;
 use crate::merge::diffstat;
 use crate::overlap::{self, Level};
 use crate::progress::Progress;
@@ -110,11 +109,6 @@ impl Comparison {
             .iter()
             .flat_map(|t| &t.runs)
             .any(|r| !r.succeeded())
-    }
-
-    /// The exit code `compare` ends with: 1 when a command failed.
-    pub fn code(&self) -> i32 {
-        if self.failed() { EXIT_FOUND } else { 0 }
     }
 }
 

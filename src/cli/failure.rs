@@ -1,15 +1,10 @@
-//! Failures a user can act on, and the exit codes git users expect.
+//! The message-and-hints form of an error and the exit codes git users expect.
 //!
-//! Library code returns `anyhow::Result`. What the user's input or the repository's
-//! state got wrong is raised as a typed error of the module that found it (for example
-//! `lifecycle::LifecycleError`, `store::StoreError`): it says what is wrong in the
-//! library's terms and carries the data, and `src/cli/errors/` alone turns it into
-//! the `error:`/`hint:` lines (which name commands and flags) and the exit code.
-//!
-//! `linked_worktree`, not yet moved to typed errors, and the command line's own checks
-//! raise a [`Failure`], a message with hints and an exit code written where the failure
-//! is found. Anything else is an internal or environment failure and exits 128 like
-//! git's `fatal:`.
+//! The library returns `anyhow::Result`; what the user's input or the repository's state
+//! got wrong is a typed error of the module that found it, and `errors/` turns it into a
+//! [`Failure`]: the `error:` line, the `hint:` lines (which name commands and flags) and
+//! the exit code. The command line's own refusals are `Failure`s from the start. Anything
+//! else is an internal or environment failure and exits 128 like git's `fatal:`.
 
 use std::fmt;
 
@@ -72,5 +67,5 @@ impl std::error::Error for Failure {}
 /// `return Err(Failure::usage(..).into())` in one word.
 #[macro_export]
 macro_rules! usage {
-    ($($arg:tt)*) => { return Err($crate::error::Failure::usage(format!($($arg)*)).into()) };
+    ($($arg:tt)*) => { return Err($crate::cli::failure::Failure::usage(format!($($arg)*)).into()) };
 }
