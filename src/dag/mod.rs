@@ -414,34 +414,48 @@ impl Nodes {
                 }
                 paint |= STALE;
             }
-            self.load(src, n)?;
-            let count = self.nodes[n as usize]
-                .parents
-                .as_ref()
-                .map_or(0, |p| p.len());
-            for k in 0..count {
-                let p = self.nodes[n as usize].parents.as_ref().map_or(0, |p| p[k]);
-                let pf = self.flags[p as usize];
-                if pf & paint == paint {
-                    continue;
-                }
-                if pf & QUEUED != 0 {
-                    // Already queued: it may turn stale now.
-                    if pf & STALE == 0 && paint & STALE != 0 {
-                        live -= 1;
-                    }
-                    self.mark(p, paint);
-                } else {
-                    self.load(src, p)?;
-                    self.mark(p, paint | QUEUED);
-                    if (pf | paint) & STALE == 0 {
-                        live += 1;
-                    }
-                    queue.push(self.queued(p));
-                }
-            }
+            self.paint_parents(src, n, paint, &mut queue, &mut live)?;
         }
         Ok(found)
+    }
+
+    /// One step of [`Self::paint_down_to_common`]: paints `n`'s parents with `paint`,
+    /// queueing those not queued yet; `live` counts the queued commits not stale.
+    fn paint_parents(
+        &mut self,
+        src: Source<'_>,
+        n: u32,
+        paint: u8,
+        queue: &mut BinaryHeap<Queued>,
+        live: &mut usize,
+    ) -> Result<()> {
+        self.load(src, n)?;
+        let count = self.nodes[n as usize]
+            .parents
+            .as_ref()
+            .map_or(0, |p| p.len());
+        for k in 0..count {
+            let p = self.nodes[n as usize].parents.as_ref().map_or(0, |p| p[k]);
+            let pf = self.flags[p as usize];
+            if pf & paint == paint {
+                continue;
+            }
+            if pf & QUEUED != 0 {
+                // Already queued: it may turn stale now.
+                if pf & STALE == 0 && paint & STALE != 0 {
+                    *live -= 1;
+                }
+                self.mark(p, paint);
+            } else {
+                self.load(src, p)?;
+                self.mark(p, paint | QUEUED);
+                if (pf | paint) & STALE == 0 {
+                    *live += 1;
+                }
+                queue.push(self.queued(p));
+            }
+        }
+        Ok(())
     }
 
     /// The indices of the wanted commits reachable from `from` (see [`Dag::contained`]).

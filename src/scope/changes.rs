@@ -288,17 +288,10 @@ impl IndexWalk<'_> {
             let len = prefix.len();
             match (order, group) {
                 (std::cmp::Ordering::Less, Some(g)) => {
-                    // Only in the index: added.
-                    let (name, range) = (g.name.to_owned(), g.range.clone());
+                    let (name, range, is_dir) = (g.name.to_owned(), g.range.clone(), g.is_dir);
                     i = range.end;
                     prefix.extend_from_slice(&name);
-                    if g.is_dir {
-                        prefix.push(b'/');
-                        let child = cache.and_then(|c| child(c, &name));
-                        self.dir(None, child, prefix, range)?;
-                    } else if range.clone().any(|k| !self.is_intent_to_add(k)) {
-                        self.out.push(prefix.clone());
-                    }
+                    self.added(cache, &name, prefix, is_dir, range)?;
                 }
                 (std::cmp::Ordering::Equal, Some(g)) => {
                     let (name, range, is_dir) = (g.name.to_owned(), g.range.clone(), g.is_dir);
@@ -307,37 +300,78 @@ impl IndexWalk<'_> {
                     i = range.end;
                     t += 1;
                     prefix.extend_from_slice(&name);
-                    if is_dir {
-                        prefix.push(b'/');
-                        let sparse = self.index.entries()[range.start].mode == Mode::DIR;
-                        if sparse {
-                            let entry_id = self.index.entries()[range.start].id;
-                            if entry_id != id {
-                                self.tree_diff(id, entry_id, prefix)?;
-                            }
-                        } else {
-                            let child = cache.and_then(|c| child(c, &name));
-                            self.dir(Some(id), child, prefix, range)?;
-                        }
-                    } else if self.file_changed(range, mode, id) {
-                        self.out.push(prefix.clone());
-                    }
+                    self.in_both(cache, &name, prefix, is_dir, range, (mode, id))?;
                 }
                 _ => {
-                    // Only in HEAD: deleted.
                     let (name, mode, id) = &tree_entries[t];
                     t += 1;
                     prefix.extend_from_slice(name);
-                    if mode.is_tree() {
-                        prefix.push(b'/');
-                        let out = &mut self.out;
-                        files_below(self.repo, *id, prefix, &mut |p| out.push(p.to_owned()))?;
-                    } else {
-                        self.out.push(prefix.clone());
-                    }
+                    self.deleted(prefix, *mode, *id)?;
                 }
             }
             prefix.truncate(len);
+        }
+        Ok(())
+    }
+
+    /// `name`, only in the index (its entries in `range`), at `prefix`: added (a file only
+    /// intended to be added is not, as git has it). `cache`: the folder's cache tree.
+    fn added(
+        &mut self,
+        cache: Option<&CacheTree>,
+        name: &[u8],
+        prefix: &mut BString,
+        is_dir: bool,
+        range: Range<usize>,
+    ) -> Result<()> {
+        if is_dir {
+            prefix.push(b'/');
+            let child = cache.and_then(|c| child(c, name));
+            self.dir(None, child, prefix, range)?;
+        } else if range.clone().any(|k| !self.is_intent_to_add(k)) {
+            self.out.push(prefix.clone());
+        }
+        Ok(())
+    }
+
+    /// `name`, in both, at `prefix`: HEAD's entry (`head`: its mode and id) against the
+    /// index entries in `range`. `cache`: the folder's cache tree.
+    fn in_both(
+        &mut self,
+        cache: Option<&CacheTree>,
+        name: &[u8],
+        prefix: &mut BString,
+        is_dir: bool,
+        range: Range<usize>,
+        (mode, id): (EntryMode, ObjectId),
+    ) -> Result<()> {
+        if is_dir {
+            prefix.push(b'/');
+            let sparse = self.index.entries()[range.start].mode == Mode::DIR;
+            if sparse {
+                let entry_id = self.index.entries()[range.start].id;
+                if entry_id != id {
+                    self.tree_diff(id, entry_id, prefix)?;
+                }
+            } else {
+                let child = cache.and_then(|c| child(c, name));
+                self.dir(Some(id), child, prefix, range)?;
+            }
+        } else if self.file_changed(range, mode, id) {
+            self.out.push(prefix.clone());
+        }
+        Ok(())
+    }
+
+    /// HEAD's entry (`mode`, `id`), only in HEAD, at `prefix`: deleted, with every file
+    /// below it.
+    fn deleted(&mut self, prefix: &mut BString, mode: EntryMode, id: ObjectId) -> Result<()> {
+        if mode.is_tree() {
+            prefix.push(b'/');
+            let out = &mut self.out;
+            files_below(self.repo, id, prefix, &mut |p| out.push(p.to_owned()))?;
+        } else {
+            self.out.push(prefix.clone());
         }
         Ok(())
     }

@@ -70,41 +70,59 @@ fn badges(h: &mut String, t: &TrackStatus, crit: bool, conflicted: bool) {
     }
 }
 
-/// The card's fields, as (name, HTML) pairs in order.
-fn fields(t: &TrackStatus, def: Option<&Definition>) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    let mut row = |k: &'static str, v: String| out.push((k, v));
-    row("owner", esc(t.owner.as_deref().unwrap_or("-")));
-    row("branch", format!("<code>{}</code>", esc(&t.branch)));
+/// A card's fields, as (name, HTML) pairs.
+type Fields = Vec<(&'static str, String)>;
+
+/// The card's fields in order: who has the track and where, what its definition plans,
+/// then how it stands.
+fn fields(t: &TrackStatus, def: Option<&Definition>) -> Fields {
+    let mut out = vec![
+        ("owner", esc(t.owner.as_deref().unwrap_or("-"))),
+        ("branch", format!("<code>{}</code>", esc(&t.branch))),
+    ];
     if let Some(d) = def {
-        let globs = |g: &[String]| {
-            if g.is_empty() {
-                "everything".to_owned()
-            } else {
-                g.iter()
-                    .map(|s| format!("<code>{}</code>", esc(s)))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }
-        };
-        row("scope", globs(&d.scope));
-        if !d.contracts.is_empty() {
-            row("contracts", globs(&d.contracts));
-        }
-        if !d.depends_on.is_empty() {
-            row("depends on", esc(&d.depends_on.join(", ")));
-        }
-        if let Some(e) = &d.experiment {
-            row(
-                "experiment",
-                format!(
-                    "{} &mdash; {}",
-                    esc(e),
-                    esc(d.hypothesis.as_deref().unwrap_or(""))
-                ),
-            );
-        }
+        planned(&mut out, d);
     }
+    standing(&mut out, t);
+    out
+}
+
+/// The definition's fields: scope, contracts, dependencies, experiment.
+fn planned(out: &mut Fields, d: &Definition) {
+    let mut row = |k: &'static str, v: String| out.push((k, v));
+    let globs = |g: &[String]| {
+        if g.is_empty() {
+            "everything".to_owned()
+        } else {
+            g.iter()
+                .map(|s| format!("<code>{}</code>", esc(s)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    row("scope", globs(&d.scope));
+    if !d.contracts.is_empty() {
+        row("contracts", globs(&d.contracts));
+    }
+    if !d.depends_on.is_empty() {
+        row("depends on", esc(&d.depends_on.join(", ")));
+    }
+    if let Some(e) = &d.experiment {
+        row(
+            "experiment",
+            format!(
+                "{} &mdash; {}",
+                esc(e),
+                esc(d.hypothesis.as_deref().unwrap_or(""))
+            ),
+        );
+    }
+}
+
+/// How the track stands: ahead and behind, its last commit, its worktree, and what
+/// holds it up or goes wrong.
+fn standing(out: &mut Fields, t: &TrackStatus) {
+    let mut row = |k: &'static str, v: String| out.push((k, v));
     let n = |v: Option<usize>| v.map_or("-".to_owned(), |v| v.to_string());
     row(
         "ahead / behind",
@@ -154,5 +172,4 @@ fn fields(t: &TrackStatus, def: Option<&Definition>) -> Vec<(&'static str, Strin
                 .join("<br>"),
         );
     }
-    out
 }
