@@ -1,5 +1,5 @@
 //! What a merge run refuses or stops on, in the library's terms: each case with its
-//! data (tracks, step numbers, paths, commits). `src/cli/errors.rs` words them for the
+//! data (tracks, step numbers, paths, commits). `src/cli/errors/` words them for the
 //! user, with the commands to run next, and picks the exit codes.
 
 use super::InProgress;

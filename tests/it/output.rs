@@ -89,8 +89,9 @@ fn quoted(arg: &str) -> String {
     }
 }
 
-/// Replaces every hexadecimal word of 7 to 40 digits holding a letter and a digit (full
-/// and abbreviated object ids) with `[ID]`.
+/// Replaces every hexadecimal word of 7 to 40 digits holding a digit (full and
+/// abbreviated object ids) with `[ID]`. An id may be digits only (about one abbreviated
+/// id in 250): requiring a letter too made a snapshot fail now and then.
 fn ids_normalised(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
@@ -98,10 +99,7 @@ fn ids_normalised(text: &str) -> String {
         let hex = word
             .chars()
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase());
-        let id = hex
-            && (7..=40).contains(&word.len())
-            && word.chars().any(|c| c.is_ascii_digit())
-            && word.chars().any(|c| c.is_ascii_alphabetic());
+        let id = hex && (7..=40).contains(&word.len()) && word.chars().any(|c| c.is_ascii_digit());
         out.push_str(if id { "[ID]" } else { word });
         word.clear();
     };
@@ -576,4 +574,12 @@ fn a_track_branch_set_by_hand_to_a_blob() {
     let mut t = Transcript::new(&repo);
     t.run(&["status"]).run(&["overlap"]);
     insta::assert_snapshot!(t.normalised());
+}
+
+#[test]
+fn an_object_id_of_digits_only_is_normalised_like_any_other() {
+    assert_eq!(
+        ids_normalised("commit 834654111316 after 1a2b3c4d5e6f, 100000 files"),
+        "commit [ID] after [ID], 100000 files"
+    );
 }
