@@ -119,33 +119,59 @@ fn measure(repo: &Path) {
     let tracks = std::env::var("BENCH_TRACKS").unwrap_or_default();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let n_files = synth::git(repo, &["ls-files"]).lines().count();
+    let staged = stage_change(repo);
+    let bin_path = bin();
+    let direct = bin_path.to_str().expect("utf8");
+    let races = race_all(repo, direct);
+    println!(
+        "git track check --staged vs git diff --cached --name-only ({n_files} files, {tracks} tracks, {cores} cores; median of {RUNS} runs after {WARMUP} warm-up runs)"
+    );
+    print_races(&races, staged);
+    pre_edit(repo, direct);
+}
 
-    // The main worktree becomes track t05's, with one commit of its own.
+/// Writes `text` to `rel` in the main worktree.
+fn edit(repo: &Path, rel: &str, text: &str) {
+    std::fs::write(repo.join(rel), text).expect("write");
+}
+
+/// Makes the main worktree track t05's, with one commit of its own, and stages a change
+/// there: ten files in scope, one new folder. Returns how many paths are staged.
+fn stage_change(repo: &Path) -> usize {
     synth::git(repo, &["checkout", "-q", "track/t05"]);
-    let edit = |rel: &str, text: &str| {
-        std::fs::write(repo.join(rel), text).expect("write");
-    };
-    edit("m05/d0/f000.txt", "committed on t05\n");
+    edit(repo, "m05/d0/f000.txt", "committed on t05\n");
     synth::git(repo, &["commit", "-q", "-am", "t05: one more"]);
 
-    // The staged change: ten files in scope, one new folder.
     for d in 0..10 {
         edit(
+            repo,
             &format!("m05/d{d}/f001.txt"),
             &format!("staged change {d}\n"),
         );
     }
     std::fs::create_dir_all(repo.join("m05/extra")).expect("mkdir");
-    edit("m05/extra/new.txt", "new\n");
+    edit(repo, "m05/extra/new.txt", "new\n");
     synth::git(repo, &["add", "-A"]);
-    let staged = synth::git(repo, &["diff", "--cached", "--name-only"])
+    synth::git(repo, &["diff", "--cached", "--name-only"])
         .lines()
-        .count();
+        .count()
+}
 
+/// Medians and minimums of each race, in the order [`race`] takes its commands.
+struct Races {
+    /// `git diff`, `git track check`, the binary itself: all in scope.
+    clean: Vec<(Duration, Duration)>,
+    /// `git diff`, `git track check`: one path outside the scope.
+    stray: Vec<(Duration, Duration)>,
+    /// `git rev-parse HEAD`, the pre-commit hook off any track.
+    off_track: Vec<(Duration, Duration)>,
+}
+
+/// The races, in order: the change all in scope, with one path outside the scope, and
+/// the pre-commit hook on `main` (after stashing the change).
+fn race_all(repo: &Path, direct: &str) -> Races {
     let git_diff = vec!["diff", "--cached", "--name-only"];
     let check = vec!["track", "check", "--staged"];
-    let bin_path = bin();
-    let direct = bin_path.to_str().expect("utf8");
     let clean = race(
         repo,
         &[
@@ -156,7 +182,7 @@ fn measure(repo: &Path) {
     );
 
     // The same with one path outside the scope (the report names who claims it).
-    edit("m42/d0/f000.txt", "stray\n");
+    edit(repo, "m42/d0/f000.txt", "stray\n");
     synth::git(repo, &["add", "-A"]);
     let stray = race(
         repo,
@@ -177,10 +203,20 @@ fn measure(repo: &Path) {
         repo,
         &[("git", vec!["rev-parse", "HEAD"], 0), (hook, vec![], 0)],
     );
+    Races {
+        clean,
+        stray,
+        off_track,
+    }
+}
 
-    println!(
-        "git track check --staged vs git diff --cached --name-only ({n_files} files, {tracks} tracks, {cores} cores; median of {RUNS} runs after {WARMUP} warm-up runs)"
-    );
+/// One row per command (its median and minimum), with the ratios to `git diff`.
+fn print_races(races: &Races, staged: usize) {
+    let Races {
+        clean,
+        stray,
+        off_track,
+    } = races;
     let row = |label: &str, (med, min): (Duration, Duration)| {
         println!("  {label:<62} median {:>9}  (min {})", ms(med), ms(min));
     };
@@ -218,7 +254,6 @@ fn measure(repo: &Path) {
         "pre-commit hook on a branch that is not a track",
         off_track[1],
     );
-    pre_edit(repo, direct);
 }
 
 /// Runs once with `input` on stdin; returns the wall time, the exit code and stdout.

@@ -77,28 +77,7 @@ fn main() {
     let s = synth::generate(&spec);
     synth::register(&s, Path::new(env!("CARGO_BIN_EXE_git-track")));
     let repo = s.repo.clone();
-    let left_out: Vec<String> = s
-        .expected
-        .pairs
-        .iter()
-        .filter(|(_, _, meeting)| meeting.conflicts())
-        .map(|(_, second, _)| second.clone())
-        .chain(s.expected.conflict_with_integration.iter().cloned())
-        .collect();
-    let tracks: Vec<&synth::SynthTrack> = s
-        .tracks
-        .iter()
-        .filter(|t| !left_out.contains(&t.name))
-        .collect();
-    let files = synth::git(&repo, &["ls-files"]).lines().count();
-    println!(
-        "synthetic repository: {files} files; merging {} of {} tracks in order ({} left out: {}); set up in {:.1?}",
-        tracks.len(),
-        s.tracks.len(),
-        left_out.len(),
-        left_out.join(", "),
-        started.elapsed()
-    );
+    let tracks = mergeable(&s, started);
 
     let loop_wt = s.dir.path().join("loop-worktree");
     synth::git(
@@ -117,73 +96,9 @@ fn main() {
     let mut times: [Vec<Duration>; 3] = Default::default();
     let mut trees: [Vec<String>; 3] = Default::default();
     for run in 0..=runs {
-        // 1. git track merge
-        let branch = format!("bench/gt-{run}");
-        let mut cmd = git_track(&repo);
-        cmd.args(["merge", "--into", &branch, "--onto", "integration"]);
-        cmd.args(tracks.iter().map(|t| t.name.as_str()));
-        let t0 = Instant::now();
-        let out = cmd.output().expect("run git-track");
-        let took = t0.elapsed();
-        assert!(
-            out.status.success(),
-            "git track merge failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let gt_trees = step_trees(&repo, &branch);
-
-        // 2. a loop of git merge --no-ff in a worktree (reset to integration, untimed)
-        let branch_loop = format!("bench/loop-{run}");
-        synth::git(
-            &loop_wt,
-            &["checkout", "-q", "-B", &branch_loop, "integration"],
-        );
-        let t1 = Instant::now();
-        for t in &tracks {
-            synth::git(
-                &loop_wt,
-                &["merge", "-q", "--no-ff", "--no-edit", &t.branch],
-            );
-        }
-        let took_loop = t1.elapsed();
-        let loop_trees = step_trees(&repo, &branch_loop);
-
-        // 3. a chain of git merge-tree --write-tree + commit-tree, one update-ref
-        let branch_chain = format!("bench/chain-{run}");
-        let t2 = Instant::now();
-        let mut current = synth::git(&repo, &["rev-parse", "integration"])
-            .trim()
-            .to_owned();
-        for t in &tracks {
-            let out = synth::git(&repo, &["merge-tree", "--write-tree", &current, &t.tip]);
-            let tree = out.lines().next().expect("a tree id").to_owned();
-            let message = format!("Merge track '{}' into {branch_chain}", t.name);
-            current = synth::git(
-                &repo,
-                &[
-                    "commit-tree",
-                    &tree,
-                    "-p",
-                    &current,
-                    "-p",
-                    &t.tip,
-                    "-m",
-                    &message,
-                ],
-            )
-            .trim()
-            .to_owned();
-        }
-        synth::git(
-            &repo,
-            &[
-                "update-ref",
-                &format!("refs/heads/{branch_chain}"),
-                &current,
-            ],
-        );
-        let took_chain = t2.elapsed();
-        let chain_trees = step_trees(&repo, &branch_chain);
+        let (took, gt_trees) = merge_git_track(&repo, &tracks, run);
+        let (took_loop, loop_trees) = merge_loop(&repo, &loop_wt, &tracks, run);
+        let (took_chain, chain_trees) = merge_chain(&repo, &tracks, run);
 
         assert_eq!(gt_trees.len(), tracks.len(), "one merge per track");
         assert_eq!(gt_trees, loop_trees, "git track and git merge differ");
@@ -202,6 +117,119 @@ fn main() {
         println!("kept: {}", s.dir.keep().display());
         return;
     }
+    report(times, &trees, runs);
+}
+
+/// The tracks that merge cleanly in order (printed with the repository's size): the
+/// second of each conflicting pair and the one that conflicts with `integration` are out.
+fn mergeable(s: &synth::Synth, started: Instant) -> Vec<&synth::SynthTrack> {
+    let left_out: Vec<String> = s
+        .expected
+        .pairs
+        .iter()
+        .filter(|(_, _, meeting)| meeting.conflicts())
+        .map(|(_, second, _)| second.clone())
+        .chain(s.expected.conflict_with_integration.iter().cloned())
+        .collect();
+    let tracks: Vec<&synth::SynthTrack> = s
+        .tracks
+        .iter()
+        .filter(|t| !left_out.contains(&t.name))
+        .collect();
+    let files = synth::git(&s.repo, &["ls-files"]).lines().count();
+    println!(
+        "synthetic repository: {files} files; merging {} of {} tracks in order ({} left out: {}); set up in {:.1?}",
+        tracks.len(),
+        s.tracks.len(),
+        left_out.len(),
+        left_out.join(", "),
+        started.elapsed()
+    );
+    tracks
+}
+
+/// 1. `git track merge`: its time and the trees of its steps.
+fn merge_git_track(
+    repo: &Path,
+    tracks: &[&synth::SynthTrack],
+    run: usize,
+) -> (Duration, Vec<String>) {
+    let branch = format!("bench/gt-{run}");
+    let mut cmd = git_track(repo);
+    cmd.args(["merge", "--into", &branch, "--onto", "integration"]);
+    cmd.args(tracks.iter().map(|t| t.name.as_str()));
+    let t0 = Instant::now();
+    let out = cmd.output().expect("run git-track");
+    let took = t0.elapsed();
+    assert!(
+        out.status.success(),
+        "git track merge failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (took, step_trees(repo, &branch))
+}
+
+/// 2. A loop of `git merge --no-ff` in a worktree (reset to integration, untimed).
+fn merge_loop(
+    repo: &Path,
+    loop_wt: &Path,
+    tracks: &[&synth::SynthTrack],
+    run: usize,
+) -> (Duration, Vec<String>) {
+    let branch_loop = format!("bench/loop-{run}");
+    synth::git(
+        loop_wt,
+        &["checkout", "-q", "-B", &branch_loop, "integration"],
+    );
+    let t1 = Instant::now();
+    for t in tracks {
+        synth::git(loop_wt, &["merge", "-q", "--no-ff", "--no-edit", &t.branch]);
+    }
+    let took_loop = t1.elapsed();
+    (took_loop, step_trees(repo, &branch_loop))
+}
+
+/// 3. A chain of `git merge-tree --write-tree` + `commit-tree`, one `update-ref`.
+fn merge_chain(repo: &Path, tracks: &[&synth::SynthTrack], run: usize) -> (Duration, Vec<String>) {
+    let branch_chain = format!("bench/chain-{run}");
+    let t2 = Instant::now();
+    let mut current = synth::git(repo, &["rev-parse", "integration"])
+        .trim()
+        .to_owned();
+    for t in tracks {
+        let out = synth::git(repo, &["merge-tree", "--write-tree", &current, &t.tip]);
+        let tree = out.lines().next().expect("a tree id").to_owned();
+        let message = format!("Merge track '{}' into {branch_chain}", t.name);
+        current = synth::git(
+            repo,
+            &[
+                "commit-tree",
+                &tree,
+                "-p",
+                &current,
+                "-p",
+                &t.tip,
+                "-m",
+                &message,
+            ],
+        )
+        .trim()
+        .to_owned();
+    }
+    synth::git(
+        repo,
+        &[
+            "update-ref",
+            &format!("refs/heads/{branch_chain}"),
+            &current,
+        ],
+    );
+    let took_chain = t2.elapsed();
+    (took_chain, step_trees(repo, &branch_chain))
+}
+
+/// The medians of the three ways and their ratios to `git track merge`.
+fn report(times: [Vec<Duration>; 3], trees: &[Vec<String>; 3], runs: usize) {
     let [gt, lp, ch] = times.map(median);
     let ratio_loop = lp.as_secs_f64() / gt.as_secs_f64();
     let ratio_chain = ch.as_secs_f64() / gt.as_secs_f64();

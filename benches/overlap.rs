@@ -18,6 +18,9 @@
 //! `OVERLAP_BENCH_RUNS` (5), `OVERLAP_BENCH_KEEP=1` keeps the repository and prints its path.
 
 mod synth;
+// git's verdicts, which ours are checked against.
+#[path = "overlap/git.rs"]
+mod git;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -169,172 +172,6 @@ fn measure(runs: usize, mut one: impl FnMut() -> Ran) -> (Times, Option<u64>, Ra
     (Times::of(times), peak, last.expect("at least one run"))
 }
 
-/// git's verdicts: which tracks merge cleanly into the integration tip, and for each
-/// pair of clean tracks (in name order) whether B conflicts after A was merged.
-struct GitVerdicts {
-    clean: BTreeMap<String, bool>,
-    pairs: BTreeMap<(String, String), bool>,
-    wall: Duration,
-    peak_kib: Option<u64>,
-    merges: usize,
-}
-
-/// Parses `git merge-tree --stdin --name-only --no-messages` output: per merge
-/// `<status>\0<tree>\0[<path>\0...]\0`, status 1 = clean.
-fn parse_batch(out: &[u8]) -> Vec<(bool, String)> {
-    let mut fields = out
-        .split(|b| *b == 0)
-        .map(|f| String::from_utf8_lossy(f).into_owned());
-    let mut merges = Vec::new();
-    while let Some(status) = fields.next() {
-        if status.is_empty() {
-            break;
-        }
-        let tree = fields.next().expect("tree");
-        for path in fields.by_ref() {
-            if path.is_empty() {
-                break;
-            }
-        }
-        merges.push((status == "1", tree));
-    }
-    merges
-}
-
-fn git_merge_tree_verdicts(b: &Bench, s: &synth::Synth, integration: &str) -> GitVerdicts {
-    let start = Instant::now();
-    let mut peak: Option<u64> = None;
-    // 1. Every track into the integration tip.
-    let input: String = s
-        .tracks
-        .iter()
-        .map(|t| format!("{integration} {}\n", t.tip))
-        .collect();
-    let ran = batch_merge_tree(b, &input);
-    peak = peak.max(ran.peak_kib);
-    let first = parse_batch(&ran.stdout);
-    assert_eq!(
-        first.len(),
-        s.tracks.len(),
-        "merge-tree --stdin gave every merge"
-    );
-    // 2. The merge commits M_A (parents: integration tip, A), in one process.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut paths = String::new();
-    let mut clean = BTreeMap::new();
-    for (t, (ok, tree)) in s.tracks.iter().zip(&first) {
-        clean.insert(t.name.clone(), *ok);
-        if *ok {
-            let p = dir.path().join(&t.name);
-            std::fs::write(
-                &p,
-                format!(
-                    "tree {tree}\nparent {integration}\nparent {}\nauthor Synth <synth@example.com> {d}\ncommitter Synth <synth@example.com> {d}\n\nMerge {}\n",
-                    t.tip,
-                    t.name,
-                    d = synth::DATE
-                ),
-            )
-            .expect("write commit");
-            paths.push_str(&format!("{}\n", p.display()));
-        }
-    }
-    let ran = timed(
-        b.git(&["hash-object", "-t", "commit", "-w", "--stdin-paths"]),
-        Some(paths.as_bytes()),
-    );
-    peak = peak.max(ran.peak_kib);
-    let commits: Vec<String> = String::from_utf8_lossy(&ran.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    let clean_tracks: Vec<&synth::SynthTrack> =
-        s.tracks.iter().filter(|t| clean[&t.name]).collect();
-    assert_eq!(commits.len(), clean_tracks.len());
-    // 3. Every pair on top: B into M_A.
-    let mut order = Vec::new();
-    let mut input = String::new();
-    for (i, a) in clean_tracks.iter().enumerate() {
-        for bt in &clean_tracks[i + 1..] {
-            input.push_str(&format!("{} {}\n", commits[i], bt.tip));
-            order.push((a.name.clone(), bt.name.clone()));
-        }
-    }
-    let ran = batch_merge_tree(b, &input);
-    peak = peak.max(ran.peak_kib);
-    let second = parse_batch(&ran.stdout);
-    assert_eq!(second.len(), order.len());
-    let pairs = order
-        .into_iter()
-        .zip(second)
-        .map(|(k, (ok, _))| (k, !ok))
-        .collect::<BTreeMap<_, _>>();
-    GitVerdicts {
-        merges: first.len() + pairs.len(),
-        clean,
-        pairs,
-        wall: start.elapsed(),
-        peak_kib: peak,
-    }
-}
-
-/// The same verdicts the way a script gets them: one `git merge-tree` process per merge
-/// and one `git commit-tree` per merge commit. Returns the wall time and the largest RSS.
-fn git_merge_tree_per_process(
-    b: &Bench,
-    s: &synth::Synth,
-    integration: &str,
-) -> (Duration, Option<u64>, usize) {
-    let start = Instant::now();
-    let mut peak: Option<u64> = None;
-    let mut merges = 0;
-    let mut commits: Vec<(String, String)> = Vec::new();
-    for t in &s.tracks {
-        let ran = timed(
-            b.git(&["merge-tree", "--write-tree", integration, &t.tip]),
-            None,
-        );
-        peak = peak.max(ran.peak_kib);
-        merges += 1;
-        if ran.code == 0 {
-            let tree = String::from_utf8_lossy(&ran.stdout)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            let c = timed(
-                b.git(&[
-                    "commit-tree",
-                    &tree,
-                    "-p",
-                    integration,
-                    "-p",
-                    &t.tip,
-                    "-m",
-                    "merge",
-                ]),
-                None,
-            );
-            peak = peak.max(c.peak_kib);
-            commits.push((
-                String::from_utf8_lossy(&c.stdout).trim().to_owned(),
-                t.tip.clone(),
-            ));
-        }
-    }
-    for (i, (merged_a, _)) in commits.iter().enumerate() {
-        for (_, tip_b) in &commits[i + 1..] {
-            let ran = timed(
-                b.git(&["merge-tree", "--write-tree", merged_a, tip_b]),
-                None,
-            );
-            peak = peak.max(ran.peak_kib);
-            merges += 1;
-        }
-    }
-    (start.elapsed(), peak, merges)
-}
-
 /// Our verdicts from a `--level conflicts --json` report, in the same shape as git's.
 fn our_verdicts(
     report: &serde_json::Value,
@@ -422,7 +259,60 @@ fn main() {
         .to_owned();
     println!("runs per figure: {runs} (median)\n");
 
-    // git: one diff-tree pass over the (fork point, tip) pairs.
+    let diff_tree = measure_diff_tree(&b, &s, runs);
+    let (ours, report) = measure_levels(&b, runs);
+    let (status, status_peak, _) = measure(runs, || {
+        b.clear_cache();
+        timed(b.git_track(&["status", "--json"]), None)
+    });
+    let (git, batch) = measure_batched(&b, &s, &integration, runs);
+    let process_runs = env_num("OVERLAP_BENCH_PROCESS_RUNS", 1).max(1);
+    let (per_process, per_process_merges) = measure_per_process(&b, &s, &integration, process_runs);
+    let f = Figures {
+        tracks: s.tracks.len(),
+        diff_tree,
+        ours,
+        status: (status, status_peak),
+        git,
+        batch,
+        per_process,
+        per_process_merges,
+        process_runs,
+    };
+
+    print_table(&f);
+    println!();
+    print_targets(&f);
+    let identical = print_verdicts(&f, &report);
+    if std::env::var_os("OVERLAP_BENCH_KEEP").is_some() {
+        let kept = s.dir.keep();
+        println!("repository kept at {}", kept.join("repo").display());
+    }
+    if !identical {
+        std::process::exit(1);
+    }
+}
+
+/// Times of several runs and the largest peak RSS among them.
+type Measured = (Times, Option<u64>);
+
+/// What the table, the targets and the verdicts are made of.
+struct Figures {
+    tracks: usize,
+    diff_tree: Measured,
+    /// git-track's figures per level.
+    ours: BTreeMap<&'static str, Level>,
+    status: Measured,
+    /// git's verdicts (from the last batched run).
+    git: git::GitVerdicts,
+    batch: Measured,
+    per_process: Measured,
+    per_process_merges: usize,
+    process_runs: usize,
+}
+
+/// git: one diff-tree pass over the (fork point, tip) pairs.
+fn measure_diff_tree(b: &Bench, s: &synth::Synth, runs: usize) -> Measured {
     let pairs_input: String = s
         .tracks
         .iter()
@@ -434,8 +324,12 @@ fn main() {
             Some(pairs_input.as_bytes()),
         )
     });
+    (diff_tree, diff_tree_peak)
+}
 
-    // git-track, each level, cold (no cache) and cached (the previous run's cache).
+/// git-track, each level, cold (no cache) and cached (the previous run's cache); with the
+/// conflicts level's last report.
+fn measure_levels(b: &Bench, runs: usize) -> (BTreeMap<&'static str, Level>, serde_json::Value) {
     let mut ours: BTreeMap<&str, Level> = BTreeMap::new();
     let mut report = serde_json::Value::Null;
     for level in ["files", "hunks", "conflicts"] {
@@ -452,59 +346,70 @@ fn main() {
         }
         ours.insert(level, (cold, cold_peak, warm, warm_peak));
     }
-    let (status, status_peak, _) = measure(runs, || {
-        b.clear_cache();
-        timed(b.git_track(&["status", "--json"]), None)
-    });
+    (ours, report)
+}
 
-    // git: merge-tree establishing the same verdicts, batched (--stdin) ...
+/// git: merge-tree establishing the same verdicts, batched (--stdin).
+fn measure_batched(
+    b: &Bench,
+    s: &synth::Synth,
+    integration: &str,
+    runs: usize,
+) -> (git::GitVerdicts, Measured) {
     let mut batch_runs = Vec::new();
     let mut batch_peak = None;
     let mut verdicts = None;
     for _ in 0..runs {
-        let v = git_merge_tree_verdicts(&b, &s, &integration);
+        let v = git::git_merge_tree_verdicts(b, s, integration);
         batch_runs.push(v.wall);
         batch_peak = batch_peak.max(v.peak_kib);
         verdicts = Some(v);
     }
     let git = verdicts.expect("a run");
-    let batch = Times::of(batch_runs);
-    // ... and one process per merge, as a script would run it.
-    let process_runs = env_num("OVERLAP_BENCH_PROCESS_RUNS", 1).max(1);
+    (git, (Times::of(batch_runs), batch_peak))
+}
+
+/// git: merge-tree establishing the same verdicts, one process per merge, as a script
+/// would run it. Also returns how many merges that is.
+fn measure_per_process(
+    b: &Bench,
+    s: &synth::Synth,
+    integration: &str,
+    process_runs: usize,
+) -> (Measured, usize) {
     let mut per_process_runs = Vec::new();
     let mut per_process_peak = None;
     let mut per_process_merges = 0;
     for _ in 0..process_runs {
-        let (wall, peak, merges) = git_merge_tree_per_process(&b, &s, &integration);
+        let (wall, peak, merges) = git::git_merge_tree_per_process(b, s, integration);
         per_process_runs.push(wall);
         per_process_peak = per_process_peak.max(peak);
         per_process_merges = merges;
     }
-    let per_process = Times::of(per_process_runs);
+    (
+        (Times::of(per_process_runs), per_process_peak),
+        per_process_merges,
+    )
+}
 
-    let (our_clean, our_pairs) = our_verdicts(&report);
-    let identical = our_clean == git.clean && our_pairs == git.pairs;
-    let differing: Vec<_> = git
-        .pairs
-        .iter()
-        .filter(|(k, v)| our_pairs.get(*k) != Some(*v))
-        .map(|(k, v)| format!("{}+{}: git {v}, ours {:?}", k.0, k.1, our_pairs.get(k)))
-        .collect();
-    let git_conflicts = git.pairs.values().filter(|c| **c).count();
+fn ratio(t: Times, reference: Times) -> f64 {
+    t.median.as_secs_f64() / reference.median.as_secs_f64()
+}
 
+fn print_table(f: &Figures) {
     let fmt_times = |t: Times| format!("{} ({})", ms(t.median), ms(t.best));
     let row = |what: &str, t: Times, peak: Option<u64>, vs: &str| {
         println!("{what:<52} {:>22}  {:>9}  {vs}", fmt_times(t), mib(peak));
     };
+    let (diff_tree, diff_tree_peak) = f.diff_tree;
+    let (batch, batch_peak) = f.batch;
+    let (per_process, per_process_peak) = f.per_process;
     println!(
         "{:<52} {:>22}  {:>9}  ratio (medians)",
         "", "median (best)", "peak RSS"
     );
     row(
-        &format!(
-            "git diff-tree -r --name-only --stdin ({} pairs)",
-            s.tracks.len()
-        ),
+        &format!("git diff-tree -r --name-only --stdin ({} pairs)", f.tracks),
         diff_tree,
         diff_tree_peak,
         "reference for files and hunks",
@@ -512,22 +417,26 @@ fn main() {
     row(
         &format!(
             "git merge-tree --write-tree --stdin ({} merges)",
-            git.merges
+            f.git.merges
         ),
         batch,
         batch_peak,
         "reference for conflicts (batched)",
     );
     row(
-        &format!("git merge-tree --write-tree, 1 process per merge ({per_process_merges})"),
+        &format!(
+            "git merge-tree --write-tree, 1 process per merge ({})",
+            f.per_process_merges
+        ),
         per_process,
         per_process_peak,
-        &format!("reference for conflicts (per process; {process_runs} run(s))"),
+        &format!(
+            "reference for conflicts (per process; {} run(s))",
+            f.process_runs
+        ),
     );
-    let ratio =
-        |t: Times, reference: Times| t.median.as_secs_f64() / reference.median.as_secs_f64();
     for level in ["files", "hunks", "conflicts"] {
-        let (cold, cold_peak, warm, warm_peak) = ours[level];
+        let (cold, cold_peak, warm, warm_peak) = f.ours[level];
         let describe = |t: Times| {
             if level == "conflicts" {
                 format!(
@@ -552,17 +461,21 @@ fn main() {
             &describe(warm),
         );
     }
+    let (status, status_peak) = f.status;
     row("git track status (cold cache)", status, status_peak, "");
-    println!();
-    let (hunks_cold, ..) = ours["hunks"];
-    let (conflicts_cold, conflicts_peak, ..) = ours["conflicts"];
-    let hunks_ratio = ratio(hunks_cold, diff_tree);
-    let vs_batch = 1.0 / ratio(conflicts_cold, batch);
-    let vs_process = 1.0 / ratio(conflicts_cold, per_process);
-    let peak_all = ours
+}
+
+fn print_targets(f: &Figures) {
+    let (hunks_cold, ..) = f.ours["hunks"];
+    let (conflicts_cold, conflicts_peak, ..) = f.ours["conflicts"];
+    let hunks_ratio = ratio(hunks_cold, f.diff_tree.0);
+    let vs_batch = 1.0 / ratio(conflicts_cold, f.batch.0);
+    let vs_process = 1.0 / ratio(conflicts_cold, f.per_process.0);
+    let peak_all = f
+        .ours
         .values()
         .flat_map(|o| [o.1, o.3])
-        .chain([status_peak])
+        .chain([f.status.1])
         .max()
         .flatten();
     let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
@@ -584,6 +497,20 @@ fn main() {
             None => "not measured (/usr/bin/time missing)",
         }
     );
+}
+
+/// Prints whether our verdicts are git's (and any that differ); returns whether they are.
+fn print_verdicts(f: &Figures, report: &serde_json::Value) -> bool {
+    let git = &f.git;
+    let (our_clean, our_pairs) = our_verdicts(report);
+    let identical = our_clean == git.clean && our_pairs == git.pairs;
+    let differing: Vec<_> = git
+        .pairs
+        .iter()
+        .filter(|(k, v)| our_pairs.get(*k) != Some(*v))
+        .map(|(k, v)| format!("{}+{}: git {v}, ours {:?}", k.0, k.1, our_pairs.get(k)))
+        .collect();
+    let git_conflicts = git.pairs.values().filter(|c| **c).count();
     println!(
         "verdicts identical to git: {} ({} tracks, {} merge cleanly; {} pairs judged, {} conflict)",
         if identical { "yes" } else { "NO" },
@@ -595,25 +522,5 @@ fn main() {
     for d in &differing {
         println!("  differs: {d}");
     }
-    if std::env::var_os("OVERLAP_BENCH_KEEP").is_some() {
-        let kept = s.dir.keep();
-        println!("repository kept at {}", kept.join("repo").display());
-    }
-    if !identical {
-        std::process::exit(1);
-    }
-}
-
-/// git's fastest form of many merges: one `git merge-tree --write-tree --stdin` process.
-fn batch_merge_tree(b: &Bench, input: &str) -> Ran {
-    timed(
-        b.git(&[
-            "merge-tree",
-            "--write-tree",
-            "--stdin",
-            "--name-only",
-            "--no-messages",
-        ]),
-        Some(input.as_bytes()),
-    )
+    identical
 }
