@@ -28,10 +28,16 @@
 //! above 1 means git-track is faster.
 
 mod synth;
+// The longer measurements, each in its own file.
+#[path = "real_history/one_track.rs"]
+mod one_track;
+#[path = "real_history/overlap.rs"]
+mod overlap;
+#[path = "real_history/rebuild.rs"]
+mod rebuild;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 struct Args {
@@ -173,47 +179,6 @@ fn topics(repo: &Path, base: &str, integration: &str) -> Vec<Topic> {
     out
 }
 
-/// `git merge-tree --stdin --write-tree --name-only --no-messages` over `lines`: for each
-/// line, the merged tree when clean, `None` when it conflicts.
-fn merge_tree_stdin(repo: &Path, lines: &[String]) -> Vec<Option<String>> {
-    let mut child = synth::git_cmd(repo)
-        .args([
-            "merge-tree",
-            "--stdin",
-            "--write-tree",
-            "--name-only",
-            "--no-messages",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn merge-tree");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = lines.join("\n") + "\n";
-    // Fed from a thread so that a large batch cannot deadlock on full pipes.
-    let feeder = std::thread::spawn(move || {
-        let _ = stdin.write_all(input.as_bytes());
-    });
-    let out = child.wait_with_output().expect("merge-tree");
-    let _ = feeder.join();
-    // Per merge: `<status>\0<tree>\0[<path>\0...]\0`, status 1 = clean.
-    let mut fields = out.stdout.split(|b| *b == 0).map(String::from_utf8_lossy);
-    let mut results = Vec::new();
-    while let Some(status) = fields.next() {
-        if status.is_empty() {
-            break;
-        }
-        let tree = fields.next().expect("tree").into_owned();
-        for path in fields.by_ref() {
-            if path.is_empty() {
-                break;
-            }
-        }
-        results.push((status == "1").then_some(tree));
-    }
-    results
-}
-
 fn secs(d: Duration) -> String {
     if d < Duration::from_secs(1) {
         format!("{:.0} ms", d.as_secs_f64() * 1000.0)
@@ -236,7 +201,36 @@ fn ratio(git: Duration, ours: Duration) -> String {
 }
 
 fn main() {
-    let args = parse_args();
+    let b = setup(parse_args());
+    let mut rows: Vec<Row> = Vec::new();
+    measure_import(&b, &mut rows);
+    measure_new(&b, &mut rows);
+    measure_dry_run(&b, &mut rows);
+    rebuild::measure_rebuild(&b, &mut rows);
+    overlap::measure_overlap(&b, &mut rows);
+    overlap::measure_status(&b, &mut rows);
+    one_track::merging_one_track(&b, &mut rows);
+    print_table(&rows);
+}
+
+/// What the measurements share: the arguments, the clone and its topics.
+struct Bench {
+    args: Args,
+    /// Holds the clone and the worktrees; removed when the benchmark ends.
+    tmp: tempfile::TempDir,
+    repo: PathBuf,
+    wt_root: PathBuf,
+    topics: Vec<Topic>,
+}
+
+impl Bench {
+    fn names(&self) -> Vec<&str> {
+        self.topics.iter().map(|t| t.name.as_str()).collect()
+    }
+}
+
+/// Clones the repository and configures git-track in the clone; finds the topics.
+fn setup(args: Args) -> Bench {
     let tmp = tempfile::tempdir().expect("tempdir");
     let repo = tmp.path().join("repo");
     ok({
@@ -278,13 +272,21 @@ fn main() {
         args.integration,
         if args.commit_graph { "with a" } else { "no" }
     );
-    let names: Vec<&str> = topics.iter().map(|t| t.name.as_str()).collect();
-    let mut rows: Vec<Row> = Vec::new();
+    Bench {
+        args,
+        tmp,
+        repo,
+        wt_root,
+        topics,
+    }
+}
 
-    // import vs one `git branch` per topic.
+/// import vs one `git branch` per topic.
+fn measure_import(b: &Bench, rows: &mut Vec<Row>) {
+    let (repo, args, topics) = (&b.repo, &b.args, &b.topics);
     let (out, ours) = measure(|| {
         run(track(
-            &repo,
+            repo,
             &[
                 "import",
                 "--merges",
@@ -299,7 +301,7 @@ fn main() {
     );
     let ((), theirs) = measure(|| {
         for (i, t) in topics.iter().enumerate() {
-            git(&repo, &["branch", &format!("bench-{i}"), &t.tip]);
+            git(repo, &["branch", &format!("bench-{i}"), &t.tip]);
         }
     });
     rows.push(Row {
@@ -324,11 +326,15 @@ fn main() {
             }
         );
     }
-    // new for one topic vs git branch, over every topic.
+}
+
+/// new for one topic vs git branch, over every topic.
+fn measure_new(b: &Bench, rows: &mut Vec<Row>) {
+    let (repo, topics) = (&b.repo, &b.topics);
     let ((), ours) = measure(|| {
-        for t in &topics {
+        for t in topics {
             ok(track(
-                &repo,
+                repo,
                 &[
                     "new",
                     &format!("n-{}", t.name),
@@ -341,7 +347,7 @@ fn main() {
     });
     let ((), theirs) = measure(|| {
         for (i, t) in topics.iter().enumerate() {
-            git(&repo, &["branch", &format!("bench-again-{i}"), &t.tip]);
+            git(repo, &["branch", &format!("bench-again-{i}"), &t.tip]);
         }
     });
     rows.push(Row {
@@ -349,8 +355,11 @@ fn main() {
         ours,
         git: Some(theirs),
     });
+}
 
-    // merge --dry-run vs a merge-tree + commit-tree chain leaving conflicts out.
+/// merge --dry-run vs a merge-tree + commit-tree chain leaving conflicts out.
+fn measure_dry_run(b: &Bench, rows: &mut Vec<Row>) {
+    let (repo, args, topics) = (&b.repo, &b.args, &b.topics);
     let mut dry = vec![
         "merge",
         "--dry-run",
@@ -360,20 +369,20 @@ fn main() {
         "--into",
         "dry",
     ];
-    dry.extend(names.iter().copied());
-    let (_, ours) = measure(|| run(track(&repo, &dry)));
+    dry.extend(b.names());
+    let (_, ours) = measure(|| run(track(repo, &dry)));
     let ((), theirs) = measure(|| {
-        let mut at = git(&repo, &["rev-parse", &args.base]).trim().to_owned();
-        for t in &topics {
+        let mut at = git(repo, &["rev-parse", &args.base]).trim().to_owned();
+        for t in topics {
             let out = run({
-                let mut c = synth::git_cmd(&repo);
+                let mut c = synth::git_cmd(repo);
                 c.args(["merge-tree", "--write-tree", "--no-messages", &at, &t.tip]);
                 c
             });
             if out.status.success() {
                 let tree = String::from_utf8_lossy(&out.stdout).trim().to_owned();
                 at = git(
-                    &repo,
+                    repo,
                     &["commit-tree", &tree, "-p", &at, "-p", &t.tip, "-m", "m"],
                 )
                 .trim()
@@ -386,246 +395,14 @@ fn main() {
         ours,
         git: Some(theirs),
     });
+}
 
-    // The ordered rebuild, conflicts resolved with the recorded merges.
-    // The integration branch checked out in a worktree beforehand, as the git loop's is.
-    let rebuilt_wt = wt_root.join("rebuilt");
-    git(
-        &repo,
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "-b",
-            "rebuilt",
-            rebuilt_wt.to_str().expect("utf8"),
-            &args.base,
-        ],
-    );
-    let mut merge = vec!["merge", "--json", "--into", "rebuilt"];
-    merge.extend(names.iter().copied());
-    let mut stops = 0;
-    let ((), ours) = measure(|| {
-        let mut out = run(track(&repo, &merge));
-        while out.status.code() == Some(1) {
-            stops += 1;
-            let v: serde_json::Value =
-                serde_json::from_slice(&out.stdout).expect("merge --json output");
-            let step = v["at"]["step"]
-                .as_u64()
-                .or_else(|| v["step"].as_u64())
-                .expect("the step it stopped at") as usize;
-            let recorded = &topics[step - 1].merge;
-            git(
-                &rebuilt_wt,
-                &[
-                    "read-tree",
-                    "--reset",
-                    "-u",
-                    &format!("{recorded}^{{tree}}"),
-                ],
-            );
-            out = run(track(&rebuilt_wt, &["merge", "--continue", "--json"]));
-        }
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-    let ours_trees = git(
-        &repo,
-        &[
-            "log",
-            "--first-parent",
-            "--reverse",
-            "--format=%T",
-            &format!("{}..rebuilt", args.base),
-        ],
-    );
-    let recorded_trees: Vec<String> = topics
-        .iter()
-        .map(|t| {
-            git(&repo, &["rev-parse", &format!("{}^{{tree}}", t.merge)])
-                .trim()
-                .to_owned()
-        })
-        .collect();
-    // A maintainer's merge may hold more than git's merge gives (an "evil" merge): those
-    // steps are counted, and both tools must agree on every step.
-    let differing = ours_trees
-        .lines()
-        .zip(&recorded_trees)
-        .filter(|(a, b)| a != b)
-        .count();
-    let loop_wt = tmp.path().join("git-loop");
-    git(
-        &repo,
-        &[
-            "worktree",
-            "add",
-            "-q",
-            "-b",
-            "git-loop",
-            loop_wt.to_str().expect("utf8"),
-            &args.base,
-        ],
-    );
-    let mut git_stops = 0;
-    let ((), theirs) = measure(|| {
-        for t in &topics {
-            let out = run({
-                let mut c = synth::git_cmd(&loop_wt);
-                c.args(["merge", "-q", "--no-ff", "--no-edit", &t.tip]);
-                c
-            });
-            if !out.status.success() {
-                git_stops += 1;
-                git(
-                    &loop_wt,
-                    &[
-                        "read-tree",
-                        "--reset",
-                        "-u",
-                        &format!("{}^{{tree}}", t.merge),
-                    ],
-                );
-                git(&loop_wt, &["commit", "-q", "--no-edit"]);
-            }
-        }
-    });
-    let git_trees = git(
-        &repo,
-        &[
-            "log",
-            "--first-parent",
-            "--reverse",
-            "--format=%T",
-            &format!("{}..git-loop", args.base),
-        ],
-    );
-    assert_eq!(
-        ours_trees, git_trees,
-        "git track merge's steps differ from git's"
-    );
-    rows.push(Row {
-        work: format!(
-            "ordered rebuild: {} merges, {stops} stops ({git_stops} for git), {differing} recorded merges not git's",
-            topics.len()
-        ),
-        ours,
-        git: Some(theirs),
-    });
-
-    // git establishing the integration-context verdicts: two merge-tree passes.
-    let base_id = git(&repo, &["rev-parse", &args.base]).trim().to_owned();
-    let git_verdicts = |repo: &Path| -> (usize, usize) {
-        let lines: Vec<String> = topics
-            .iter()
-            .map(|t| format!("{base_id} {}", t.tip))
-            .collect();
-        let first = merge_tree_stdin(repo, &lines);
-        let mut merged = Vec::new();
-        let mut unclean = 0;
-        for (t, r) in topics.iter().zip(&first) {
-            match r {
-                Some(tree) => merged.push((
-                    git(
-                        repo,
-                        &["commit-tree", tree, "-p", &base_id, "-p", &t.tip, "-m", "m"],
-                    )
-                    .trim()
-                    .to_owned(),
-                    t.tip.clone(),
-                )),
-                None => unclean += 1,
-            }
-        }
-        let mut pairs = Vec::new();
-        for (i, (ma, _)) in merged.iter().enumerate() {
-            for (_, tb) in &merged[i + 1..] {
-                pairs.push(format!("{ma} {tb}"));
-            }
-        }
-        let second = merge_tree_stdin(repo, &pairs);
-        (unclean, second.iter().filter(|r| r.is_none()).count())
-    };
-    let ((unclean, colliding), git_overlap) = measure(|| git_verdicts(&repo));
-    eprintln!(
-        "git: {unclean} topics do not merge into {} cleanly, {colliding} pairs collide",
-        args.base
-    );
-
-    // overlap and status read the integration branch: put it at the base.
-    git(&repo, &["branch", "-f", "integ", &args.base]);
-    let cache = repo.join(".git/track/overlap-cache");
-    let overlap_args = |level: &'static str| -> Vec<String> {
-        let mut v: Vec<String> = vec!["overlap".into(), "--level".into(), level.into()];
-        v.extend(names.iter().map(|n| (*n).to_owned()));
-        v
-    };
-    let run_overlap = |level: &'static str| {
-        let a = overlap_args(level);
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        run(track(&repo, &a))
-    };
-    let moved = &topics[topics.len() / 2];
-    for level in ["files", "hunks", "conflicts"] {
-        let _ = std::fs::remove_file(&cache);
-        let (out, ours) = measure(|| run_overlap(level));
-        if level == "conflicts" {
-            eprintln!(
-                "git-track overlap --level conflicts: {}",
-                String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-            );
-        }
-        rows.push(Row {
-            work: format!("overlap --level {level}, cold"),
-            ours,
-            git: Some(git_overlap),
-        });
-        // One tip moves: a new commit on one topic's branch.
-        let branch = format!("track/{}", moved.name);
-        let tip = git(&repo, &["rev-parse", &branch]).trim().to_owned();
-        let tree = git(&repo, &["rev-parse", &format!("{tip}^{{tree}}")])
-            .trim()
-            .to_owned();
-        let next = git(&repo, &["commit-tree", &tree, "-p", &tip, "-m", "moved"])
-            .trim()
-            .to_owned();
-        git(
-            &repo,
-            &["update-ref", &format!("refs/heads/{branch}"), &next, &tip],
-        );
-        let (_, ours) = measure(|| run_overlap(level));
-        rows.push(Row {
-            work: format!("overlap --level {level}, one tip moved"),
-            ours,
-            git: Some(git_overlap),
-        });
-    }
-    let _ = std::fs::remove_file(&cache);
-    let (_, ours) = measure(|| run(track(&repo, &["status"])));
-    rows.push(Row {
-        work: format!(
-            "status, {} tracks (+{} from new), cold",
-            topics.len(),
-            topics.len()
-        ),
-        ours,
-        git: None,
-    });
-
-    merging_one_track(&args, tmp.path(), &repo, &topics, &mut rows);
-
+fn print_table(rows: &[Row]) {
     println!(
         "{:<58} {:>10} {:>10} {:>7} {:>10} {:>10} {:>7}",
         "work", "ours wall", "git wall", "ratio", "ours CPU", "git CPU", "ratio"
     );
-    for r in &rows {
+    for r in rows {
         let (gw, gc, rw, rc) = match r.git {
             Some(g) => (
                 secs(g.wall),
@@ -646,118 +423,4 @@ fn main() {
             rc
         );
     }
-}
-
-/// Merging one track must cost the same whatever number of tracks the repository holds:
-/// `merge <first topic> --dry-run` in a clone holding 5 tracks, then in the benchmark's
-/// repository as it is and after old topics (the second parents of `<base>`'s own
-/// first-parent merges, all merged long ago) are imported up to 1,000 tracks; each against
-/// git's `merge-tree` + `commit-tree` for the same merge. Best of three runs each.
-fn merging_one_track(args: &Args, tmp: &Path, repo: &Path, topics: &[Topic], rows: &mut Vec<Row>) {
-    let Some(first) = topics.first() else {
-        return;
-    };
-    let best = |cmd: &dyn Fn() -> Command| {
-        (0..3)
-            .map(|_| measure(|| ok(cmd())).1)
-            .min_by_key(|c| c.wall)
-            .unwrap_or_default()
-    };
-    let git_one = |dir: &Path| {
-        best(&|| {
-            let mut c = synth::git_cmd(dir);
-            c.args([
-                "merge-tree",
-                "--write-tree",
-                "--no-messages",
-                &args.base,
-                &first.tip,
-            ]);
-            c
-        })
-    };
-    let dry = |dir: &Path, name: &str| {
-        best(&|| {
-            track(
-                dir,
-                &[
-                    "merge",
-                    name,
-                    "--dry-run",
-                    "--into",
-                    "one",
-                    "--onto",
-                    &args.base,
-                ],
-            )
-        })
-    };
-    let count = |dir: &Path| {
-        ok(track(dir, &["list", "--json"]))
-            .matches("\"name\"")
-            .count()
-    };
-
-    let small = tmp.join("five");
-    ok({
-        let mut c = synth::git_cmd(tmp);
-        c.args(["clone", "-q", "--branch", &args.base])
-            .arg(repo)
-            .arg(&small);
-        c
-    });
-    git(&small, &["config", "track.base", &args.base]);
-    for t in topics.iter().take(5) {
-        ok(track(
-            &small,
-            &["new", &t.name, "--from", &t.tip, "--no-worktree"],
-        ));
-    }
-    let n = count(&small);
-    rows.push(Row {
-        work: format!("merge one track --dry-run, {n} tracks"),
-        ours: dry(&small, &first.name),
-        git: Some(git_one(&small)),
-    });
-    let n = count(repo);
-    rows.push(Row {
-        work: format!("merge one track --dry-run, {n} tracks"),
-        ours: dry(repo, &first.name),
-        git: Some(git_one(repo)),
-    });
-    let old = git(
-        repo,
-        &[
-            "rev-list",
-            "--merges",
-            "--first-parent",
-            "--parents",
-            "--skip=1",
-            &format!("-n{}", 1000usize.saturating_sub(n)),
-            &args.base,
-        ],
-    );
-    let refs: String = old
-        .lines()
-        .filter_map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
-            [merge, _, second, ..] => {
-                Some(format!("create refs/heads/old/{} {second}\n", &merge[..12]))
-            }
-            _ => None,
-        })
-        .collect();
-    let mut update = synth::git_cmd(repo);
-    update.args(["update-ref", "--stdin"]).stdin(Stdio::piped());
-    let mut child = update.spawn().expect("update-ref");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(refs.as_bytes()).expect("refs");
-    drop(stdin);
-    assert!(child.wait().expect("update-ref").success());
-    ok(track(repo, &["import", "--branches", "old/*"]));
-    let n = count(repo);
-    rows.push(Row {
-        work: format!("merge one track --dry-run, {n} tracks"),
-        ours: dry(repo, &first.name),
-        git: Some(git_one(repo)),
-    });
 }
