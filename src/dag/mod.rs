@@ -88,7 +88,7 @@ impl Dag {
             return Ok(vec![a]);
         }
         let mut candidates =
-            nodes.paint_down_to_common(src, ia, ib, Walk::MergeBases, |_, _, _| false)?;
+            nodes.paint_down_to_common(src, ia, ib, Walk::Candidates, |_, _, _| false)?;
         // A candidate painted stale is an ancestor of another one.
         candidates.retain(|&c| nodes.flags[c as usize] & STALE == 0);
         let mut bases = Vec::with_capacity(candidates.len());
@@ -208,7 +208,14 @@ impl Dag {
 }
 
 /// What a walk is for. A merge-base walk ends as git's does, when every queued commit is
-/// common. A counting walk goes on while a queued commit is newer than a commit painted
+/// common. A walk for merge-base candidates, by generation numbers, ends sooner: when no
+/// queued commit that is not common carries one of the two sides' paint, no commit can be
+/// painted by both any more, so no candidate is left to find. git walks on to mark the
+/// candidates that are ancestors of others, down to the oldest fork point of any branch
+/// merged on one side (on git.git, nearly all of history); here [`Dag::merge_bases`]
+/// tests the few candidates against each other instead, exactly with generation numbers.
+/// By dates alone the walk is git's, whose answer under clock skew the redundancy tests
+/// would not reproduce. A counting walk goes on while a queued commit is newer than a commit painted
 /// by one side only: without generation numbers a commit dated before its parent (clock
 /// skew) can make the walk see a common commit before learning it is common, and its
 /// paint is mended only by walking on (git's `rev-list` keeps going for the same reason,
@@ -216,7 +223,33 @@ impl Dag {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Walk {
     MergeBases,
+    Candidates,
     Counting,
+}
+
+/// The queued commits not stale, all of them and those painted by each side.
+#[derive(Default)]
+struct Live {
+    all: usize,
+    one: usize,
+    two: usize,
+}
+
+impl Live {
+    /// Counts (or, with `sign` false, uncounts) a queued commit painted `flags`.
+    fn count(&mut self, flags: u8, sign: bool) {
+        if flags & STALE != 0 {
+            return;
+        }
+        let step = |n: &mut usize, on: bool| {
+            if on {
+                *n = if sign { *n + 1 } else { n.saturating_sub(1) };
+            }
+        };
+        step(&mut self.all, true);
+        step(&mut self.one, flags & ONE != 0);
+        step(&mut self.two, flags & TWO != 0);
+    }
 }
 
 /// How many commits a counting walk takes past the point where dates say it is done
@@ -362,31 +395,34 @@ impl Nodes {
         self.clear();
         let mut queue = BinaryHeap::new();
         // Queued commits not yet known to be common: the walk ends when none is left.
-        let mut live = 0usize;
+        let mut live = Live::default();
         for (n, side) in [(one, ONE), (two, TWO)] {
             self.mark(n, side | QUEUED);
             queue.push(self.queued(n));
-            live += 1;
+            live.count(side, true);
         }
         let mut found = Vec::new();
         // The oldest commit visited while painted by one side only.
         let mut oldest_one_sided = (u32::MAX, i64::MAX);
         let mut slop = SLOP;
-        let mut go_on = |queue: &BinaryHeap<Queued>, live: usize, oldest: (u32, i64)| {
+        let mut go_on = |queue: &BinaryHeap<Queued>, live: &Live, oldest: (u32, i64)| {
             let Some(top) = queue.peek() else {
                 return false;
             };
-            if walk == Walk::MergeBases || top.generation != UNKNOWN_GENERATION {
-                return live > 0;
+            if walk == Walk::Candidates && top.generation != UNKNOWN_GENERATION {
+                return live.one > 0 && live.two > 0;
             }
-            if live > 0 || (top.generation, top.time) > oldest {
+            if walk != Walk::Counting || top.generation != UNKNOWN_GENERATION {
+                return live.all > 0;
+            }
+            if live.all > 0 || (top.generation, top.time) > oldest {
                 slop = SLOP;
                 return true;
             }
             slop = slop.saturating_sub(1);
             slop > 0
         };
-        while go_on(&queue, live, oldest_one_sided) {
+        while go_on(&queue, &live, oldest_one_sided) {
             let Some(Queued {
                 node: n,
                 generation,
@@ -401,9 +437,7 @@ impl Nodes {
             if paint == ONE || paint == TWO {
                 oldest_one_sided = oldest_one_sided.min((generation, time));
             }
-            if paint & STALE == 0 {
-                live -= 1;
-            }
+            live.count(paint, false);
             if stop(n, paint, generation) {
                 break;
             }
@@ -427,7 +461,7 @@ impl Nodes {
         n: u32,
         paint: u8,
         queue: &mut BinaryHeap<Queued>,
-        live: &mut usize,
+        live: &mut Live,
     ) -> Result<()> {
         self.load(src, n)?;
         let count = self.nodes[n as usize]
@@ -441,17 +475,14 @@ impl Nodes {
                 continue;
             }
             if pf & QUEUED != 0 {
-                // Already queued: it may turn stale now.
-                if pf & STALE == 0 && paint & STALE != 0 {
-                    *live -= 1;
-                }
+                // Already queued: it may turn stale, or gain the other side's paint.
+                live.count(pf, false);
+                live.count(pf | paint, true);
                 self.mark(p, paint);
             } else {
                 self.load(src, p)?;
                 self.mark(p, paint | QUEUED);
-                if (pf | paint) & STALE == 0 {
-                    *live += 1;
-                }
+                live.count(pf | paint, true);
                 queue.push(self.queued(p));
             }
         }
