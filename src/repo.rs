@@ -335,6 +335,15 @@ impl Repo {
         self.dag.ahead_behind(self.source()?, a, b)
     }
 
+    /// [`Self::ahead_behind`] of each of `tips` against `base`, in one walk.
+    pub fn ahead_behind_many(
+        &self,
+        tips: &[ObjectId],
+        base: ObjectId,
+    ) -> Result<Vec<(usize, usize)>> {
+        self.dag.ahead_behind_many(self.source()?, tips, base)
+    }
+
     /// The worktree that has `full_branch` checked out, if any.
     pub fn worktree_of_branch(&self, full_branch: &str) -> Result<Option<WorktreeInfo>> {
         Ok(self

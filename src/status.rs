@@ -17,7 +17,7 @@ use crate::track::{Kind, Status, Track};
 use anyhow::Result;
 use gix::ObjectId;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Serialize)]
@@ -128,12 +128,13 @@ pub fn dashboard(
 
 /// What the dashboard learns of all tracks at once, before each track's row.
 struct Gathered<'a> {
-    integration_tip: ObjectId,
     /// Seconds since the epoch, as stale and stuck are judged.
     now: i64,
     branches: Branches<'a>,
     /// Is the track's tip in the integration branch?
     merged: BTreeMap<&'a str, bool>,
+    /// Each tip's commits ahead of and behind the integration tip, counted in one walk.
+    counts: HashMap<ObjectId, (usize, usize)>,
     /// The tracks whose effective changes share files with each pending track's.
     overlaps: BTreeMap<String, BTreeSet<String>>,
     /// Does each pending track merge cleanly into the integration branch?
@@ -154,13 +155,19 @@ impl<'a> Gathered<'a> {
         let now = repo.now().seconds;
         let branches = Branches::read(repo, tracks)?;
         let merged = merged(repo, &branches.tips, integration_tip)?;
+        let tips: Vec<ObjectId> = branches.tips.values().filter_map(|tip| *tip).collect();
+        let counts = tips
+            .iter()
+            .copied()
+            .zip(repo.ahead_behind_many(&tips, integration_tip)?)
+            .collect();
         let (overlaps, cleanly) = overlaps(repo, tracks, progress)?;
         let merge_times = merge_times(repo, &merged, integration_tip)?;
         Ok(Gathered {
-            integration_tip,
             now,
             branches,
             merged,
+            counts,
             overlaps,
             cleanly,
             merge_times,
@@ -186,7 +193,7 @@ impl<'a> Gathered<'a> {
         let name = t.name.as_str();
         let tip = self.branches.tips.get(name).copied().flatten();
         let broken = self.branches.broken.get(name).cloned();
-        let commits = Commits::of(repo, tip, self.integration_tip)?;
+        let commits = Commits::of(repo, tip, &self.counts)?;
         let is_merged = self.is_merged(name);
         let blocked_by = t
             .depends_on
@@ -277,7 +284,11 @@ struct Commits {
 }
 
 impl Commits {
-    fn of(repo: &Repo, tip: Option<ObjectId>, integration_tip: ObjectId) -> Result<Commits> {
+    fn of(
+        repo: &Repo,
+        tip: Option<ObjectId>,
+        counts: &HashMap<ObjectId, (usize, usize)>,
+    ) -> Result<Commits> {
         let Some(tip) = tip else {
             return Ok(Commits {
                 ahead: None,
@@ -286,7 +297,7 @@ impl Commits {
                 last_secs: None,
             });
         };
-        let (ahead, behind) = repo.ahead_behind(tip, integration_tip)?;
+        let (ahead, behind) = counts.get(&tip).copied().unwrap_or_default();
         let secs = repo.gix.find_commit(tip)?.time()?.seconds;
         Ok(Commits {
             ahead: Some(ahead),

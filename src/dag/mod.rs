@@ -19,6 +19,7 @@ use gix::objs::Find as _;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+mod counts;
 pub mod own_graph;
 
 /// The commit-graph walks read: the repository's, or else git-track's own
@@ -173,25 +174,25 @@ impl Dag {
         a: ObjectId,
         b: ObjectId,
     ) -> Result<(usize, usize)> {
+        Ok(self
+            .ahead_behind_many(src, &[a], b)?
+            .first()
+            .copied()
+            .unwrap_or_default())
+    }
+
+    /// [`Self::ahead_behind`] of each of `tips` against `base`, in one walk however many
+    /// tips there are.
+    pub fn ahead_behind_many(
+        &self,
+        src: Source<'_>,
+        tips: &[ObjectId],
+        base: ObjectId,
+    ) -> Result<Vec<(usize, usize)>> {
         let mut nodes = self.lock()?;
-        let (ia, ib) = (nodes.intern(a), nodes.intern(b));
-        nodes.load(src, ia)?;
-        nodes.load(src, ib)?;
-        if a == b {
-            return Ok((0, 0));
-        }
-        let mut counts = (0, 0);
-        nodes.paint_down_to_common(src, ia, ib, Walk::Counting, |_, _, _| false)?;
-        // Every commit painted by one side only was visited; the rest is common.
-        for &n in &nodes.touched {
-            match nodes.flags[n as usize] & (ONE | TWO) {
-                ONE => counts.0 += 1,
-                TWO => counts.1 += 1,
-                _ => {}
-            }
-        }
-        nodes.clear();
-        Ok(counts)
+        let tips: Vec<u32> = tips.iter().map(|&t| nodes.intern(t)).collect();
+        let base = nodes.intern(base);
+        nodes.ahead_behind_many(src, &tips, base)
     }
 
     /// How many commits this process read from the object database rather than from a
@@ -215,16 +216,11 @@ impl Dag {
 /// merged on one side (on git.git, nearly all of history); here [`Dag::merge_bases`]
 /// tests the few candidates against each other instead, exactly with generation numbers.
 /// By dates alone the walk is git's, whose answer under clock skew the redundancy tests
-/// would not reproduce. A counting walk goes on while a queued commit is newer than a commit painted
-/// by one side only: without generation numbers a commit dated before its parent (clock
-/// skew) can make the walk see a common commit before learning it is common, and its
-/// paint is mended only by walking on (git's `rev-list` keeps going for the same reason,
-/// and a few commits further: [`SLOP`]). With generation numbers no walk needs this.
+/// would not reproduce.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Walk {
     MergeBases,
     Candidates,
-    Counting,
 }
 
 /// The queued commits not stale, all of them and those painted by each side.
@@ -252,8 +248,10 @@ impl Live {
     }
 }
 
-/// How many commits a counting walk takes past the point where dates say it is done
-/// (git's `rev-list` takes as many), for skew the dates do not show.
+/// How many commits a counting or containment walk takes past the point where dates say
+/// it is done (git's `rev-list` takes as many), for skew the dates do not show: without
+/// generation numbers a commit dated before its parent can make the walk see a common
+/// commit before learning it is common, and its paint is mended only by walking on.
 const SLOP: u8 = 5;
 
 /// A queued commit: newest first, by generation then date.
@@ -402,31 +400,20 @@ impl Nodes {
             live.count(side, true);
         }
         let mut found = Vec::new();
-        // The oldest commit visited while painted by one side only.
-        let mut oldest_one_sided = (u32::MAX, i64::MAX);
-        let mut slop = SLOP;
-        let mut go_on = |queue: &BinaryHeap<Queued>, live: &Live, oldest: (u32, i64)| {
+        let go_on = |queue: &BinaryHeap<Queued>, live: &Live| {
             let Some(top) = queue.peek() else {
                 return false;
             };
             if walk == Walk::Candidates && top.generation != UNKNOWN_GENERATION {
                 return live.one > 0 && live.two > 0;
             }
-            if walk != Walk::Counting || top.generation != UNKNOWN_GENERATION {
-                return live.all > 0;
-            }
-            if live.all > 0 || (top.generation, top.time) > oldest {
-                slop = SLOP;
-                return true;
-            }
-            slop = slop.saturating_sub(1);
-            slop > 0
+            live.all > 0
         };
-        while go_on(&queue, &live, oldest_one_sided) {
+        while go_on(&queue, &live) {
             let Some(Queued {
                 node: n,
                 generation,
-                time,
+                ..
             }) = queue.pop()
             else {
                 break;
@@ -434,9 +421,6 @@ impl Nodes {
             let f = self.flags[n as usize];
             self.flags[n as usize] &= !QUEUED;
             let mut paint = f & (ONE | TWO | STALE);
-            if paint == ONE || paint == TWO {
-                oldest_one_sided = oldest_one_sided.min((generation, time));
-            }
             live.count(paint, false);
             if stop(n, paint, generation) {
                 break;

@@ -202,6 +202,26 @@ fn compare_contained(
     Ok(())
 }
 
+/// Every commit's ahead/behind counts against one base, in one walk, as status asks them:
+/// the truth without skew or with generation numbers (by dates under skew the pairwise
+/// walk's limits apply, and `compare` pins those).
+fn compare_counts_against_one_base(
+    repo: &Repo,
+    commits: &[Commit],
+    ids: &[ObjectId],
+    base: usize,
+) -> Result<(), TestCaseError> {
+    let counts = repo
+        .dag()
+        .ahead_behind_many(repo.source().expect("source"), ids, ids[base])
+        .expect("ahead_behind_many");
+    for (i, got) in counts.into_iter().enumerate() {
+        let want = truth(commits, ids, i, base).ahead_behind;
+        prop_assert_eq!(got, want, "c{}...c{} counted in one walk", i, base);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 24,
@@ -233,9 +253,13 @@ proptest! {
         let by_date = Repo::open(&repo.root).expect("open");
         compare(&by_date, &pairs, &git, &truth, "by commit date")?;
         compare_contained(&by_date, &commits, &ids, !skewed)?;
+        if !skewed {
+            compare_counts_against_one_base(&by_date, &commits, &ids, indices[0].1)?;
+        }
         repo.git(&["commit-graph", "write", "--reachable"]);
         let by_generation = Repo::open(&repo.root).expect("open");
         compare(&by_generation, &pairs, &git, &truth, "by generation")?;
         compare_contained(&by_generation, &commits, &ids, true)?;
+        compare_counts_against_one_base(&by_generation, &commits, &ids, indices[0].1)?;
     }
 }
