@@ -223,18 +223,6 @@ pub fn files_with_markers(worktree: &Path, paths: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The tree of every file in `worktree` (tracked and untracked), without touching it.
-pub fn files_tree(repo: &Repo, worktree: &Path) -> Result<String> {
-    let snapshot =
-        git::snapshot_worktree(&repo.git_env, worktree, "git track merge: conflict as left")?;
-    let repo = gix::open(worktree)
-        .with_context(|| format!("could not open the worktree at {}", worktree.display()))?;
-    Ok(repo
-        .find_commit(state::id(&snapshot)?)?
-        .tree_id()?
-        .to_string())
-}
-
 /// The worktree recorded in `state`, or the one that has the branch checked out now.
 pub fn current(repo: &Repo, state: &State) -> Result<Option<PathBuf>> {
     if let Some(p) = &state.worktree

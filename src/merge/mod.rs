@@ -8,6 +8,7 @@
 //! after the process was killed. `--checkpoint` closes the run with Integration Notes
 //! ([`checkpoint`], [`notes`]). What a run refuses or stops on is a [`MergeError`].
 
+pub mod as_left;
 pub mod checkpoint;
 pub mod diffstat;
 pub mod error;

@@ -104,7 +104,7 @@ pub struct State {
     /// The gate command that failed, while stopped on it.
     #[serde(default)]
     pub failed_gate: Option<String>,
-    /// The tree of the integration worktree's files as `git merge` left the conflict:
+    /// The integration worktree as `git merge` left the conflict ([`super::as_left`]):
     /// `--abort` and `--skip` save the files to a backup ref only when they differ.
     #[serde(default)]
     pub left_as: Option<String>,

@@ -600,6 +600,47 @@ fn abort_keeps_a_begun_resolution_in_a_backup_ref() {
 }
 
 #[test]
+fn abort_and_skip_keep_an_edit_to_a_file_that_was_not_in_conflict() {
+    for how in ["--abort", "--skip"] {
+        let repo = base_repo();
+        let wt = integration_worktree(&repo);
+        conflicting_tracks(&repo);
+        repo.track(&["merge", "p", "q"]).code(1);
+        // The conflicted file untouched; another tracked file edited.
+        write_file(&wt.join("docs/guide.md"), "# Guide\n\nrewritten\n");
+
+        repo.track(&["merge", how]).ok();
+        let backups = repo.git(&["for-each-ref", "--format=%(refname)", "refs/tracks-backup/"]);
+        let saved = backups
+            .lines()
+            .find(|r| r.contains("-worktree-"))
+            .unwrap_or_else(|| panic!("{how} saved nothing: {backups}"));
+        assert_eq!(
+            repo.git(&["show", &format!("{saved}:docs/guide.md")]),
+            "# Guide\n\nrewritten\n",
+            "{how}"
+        );
+    }
+}
+
+#[test]
+fn abort_keeps_a_resolution_staged_without_an_edit() {
+    let repo = base_repo();
+    let wt = integration_worktree(&repo);
+    conflicting_tracks(&repo);
+    repo.track(&["merge", "p", "q"]).code(1);
+    // `git add` of the file as git left it, markers and all: the index changed.
+    repo.git_in(&wt, &["add", "lines.txt"]);
+
+    let json = repo.track(&["merge", "--abort", "--json"]).ok().json();
+    let saved = json["saved"][0].as_str().expect("a backup").to_owned();
+    assert!(
+        repo.git(&["show", &format!("{saved}:lines.txt")])
+            .contains("<<<<<<<")
+    );
+}
+
+#[test]
 fn abort_removes_the_branch_and_worktree_the_run_created() {
     let repo = base_repo();
     conflicting_tracks(&repo);

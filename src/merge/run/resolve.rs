@@ -400,6 +400,7 @@ pub(super) fn save_changed_worktree(
 ) -> Result<Option<String>> {
     match &st.left_as {
         Some(_) if !crate::linked_worktree::has_changes(wt)? => return Ok(None),
+        Some(left) if crate::merge::as_left::unchanged(wt, left)? => return Ok(None),
         Some(_) => {}
         None => {
             let at = st.worktree_at.as_deref().unwrap_or(st.tip.as_str());
@@ -414,6 +415,7 @@ pub(super) fn save_changed_worktree(
         &format!("git track merge: uncommitted work in {}", wt.display()),
     )?;
     let snapshot = state::id(&snapshot)?;
+    // A run stopped by an older version recorded the tree of the files as left.
     let tree = repo.gix.find_commit(snapshot)?.tree_id()?.to_string();
     if st.left_as.as_deref() == Some(tree.as_str()) {
         return Ok(None);

@@ -175,7 +175,7 @@ pub(super) fn merge_in_worktree(
         paths,
         resolution: None,
     });
-    st.left_as = Some(worktree::files_tree(repo, &wt)?);
+    st.left_as = Some(crate::merge::as_left::record(&wt)?);
     st.status = RunStatus::Conflict;
     st.save(repo)?;
     Ok(Some(stopped(st)))
