@@ -21,6 +21,7 @@ pub mod run;
 pub mod state;
 pub mod step;
 pub mod submodule;
+pub mod tools;
 pub mod verdict;
 
 pub use error::MergeError;

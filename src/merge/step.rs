@@ -3,6 +3,7 @@
 //! of the integration branch. No worktree is touched.
 
 use super::MergeError;
+use super::tools::MergeTools;
 use super::verdict::{Judge, Settled};
 use crate::repo::{History, Repo};
 use anyhow::{Context, Result, anyhow};
@@ -60,8 +61,7 @@ pub struct Engine {
 pub struct Session<'e> {
     engine: &'e Engine,
     history: History<'e>,
-    diff_cache: gix::diff::blob::Platform,
-    blob_merge: gix::merge::blob::Platform,
+    tools: MergeTools,
     judge: Judge,
 }
 
@@ -89,8 +89,11 @@ impl Engine {
         Ok(Session {
             engine: self,
             history: History::new(&self.mem, self.commit_graph.as_ref(), self.dag.clone()),
-            diff_cache: self.mem.diff_resource_cache_for_tree_diff()?,
-            blob_merge: self.mem.merge_resource_cache(Default::default())?,
+            tools: MergeTools::new(
+                &self.mem,
+                self.mem.diff_resource_cache_for_tree_diff()?,
+                self.tree_options.clone().into(),
+            )?,
             judge: Judge::new(&self.mem),
         })
     }
@@ -105,8 +108,8 @@ impl<'e> Session<'e> {
     /// Merges `theirs` into `ours` as git does (the verdict and tree are git's, see
     /// [`super::verdict`]), and writes the merged tree when it is clean. Says so when `ours`
     /// contains `theirs` already.
-    pub fn merge(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
-        let outcome = self.merge_in_memory(ours, theirs, label)?;
+    pub fn merge(&mut self, ours: ObjectId, theirs: ObjectId) -> Result<Merged> {
+        let outcome = self.merge_in_memory(ours, theirs)?;
         let merged = match outcome {
             Merged::Clean { tree } => {
                 self.engine.persist(tree)?;
@@ -126,7 +129,7 @@ impl<'e> Session<'e> {
         self.engine.commit(message, tree, parents)
     }
 
-    fn merge_in_memory(&mut self, ours: ObjectId, theirs: ObjectId, label: &str) -> Result<Merged> {
+    fn merge_in_memory(&mut self, ours: ObjectId, theirs: ObjectId) -> Result<Merged> {
         let engine = self.engine;
         let bases = engine
             .dag
@@ -145,7 +148,7 @@ impl<'e> Session<'e> {
             [] => None,
         };
         let repo = &engine.mem;
-        let mut outcome = self.merge_by_gix(trees, ours, theirs, label).map_err(|e| {
+        let mut outcome = self.merge_by_gix(trees, ours, theirs).map_err(|e| {
             // In a shallow clone a missing merge base is missing history, not unrelated
             // histories: say so, and never merge as if they were.
             if repo.is_shallow().unwrap_or(false) {
@@ -159,8 +162,11 @@ impl<'e> Session<'e> {
                 e.context(format!("could not merge {theirs} into {ours}"))
             }
         })?;
-        self.diff_cache.clear_resource_cache_keep_allocation();
-        Ok(merged(self.judge.settle(repo, &mut outcome)?))
+        Ok(merged(self.judge.settle(
+            repo,
+            &mut outcome,
+            &mut self.tools,
+        )?))
     }
 
     /// Has git merge `theirs` into `ours`, told the merge `bases` rather than searching
@@ -183,9 +189,14 @@ impl<'e> Session<'e> {
             },
             _ => None,
         };
-        let settled =
-            self.judge
-                .merge_commits_by_git(&engine.mem, bases, base_of_bases, ours, theirs)?;
+        let settled = self.judge.merge_commits_by_git(
+            &engine.mem,
+            bases,
+            base_of_bases,
+            ours,
+            theirs,
+            &mut self.tools,
+        )?;
         Ok(merged(settled))
     }
 
@@ -205,7 +216,6 @@ impl<'e> Session<'e> {
             .judge
             .trees_to_merge(repo, b, o, t)?
             .map(|(b, t)| Trees {
-                base,
                 base_tree: b,
                 our_tree: o,
                 their_tree: t,
@@ -219,55 +229,32 @@ impl<'e> Session<'e> {
         trees: Option<Trees>,
         ours: ObjectId,
         theirs: ObjectId,
-        label: &str,
     ) -> Result<gix::merge::plumbing::tree::Outcome<'e>> {
         let Session {
             engine,
             history,
-            diff_cache,
-            blob_merge,
+            tools,
             ..
         } = self;
-        let Engine {
-            mem: repo,
-            tree_options,
-            commit_options,
-            ..
-        } = *engine;
-        let mut labels = Labels {
-            ancestor: None,
-            current: Some("HEAD".into()),
-            other: Some(label.into()),
-        };
-        let ancestor;
+        let repo = &engine.mem;
         match trees {
             Some(trees) => {
-                ancestor = trees.base.attach(repo).shorten_or_id().to_string();
-                labels.ancestor = Some(ancestor.as_str().into());
-                gix::merge::plumbing::tree(
-                    &trees.base_tree,
-                    &trees.our_tree,
-                    &trees.their_tree,
-                    labels,
-                    repo,
-                    |buf| repo.write_blob(buf).map(|id| id.detach()),
-                    &mut Default::default(),
-                    diff_cache,
-                    blob_merge,
-                    tree_options.clone().into(),
-                )
-                .map_err(anyhow::Error::from)
+                tools.merge_trees(repo, trees.base_tree, trees.our_tree, trees.their_tree)
             }
             None => gix::merge::plumbing::commit(
                 ours,
                 theirs,
-                labels,
+                Labels {
+                    ancestor: None,
+                    current: Some("ours".into()),
+                    other: Some("theirs".into()),
+                },
                 history.graph(),
-                diff_cache,
-                blob_merge,
+                &mut tools.diff_cache,
+                &mut tools.blob_merge,
                 repo,
                 &mut |id| id.to_owned().attach(repo).shorten_or_id().to_string(),
-                commit_options.clone().into(),
+                engine.commit_options.clone().into(),
             )
             .map(|o| o.tree_merge)
             .map_err(anyhow::Error::from),
@@ -277,8 +264,6 @@ impl<'e> Session<'e> {
 
 /// The trees of a merge with one merge base, as gix is to merge them.
 struct Trees {
-    /// The merge base, for the conflict markers' label.
-    base: ObjectId,
     base_tree: ObjectId,
     our_tree: ObjectId,
     their_tree: ObjectId,

@@ -510,8 +510,8 @@ fn check_batch(histories: &[History]) -> Result<(), TestCaseError> {
             .find_commit(*o)
             .and_then(|c| c.tree_id().map(|id| id.detach()))
             .expect("tree");
-        let dry = of_merged(dry.merge(*o, *t, "theirs").expect("dry run"), ours_tree);
-        let merged = of_merged(real.merge(*o, *t, "theirs").expect("merge"), ours_tree);
+        let dry = of_merged(dry.merge(*o, *t).expect("dry run"), ours_tree);
+        let merged = of_merged(real.merge(*o, *t).expect("merge"), ours_tree);
         let overlap = git_track::overlap::merge_into(&track_repo, *o, &[*t])
             .expect("overlap")
             .pop()

@@ -18,7 +18,7 @@ pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
     let mut steps = Vec::new();
     let mut first_conflict = None;
     for (i, p) in plan.steps.iter().enumerate() {
-        let (prediction, paths) = match engine.merge(at, p.tip, &p.branch)? {
+        let (prediction, paths) = match engine.merge(at, p.tip)? {
             Merged::Contained => ("already-merged", Vec::new()),
             Merged::Clean { tree } => {
                 let message = step::message(&p.track, &start.branch, p.tip);

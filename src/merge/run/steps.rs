@@ -65,7 +65,7 @@ pub(super) fn steps(
         st.steps[k].before = Some(before.to_string());
         let track = st.steps[k].track.clone();
         let label = st.steps[k].branch.clone();
-        match engine.merge(before, tip, &label)? {
+        match engine.merge(before, tip)? {
             Merged::Contained => {
                 st.steps[k].result = Some(StepResult::AlreadyMerged);
                 st.current = k + 1;

@@ -11,16 +11,22 @@
 //! replaces gix's, and a file it leaves conflicted is a conflict. Merges in which the two
 //! sides changed no file in common never start git.
 //!
-//! Merges gix could settle otherwise at the level of paths are git's whole
+//! Merges gix could settle otherwise at the level of paths are git's
 //! ([`Judge::merge_commits_by_git`]): several merge bases (git's recursive virtual base is
 //! not gix's), and merges that rename detection decides ([`Judge::renames_decide`]). git
 //! is given the merge bases found here, so that it need not walk history again: the one
-//! base, or the virtual base it would make of two ([`Pending::on_virtual_base`]).
+//! base, or the virtual base it would make of two ([`Pending::on_virtual_base`]). A
+//! virtual base git made cleanly is a merge base like any other: the merge on it is gix's
+//! again, texts redone by git, and only merges renames decide (or whose bases conflict)
+//! stay git's whole.
 //!
 //! What git has to finish can wait ([`Judge::settle_later`], [`Judge::by_git_later`]): a
 //! caller judging many merges at once (`overlap`) hands them all to [`Judge::finish`],
 //! which asks one `git merge-tree --stdin` for every one of them — one process instead of
 //! one per merge.
+//!
+//! gix is spared the content merges git redoes: [`contents`] sets its tree merges up to
+//! judge blobs by their headers alone.
 //!
 //! The pieces: this file holds the rule — the [`Judge`], the verdicts it gives
 //! ([`Settled`]) and the merges that wait for git ([`Pending`], [`Deferred`]) — and
@@ -30,11 +36,13 @@
 //! directory git works in, and the small trees of the files it merges again) and
 //! `scratch` (that directory, removed when done).
 
+pub mod contents;
 mod git_side;
 mod objects;
 mod renames;
 mod scratch;
 
+use crate::merge::tools::MergeTools;
 use anyhow::{Context, Result, anyhow};
 use git_side::{GitSide, Merge, Place};
 use gix::ObjectId;
@@ -97,7 +105,8 @@ impl Pending {
     /// for the merge of the bases on their given base first. When that merge is clean its
     /// tree is exactly git's virtual base (merge-ort's inner merges differ from outer ones
     /// only in how they record conflicts), and the merge itself is made on it, as git
-    /// would; when not, git makes the whole merge its own way.
+    /// would (by gix, texts by git, see [`Judge::finish`]); when not, git makes the whole
+    /// merge its own way.
     pub fn on_virtual_base(self, bases: [ObjectId; 2], base_of_bases: ObjectId) -> Pending {
         match self.0 {
             Work::Whole {
@@ -171,10 +180,15 @@ impl Judge {
 
     /// Ends gix's tree merge as git would: text merges redone by git, then the rule.
     /// Writes the merged tree (and git's merged blobs) through `repo` when clean.
-    pub fn settle(&mut self, repo: &gix::Repository, outcome: &mut Outcome<'_>) -> Result<Settled> {
+    pub fn settle(
+        &mut self,
+        repo: &gix::Repository,
+        outcome: &mut Outcome<'_>,
+        tools: &mut MergeTools,
+    ) -> Result<Settled> {
         match self.settle_later(repo, outcome)? {
             Deferred::Settled(settled) => Ok(settled),
-            Deferred::Pending(pending) => self.finish_one(repo, pending),
+            Deferred::Pending(pending) => self.finish_one(repo, pending, tools),
         }
     }
 
@@ -256,29 +270,55 @@ impl Judge {
         }
     }
 
-    fn finish_one(&mut self, repo: &gix::Repository, pending: Pending) -> Result<Settled> {
-        self.finish(repo, vec![pending])?
+    fn finish_one(
+        &mut self,
+        repo: &gix::Repository,
+        pending: Pending,
+        tools: &mut MergeTools,
+    ) -> Result<Settled> {
+        self.finish(repo, vec![pending], tools)?
             .pop()
             .ok_or_else(|| anyhow!("internal error: git's verdict went missing"))
     }
 
-    /// git's verdicts on `pending` merges, in order, from one `git merge-tree` run. Merged
-    /// trees (and git's merged blobs) are made readable through `repo`, which must be able
-    /// to read every object the merges name.
+    /// git's verdicts on `pending` merges, in order, from one `git merge-tree` run (and
+    /// one before it for the virtual merge bases). Merged trees (and git's merged blobs)
+    /// are made readable through `repo`, which must be able to read every object the
+    /// merges name.
+    ///
+    /// A merge on two merge bases whose own merge is clean is made on git's virtual base
+    /// as any merge on one base: by gix with `tools`, what only ours changed left out,
+    /// texts merged again by git. Only merges renames decide stay git's whole.
     pub fn finish(
         &mut self,
         repo: &gix::Repository,
         pending: Vec<Pending>,
+        tools: &mut MergeTools,
     ) -> Result<Vec<Settled>> {
         if pending.is_empty() {
             return Ok(Vec::new());
         }
-        let git = self.git_side()?;
         // Virtual merge bases git would make, where their merge is clean.
-        let virtual_bases = git.virtual_bases(repo, &pending)?;
+        let virtual_bases = self.git_side()?.virtual_bases(repo, &pending)?;
+        let mut settled: Vec<Option<Settled>> = vec![None; pending.len()];
+        let mut left = Vec::with_capacity(pending.len());
+        for (n, (pending, virtual_base)) in pending.into_iter().zip(virtual_bases).enumerate() {
+            let pending = match virtual_base {
+                Some(base) => match self.on_virtual_base(repo, pending, base, tools)? {
+                    Deferred::Settled(s) => {
+                        settled[n] = Some(s);
+                        continue;
+                    }
+                    Deferred::Pending(p) => p,
+                },
+                None => pending,
+            };
+            left.push((n, pending));
+        }
+        let git = self.git_side()?;
         // Per merge: the merge base (trees only), ours, theirs.
-        let mut merges: Vec<Merge> = Vec::with_capacity(pending.len());
-        for (Pending(work), virtual_base) in pending.iter().zip(virtual_bases) {
+        let mut merges: Vec<Merge> = Vec::with_capacity(left.len());
+        for (_, Pending(work)) in &left {
             merges.push(match work {
                 Work::Texts { texts, .. } => {
                     // The three trees hold the texts at their paths, so that attributes apply.
@@ -304,19 +344,54 @@ impl Judge {
                     git.export_all(repo, *ours)?;
                     git.export_all(repo, *theirs)?;
                     (
-                        base.or(virtual_base).map(|b| b.to_string()),
+                        base.map(|b| b.to_string()),
                         ours.to_string(),
                         theirs.to_string(),
                     )
                 }
             });
         }
-        let answers = git.merge_trees(&merges)?;
-        let mut out = Vec::with_capacity(pending.len());
-        for (Pending(work), merged) in pending.into_iter().zip(answers) {
-            out.push(git.conclude(repo, work, merged)?);
+        let answers = if merges.is_empty() {
+            Vec::new()
+        } else {
+            git.merge_trees(&merges)?
+        };
+        for ((n, Pending(work)), merged) in left.into_iter().zip(answers) {
+            settled[n] = Some(git.conclude(repo, work, merged)?);
         }
-        Ok(out)
+        settled
+            .into_iter()
+            .map(|s| s.ok_or_else(|| anyhow!("internal error: git's verdict went missing")))
+            .collect()
+    }
+
+    /// A whole merge whose virtual merge base git made (`base`, a tree): made by gix on
+    /// it as a merge on one base, or left to git on that base when renames decide it.
+    fn on_virtual_base(
+        &mut self,
+        repo: &gix::Repository,
+        pending: Pending,
+        base: ObjectId,
+        tools: &mut MergeTools,
+    ) -> Result<Deferred> {
+        let Pending(Work::Whole { ours, theirs, .. }) = pending else {
+            return Ok(Deferred::Pending(pending));
+        };
+        self.git_side()?.import_all(repo, base)?;
+        let tree_of =
+            |id: ObjectId| -> Result<ObjectId> { Ok(repo.find_commit(id)?.tree_id()?.detach()) };
+        let (ours_tree, theirs_tree) = (tree_of(ours)?, tree_of(theirs)?);
+        let Some((base, theirs_tree)) = self.trees_to_merge(repo, base, ours_tree, theirs_tree)?
+        else {
+            return Ok(Deferred::Pending(Pending(Work::Whole {
+                base: Some(base),
+                ours,
+                theirs,
+                virtual_base: None,
+            })));
+        };
+        let mut outcome = tools.merge_trees(repo, base, ours_tree, theirs_tree)?;
+        self.settle_later(repo, &mut outcome)
     }
 
     /// The trees gix merges for a merge on one base: `base` and `theirs` with what only
@@ -354,10 +429,12 @@ impl Judge {
         base_of_bases: Option<ObjectId>,
         ours: ObjectId,
         theirs: ObjectId,
+        tools: &mut MergeTools,
     ) -> Result<Settled> {
         self.finish_one(
             repo,
             Judge::by_git_later(bases, base_of_bases, ours, theirs),
+            tools,
         )
     }
 

@@ -12,7 +12,7 @@ use gix::objs::tree::EntryMode;
 impl Worker<'_> {
     /// The changed non-tree entries from `old` to `new`, renames followed, sorted by path.
     pub fn diff(&mut self, old: ObjectId, new: ObjectId) -> Result<Vec<Change>> {
-        let rewrites = self.tree_options.rewrites;
+        let rewrites = self.tools.options.rewrites;
         self.diff_with(old, new, rewrites)
     }
 
@@ -36,8 +36,8 @@ impl Worker<'_> {
         gix::diff::tree_with_rewrites(
             TreeRefIter::from_bytes(&old_data, repo.object_hash()),
             TreeRefIter::from_bytes(&new_data, repo.object_hash()),
-            &mut self.diff_cache,
-            &mut self.state,
+            &mut self.tools.diff_cache,
+            &mut self.tools.state,
             &repo.objects,
             |change: ChangeRef<'_>| {
                 record(change.into_owned(), &mut changes);
@@ -47,7 +47,7 @@ impl Worker<'_> {
         )
         .map_err(|e| anyhow!("{e}"))
         .context("tree diff failed")?;
-        self.diff_cache.clear_resource_cache_keep_allocation();
+        self.tools.diff_cache.clear_resource_cache_keep_allocation();
         changes.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(changes)
     }

@@ -41,7 +41,10 @@ impl Worker<'_> {
                 }
             });
         }
-        let mut settled = self.judge.finish(self.repo, pending)?.into_iter();
+        let mut settled = self
+            .judge
+            .finish(self.repo, pending, &mut self.tools)?
+            .into_iter();
         slots
             .into_iter()
             .map(|slot| match slot {
@@ -119,28 +122,33 @@ impl Worker<'_> {
         };
         let options = gix::merge::plumbing::commit::Options {
             allow_missing_merge_base: false,
-            tree_merge: self.tree_options.clone(),
+            tree_merge: self.tools.options.clone(),
             use_first_merge_base: false,
         };
-        let (diff_cache, blob_merge) = self.merge_tools()?;
+        let tools = &mut self.tools;
         let outcome = gix::merge::plumbing::commit(
             ours,
             theirs,
             labels,
             graph,
-            diff_cache,
-            blob_merge,
+            &mut tools.diff_cache,
+            &mut tools.blob_merge,
             repo,
             &mut |id| id.to_hex_with_len(7).to_string(),
             options,
         );
-        diff_cache.clear_resource_cache_keep_allocation();
+        tools.diff_cache.clear_resource_cache_keep_allocation();
         let mut outcome = outcome
             .map_err(|e| anyhow!("{e}"))
             .context("in-memory merge failed")?;
-        Ok(match self.judge.settle(repo, &mut outcome.tree_merge)? {
-            Settled::Clean(_) => None,
-            Settled::Conflict(paths) => Some(paths),
-        })
+        Ok(
+            match self
+                .judge
+                .settle(repo, &mut outcome.tree_merge, &mut self.tools)?
+            {
+                Settled::Clean(_) => None,
+                Settled::Conflict(paths) => Some(paths),
+            },
+        )
     }
 }

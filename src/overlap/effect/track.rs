@@ -145,7 +145,10 @@ impl Worker<'_> {
                 }
             });
         }
-        let mut settled = self.judge.finish(self.repo, pending)?.into_iter();
+        let mut settled = self
+            .judge
+            .finish(self.repo, pending, &mut self.tools)?
+            .into_iter();
         slots
             .into_iter()
             .map(|slot| match slot {

@@ -1,8 +1,9 @@
 //! The per-thread tools a track's or a pair's merge is made with: the [`Worker`] (diff and
 //! merge platforms, git's judge) and the [`Walk`] that finds merge bases.
 
+use crate::merge::tools::MergeTools;
 use crate::merge::verdict::{Deferred, Judge};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use gix::ObjectId;
 use std::collections::HashMap;
 
@@ -46,12 +47,8 @@ impl Walk<'_> {
 /// Per-thread tools for merging and diffing, reused across tracks.
 pub(in crate::overlap) struct Worker<'r> {
     pub repo: &'r gix::Repository,
-    /// For tree diffs and rename detection.
-    pub(super) diff_cache: gix::diff::blob::Platform,
-    /// For content merges, set up on first use.
-    pub(super) blob_merge: Option<gix::merge::blob::Platform>,
-    pub(super) state: gix::diff::tree::State,
-    pub(super) tree_options: gix::merge::plumbing::tree::Options,
+    /// gix's tree merge and the platforms of tree diffs and rename detection.
+    pub(super) tools: MergeTools,
     /// What git leaves unresolved (text merges judged by git itself).
     pub(super) judge: Judge,
     /// Tree entries looked up by (tree, path), for the check that a track's changes
@@ -67,30 +64,10 @@ impl<'r> Worker<'r> {
         let diff_cache = crate::overlap::tools::diff_cache(repo)?;
         Ok(Worker {
             repo,
-            diff_cache,
-            blob_merge: None,
+            tools: MergeTools::new(repo, diff_cache, tree_options)?,
             judge: Judge::new(repo),
-            state: Default::default(),
-            tree_options,
             entries: HashMap::new(),
         })
-    }
-
-    /// The diff and merge platforms a tree merge needs.
-    pub(super) fn merge_tools(
-        &mut self,
-    ) -> Result<(
-        &mut gix::diff::blob::Platform,
-        &mut gix::merge::blob::Platform,
-    )> {
-        if self.blob_merge.is_none() {
-            self.blob_merge = Some(crate::overlap::tools::merge_cache(self.repo)?);
-        }
-        let blob_merge = self
-            .blob_merge
-            .as_mut()
-            .ok_or_else(|| anyhow!("merge set-up missing"))?;
-        Ok((&mut self.diff_cache, blob_merge))
     }
 
     /// A 3-way merge of trees in memory, settled as git would, or left for git to finish.
@@ -100,32 +77,7 @@ impl<'r> Worker<'r> {
         ours: ObjectId,
         theirs: ObjectId,
     ) -> Result<Deferred> {
-        let repo = self.repo;
-        let labels = gix::merge::blob::builtin_driver::text::Labels {
-            ancestor: Some("base".into()),
-            current: Some("ours".into()),
-            other: Some("theirs".into()),
-        };
-        let options = self.tree_options.clone();
-        let mut state = std::mem::take(&mut self.state);
-        let (diff_cache, blob_merge) = self.merge_tools()?;
-        let outcome = gix::merge::plumbing::tree(
-            &base,
-            &ours,
-            &theirs,
-            labels,
-            repo,
-            |buf| gix::objs::Write::write_buf(repo, gix::objs::Kind::Blob, buf),
-            &mut state,
-            diff_cache,
-            blob_merge,
-            options,
-        );
-        diff_cache.clear_resource_cache_keep_allocation();
-        self.state = state;
-        let mut outcome = outcome
-            .map_err(|e| anyhow!("{e}"))
-            .context("in-memory merge failed")?;
-        self.judge.settle_later(repo, &mut outcome)
+        let mut outcome = self.tools.merge_trees(self.repo, base, ours, theirs)?;
+        self.judge.settle_later(self.repo, &mut outcome)
     }
 }
