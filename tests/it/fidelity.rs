@@ -581,3 +581,44 @@ proptest! {
         check_batch(&histories)?;
     }
 }
+
+#[test]
+fn a_file_both_sides_made_the_same_with_one_changing_its_mode_merges_like_git() {
+    // Found by the generator (seed 77): both sides make `d/e/f.txt` the same binary
+    // content, ours also makes it executable, and theirs renames `d/c.txt` beside it.
+    // gix gives up on the file (an unknown resolution); git takes the one content and
+    // ours' mode, and so must every verdict.
+    let history = History {
+        base: vec![(2, vec![10, 7, 5, 3, 0]), (3, vec![7, 10, 3, 6])],
+        ours: vec![Op::Chmod { file: 1 }, Op::Binary { file: 1 }],
+        theirs: vec![
+            Op::Binary { file: 1 },
+            Op::Rename {
+                file: 0,
+                to: 5,
+                edit: Some(Edit::Replace {
+                    at: 5,
+                    len: 2,
+                    lines: vec![1, 9],
+                }),
+            },
+            Op::Edit {
+                file: 3,
+                edits: vec![
+                    Edit::Insert {
+                        at: 9,
+                        lines: vec![7, 7],
+                    },
+                    Edit::Insert {
+                        at: 6,
+                        lines: vec![3],
+                    },
+                ],
+            },
+        ],
+        criss_cross: None,
+    };
+    if let Err(e) = check_batch(&[history]) {
+        panic!("{e}");
+    }
+}

@@ -48,7 +48,7 @@ use git_side::{GitSide, Merge, Place};
 use gix::ObjectId;
 use gix::bstr::{BStr, ByteSlice};
 use gix::merge::plumbing::tree::{
-    Conflict, ConflictIndexEntry, Outcome, Resolution, TreatAsUnresolved,
+    Conflict, ConflictIndexEntry, Outcome, Resolution, ResolutionFailure, TreatAsUnresolved,
 };
 use gix::objs::tree::{EntryKind, EntryMode};
 use std::collections::{BTreeMap, BTreeSet};
@@ -449,7 +449,8 @@ impl Judge {
 }
 
 /// The file of a conflict whose tree-level outcome is settled and whose content gix
-/// merged: both sides modified it (or added it), possibly with a rename.
+/// merged: both sides modified it (or added it), possibly with a rename; or one file
+/// both sides changed that gix could not settle (see below).
 fn text_merge(c: &Conflict) -> Option<Text> {
     let (ours, theirs) = c.changes_in_resolution();
     let path = match &c.resolution {
@@ -459,6 +460,10 @@ fn text_merge(c: &Conflict) -> Option<Text> {
             final_location: None,
             ..
         }) => theirs.location(),
+        // gix gives up on some changes of one file git settles by its own rules (both
+        // sides made it the same content, one of them also changed its mode): git
+        // merges it like any text, and its answer wins.
+        Err(ResolutionFailure::Unknown) if ours.location() == theirs.location() => ours.location(),
         _ => return None,
     };
     let [base, ours, theirs] = c.entries();
