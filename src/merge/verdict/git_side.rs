@@ -4,11 +4,11 @@
 //! read back as verdicts.
 
 use super::scratch::Scratch;
-use super::{Pending, Settled, Work};
+use super::{Pending, Settled, Stage, Text, TextAnswer, TextKey, Work};
 use crate::git::TreeMerge;
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// One merge for git: the merge base (`None`: git finds it), ours, theirs.
@@ -138,55 +138,109 @@ impl GitSide {
         Ok(out)
     }
 
-    /// The verdict on one merge from git's answer.
-    pub(super) fn conclude(
-        &self,
-        repo: &gix::Repository,
-        work: Work,
-        merged: TreeMerge,
-    ) -> Result<Settled> {
-        let tree = ObjectId::from_hex(merged.tree.as_bytes())
-            .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?;
-        let (gix_tree, mut unresolved, texts) = match work {
-            Work::Whole { .. } => {
-                if !merged.clean {
-                    let mut paths = merged.conflicted;
-                    paths.sort();
-                    paths.dedup();
-                    return Ok(Settled::Conflict(paths));
-                }
-                self.import_all(repo, tree)?;
-                return Ok(Settled::Clean(tree));
-            }
-            Work::Texts {
-                tree,
-                unresolved,
-                texts,
-            } => (tree, unresolved, texts),
-        };
-        let conflicted: BTreeSet<&str> = merged.conflicted.iter().map(String::as_str).collect();
-        let mut resolved = Vec::with_capacity(texts.len());
+    /// The merge git is to make of `texts`: three trees holding only them, at their
+    /// paths (so that attributes apply), written to the scratch directory.
+    pub(super) fn text_merge(&self, repo: &gix::Repository, texts: &[&Text]) -> Result<Merge> {
+        let mut sides: [BTreeMap<&str, Stage>; 3] = Default::default();
         for text in texts {
-            if conflicted.contains(text.path.as_str()) {
-                unresolved.insert(text.path);
-            } else {
-                resolved.push(text.path);
+            for (side, stage) in sides.iter_mut().zip(text.stages) {
+                if let Some((mode, id)) = stage {
+                    self.export(repo, id)?;
+                    side.insert(&text.path, (mode, id));
+                }
             }
         }
-        let Some(gix_tree) = gix_tree.filter(|_| unresolved.is_empty()) else {
+        let [base, ours, theirs] = sides;
+        Ok((
+            Some(self.write_tree(&base)?.to_string()),
+            self.write_tree(&ours)?.to_string(),
+            self.write_tree(&theirs)?.to_string(),
+        ))
+    }
+
+    /// git's answer for each of `texts` from its merge of them.
+    pub(super) fn text_answers(
+        &self,
+        repo: &gix::Repository,
+        texts: &[&Text],
+        merged: &TreeMerge,
+    ) -> Result<Vec<(TextKey, TextAnswer)>> {
+        let tree = tree_id(merged)?;
+        let conflicted: BTreeSet<&str> = merged.conflicted.iter().map(String::as_str).collect();
+        let mut out = Vec::with_capacity(texts.len());
+        for text in texts {
+            let answer = if conflicted.contains(text.path.as_str()) {
+                None
+            } else {
+                let stage = self
+                    .entry_at(repo, tree, &text.path)?
+                    .ok_or_else(|| anyhow!("git's merge of {} lost the file", text.path))?;
+                Some(stage)
+            };
+            out.push((text.key(), answer));
+        }
+        Ok(out)
+    }
+
+    /// The verdict on a merge whose texts git merged (`answers`): gix's `tree` with git's
+    /// merged blobs in place, or the paths left unresolved.
+    pub(super) fn conclude_texts(
+        &self,
+        repo: &gix::Repository,
+        tree: Option<ObjectId>,
+        mut unresolved: BTreeSet<String>,
+        texts: Vec<Text>,
+        answers: &HashMap<TextKey, TextAnswer>,
+    ) -> Result<Settled> {
+        let mut resolved = Vec::with_capacity(texts.len());
+        for text in texts {
+            match answers.get(&text.key()) {
+                Some(Some(stage)) => resolved.push((text.path, *stage)),
+                Some(None) => {
+                    unresolved.insert(text.path);
+                }
+                None => {
+                    return Err(anyhow!(
+                        "internal error: git's merge of {} went missing",
+                        text.path
+                    ));
+                }
+            }
+        }
+        let Some(tree) = tree.filter(|_| unresolved.is_empty()) else {
             return Ok(Settled::Conflict(unresolved.into_iter().collect()));
         };
         // git's merged blobs replace gix's.
-        let mut editor = repo.edit_tree(gix_tree)?;
-        for path in resolved {
-            let (mode, id) = self
-                .entry_at(repo, tree, &path)?
-                .ok_or_else(|| anyhow!("git's merge of {path} lost the file"))?;
+        let mut editor = repo.edit_tree(tree)?;
+        for (path, (mode, id)) in resolved {
             self.import(repo, id)?;
             editor.upsert(path.as_str(), mode.kind(), id)?;
         }
         Ok(Settled::Clean(editor.write()?.detach()))
     }
+
+    /// The verdict on a merge git made whole.
+    pub(super) fn conclude_whole(
+        &self,
+        repo: &gix::Repository,
+        merged: TreeMerge,
+    ) -> Result<Settled> {
+        if !merged.clean {
+            let mut paths = merged.conflicted;
+            paths.sort();
+            paths.dedup();
+            return Ok(Settled::Conflict(paths));
+        }
+        let tree = tree_id(&merged)?;
+        self.import_all(repo, tree)?;
+        Ok(Settled::Clean(tree))
+    }
+}
+
+/// The tree git's merge wrote.
+fn tree_id(merged: &TreeMerge) -> Result<ObjectId> {
+    ObjectId::from_hex(merged.tree.as_bytes())
+        .with_context(|| format!("git merge-tree answered {:?}", merged.tree))
 }
 
 /// [`crate::git::merge_trees_batch`] split over one git process per core. Merges git

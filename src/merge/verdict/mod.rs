@@ -42,6 +42,7 @@ mod objects;
 mod renames;
 mod scratch;
 
+use crate::git::TreeMerge;
 use crate::merge::tools::MergeTools;
 use anyhow::{Context, Result, anyhow};
 use git_side::{GitSide, Merge, Place};
@@ -146,7 +147,19 @@ pub struct Judge {
     /// By merge base: the last integration side compared with it, and the files that
     /// differ between them (a run compares one growing side with a few merge bases).
     ours_changes: std::collections::HashMap<ObjectId, (ObjectId, renames::ChangedFiles)>,
+    /// git's answer for each file it merged again in this run: a merge of many tracks
+    /// meets the same three versions of a file again and again (a pair's merge repeats
+    /// most of its tracks' own), and git is asked once.
+    texts: std::collections::HashMap<TextKey, TextAnswer>,
 }
+
+/// A text merge: the path (attributes apply by path) and its three stages. Texts share
+/// no merge with each other: all of them are changed on both sides, so nothing is
+/// deleted and no rename pairs one with another.
+type TextKey = (String, [Option<Stage>; 3]);
+
+/// git's merge of a text: its mode and blob, or `None` when git leaves it conflicted.
+type TextAnswer = Option<Stage>;
 
 /// A file's mode and blob.
 type Stage = (EntryMode, ObjectId);
@@ -158,6 +171,12 @@ struct Text {
     stages: [Option<Stage>; 3],
 }
 
+impl Text {
+    fn key(&self) -> TextKey {
+        (self.path.clone(), self.stages)
+    }
+}
+
 impl Judge {
     pub fn new(repo: &gix::Repository) -> Judge {
         Judge {
@@ -165,6 +184,7 @@ impl Judge {
             place: Place::of(repo),
             git: None,
             ours_changes: Default::default(),
+            texts: Default::default(),
         }
     }
 
@@ -315,49 +335,73 @@ impl Judge {
             };
             left.push((n, pending));
         }
-        let git = self.git_side()?;
-        // Per merge: the merge base (trees only), ours, theirs.
+        self.git_side()?;
+        let Judge { git, texts, .. } = self;
+        let git = git
+            .as_ref()
+            .ok_or_else(|| anyhow!("no scratch object directory"))?;
+        // Per merge git makes: which of `left` asked it, and the merge base (trees only),
+        // ours, theirs. A text merge asks only for the files git has not merged yet in
+        // this run (nor been asked for in this batch).
+        let mut asking: Vec<(usize, Vec<&Text>)> = Vec::new();
         let mut merges: Vec<Merge> = Vec::with_capacity(left.len());
-        for (_, Pending(work)) in &left {
-            merges.push(match work {
-                Work::Texts { texts, .. } => {
-                    // The three trees hold the texts at their paths, so that attributes apply.
-                    let mut sides: [BTreeMap<&str, Stage>; 3] = Default::default();
-                    for text in texts {
-                        for (side, stage) in sides.iter_mut().zip(text.stages) {
-                            if let Some((mode, id)) = stage {
-                                git.export(repo, id)?;
-                                side.insert(&text.path, (mode, id));
-                            }
-                        }
+        let mut asked: BTreeSet<TextKey> = BTreeSet::new();
+        for (i, (_, Pending(work))) in left.iter().enumerate() {
+            match work {
+                Work::Texts { texts: files, .. } => {
+                    let new: Vec<&Text> = files
+                        .iter()
+                        .filter(|t| !texts.contains_key(&t.key()) && asked.insert(t.key()))
+                        .collect();
+                    if new.is_empty() {
+                        continue;
                     }
-                    let [base, ours, theirs] = sides;
-                    (
-                        Some(git.write_tree(&base)?.to_string()),
-                        git.write_tree(&ours)?.to_string(),
-                        git.write_tree(&theirs)?.to_string(),
-                    )
+                    merges.push(git.text_merge(repo, &new)?);
+                    asking.push((i, new));
                 }
                 Work::Whole {
                     base, ours, theirs, ..
                 } => {
                     git.export_all(repo, *ours)?;
                     git.export_all(repo, *theirs)?;
-                    (
+                    merges.push((
                         base.map(|b| b.to_string()),
                         ours.to_string(),
                         theirs.to_string(),
-                    )
+                    ));
+                    asking.push((i, Vec::new()));
                 }
-            });
+            }
         }
         let answers = if merges.is_empty() {
             Vec::new()
         } else {
             git.merge_trees(&merges)?
         };
-        for ((n, Pending(work)), merged) in left.into_iter().zip(answers) {
-            settled[n] = Some(git.conclude(repo, work, merged)?);
+        let mut whole: BTreeMap<usize, TreeMerge> = BTreeMap::new();
+        for ((i, files), merged) in asking.into_iter().zip(answers) {
+            if files.is_empty() {
+                whole.insert(i, merged);
+                continue;
+            }
+            for (key, answer) in git.text_answers(repo, &files, &merged)? {
+                texts.insert(key, answer);
+            }
+        }
+        for (i, (n, Pending(work))) in left.into_iter().enumerate() {
+            settled[n] = Some(match work {
+                Work::Texts {
+                    tree,
+                    unresolved,
+                    texts: files,
+                } => git.conclude_texts(repo, tree, unresolved, files, texts)?,
+                Work::Whole { .. } => {
+                    let merged = whole
+                        .remove(&i)
+                        .ok_or_else(|| anyhow!("internal error: git's verdict went missing"))?;
+                    git.conclude_whole(repo, merged)?
+                }
+            });
         }
         settled
             .into_iter()

@@ -5,7 +5,7 @@ use super::bases::known_bases;
 use super::{IntegrationContext, key};
 use crate::overlap::Input;
 use crate::overlap::cache::Cache;
-use crate::overlap::effect::{Effect, Worker};
+use crate::overlap::effect::Effect;
 use crate::progress;
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
@@ -79,8 +79,8 @@ impl IntegrationContext<'_> {
         })?;
         let (partials, bases): (Vec<_>, Vec<_>) = partials.into_iter().unzip();
         // The merges git has to judge, all in one run of git.
-        let effects = Worker::new(&self.main, self.tree_options.clone())?
-            .finish_effects(partials, integration_tree)?;
+        let effects =
+            self.finish_with(|worker| worker.finish_effects(partials, integration_tree))?;
         Ok(effects.into_iter().zip(bases).collect())
     }
 

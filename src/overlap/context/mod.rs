@@ -15,8 +15,9 @@ mod verdicts;
 
 use super::cache::{Cache, Verdict};
 use super::compare::{self, Meeting};
-use super::effect::{Effect, commit_tree};
+use super::effect::{Effect, Worker, commit_tree};
 use super::{Input, Integration, Level, MergeVerdict, Pair, Report, TrackReport};
+use crate::merge::verdict::Judge;
 use crate::progress::Progress;
 use crate::repo::Repo;
 use anyhow::{Context, Result, anyhow};
@@ -46,6 +47,9 @@ pub(super) struct IntegrationContext<'r> {
     bases: HashMap<ObjectId, Vec<ObjectId>>,
     /// Each tip's [`IntegrationContext::chain`], walked once.
     chains: HashMap<ObjectId, Vec<ObjectId>>,
+    /// The judge that settles the run's merges with git, kept from one batch to the next
+    /// so that git merges each text once (see [`IntegrationContext::finish_with`]).
+    finisher: Option<Judge>,
 }
 
 impl<'r> IntegrationContext<'r> {
@@ -81,7 +85,20 @@ impl<'r> IntegrationContext<'r> {
             progress,
             bases: HashMap::new(),
             chains: HashMap::new(),
+            finisher: None,
         })
+    }
+
+    /// `f` with a worker on the main repository that settles with the run's one judge.
+    fn finish_with<R>(&mut self, f: impl FnOnce(&mut Worker<'_>) -> Result<R>) -> Result<R> {
+        let judge = self
+            .finisher
+            .take()
+            .unwrap_or_else(|| Judge::new(&self.main));
+        let mut worker = Worker::with_judge(&self.main, self.tree_options.clone(), judge)?;
+        let out = f(&mut worker);
+        self.finisher = Some(worker.into_judge());
+        out
     }
 
     /// Snapshots a worktree's uncommitted work into memory; `None` when it has none.

@@ -7,7 +7,7 @@ use super::{IntegrationContext, JudgedPair, Meetings, key};
 use crate::overlap::Input;
 use crate::overlap::cache::{Cache, Verdict};
 use crate::overlap::compare::{self, Meeting};
-use crate::overlap::effect::{Effect, Worker};
+use crate::overlap::effect::Effect;
 use crate::progress;
 use anyhow::Result;
 use gix::ObjectId;
@@ -93,8 +93,7 @@ impl IntegrationContext<'_> {
         })?;
         let (partials, bases): (Vec<_>, Vec<_>) = partials.into_iter().unzip();
         // The merges git has to judge, all in one run of git.
-        let verdicts =
-            Worker::new(&self.main, self.tree_options.clone())?.finish_verdicts(partials)?;
+        let verdicts = self.finish_with(|worker| worker.finish_verdicts(partials))?;
         Ok(verdicts
             .into_iter()
             .map(|conflicts| Verdict {

@@ -61,13 +61,27 @@ impl<'r> Worker<'r> {
         repo: &'r gix::Repository,
         tree_options: gix::merge::plumbing::tree::Options,
     ) -> Result<Worker<'r>> {
+        Worker::with_judge(repo, tree_options, Judge::new(repo))
+    }
+
+    /// A worker that settles with `judge` (and what it learnt from git so far).
+    pub fn with_judge(
+        repo: &'r gix::Repository,
+        tree_options: gix::merge::plumbing::tree::Options,
+        judge: Judge,
+    ) -> Result<Worker<'r>> {
         let diff_cache = crate::overlap::tools::diff_cache(repo)?;
         Ok(Worker {
             repo,
             tools: MergeTools::new(repo, diff_cache, tree_options)?,
-            judge: Judge::new(repo),
+            judge,
             entries: HashMap::new(),
         })
+    }
+
+    /// The worker's judge, for the next worker.
+    pub fn into_judge(self) -> Judge {
+        self.judge
     }
 
     /// A 3-way merge of trees in memory, settled as git would, or left for git to finish.
