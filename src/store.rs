@@ -83,6 +83,72 @@ impl Listing {
         }
         Ok(chosen)
     }
+
+    /// The name of every definition ref, valid or not.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .tracks
+            .iter()
+            .map(|s| s.track.name.clone())
+            .chain(self.invalid.iter().map(|i| {
+                i.refname
+                    .strip_prefix(REF_PREFIX)
+                    .unwrap_or(&i.refname)
+                    .to_owned()
+            }))
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// The name of every definition ref, valid or not, read without reading a ref: the file
+/// names of the loose refs under `refs/tracks/` and the packed refs there. What a check
+/// of a new name needs, for a directory listing rather than a file read (and a
+/// definition) per track.
+pub fn names(repo: &Repo) -> Result<Vec<String>> {
+    let mut names = std::collections::BTreeSet::new();
+    let root = repo.gix.common_dir().join(REF_PREFIX.trim_end_matches('/'));
+    loose_names(&root, "", &mut names)?;
+    if let Some(packed) = repo.gix.refs.cached_packed_buffer()? {
+        for r in packed.iter_prefixed(REF_PREFIX.into())? {
+            let r = r.map_err(|e| anyhow!("could not read the packed refs: {e}"))?;
+            let full = r.name.as_bstr().to_string();
+            if let Some(name) = full.strip_prefix(REF_PREFIX) {
+                names.insert(name.to_owned());
+            }
+        }
+    }
+    Ok(names.into_iter().collect())
+}
+
+/// The loose ref files under `dir` (a ref being written, `<name>.lock`, is not one yet).
+fn loose_names(
+    dir: &std::path::Path,
+    prefix: &str,
+    out: &mut std::collections::BTreeSet<String>,
+) -> Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(anyhow!("could not read {}: {e}", dir.display())),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| anyhow!("could not read {}: {e}", dir.display()))?;
+        let Ok(file_name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let name = format!("{prefix}{file_name}");
+        let kind = entry
+            .file_type()
+            .map_err(|e| anyhow!("could not read {}: {e}", entry.path().display()))?;
+        if kind.is_dir() {
+            loose_names(&entry.path(), &format!("{name}/"), out)?;
+        } else if !file_name.ends_with(".lock") {
+            out.insert(name);
+        }
+    }
+    Ok(())
 }
 
 /// One change in a definition's history.

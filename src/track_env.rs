@@ -10,7 +10,6 @@
 //! itself (the main worktree's server keeps it).
 
 use crate::repo::Repo;
-use crate::store::Listing;
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -52,10 +51,10 @@ impl TrackEnv {
     }
 }
 
-/// The environment of track `name`, giving it an index if it has none yet. `listing`
-/// says which tracks exist (their indexes are kept; others are freed).
-pub fn for_track(repo: &Repo, listing: &Listing, name: &str) -> Result<TrackEnv> {
-    let index = index(repo, listing, name)?;
+/// The environment of track `name`, giving it an index if it has none yet (the indexes
+/// of tracks that no longer exist are freed then).
+pub fn for_track(repo: &Repo, name: &str) -> Result<TrackEnv> {
+    let index = index(repo, name)?;
     Ok(TrackEnv {
         track: name.to_owned(),
         index,
@@ -118,7 +117,7 @@ pub fn port(repo: &Repo, index: u32) -> Result<u32> {
 }
 
 /// The index of `name`: the one it has, else the smallest number no existing track holds.
-pub fn index(repo: &Repo, listing: &Listing, name: &str) -> Result<u32> {
+pub fn index(repo: &Repo, name: &str) -> Result<u32> {
     let path = repo.state_dir().join(FILE_NAME);
     // Most calls find the index already given: no lock, no write.
     if let Some(n) = read(&path).get(name) {
@@ -129,12 +128,10 @@ pub fn index(repo: &Repo, listing: &Listing, name: &str) -> Result<u32> {
     if let Some(n) = table.get(name) {
         return Ok(*n);
     }
-    let live: BTreeSet<&str> = listing
-        .tracks
-        .iter()
-        .map(|s| s.track.name.as_str())
-        .chain([name])
-        .collect();
+    // Listed under the lock: a track given an index had its definition written first, so
+    // no index another process just gave out is taken back.
+    let names = crate::store::names(repo)?;
+    let live: BTreeSet<&str> = names.iter().map(String::as_str).chain([name]).collect();
     table.retain(|k, _| live.contains(k.as_str()));
     let taken: BTreeSet<u32> = table.values().copied().collect();
     let n = (1..).find(|n| !taken.contains(n)).unwrap_or(1);

@@ -86,7 +86,7 @@ fn jobs(repo: &Repo, args: &Args) -> anyhow::Result<(Vec<Job>, Vec<String>)> {
     for s in chosen {
         match lifecycle::find_worktree(repo, &s.track)? {
             Some(worktree) => jobs.push(Job {
-                env: track_env::for_track(repo, &listing, &s.track.name)?,
+                env: track_env::for_track(repo, &s.track.name)?,
                 worktree,
             }),
             None if args.all => skipped.push(s.track.name.clone()),

@@ -56,7 +56,7 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
                 .into(),
         );
     };
-    let env = track_env::for_track(repo, &listing, &name)?;
+    let env = track_env::for_track(repo, &name)?;
     let prepared = setup::prepare(repo, &env, &worktree, &mut |l| progress(l))?;
     let data = SetupJson {
         track: name.clone(),
@@ -82,7 +82,7 @@ pub fn set_up_new(
     worktree: Option<&std::path::Path>,
     skip: bool,
 ) -> anyhow::Result<(track_env::TrackEnv, Option<Prepared>)> {
-    let env = track_env::for_track(repo, &store::list(repo)?, name)?;
+    let env = track_env::for_track(repo, name)?;
     let prepared = match worktree {
         Some(wt) if !skip => Some(setup::prepare(repo, &env, wt, &mut |l| progress(l))?),
         _ => None,

@@ -15,8 +15,9 @@ use std::path::PathBuf;
 /// Every name valid, new, and unique in the batch (also ignoring case).
 pub(super) fn check_names(listing: &Listing, candidates: &[Candidate]) -> Result<()> {
     let mut seen: BTreeMap<String, &Candidate> = BTreeMap::new();
+    let taken = listing.names();
     for c in candidates {
-        lifecycle::check_new_name(listing, &c.name)?;
+        lifecycle::check_new_name(&taken, &c.name)?;
         if let Some(first) = seen.insert(c.name.to_lowercase(), c) {
             return Err(ImportError::SameName {
                 name: c.name.clone(),

@@ -82,17 +82,27 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
     // Held until the definition is written, so that the name checks below hold against
     // every other `new` and `remove`.
     let _lock = lock::tracks(repo)?;
-    let listing = store::list(repo)?;
-    check_request(&listing, req)?;
+    // Definitions are read only when the request needs them (dependencies to check, an
+    // adopted worktree whose branch no track may own); the name check needs the names.
+    let listing = if req.depends_on.is_empty() && req.adopt_worktree.is_none() {
+        None
+    } else {
+        Some(store::list(repo)?)
+    };
+    let taken = match &listing {
+        Some(listing) => listing.names(),
+        None => store::names(repo)?,
+    };
+    check_request(&taken, req)?;
 
     let base_ref = req
         .base
         .clone()
         .unwrap_or_else(|| repo.settings.base.clone());
     let base_commit = repo.try_resolve_commit(&base_ref);
-    let foreign = match &req.adopt_worktree {
-        Some(path) => Some(foreign_worktree(repo, &listing, path)?),
-        None => None,
+    let foreign = match (&req.adopt_worktree, &listing) {
+        (Some(path), Some(listing)) => Some(foreign_worktree(repo, listing, path)?),
+        _ => None,
     };
     let branch = choose_branch(repo, req, foreign.as_ref(), &base_ref, base_commit)?;
     if req.base.is_some() && base_commit.is_none() {
@@ -109,14 +119,16 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
     };
     let worktree = choose_worktree(repo, req, foreign, &branch)?;
     let track = definition(repo, req, &branch, &worktree, base_ref, fork_point);
-    check_dependencies(&listing, &track)?;
+    if let Some(listing) = &listing {
+        check_dependencies(listing, &track)?;
+    }
     make(repo, track, &branch, worktree)
 }
 
 /// Checks what can be checked before anything is looked up: the name is free, the
 /// globs, the estimate and the experiment group are valid.
-fn check_request(listing: &Listing, req: &NewTrack) -> Result<()> {
-    check_new_name(listing, &req.name)?;
+fn check_request(taken: &[String], req: &NewTrack) -> Result<()> {
+    check_new_name(taken, &req.name)?;
     scope::validate(&req.scope)?;
     scope::validate(&req.contracts)?;
     if let Some(e) = req.estimate {

@@ -2,25 +2,16 @@
 
 use super::{LifecycleError, NameCollision};
 use crate::deps;
-use crate::store::{self, Listing};
+use crate::store::Listing;
 use crate::track::{self, Track};
 use anyhow::Result;
 
 /// Refuses a name that is invalid, taken, or taken but for case or Unicode normalisation
 /// (NFC and NFD spellings of one name collide on macOS as case variants do elsewhere).
 /// Definition refs that cannot be read count as taken too.
-pub fn check_new_name(listing: &Listing, name: &str) -> Result<()> {
+pub fn check_new_name(taken: &[String], name: &str) -> Result<()> {
     track::validate_name(name)?;
-    let taken =
-        listing
-            .tracks
-            .iter()
-            .map(|s| s.track.name.as_str())
-            .chain(listing.invalid.iter().map(|i| {
-                i.refname
-                    .strip_prefix(store::REF_PREFIX)
-                    .unwrap_or(&i.refname)
-            }));
+    let taken = taken.iter().map(String::as_str);
     let key = collision_key(name);
     for other in taken {
         if other == name {

@@ -226,6 +226,25 @@ fn concurrent_new_of_nfc_and_nfd_spellings_lets_only_one_through() {
 }
 
 #[test]
+fn new_of_a_name_whose_definition_git_packed_is_refused() {
+    // `new` checks names by listing the definition refs' files and the packed refs, not
+    // by reading every definition: a definition `git gc` packed is still a taken name,
+    // also in another case.
+    let repo = TestRepo::new();
+    repo.track(&["new", "api", "--no-worktree"]).ok();
+    repo.git(&["pack-refs", "--all"]);
+    assert!(!repo.root.join(".git/refs/tracks/api").exists(), "packed");
+    let before = repo.snapshot();
+    repo.track(&["new", "api", "--no-worktree"])
+        .code(2)
+        .stderr_has("a track named 'api' already exists");
+    repo.track(&["new", "API", "--no-worktree"])
+        .code(2)
+        .stderr_has("a track named 'api' already exists; 'API' differs from it only by case");
+    assert_eq!(repo.snapshot(), before);
+}
+
+#[test]
 fn new_of_a_name_taken_by_an_unreadable_definition_but_for_case_is_refused() {
     let repo = TestRepo::new();
     let blob = repo

@@ -204,7 +204,7 @@ pub(super) fn run_gates(repo: &Repo, st: &mut State) -> Result<Option<Stopped>> 
         ("GIT_TRACK_MERGE_TIP", s.tip.clone()),
     ];
     // A gate is a command run for the merged track: it sees that track's environment.
-    env.extend(crate::track_env::for_track(repo, &crate::store::list(repo)?, &s.track)?.vars());
+    env.extend(crate::track_env::for_track(repo, &s.track)?.vars());
     match gate::run(&wt, &st.options.exec, &env, &repo.git_env)? {
         None => {
             st.gate_pending = false;

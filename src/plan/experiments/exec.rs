@@ -33,10 +33,9 @@ pub(super) fn exec_all(
     }
     // Each track's own environment (GIT_TRACK, GIT_TRACK_INDEX, GIT_TRACK_PORT), given out
     // before the commands run at once.
-    let listing = crate::store::list(repo)?;
     let envs: Vec<TrackEnv> = tracks
         .iter()
-        .map(|s| track_env::for_track(repo, &listing, &s.track.name))
+        .map(|s| track_env::for_track(repo, &s.track.name))
         .collect::<Result<_>>()?;
     let dirs: Vec<Option<(PathBuf, bool)>> = places
         .iter()
