@@ -48,6 +48,7 @@ use anyhow::{Context, Result, anyhow};
 use git_side::{GitSide, Merge, Place};
 use gix::ObjectId;
 use gix::bstr::{BStr, ByteSlice};
+use gix::diff::tree_with_rewrites::Change;
 use gix::merge::plumbing::tree::{
     Conflict, ConflictIndexEntry, Outcome, Resolution, ResolutionFailure, TreatAsUnresolved,
 };
@@ -507,7 +508,7 @@ fn text_merge(c: &Conflict) -> Option<Text> {
         // gix gives up on some changes of one file git settles by its own rules (both
         // sides made it the same content, one of them also changed its mode): git
         // merges it like any text, and its answer wins.
-        Err(ResolutionFailure::Unknown) if ours.location() == theirs.location() => ours.location(),
+        Err(ResolutionFailure::Unknown) if in_place(ours, theirs) => ours.location(),
         _ => return None,
     };
     let [base, ours, theirs] = c.entries();
@@ -523,6 +524,17 @@ fn text_merge(c: &Conflict) -> Option<Text> {
         path: path.to_str_lossy().into_owned(),
         stages,
     })
+}
+
+/// Do both sides modify (or both add) one path? Then no rename brings another file's
+/// version in, and a conflict's three stages are that path's own.
+fn in_place(ours: &Change, theirs: &Change) -> bool {
+    ours.location() == theirs.location()
+        && matches!(
+            (ours, theirs),
+            (Change::Modification { .. }, Change::Modification { .. })
+                | (Change::Addition { .. }, Change::Addition { .. })
+        )
 }
 
 /// Does `merge.directoryRenames` make a file moved by a folder rename a conflict? It
