@@ -260,6 +260,11 @@ fn may_write(args: &[&str]) -> bool {
         "diff-tree",
         "diff-index",
     ];
+    // `-c <key>=<value>` before the command sets a setting for this call only.
+    let mut args = args;
+    while let ["-c", _, rest @ ..] = args {
+        args = rest;
+    }
     match args.first() {
         Some(&"config") => !args
             .iter()

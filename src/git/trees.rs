@@ -4,6 +4,11 @@ use super::Git;
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 
+/// The objects a merge writes to a scratch object directory are read back once and
+/// thrown away: compressing them is wasted work (a sixth of git's time on git.git's text
+/// merges).
+const SCRATCH_OBJECTS_UNCOMPRESSED: &str = "core.looseCompression=0";
+
 /// What `git merge-tree` made of one merge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeMerge {
@@ -31,6 +36,8 @@ pub fn merge_trees(
 ) -> Result<TreeMerge> {
     let base = base.map(|b| format!("--merge-base={b}"));
     let mut args = vec![
+        "-c",
+        SCRATCH_OBJECTS_UNCOMPRESSED,
         "merge-tree",
         "--write-tree",
         "--name-only",
@@ -71,6 +78,8 @@ pub fn merge_trees_batch(
     merges: &[(Option<String>, String, String)],
 ) -> Result<Vec<TreeMerge>> {
     let args = [
+        "-c",
+        SCRATCH_OBJECTS_UNCOMPRESSED,
         "merge-tree",
         "--stdin",
         "--write-tree",

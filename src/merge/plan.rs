@@ -36,6 +36,12 @@ fn tip_of(repo: &Repo, stored: &Stored) -> Result<BranchTarget> {
     crate::refs::branch_target(&repo.gix, &stored.track.branch)
 }
 
+/// [`tip_of`] each of `tracks`, the branches read together.
+fn tips_of<'s>(repo: &Repo, tracks: impl Iterator<Item = &'s Stored>) -> Result<Vec<BranchTarget>> {
+    let branches: Vec<&str> = tracks.map(|s| s.track.branch.as_str()).collect();
+    crate::refs::branch_targets(&repo.gix, &branches)
+}
+
 /// Exactly the tracks `names`, in that order. A track whose dependency is neither in
 /// `integration` nor listed before it is refused.
 pub fn explicit(
@@ -123,13 +129,15 @@ fn not_listed(
     integration: Option<ObjectId>,
 ) -> Result<Vec<Left>> {
     let listed: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+    let others: Vec<&Stored> = listing
+        .tracks
+        .iter()
+        .filter(|s| !listed.contains(s.track.name.as_str()) && waits(s.track.status))
+        .collect();
     let mut waiting = Vec::new();
     let mut broken = Vec::new();
-    for s in &listing.tracks {
-        if listed.contains(s.track.name.as_str()) || !waits(s.track.status) {
-            continue;
-        }
-        match tip_of(repo, s)? {
+    for (s, target) in others.iter().zip(tips_of(repo, others.iter().copied())?) {
+        match target {
             BranchTarget::Commit(tip) => waiting.push((s.track.name.clone(), tip)),
             BranchTarget::NotACommit(b) => broken.push(Left {
                 track: s.track.name.clone(),
@@ -198,11 +206,7 @@ impl<'l> Sorted<'l> {
             merged: BTreeSet::new(),
             left_out: Vec::new(),
         };
-        let targets: Vec<BranchTarget> = listing
-            .tracks
-            .iter()
-            .map(|s| tip_of(repo, s))
-            .collect::<Result<_>>()?;
+        let targets = tips_of(repo, listing.tracks.iter())?;
         let tips: Vec<Option<ObjectId>> = targets
             .iter()
             .map(|t| match t {

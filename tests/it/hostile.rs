@@ -966,6 +966,68 @@ fn a_merge_of_every_ready_track_leaves_out_one_whose_branch_points_to_a_blob_or_
 }
 
 #[test]
+fn with_many_tracks_the_tracks_left_out_are_read_together_and_judged_as_one_by_one() {
+    // Past a few dozen tracks a plan reads their branches in one listing: a blob, a
+    // missing object, an annotated tag, a deleted branch and a symbolic one must come out
+    // as a lookup of each says.
+    let repo = TestRepo::new();
+    repo.track(&["init"]).ok();
+    for n in 0..40 {
+        repo.track(&["new", &format!("t{n:02}"), "--no-worktree"])
+            .ok();
+    }
+    repo.track(&["new", "go", "--no-worktree"]).ok();
+    let wt = repo.track(&["new", "work"]).ok().stdout.trim().to_owned();
+    std::fs::write(std::path::Path::new(&wt).join("work.txt"), "work\n").expect("write");
+    repo.git_in(std::path::Path::new(&wt), &["add", "work.txt"]);
+    repo.git_in(std::path::Path::new(&wt), &["commit", "-q", "-m", "work"]);
+    let blob = repo.git(&["hash-object", "-w", "README.md"]);
+    repo.set_branch_by_hand("track/t01", blob.trim());
+    repo.set_branch_by_hand("track/t02", "1234567890123456789012345678901234567890");
+    repo.git(&["tag", "-a", "-m", "tagged", "work-tag", "track/work"]);
+    let tag = repo.git(&["rev-parse", "work-tag"]);
+    repo.set_branch_by_hand("track/t03", tag.trim());
+    repo.git(&["update-ref", "-d", "refs/heads/track/t04"]);
+    repo.git(&[
+        "symbolic-ref",
+        "refs/heads/track/t05",
+        "refs/heads/track/work",
+    ]);
+
+    let json = repo
+        .track(&["merge", "go", "--dry-run", "--json"])
+        .ok()
+        .json();
+    let pending: Vec<(String, String)> = json["pending"]
+        .as_array()
+        .expect("pending")
+        .iter()
+        .map(|l| {
+            (
+                l["track"].as_str().unwrap_or("").to_owned(),
+                l["reason"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let reason = |t: &str| pending.iter().find(|(n, _)| n == t).map(|(_, r)| r.clone());
+    assert!(
+        reason("t01").is_some_and(|r| r.contains(&format!("blob {}, not a commit", blob.trim()))),
+        "{pending:?}"
+    );
+    assert!(
+        reason("t02").is_some_and(|r| r.contains("which is not in the repository")),
+        "{pending:?}"
+    );
+    // The tag and the symbolic ref lead to `work`'s commit: work waiting, not broken.
+    assert_eq!(reason("t03").as_deref(), Some("not listed"), "{pending:?}");
+    assert_eq!(reason("t05").as_deref(), Some("not listed"), "{pending:?}");
+    assert_eq!(reason("work").as_deref(), Some("not listed"), "{pending:?}");
+    // No branch: nothing waits. The rest are at the integration tip: merged.
+    assert_eq!(reason("t04"), None, "{pending:?}");
+    assert_eq!(pending.len(), 5, "{pending:?}");
+}
+
+#[test]
 fn merging_a_track_by_name_whose_branch_points_to_a_blob_is_refused_and_changes_nothing() {
     let repo = TestRepo::new();
     repo.track(&["init"]).ok();
