@@ -938,17 +938,7 @@ fn a_merge_of_every_ready_track_leaves_out_one_whose_branch_points_to_a_blob_or_
     repo.set_branch_by_hand("track/z", "1234567890123456789012345678901234567890");
 
     let json = repo.track(&["merge", "--dry-run", "--json"]).ok().json();
-    let reasons: Vec<(String, String)> = json["pending"]
-        .as_array()
-        .expect("pending")
-        .iter()
-        .map(|l| {
-            (
-                l["track"].as_str().unwrap_or("").to_owned(),
-                l["reason"].as_str().unwrap_or("").to_owned(),
-            )
-        })
-        .collect();
+    let reasons = pending_reasons(&json);
     assert_eq!(reasons.len(), 2, "{json}");
     assert_eq!(reasons[0].0, "x");
     assert!(
@@ -963,6 +953,21 @@ fn a_merge_of_every_ready_track_leaves_out_one_whose_branch_points_to_a_blob_or_
         "{reasons:?}"
     );
     repo.track(&["merge"]).ok().stdout_has("points to blob");
+}
+
+/// The tracks a merge's JSON report lists as pending, with their reasons.
+fn pending_reasons(json: &serde_json::Value) -> Vec<(String, String)> {
+    json["pending"]
+        .as_array()
+        .expect("pending")
+        .iter()
+        .map(|l| {
+            (
+                l["track"].as_str().unwrap_or("").to_owned(),
+                l["reason"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -998,17 +1003,7 @@ fn with_many_tracks_the_tracks_left_out_are_read_together_and_judged_as_one_by_o
         .track(&["merge", "go", "--dry-run", "--json"])
         .ok()
         .json();
-    let pending: Vec<(String, String)> = json["pending"]
-        .as_array()
-        .expect("pending")
-        .iter()
-        .map(|l| {
-            (
-                l["track"].as_str().unwrap_or("").to_owned(),
-                l["reason"].as_str().unwrap_or("").to_owned(),
-            )
-        })
-        .collect();
+    let pending = pending_reasons(&json);
     let reason = |t: &str| pending.iter().find(|(n, _)| n == t).map(|(_, r)| r.clone());
     assert!(
         reason("t01").is_some_and(|r| r.contains(&format!("blob {}, not a commit", blob.trim()))),
