@@ -183,7 +183,8 @@ impl GitSide {
     }
 
     /// The verdict on a merge whose texts git merged (`answers`): gix's `tree` with git's
-    /// merged blobs in place, or the paths left unresolved.
+    /// merged blobs in place (unless `write` is false: then gix's tree as it is, for a
+    /// caller that keeps the verdict alone), or the paths left unresolved.
     pub(super) fn conclude_texts(
         &self,
         repo: &gix::Repository,
@@ -191,6 +192,7 @@ impl GitSide {
         mut unresolved: BTreeSet<String>,
         texts: Vec<Text>,
         answers: &HashMap<TextKey, TextAnswer>,
+        write: bool,
     ) -> Result<Settled> {
         let mut resolved = Vec::with_capacity(texts.len());
         for text in texts {
@@ -210,6 +212,9 @@ impl GitSide {
         let Some(tree) = tree.filter(|_| unresolved.is_empty()) else {
             return Ok(Settled::Conflict(unresolved.into_iter().collect()));
         };
+        if !write {
+            return Ok(Settled::Clean(tree));
+        }
         // git's merged blobs replace gix's.
         let mut editor = repo.edit_tree(tree)?;
         for (path, (mode, id)) in resolved {

@@ -316,6 +316,36 @@ impl Judge {
         pending: Vec<Pending>,
         tools: &mut MergeTools,
     ) -> Result<Vec<Settled>> {
+        self.settle_all(repo, pending, tools, true)
+    }
+
+    /// [`Judge::finish`] for callers that need the verdicts alone (`overlap`'s pairs):
+    /// `None` when clean, else the paths. No merged tree is written for them.
+    pub fn finish_verdicts(
+        &mut self,
+        repo: &gix::Repository,
+        pending: Vec<Pending>,
+        tools: &mut MergeTools,
+    ) -> Result<Vec<Option<Vec<String>>>> {
+        Ok(self
+            .settle_all(repo, pending, tools, false)?
+            .into_iter()
+            .map(|settled| match settled {
+                Settled::Clean(_) => None,
+                Settled::Conflict(paths) => Some(paths),
+            })
+            .collect())
+    }
+
+    /// [`Judge::finish`]; with `trees` false a clean text merge's verdict carries gix's
+    /// tree, git's blobs not put in (only [`Judge::finish_verdicts`] asks so).
+    fn settle_all(
+        &mut self,
+        repo: &gix::Repository,
+        pending: Vec<Pending>,
+        tools: &mut MergeTools,
+        trees: bool,
+    ) -> Result<Vec<Settled>> {
         if pending.is_empty() {
             return Ok(Vec::new());
         }
@@ -395,7 +425,7 @@ impl Judge {
                     tree,
                     unresolved,
                     texts: files,
-                } => git.conclude_texts(repo, tree, unresolved, files, texts)?,
+                } => git.conclude_texts(repo, tree, unresolved, files, texts, trees)?,
                 Work::Whole { .. } => {
                     let merged = whole
                         .remove(&i)

@@ -25,7 +25,8 @@ impl PartialVerdict {
 }
 
 impl Worker<'_> {
-    /// Settles with git every pending merge of `partials`, in one run.
+    /// Settles with git every pending merge of `partials`, in one run: verdicts only, no
+    /// merged tree (a pair's tree is not kept).
     pub fn finish_verdicts(
         &mut self,
         partials: Vec<PartialVerdict>,
@@ -43,7 +44,7 @@ impl Worker<'_> {
         }
         let mut settled = self
             .judge
-            .finish(self.repo, pending, &mut self.tools)?
+            .finish_verdicts(self.repo, pending, &mut self.tools)?
             .into_iter();
         slots
             .into_iter()
@@ -51,7 +52,6 @@ impl Worker<'_> {
                 Some(verdict) => Ok(verdict),
                 None => settled
                     .next()
-                    .map(PartialVerdict::of)
                     .ok_or_else(|| anyhow!("internal error: git's verdict went missing")),
             })
             .collect()
