@@ -325,9 +325,32 @@ impl Repo {
             .with_context(|| format!("could not find the merge base of {a} and {b}"))
     }
 
+    /// The best common ancestor of each of `tips` with `base` (none where they share no
+    /// history), in one walk for many tips.
+    pub fn merge_base_many(
+        &self,
+        tips: &[ObjectId],
+        base: ObjectId,
+    ) -> Result<Vec<Option<ObjectId>>> {
+        Ok(self
+            .dag
+            .merge_bases_many(self.source()?, tips, base)
+            .with_context(|| format!("could not find the merge bases with {base}"))?
+            .into_iter()
+            .map(|bases| bases.into_iter().next())
+            .collect())
+    }
+
     /// Is `ancestor` reachable from `descendant` (or equal to it)?
     pub fn is_ancestor(&self, ancestor: ObjectId, descendant: ObjectId) -> Result<bool> {
         self.dag.is_ancestor(self.source()?, ancestor, descendant)
+    }
+
+    /// The first-parent chain of `tip` that `hidden` cannot reach, newest first.
+    pub fn first_parent_range(&self, hidden: ObjectId, tip: ObjectId) -> Result<Vec<ObjectId>> {
+        self.dag
+            .first_parent_range(self.source()?, hidden, tip)
+            .with_context(|| format!("could not walk {hidden}..{tip}"))
     }
 
     /// How many commits `a` has that `b` has not, and the reverse.
@@ -462,6 +485,47 @@ pub fn edit_references(
         format!("ref update {}", names.join(" "))
     });
     repo.edit_references(edits)
+}
+
+/// [`edit_references`] for refs made in bulk (`import`): the new refs go into
+/// `packed-refs`, as `git clone` writes its refs, instead of a file each. A thousand
+/// loose refs make every later listing of tracks and branches read a thousand files;
+/// packed, a listing reads one. Locks and reflogs are as for a loose update.
+pub fn edit_references_packed(
+    repo: &gix::Repository,
+    edits: Vec<gix::refs::transaction::RefEdit>,
+) -> Result<Vec<gix::refs::transaction::RefEdit>> {
+    use gix::lock::acquire::Fail;
+    use gix::refs::file::transaction::PackedRefs;
+    crate::fault::point(|| {
+        let names: Vec<String> = edits.iter().map(|e| e.name.as_bstr().to_string()).collect();
+        format!("ref update {}", names.join(" "))
+    });
+    // git's lock timeouts (`core.filesRefLockTimeout`, `core.packedRefsTimeout`).
+    let config = repo.config_snapshot();
+    let timeout = |key: &str, default_ms: i64| {
+        let ms = config.integer(key).unwrap_or(default_ms);
+        match u64::try_from(ms) {
+            Ok(0) => Fail::Immediately,
+            Ok(ms) => Fail::AfterDurationWithBackoff(std::time::Duration::from_millis(ms)),
+            Err(_) => Fail::AfterDurationWithBackoff(std::time::Duration::MAX),
+        }
+    };
+    let (loose, packed) = (
+        timeout("core.filesRefLockTimeout", 100),
+        timeout("core.packedRefsTimeout", 1000),
+    );
+    let committer = repo.committer().transpose()?;
+    let find = Box::new(repo.objects.clone());
+    let done = repo
+        .refs
+        .transaction()
+        .packed_refs(PackedRefs::DeletionsAndNonSymbolicUpdatesRemoveLooseSourceReference(find))
+        .prepare(edits, loose, packed)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .commit(committer)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(done)
 }
 
 #[cfg(test)]

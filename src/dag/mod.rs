@@ -19,6 +19,7 @@ use gix::objs::Find as _;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+mod bases;
 mod counts;
 pub mod own_graph;
 
@@ -92,20 +93,22 @@ impl Dag {
             nodes.paint_down_to_common(src, ia, ib, Walk::Candidates, |_, _, _| false)?;
         // A candidate painted stale is an ancestor of another one.
         candidates.retain(|&c| nodes.flags[c as usize] & STALE == 0);
-        let mut bases = Vec::with_capacity(candidates.len());
-        for (i, &c) in candidates.iter().enumerate() {
-            let mut redundant = false;
-            for (j, &other) in candidates.iter().enumerate() {
-                if i != j && nodes.reaches(src, other, c)? {
-                    redundant = true;
-                    break;
-                }
-            }
-            if !redundant {
-                bases.push(nodes.nodes[c as usize].id);
-            }
-        }
-        Ok(bases)
+        nodes.best_of(src, &candidates)
+    }
+
+    /// [`Self::merge_bases`] of each of `tips` with `base`, in one walk for up to 64 tips
+    /// (see [`bases`]) rather than one each.
+    pub fn merge_bases_many(
+        &self,
+        src: Source<'_>,
+        tips: &[ObjectId],
+        base: ObjectId,
+    ) -> Result<Vec<Vec<ObjectId>>> {
+        let mut nodes = self.lock()?;
+        let tips: Vec<u32> = tips.iter().map(|&t| nodes.intern(t)).collect();
+        let base = nodes.intern(base);
+        let candidates = nodes.candidates_many(src, &tips, base)?;
+        candidates.iter().map(|c| nodes.best_of(src, c)).collect()
     }
 
     /// The best common ancestor of `a` and `b` (git's `merge-base`), if they have one.
@@ -164,6 +167,41 @@ impl Dag {
             answer[i] = true;
         }
         Ok(answer)
+    }
+
+    /// The commits of `tip`'s first-parent chain that `hidden` cannot reach, newest first
+    /// (`git rev-list --first-parent hidden..tip`), from one merge-base walk of the two.
+    /// That walk paints every commit it visits with the sides that reach it, and goes on
+    /// while a queued commit is reached by one side only: so every chain commit `hidden`
+    /// does not reach is visited and painted by `tip` alone, and the chain ends at the
+    /// first commit painted by both (or left unvisited below them).
+    pub fn first_parent_range(
+        &self,
+        src: Source<'_>,
+        hidden: ObjectId,
+        tip: ObjectId,
+    ) -> Result<Vec<ObjectId>> {
+        let mut nodes = self.lock()?;
+        let (it, ih) = (nodes.intern(tip), nodes.intern(hidden));
+        nodes.load(src, it)?;
+        nodes.load(src, ih)?;
+        if it == ih {
+            return Ok(Vec::new());
+        }
+        nodes.paint_down_to_common(src, it, ih, Walk::MergeBases, |_, _, _| false)?;
+        let mut chain = Vec::new();
+        let mut at = Some(it);
+        while let Some(n) = at {
+            if nodes.flags[n as usize] & (ONE | TWO) != ONE {
+                break;
+            }
+            nodes.load(src, n)?;
+            let node = &nodes.nodes[n as usize];
+            chain.push(node.id);
+            at = node.parents.as_ref().and_then(|p| p.first().copied());
+        }
+        nodes.clear();
+        Ok(chain)
     }
 
     /// How many commits `a` has that `b` has not, and `b` has that `a` has not
@@ -352,6 +390,24 @@ impl Nodes {
             );
         }
         Ok(self.shallow.as_ref().is_some_and(|s| s.contains(&id)))
+    }
+
+    /// The candidates that are no other's ancestor, as ids, in the order given.
+    fn best_of(&mut self, src: Source<'_>, candidates: &[u32]) -> Result<Vec<ObjectId>> {
+        let mut bases = Vec::with_capacity(candidates.len());
+        for (i, &c) in candidates.iter().enumerate() {
+            let mut redundant = false;
+            for (j, &other) in candidates.iter().enumerate() {
+                if i != j && self.reaches(src, other, c)? {
+                    redundant = true;
+                    break;
+                }
+            }
+            if !redundant {
+                bases.push(self.nodes[c as usize].id);
+            }
+        }
+        Ok(bases)
     }
 
     fn queued(&self, n: u32) -> Queued {

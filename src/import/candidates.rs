@@ -11,15 +11,11 @@ use gix::ObjectId;
 /// The topics merged by the first-parent merges of `range`, oldest first.
 pub(super) fn from_merges(repo: &Repo, range: &str) -> Result<Vec<Candidate>> {
     let (from, to) = range_ends(repo, range)?;
-    let walk = repo
-        .gix
-        .rev_walk([to])
-        .first_parent_only()
-        .with_hidden([from])
-        .all()?;
+    // The walk is the process's shared one: the fork points found next walk the same
+    // commits again without reading them.
     let mut out = Vec::new();
-    for info in walk {
-        if let Some(topic) = topic_of(repo, info?.id)? {
+    for id in repo.first_parent_range(from, to)? {
+        if let Some(topic) = topic_of(repo, id)? {
             out.push(topic);
         }
     }

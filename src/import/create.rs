@@ -22,23 +22,23 @@ pub(super) fn definitions(
     base_commit: Option<ObjectId>,
     planned: &[Planned],
 ) -> Result<Vec<Track>> {
-    let mut history = repo.history()?;
+    let tips: Vec<ObjectId> = planned.iter().map(|p| p.candidate.tip).collect();
+    let fork_points = match base_commit {
+        Some(b) => repo.merge_base_many(&tips, b)?,
+        None => vec![None; tips.len()],
+    };
     let now = repo.timestamp();
-    planned
+    Ok(planned
         .iter()
-        .map(|p| {
-            let tip = p.candidate.tip;
-            let fork_point = match base_commit {
-                Some(b) => history.merge_base(tip, b)?.unwrap_or(tip),
-                None => tip,
-            };
+        .zip(fork_points)
+        .map(|(p, fork_point)| {
             let base = Base {
                 refname: base_ref.to_owned(),
-                commit: fork_point.to_string(),
+                commit: fork_point.unwrap_or(p.candidate.tip).to_string(),
             };
-            Ok(definition(p, kind, base, &now))
+            definition(p, kind, base, &now)
         })
-        .collect()
+        .collect())
 }
 
 /// A new active track for `p`, described by the merge it came from.
@@ -87,10 +87,11 @@ pub(super) fn adopted((p, t): (&Planned, &Track)) -> Adopted {
 /// worktree cannot be made, takes the refs away again.
 pub(super) fn create(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Result<()> {
     let edits = ref_edits(repo, planned, tracks)?;
-    let done =
-        crate::repo::edit_references(&repo.gix, edits).map_err(|e| ImportError::Unwritable {
+    let done = crate::repo::edit_references_packed(&repo.gix, edits).map_err(|e| {
+        ImportError::Unwritable {
             cause: e.to_string(),
-        })?;
+        }
+    })?;
     if store::existed_before(&done) {
         return Err(ImportError::CreatedMeanwhile.into());
     }

@@ -222,6 +222,28 @@ fn compare_counts_against_one_base(
     Ok(())
 }
 
+/// Every commit's merge bases with one base, in one walk, as `import` asks for its fork
+/// points: the same bases, in the same order, as each pair's own walk gives.
+fn compare_bases_against_one_base(
+    repo: &Repo,
+    ids: &[ObjectId],
+    base: usize,
+) -> Result<(), TestCaseError> {
+    let src = repo.source().expect("source");
+    let many = repo
+        .dag()
+        .merge_bases_many(src, ids, ids[base])
+        .expect("merge_bases_many");
+    for (i, got) in many.into_iter().enumerate() {
+        let want = repo
+            .dag()
+            .merge_bases(src, ids[i], ids[base])
+            .expect("merge bases");
+        prop_assert_eq!(got, want, "merge bases of c{} and c{} in one walk", i, base);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 24,
@@ -256,10 +278,12 @@ proptest! {
         if !skewed {
             compare_counts_against_one_base(&by_date, &commits, &ids, indices[0].1)?;
         }
+        compare_bases_against_one_base(&Repo::open(&repo.root).expect("open"), &ids, indices[0].1)?;
         repo.git(&["commit-graph", "write", "--reachable"]);
         let by_generation = Repo::open(&repo.root).expect("open");
         compare(&by_generation, &pairs, &git, &truth, "by generation")?;
         compare_contained(&by_generation, &commits, &ids, true)?;
         compare_counts_against_one_base(&by_generation, &commits, &ids, indices[0].1)?;
+        compare_bases_against_one_base(&Repo::open(&repo.root).expect("open"), &ids, indices[0].1)?;
     }
 }
