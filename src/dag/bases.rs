@@ -14,19 +14,22 @@ use anyhow::Result;
 use std::collections::BinaryHeap;
 
 /// How many tips one walk paints (one bit each).
-const TIPS_PER_WALK: usize = 64;
+const TIPS_PER_WALK: usize = Mask::BITS as usize;
+
+/// One bit per tip of a walk.
+type Mask = u128;
 
 /// The paint of the commits one walk reached, by node.
 #[derive(Default)]
 struct Paint {
     /// Bit `i`: reachable from tip `i`.
-    tips: Vec<u64>,
+    tips: Vec<Mask>,
     /// Reachable from the base.
     base: Vec<bool>,
     /// Bit `i`: reachable from a common ancestor of tip `i` and the base.
-    stale: Vec<u64>,
+    stale: Vec<Mask>,
     /// Bit `i`: already a candidate of tip `i`.
-    found: Vec<u64>,
+    found: Vec<Mask>,
     queued: Vec<bool>,
 }
 
@@ -44,7 +47,7 @@ impl Paint {
 
     /// The tips for which queued commit `n` keeps the walk going (a pairwise walk's
     /// "not stale"), and those for which it carries the tip's or the base's paint.
-    fn live(&self, n: u32, active: u64) -> (u64, u64, u64) {
+    fn live(&self, n: u32, active: Mask) -> (Mask, Mask, Mask) {
         let n = n as usize;
         let not_stale = !self.stale[n] & active;
         let one = self.tips[n] & not_stale;
@@ -61,7 +64,7 @@ struct Live {
 }
 
 impl Live {
-    fn count(&mut self, (all, one, two): (u64, u64, u64), add: bool) {
+    fn count(&mut self, (all, one, two): (Mask, Mask, Mask), add: bool) {
         for (counts, mut bits) in [
             (&mut self.all, all),
             (&mut self.one, one),
@@ -105,7 +108,7 @@ impl Nodes {
     ) -> Result<Vec<Vec<u32>>> {
         let mut paint = Paint::default();
         let mut found: Vec<Vec<u32>> = vec![Vec::new(); tips.len()];
-        let mut active = 0u64;
+        let mut active: Mask = 0;
         let mut queue = BinaryHeap::new();
         let mut live = Live {
             all: [0; TIPS_PER_WALK],
@@ -118,9 +121,9 @@ impl Nodes {
             if tip == base {
                 found[i].push(tip);
             } else {
-                active |= 1 << i;
+                active |= bit(i);
                 paint.grow(tip);
-                paint.tips[tip as usize] |= 1 << i;
+                paint.tips[tip as usize] |= bit(i);
             }
         }
         paint.grow(base);
@@ -148,7 +151,7 @@ impl Nodes {
                     live.all[i] > 0
                 };
                 if !goes_on {
-                    active &= !(1 << i);
+                    active &= !(bit(i));
                 }
             }
             if active == 0 {
@@ -186,7 +189,7 @@ impl Nodes {
             .map(|(i, candidates)| {
                 candidates
                     .into_iter()
-                    .filter(|&c| tips[i] == base || paint.stale[c as usize] & (1 << i) == 0)
+                    .filter(|&c| tips[i] == base || paint.stale[c as usize] & (bit(i)) == 0)
                     .collect()
             })
             .collect())
@@ -198,8 +201,8 @@ impl Nodes {
         &mut self,
         src: Source<'_>,
         n: u32,
-        (tips, base, stale): (u64, bool, u64),
-        active: u64,
+        (tips, base, stale): (Mask, bool, Mask),
+        active: Mask,
         paint: &mut Paint,
         queue: &mut BinaryHeap<Queued>,
         live: &mut Live,
@@ -233,4 +236,9 @@ impl Nodes {
         }
         Ok(())
     }
+}
+
+/// Tip `i`'s bit.
+fn bit(i: usize) -> Mask {
+    1 << i
 }

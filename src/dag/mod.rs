@@ -96,7 +96,7 @@ impl Dag {
         nodes.best_of(src, &candidates)
     }
 
-    /// [`Self::merge_bases`] of each of `tips` with `base`, in one walk for up to 64 tips
+    /// [`Self::merge_bases`] of each of `tips` with `base`, in one walk for up to 128 tips
     /// (see [`bases`]) rather than one each.
     pub fn merge_bases_many(
         &self,

@@ -176,6 +176,30 @@ fn import_refuses_two_topics_that_make_the_same_name() {
 }
 
 #[test]
+fn import_writes_its_refs_into_packed_refs_as_a_clone_does() {
+    let repo = with_merged_topics();
+    repo.track(&["import", "--merges", "main..seen"]).ok();
+    let git_dir = repo.path(".git");
+    // No file per ref: a later listing of a thousand tracks reads one file.
+    for loose in ["refs/tracks/ab-first", "refs/heads/track/ab-first"] {
+        assert!(!git_dir.join(loose).exists(), "{loose} is a loose file");
+    }
+    let packed = std::fs::read_to_string(git_dir.join("packed-refs")).expect("packed-refs");
+    assert!(packed.contains("refs/tracks/cd-second"), "{packed}");
+    assert!(packed.contains("refs/heads/track/cd-second"), "{packed}");
+    // git reads them as any ref, reflogs included; the tracks work as made by `new`.
+    let tip = repo.git(&["rev-parse", "track/cd-second"]);
+    assert_eq!(tip.trim(), repo.git(&["rev-parse", "seen~2^2"]).trim());
+    repo.git(&["reflog", "exists", "refs/heads/track/cd-second"]);
+    repo.track(&["edit", "cd-second", "--owner", "someone"])
+        .ok();
+    repo.track(&["remove", "ab-first"]).ok();
+    let list = repo.track(&["list"]);
+    list.ok().stdout_has("cd-second");
+    assert!(!list.stdout.contains("ab-first"), "{}", list.stdout);
+}
+
+#[test]
 fn import_branches_adopts_matching_branches_as_they_are() {
     let repo = TestRepo::new();
     for b in ["topic/a", "topic/b", "other"] {
