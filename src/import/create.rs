@@ -87,9 +87,15 @@ pub(super) fn adopted((p, t): (&Planned, &Track)) -> Adopted {
 /// worktree cannot be made, takes the refs away again.
 pub(super) fn create(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Result<()> {
     let edits = ref_edits(repo, planned, tracks)?;
+    let names: Vec<String> = edits.iter().map(|e| e.name.as_bstr().to_string()).collect();
     let done = crate::repo::edit_references_packed(&repo.gix, edits).map_err(|e| {
-        ImportError::Unwritable {
-            cause: e.to_string(),
+        // A lock file a killed process left makes every attempt fail: name it.
+        match names.iter().find_map(|n| repo.ref_lock_left(n)) {
+            Some(locked) => anyhow::Error::from(locked),
+            None => ImportError::Unwritable {
+                cause: e.to_string(),
+            }
+            .into(),
         }
     })?;
     if store::existed_before(&done) {

@@ -200,6 +200,21 @@ fn import_writes_its_refs_into_packed_refs_as_a_clone_does() {
 }
 
 #[test]
+fn import_names_the_lock_file_a_killed_process_left() {
+    let repo = with_merged_topics();
+    // A packed-refs file, and the lock a process killed while writing it left.
+    repo.git(&["pack-refs", "--all"]);
+    std::fs::write(repo.path(".git/packed-refs.lock"), "").expect("lock");
+    repo.track(&["import", "--merges", "main..seen"])
+        .code(128)
+        .stderr_has("packed-refs.lock exists")
+        .stderr_has("removing it is safe");
+    assert!(repo.git(&["for-each-ref", "refs/tracks"]).trim().is_empty());
+    std::fs::remove_file(repo.path(".git/packed-refs.lock")).expect("unlock");
+    repo.track(&["import", "--merges", "main..seen"]).ok();
+}
+
+#[test]
 fn import_branches_adopts_matching_branches_as_they_are() {
     let repo = TestRepo::new();
     for b in ["topic/a", "topic/b", "other"] {
