@@ -20,6 +20,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 mod bases;
+pub mod contained_cache;
 mod counts;
 pub mod own_graph;
 
@@ -30,6 +31,24 @@ pub fn commit_graph(repo: &gix::Repository) -> Result<Option<gix::commitgraph::G
         Some(graph) => Some(graph),
         None => own_graph::open(repo),
     })
+}
+
+/// Can a commit's parents be other than the commit says: a shallow clone (whose cut moves
+/// with each fetch), grafts, replacement refs? Then what was learned of history is not
+/// kept from one command to the next.
+pub fn parents_rewritten(repo: &gix::Repository) -> bool {
+    let shallow = !matches!(repo.shallow_commits(), Ok(None));
+    let grafts = repo.common_dir().join("info").join("grafts").exists();
+    let replaced = repo
+        .references()
+        .ok()
+        .and_then(|r| {
+            r.prefixed("refs/replace/")
+                .ok()
+                .map(|mut i| i.next().is_some())
+        })
+        .unwrap_or(true);
+    shallow || grafts || replaced
 }
 
 /// Where commits are read from: a repository (possibly an in-memory overlay of one), and

@@ -46,23 +46,12 @@ pub fn allowed(repo: &gix::Repository) -> bool {
         .commit_graph_if_enabled()
         .map(|g| g.is_some())
         .unwrap_or(true);
-    let shallow = !matches!(repo.shallow_commits(), Ok(None));
-    let grafts = repo.common_dir().join("info").join("grafts").exists();
-    let replaced = repo
-        .references()
-        .ok()
-        .and_then(|r| {
-            r.prefixed("refs/replace/")
-                .ok()
-                .map(|mut i| i.next().is_some())
-        })
-        .unwrap_or(true);
     // git splits its alternates at ':' and unquotes '"'; a folder holding either is not
     // worth quoting for.
     let plain = folder(repo)
         .to_str()
         .is_some_and(|p| !p.contains([':', '"']));
-    !(has_own || shallow || grafts || replaced) && plain
+    !(has_own || super::parents_rewritten(repo)) && plain
 }
 
 /// The graph, when allowed and written; a graph that cannot be read is no graph.

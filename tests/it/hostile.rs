@@ -1055,3 +1055,43 @@ fn ready_graph_and_report_go_on_when_a_track_branch_points_to_a_blob() {
         .code(128)
         .stderr_has("track 'x' has no history to read: its branch 'track/x' points to blob");
 }
+
+#[test]
+fn a_track_found_merged_waits_again_once_the_integration_branch_is_reset_before_its_merge() {
+    // Tips found in the integration branch are remembered (`.git/track/contained`) for the
+    // next plan; a branch moved back past the merge must not keep them.
+    let repo = TestRepo::new();
+    repo.track(&["init"]).ok();
+    let wt = repo.track(&["new", "x"]).ok().stdout.trim().to_owned();
+    repo.track(&["new", "y", "--no-worktree"]).ok();
+    std::fs::write(std::path::Path::new(&wt).join("x.txt"), "x\n").expect("write");
+    repo.commit_all_in(std::path::Path::new(&wt), "x");
+    repo.track(&["merge", "x", "--into", "integ", "--onto", "main"])
+        .ok();
+    let pending = |repo: &TestRepo| {
+        let json = repo
+            .track(&["merge", "y", "--dry-run", "--into", "integ", "--json"])
+            .ok()
+            .json();
+        pending_reasons(&json)
+    };
+    assert_eq!(pending(&repo), [], "x is merged");
+    assert!(repo.path(".git/track/contained").exists());
+    repo.git(&["update-ref", "refs/heads/integ", "main"]);
+    assert_eq!(pending(&repo), [("x".to_owned(), "not listed".to_owned())]);
+    // A file that does not parse is not trusted, nor is one naming a commit the branch
+    // does not hold.
+    let x_tip = repo.git(&["rev-parse", "track/x"]);
+    for bad in [
+        format!("git-track-contained 1 {}\n{}", "0".repeat(39), x_tip.trim()),
+        format!(
+            "git-track-contained 9 {}\n{}",
+            repo.git(&["rev-parse", "main"]).trim(),
+            x_tip.trim()
+        ),
+        format!("git-track-contained 1 {}\n{}", x_tip.trim(), x_tip.trim()),
+    ] {
+        std::fs::write(repo.path(".git/track/contained"), bad).expect("write");
+        assert_eq!(pending(&repo), [("x".to_owned(), "not listed".to_owned())]);
+    }
+}

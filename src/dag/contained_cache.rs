@@ -1,0 +1,72 @@
+//! Tips known to be in an integration tip's history, kept across commands in
+//! `<common dir>/track/contained`.
+//!
+//! Which tracks a branch already holds is asked by every plan (the tracks it leaves out
+//! are reported unless merged) and by `status`, for every track. Tracks merged long ago
+//! sit deep in history, and the walk that finds them grows with their number: with 1,000
+//! tracks it was the largest cost of merging one track. "This commit is in that one's
+//! history" never stops being true, and stays true of every descendant: so the tips found
+//! contained are kept with the tip they were found in, and a later question about that
+//! tip, or one that descends from it, walks only for the others.
+//!
+//! The file is a line `git-track-contained 1 <commit>` and one tip per line. Only tips
+//! found contained are kept (a walk by commit dates may miss one under clock skew, never
+//! claim one); a file that does not parse whole is ignored and rewritten.
+
+use gix::ObjectId;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+const MAGIC: &str = "git-track-contained 1";
+pub const FILE_NAME: &str = "contained";
+
+/// Past this many tips, only those of the last question are kept.
+const MAX_TIPS: usize = 50_000;
+
+/// Tips contained in `commit`.
+pub struct Known {
+    pub commit: ObjectId,
+    pub tips: HashSet<ObjectId>,
+}
+
+fn path(repo: &gix::Repository) -> PathBuf {
+    repo.common_dir().join("track").join(FILE_NAME)
+}
+
+/// What the file holds, if it parses whole.
+pub fn read(repo: &gix::Repository) -> Option<Known> {
+    let text = std::fs::read_to_string(path(repo)).ok()?;
+    let mut lines = text.lines();
+    let commit = lines.next()?.strip_prefix(MAGIC)?.strip_prefix(' ')?;
+    let commit = parse(commit)?;
+    let tips = lines.map(parse).collect::<Option<HashSet<_>>>()?;
+    Some(Known { commit, tips })
+}
+
+fn parse(hex: &str) -> Option<ObjectId> {
+    ObjectId::from_hex(hex.as_bytes()).ok()
+}
+
+/// Keeps `known` (or, when it has grown past [`MAX_TIPS`], only the tips of the last
+/// question found contained, `asked`), replacing the file at once: a reader sees the old
+/// file or the new one. A cache that cannot be written is simply not kept.
+pub fn write(repo: &gix::Repository, known: &Known, asked: &HashSet<ObjectId>) {
+    let tips = if known.tips.len() > MAX_TIPS {
+        asked
+    } else {
+        &known.tips
+    };
+    let mut text = format!("{MAGIC} {}\n", known.commit);
+    for tip in tips {
+        text.push_str(&tip.to_string());
+        text.push('\n');
+    }
+    let path = path(repo);
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let written = std::fs::create_dir_all(path.parent().unwrap_or(&path))
+        .and_then(|()| std::fs::write(&tmp, text))
+        .and_then(|()| std::fs::rename(&tmp, &path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
