@@ -48,8 +48,7 @@ fn parse(hex: &str) -> Option<ObjectId> {
 }
 
 /// Keeps `known` (or, when it has grown past [`MAX_TIPS`], only the tips of the last
-/// question found contained, `asked`), replacing the file at once: a reader sees the old
-/// file or the new one. A cache that cannot be written is simply not kept.
+/// question found contained, `asked`). A cache that cannot be written is simply not kept.
 pub fn write(repo: &gix::Repository, known: &Known, asked: &HashSet<ObjectId>) {
     let tips = if known.tips.len() > MAX_TIPS {
         asked
@@ -61,12 +60,6 @@ pub fn write(repo: &gix::Repository, known: &Known, asked: &HashSet<ObjectId>) {
         text.push_str(&tip.to_string());
         text.push('\n');
     }
-    let path = path(repo);
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    let written = std::fs::create_dir_all(path.parent().unwrap_or(&path))
-        .and_then(|()| std::fs::write(&tmp, text))
-        .and_then(|()| std::fs::rename(&tmp, &path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    // Write then rename: a reader never sees half a file.
+    let _ = crate::fault::write_file(&path(repo), text.as_bytes());
 }
