@@ -22,6 +22,7 @@ pub mod linked_worktree;
 pub mod lock;
 pub mod merge;
 pub mod overlap;
+pub mod pack;
 pub mod plan;
 pub mod progress;
 pub mod prune;

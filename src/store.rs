@@ -407,13 +407,21 @@ pub fn write_definition(
     parents: &[ObjectId],
     message: &str,
 ) -> Result<ObjectId> {
-    let blob = repo.gix.write_blob(track.to_toml()?.as_bytes())?.detach();
-    let mut editor = repo.gix.empty_tree().edit()?;
+    write_definition_to(&repo.gix, track, parents, message)
+}
+
+/// [`write_definition`] into `gix`'s object database (or its objects in memory).
+fn write_definition_to(
+    gix: &gix::Repository,
+    track: &Track,
+    parents: &[ObjectId],
+    message: &str,
+) -> Result<ObjectId> {
+    let blob = gix.write_blob(track.to_toml()?.as_bytes())?.detach();
+    let mut editor = gix.empty_tree().edit()?;
     editor.upsert(FILE_NAME, EntryKind::Blob, blob)?;
     let tree = editor.write()?.detach();
-    let commit = repo
-        .gix
-        .new_commit(format!("{message}\n"), tree, parents.iter().copied())?;
+    let commit = gix.new_commit(format!("{message}\n"), tree, parents.iter().copied())?;
     Ok(commit.id)
 }
 
@@ -443,8 +451,14 @@ pub fn swap(
 /// Writes the first commit of a new definition and returns it with the ref edit that
 /// creates the track (it fails if a track of that name appears meanwhile).
 pub fn new_definition(repo: &Repo, track: &Track) -> Result<(ObjectId, RefEdit)> {
+    new_definition_in(&repo.gix, track)
+}
+
+/// [`new_definition`] with its objects written to `gix` (`import` writes them to memory,
+/// then all of them as one pack).
+pub fn new_definition_in(gix: &gix::Repository, track: &Track) -> Result<(ObjectId, RefEdit)> {
     let message = format!("track: create {}", track.name);
-    let commit = write_commit(repo, track, None, &message)?;
+    let commit = write_definition_to(gix, track, &[], &message)?;
     let edit = RefEdit::update_with_log(
         refs::full_name(&ref_name(&track.name))?,
         commit,

@@ -86,9 +86,18 @@ pub(super) fn adopted((p, t): (&Planned, &Track)) -> Adopted {
 /// Creates the branches and definitions in one transaction, then the worktrees; when a
 /// worktree cannot be made, takes the refs away again.
 pub(super) fn create(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Result<()> {
-    let edits = ref_edits(repo, planned, tracks)?;
+    // The definitions' objects are made in memory and written as one pack.
+    let mut memory = repo.gix.clone().with_object_memory();
+    let edits = ref_edits(&memory, planned, tracks)?;
+    let objects = memory
+        .objects
+        .take_object_memory()
+        .ok_or_else(|| anyhow!("internal error: the definitions were not kept in memory"))?;
+    let pack = crate::pack::write(&repo.gix, objects)?;
     let names: Vec<String> = edits.iter().map(|e| e.name.as_bstr().to_string()).collect();
-    let done = crate::repo::edit_references_packed(&repo.gix, edits).map_err(|e| {
+    let done = crate::repo::edit_references_packed(&repo.gix, edits);
+    pack.release();
+    let done = done.map_err(|e| {
         // A lock file a killed process left makes every attempt fail: name it.
         match names.iter().find_map(|n| repo.ref_lock_left(n)) {
             Some(locked) => anyhow::Error::from(locked),
@@ -109,7 +118,11 @@ pub(super) fn create(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Resu
 }
 
 /// The new branches (adopted ones stay as they are) and every definition.
-fn ref_edits(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Result<Vec<RefEdit>> {
+fn ref_edits(
+    repo: &gix::Repository,
+    planned: &[Planned],
+    tracks: &[Track],
+) -> Result<Vec<RefEdit>> {
     let mut edits = Vec::with_capacity(2 * planned.len());
     for (p, t) in planned.iter().zip(tracks) {
         if p.candidate.branch.is_none() {
@@ -123,7 +136,7 @@ fn ref_edits(repo: &Repo, planned: &[Planned], tracks: &[Track]) -> Result<Vec<R
                 refs::logged(&format!("branch: Created by git track import {}", t.name)),
             ));
         }
-        edits.push(store::new_definition(repo, t)?.1);
+        edits.push(store::new_definition_in(repo, t)?.1);
     }
     Ok(edits)
 }

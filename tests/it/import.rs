@@ -191,6 +191,17 @@ fn import_writes_its_refs_into_packed_refs_as_a_clone_does() {
     let tip = repo.git(&["rev-parse", "track/cd-second"]);
     assert_eq!(tip.trim(), repo.git(&["rev-parse", "seen~2^2"]).trim());
     repo.git(&["reflog", "exists", "refs/heads/track/cd-second"]);
+    // The definitions' objects are one pack, not a file each; none held by a .keep.
+    let definition = repo.git(&["rev-parse", "refs/tracks/cd-second"]);
+    let (dir, file) = definition.trim().split_at(2);
+    assert!(!git_dir.join("objects").join(dir).join(file).exists());
+    let packs: Vec<String> = std::fs::read_dir(git_dir.join("objects/pack"))
+        .expect("pack folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(packs.iter().any(|p| p.ends_with(".idx")), "{packs:?}");
+    assert!(!packs.iter().any(|p| p.ends_with(".keep")), "{packs:?}");
+    repo.git(&["fsck", "--strict"]);
     repo.track(&["edit", "cd-second", "--owner", "someone"])
         .ok();
     repo.track(&["remove", "ab-first"]).ok();
