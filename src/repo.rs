@@ -5,7 +5,6 @@ use crate::git;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use gix::ObjectId;
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Why there is no repository to work in, or a revision names no commit.
@@ -107,50 +106,10 @@ impl<'r> History<'r> {
     }
 
     /// Which of `tips` are reachable from `descendant`, in one walk (see
-    /// [`Dag::contained`]).
-    /// Tips found contained before, in `descendant` or a commit it descends from, are not
-    /// looked for again (see [`contained_cache`]).
+    /// [`Dag::contained`]); those found before, in `descendant` or a commit it descends
+    /// from, are not looked for again (see [`contained_cache`]).
     pub fn contained(&mut self, tips: &[ObjectId], descendant: ObjectId) -> Result<Vec<bool>> {
-        let repo = self.source.repo;
-        if crate::dag::parents_rewritten(repo) {
-            return self.dag.contained(self.source, tips, descendant);
-        }
-        // The tips kept are in `descendant` too when their commit is in its history.
-        let known = contained_cache::read(repo).filter(|k| {
-            k.commit == descendant
-                || self
-                    .dag
-                    .contained(self.source, &[k.commit], descendant)
-                    .is_ok_and(|found| found == [true])
-        });
-        let is_known = |t: &ObjectId| known.as_ref().is_some_and(|k| k.tips.contains(t));
-        let unknown: Vec<ObjectId> = tips.iter().filter(|t| !is_known(t)).copied().collect();
-        let found = self.dag.contained(self.source, &unknown, descendant)?;
-        let new: HashSet<ObjectId> = unknown
-            .iter()
-            .zip(&found)
-            .filter_map(|(t, f)| f.then_some(*t))
-            .collect();
-        let answer: Vec<bool> = tips
-            .iter()
-            .map(|t| is_known(t) || new.contains(t))
-            .collect();
-        let moved = known.as_ref().is_some_and(|k| k.commit != descendant);
-        if !new.is_empty() || moved {
-            let mut kept = known.map(|k| k.tips).unwrap_or_default();
-            kept.extend(new);
-            let asked: HashSet<ObjectId> = tips
-                .iter()
-                .zip(&answer)
-                .filter_map(|(t, a)| a.then_some(*t))
-                .collect();
-            let now = contained_cache::Known {
-                commit: descendant,
-                tips: kept,
-            };
-            contained_cache::write(repo, &now, &asked);
-        }
-        Ok(answer)
+        contained_cache::contained(&self.dag, self.source, tips, descendant)
     }
 }
 
@@ -522,11 +481,16 @@ pub fn edit_references(
     repo: &gix::Repository,
     edits: Vec<gix::refs::transaction::RefEdit>,
 ) -> gix::Result<Vec<gix::refs::transaction::RefEdit>> {
+    ref_update_point(&edits);
+    repo.edit_references(edits)
+}
+
+/// The crash point of a ref transaction (see [`crate::fault`]).
+fn ref_update_point(edits: &[gix::refs::transaction::RefEdit]) {
     crate::fault::point(|| {
         let names: Vec<String> = edits.iter().map(|e| e.name.as_bstr().to_string()).collect();
         format!("ref update {}", names.join(" "))
     });
-    repo.edit_references(edits)
 }
 
 /// [`edit_references`] for refs made in bulk (`import`): the new refs go into
@@ -539,10 +503,7 @@ pub fn edit_references_packed(
 ) -> Result<Vec<gix::refs::transaction::RefEdit>> {
     use gix::lock::acquire::Fail;
     use gix::refs::file::transaction::PackedRefs;
-    crate::fault::point(|| {
-        let names: Vec<String> = edits.iter().map(|e| e.name.as_bstr().to_string()).collect();
-        format!("ref update {}", names.join(" "))
-    });
+    ref_update_point(&edits);
     // git's lock timeouts (`core.filesRefLockTimeout`, `core.packedRefsTimeout`).
     let config = repo.config_snapshot();
     let timeout = |key: &str, default_ms: i64| {

@@ -207,13 +207,8 @@ impl Nodes {
         queue: &mut BinaryHeap<Queued>,
         live: &mut Live,
     ) -> Result<()> {
-        self.load(src, n)?;
-        let count = self.nodes[n as usize]
-            .parents
-            .as_ref()
-            .map_or(0, |p| p.len());
-        for k in 0..count {
-            let p = self.nodes[n as usize].parents.as_ref().map_or(0, |p| p[k]);
+        for k in 0..self.parent_count(src, n)? {
+            let p = self.parent(n, k);
             paint.grow(p);
             let pi = p as usize;
             let gains = tips & !paint.tips[pi] != 0

@@ -13,6 +13,8 @@
 //! found contained are kept (a walk by commit dates may miss one under clock skew, never
 //! claim one); a file that does not parse whole is ignored and rewritten.
 
+use super::{Dag, Source};
+use anyhow::Result;
 use gix::ObjectId;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -23,10 +25,59 @@ pub const FILE_NAME: &str = "contained";
 /// Past this many tips, only those of the last question are kept.
 const MAX_TIPS: usize = 50_000;
 
+/// [`Dag::contained`], with the tips kept from before: the answer for each of `tips`, and
+/// the file brought up to date when a tip was found or the integration tip moved on.
+pub fn contained(
+    dag: &Dag,
+    src: Source<'_>,
+    tips: &[ObjectId],
+    descendant: ObjectId,
+) -> Result<Vec<bool>> {
+    let repo = src.repo;
+    if super::parents_rewritten(repo) {
+        return dag.contained(src, tips, descendant);
+    }
+    // The tips kept are in `descendant` too when their commit is in its history.
+    let known = read(repo).filter(|k| {
+        k.commit == descendant
+            || dag
+                .contained(src, &[k.commit], descendant)
+                .is_ok_and(|found| found == [true])
+    });
+    let is_known = |t: &ObjectId| known.as_ref().is_some_and(|k| k.tips.contains(t));
+    let unknown: Vec<ObjectId> = tips.iter().filter(|t| !is_known(t)).copied().collect();
+    let found = dag.contained(src, &unknown, descendant)?;
+    let new: HashSet<ObjectId> = unknown
+        .iter()
+        .zip(&found)
+        .filter_map(|(t, f)| f.then_some(*t))
+        .collect();
+    let answer: Vec<bool> = tips
+        .iter()
+        .map(|t| is_known(t) || new.contains(t))
+        .collect();
+    let moved = known.as_ref().is_some_and(|k| k.commit != descendant);
+    if !new.is_empty() || moved {
+        let mut kept = known.map(|k| k.tips).unwrap_or_default();
+        kept.extend(new);
+        let asked: HashSet<ObjectId> = tips
+            .iter()
+            .zip(&answer)
+            .filter_map(|(t, a)| a.then_some(*t))
+            .collect();
+        let now = Known {
+            commit: descendant,
+            tips: kept,
+        };
+        write(repo, &now, &asked);
+    }
+    Ok(answer)
+}
+
 /// Tips contained in `commit`.
-pub struct Known {
-    pub commit: ObjectId,
-    pub tips: HashSet<ObjectId>,
+struct Known {
+    commit: ObjectId,
+    tips: HashSet<ObjectId>,
 }
 
 fn path(repo: &gix::Repository) -> PathBuf {
@@ -34,7 +85,7 @@ fn path(repo: &gix::Repository) -> PathBuf {
 }
 
 /// What the file holds, if it parses whole.
-pub fn read(repo: &gix::Repository) -> Option<Known> {
+fn read(repo: &gix::Repository) -> Option<Known> {
     let text = std::fs::read_to_string(path(repo)).ok()?;
     let mut lines = text.lines();
     let commit = lines.next()?.strip_prefix(MAGIC)?.strip_prefix(' ')?;
@@ -49,7 +100,7 @@ fn parse(hex: &str) -> Option<ObjectId> {
 
 /// Keeps `known` (or, when it has grown past [`MAX_TIPS`], only the tips of the last
 /// question found contained, `asked`). A cache that cannot be written is simply not kept.
-pub fn write(repo: &gix::Repository, known: &Known, asked: &HashSet<ObjectId>) {
+fn write(repo: &gix::Repository, known: &Known, asked: &HashSet<ObjectId>) {
     let tips = if known.tips.len() > MAX_TIPS {
         asked
     } else {

@@ -160,14 +160,9 @@ impl Nodes {
         queue: &mut BinaryHeap<Queued>,
         live: &mut usize,
     ) -> Result<()> {
-        self.load(src, n)?;
         let bits = paint.get(n).to_vec();
-        let count = self.nodes[n as usize]
-            .parents
-            .as_ref()
-            .map_or(0, |p| p.len());
-        for k in 0..count {
-            let p = self.nodes[n as usize].parents.as_ref().map_or(0, |p| p[k]);
+        for k in 0..self.parent_count(src, n)? {
+            let p = self.parent(n, k);
             let was_full = paint.is_full(p);
             if !paint.add(p, &bits) {
                 continue;

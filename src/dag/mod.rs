@@ -396,6 +396,20 @@ impl Nodes {
         Ok(())
     }
 
+    /// Reads commit `n` if not read yet and says how many parents it has.
+    fn parent_count(&mut self, src: Source<'_>, n: u32) -> Result<usize> {
+        self.load(src, n)?;
+        Ok(self.nodes[n as usize]
+            .parents
+            .as_ref()
+            .map_or(0, |p| p.len()))
+    }
+
+    /// The `k`-th parent of `n`, which [`Self::parent_count`] has read.
+    fn parent(&self, n: u32, k: usize) -> u32 {
+        self.nodes[n as usize].parents.as_ref().map_or(0, |p| p[k])
+    }
+
     fn is_shallow(&mut self, src: Source<'_>, id: ObjectId) -> Result<bool> {
         if self.shallow.is_none() {
             let commits = src
@@ -522,13 +536,8 @@ impl Nodes {
         queue: &mut BinaryHeap<Queued>,
         live: &mut Live,
     ) -> Result<()> {
-        self.load(src, n)?;
-        let count = self.nodes[n as usize]
-            .parents
-            .as_ref()
-            .map_or(0, |p| p.len());
-        for k in 0..count {
-            let p = self.nodes[n as usize].parents.as_ref().map_or(0, |p| p[k]);
+        for k in 0..self.parent_count(src, n)? {
+            let p = self.parent(n, k);
             let pf = self.flags[p as usize];
             if pf & paint == paint {
                 continue;
@@ -597,13 +606,8 @@ impl Nodes {
             let Some(Queued { node: n, .. }) = queue.pop() else {
                 break;
             };
-            self.load(src, n)?;
-            let count = self.nodes[n as usize]
-                .parents
-                .as_ref()
-                .map_or(0, |p| p.len());
-            for k in 0..count {
-                let p = self.nodes[n as usize].parents.as_ref().map_or(0, |p| p[k]);
+            for k in 0..self.parent_count(src, n)? {
+                let p = self.parent(n, k);
                 if self.flags[p as usize] & ONE == 0 {
                     self.load(src, p)?;
                     self.mark(p, ONE | QUEUED);
