@@ -37,16 +37,37 @@ pub fn contained(
     if super::parents_rewritten(repo) {
         return dag.contained(src, tips, descendant);
     }
-    // The tips kept are in `descendant` too when their commit is in its history.
-    let known = read(repo).filter(|k| {
-        k.commit == descendant
-            || dag
-                .contained(src, &[k.commit], descendant)
-                .is_ok_and(|found| found == [true])
-    });
-    let is_known = |t: &ObjectId| known.as_ref().is_some_and(|k| k.tips.contains(t));
-    let unknown: Vec<ObjectId> = tips.iter().filter(|t| !is_known(t)).copied().collect();
-    let found = dag.contained(src, &unknown, descendant)?;
+    // The tips kept are in `descendant` too when their commit is in its history: the one
+    // walk for the other tips asks for that commit too, when the integration tip moved.
+    let read_back = read(repo);
+    let moved_from = read_back
+        .as_ref()
+        .map(|k| k.commit)
+        .filter(|c| *c != descendant);
+    let kept_of = |k: &Option<Known>, t: &ObjectId| k.as_ref().is_some_and(|k| k.tips.contains(t));
+    let mut unknown: Vec<ObjectId> = tips
+        .iter()
+        .filter(|t| !kept_of(&read_back, t))
+        .copied()
+        .collect();
+    unknown.extend(moved_from);
+    let mut found = dag.contained(src, &unknown, descendant)?;
+    let holds = match moved_from {
+        None => true,
+        Some(_) => {
+            unknown.pop();
+            found.pop() == Some(true)
+        }
+    };
+    let known = if holds {
+        read_back
+    } else {
+        // The branch no longer holds that commit (it was reset): nothing kept counts.
+        unknown = tips.to_vec();
+        found = dag.contained(src, &unknown, descendant)?;
+        None
+    };
+    let is_known = |t: &ObjectId| kept_of(&known, t);
     let new: HashSet<ObjectId> = unknown
         .iter()
         .zip(&found)
