@@ -1,6 +1,7 @@
 //! Which tracks a merge run takes, in which order, and which it leaves out and why.
 
 use super::MergeError;
+use crate::dag::{Dag, Source, contained_cache};
 use crate::deps;
 use crate::merge::notes::{Left, NotedViolation};
 use crate::plan::graph::Cycle;
@@ -30,6 +31,14 @@ pub struct Plan {
     pub left_out: Vec<Left>,
 }
 
+impl Plan {
+    /// Adds `more` to the tracks left out, kept by name.
+    pub fn leave_out(&mut self, more: Vec<Left>) {
+        self.left_out.extend(more);
+        self.left_out.sort_by(|a, b| a.track.cmp(&b.track));
+    }
+}
+
 /// What a track's branch points to: a commit, nothing, or something set by hand that no
 /// history can be read from (a blob, a missing object), which is no tip either.
 fn tip_of(repo: &Repo, stored: &Stored) -> Result<BranchTarget> {
@@ -43,7 +52,8 @@ fn tips_of<'s>(repo: &Repo, tracks: impl Iterator<Item = &'s Stored>) -> Result<
 }
 
 /// Exactly the tracks `names`, in that order. A track whose dependency is neither in
-/// `integration` nor listed before it is refused.
+/// `integration` nor listed before it is refused. The tracks this leaves out are
+/// [`not_listed`]'s to find.
 pub fn explicit(
     repo: &Repo,
     history: &mut History<'_>,
@@ -55,8 +65,10 @@ pub fn explicit(
     for i in 0..names.len() {
         steps.push(listed(repo, history, listing, names, i, integration)?);
     }
-    let left_out = not_listed(repo, history, listing, names, integration)?;
-    Ok(Plan { steps, left_out })
+    Ok(Plan {
+        steps,
+        left_out: Vec::new(),
+    })
 }
 
 /// The step of `names[i]`, refused when it is listed twice, has no commit for a tip, or
@@ -119,14 +131,15 @@ fn listed(
     })
 }
 
-/// The tracks not in `names` whose work still waits to be merged (or whose branch is
-/// broken), by name.
-fn not_listed(
-    repo: &Repo,
-    history: &mut History<'_>,
+/// The tracks not in `names` whose work still waits to be merged into `integration` (or
+/// whose branch is broken), by name. Reading every track's branch and asking which are
+/// in `integration` is the part of planning that grows with the number of tracks.
+pub fn not_listed(
+    src: Source<'_>,
+    dag: &Dag,
     listing: &Listing,
     names: &[String],
-    integration: Option<ObjectId>,
+    integration: ObjectId,
 ) -> Result<Vec<Left>> {
     let listed: BTreeSet<&str> = names.iter().map(String::as_str).collect();
     let others: Vec<&Stored> = listing
@@ -134,9 +147,11 @@ fn not_listed(
         .iter()
         .filter(|s| !listed.contains(s.track.name.as_str()) && waits(s.track.status))
         .collect();
+    let branches: Vec<&str> = others.iter().map(|s| s.track.branch.as_str()).collect();
+    let targets = crate::refs::branch_targets(src.repo, &branches)?;
     let mut waiting = Vec::new();
     let mut broken = Vec::new();
-    for (s, target) in others.iter().zip(tips_of(repo, others.iter().copied())?) {
+    for (s, target) in others.iter().zip(targets) {
         match target {
             BranchTarget::Commit(tip) => waiting.push((s.track.name.clone(), tip)),
             BranchTarget::NotACommit(b) => broken.push(Left {
@@ -147,10 +162,9 @@ fn not_listed(
             BranchTarget::Missing => {}
         }
     }
-    // One walk for all of them: the cost of merging one track must not grow with the
-    // number of tracks the repository holds.
+    // One walk for all of them.
     let tips: Vec<ObjectId> = waiting.iter().map(|(_, tip)| *tip).collect();
-    let merged = contained_all(history, &tips, integration)?;
+    let merged = contained_cache::contained(dag, src, &tips, integration)?;
     let mut left_out: Vec<Left> = waiting
         .into_iter()
         .zip(merged)
@@ -162,8 +176,36 @@ fn not_listed(
         })
         .collect();
     left_out.extend(broken);
-    left_out.sort_by(|a, b| a.track.cmp(&b.track));
     Ok(left_out)
+}
+
+/// Runs `work` while [`not_listed`] finds the tracks left out on a thread of its own,
+/// with its own handle on the repository and its own revision graph: so merging a few
+/// named tracks takes as long whether the repository holds 5 tracks or 1,000, as long
+/// as a second core is free.
+pub fn not_listed_meanwhile<T>(
+    repo: &Repo,
+    listing: &Listing,
+    names: &[String],
+    integration: ObjectId,
+    work: impl FnOnce() -> Result<T>,
+) -> Result<(T, Vec<Left>)> {
+    let handle = repo.gix.clone();
+    let commit_graph = repo.commit_graph()?;
+    std::thread::scope(|scope| {
+        let finding = scope.spawn(move || {
+            let src = Source {
+                repo: &handle,
+                commit_graph,
+            };
+            not_listed(src, &Dag::default(), listing, names, integration)
+        });
+        let done = work();
+        let left_out = finding
+            .join()
+            .map_err(|_| anyhow::anyhow!("finding the tracks left out failed"))?;
+        Ok((done?, left_out?))
+    })
 }
 
 /// Every active track that is ready — not already merged, every dependency merged or

@@ -1,9 +1,11 @@
 //! `merge --dry-run`: the whole run in memory, nothing written.
 
-use super::start::{make_plan, start_point};
+use super::start::{Start, make_plan, start_point};
 use super::{FirstConflict, Predicted, Prediction, Request};
-use crate::merge::step::{self, Engine, Merged};
+use crate::merge::plan::{self, Planned};
+use crate::merge::step::{self, Engine, Merged, Session};
 use crate::repo::Repo;
+use crate::store;
 use anyhow::Result;
 
 /// `--dry-run`: predicts every step in memory, folding the tracks one by one (a step
@@ -12,12 +14,41 @@ pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
     let mut start = start_point(repo, req)?;
     let engine = Engine::new(repo, true)?;
     let mut engine = engine.session()?;
-    let (plan, warnings) = make_plan(repo, engine.history(), req, start.tip)?;
+    let listing = store::list(repo)?;
+    let (mut plan, warnings) = make_plan(repo, engine.history(), req, &listing, start.tip)?;
     start.warnings.extend(warnings);
+    let mut predict = || predict_steps(&mut engine, &plan.steps, &start);
+    let (steps, first_conflict) = if req.names.is_empty() {
+        predict()?
+    } else {
+        // The tracks the run would leave out are found meanwhile.
+        let (predicted, left_out) =
+            plan::not_listed_meanwhile(repo, &listing, &req.names, start.tip, predict)?;
+        plan.leave_out(left_out);
+        predicted
+    };
+    Ok(Prediction {
+        state: "dry-run",
+        branch: start.branch,
+        tip: start.tip.to_string(),
+        create: start.current.is_none(),
+        steps,
+        first_conflict,
+        pending: plan.left_out,
+        warnings: start.warnings,
+    })
+}
+
+/// Each step's prediction, and the first conflict.
+fn predict_steps(
+    engine: &mut Session<'_>,
+    planned: &[Planned],
+    start: &Start,
+) -> Result<(Vec<Predicted>, Option<FirstConflict>)> {
     let mut at = start.tip;
     let mut steps = Vec::new();
     let mut first_conflict = None;
-    for (i, p) in plan.steps.iter().enumerate() {
+    for (i, p) in planned.iter().enumerate() {
         let (prediction, paths) = match engine.merge(at, p.tip)? {
             Merged::Contained => ("already-merged", Vec::new()),
             Merged::Clean { tree } => {
@@ -43,14 +74,5 @@ pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
             violations: p.violations.clone(),
         });
     }
-    Ok(Prediction {
-        state: "dry-run",
-        branch: start.branch,
-        tip: start.tip.to_string(),
-        create: start.current.is_none(),
-        steps,
-        first_conflict,
-        pending: plan.left_out,
-        warnings: start.warnings,
-    })
+    Ok((steps, first_conflict))
 }

@@ -12,7 +12,7 @@ use crate::merge::state::{self, RunOptions, State, Step, StepResult};
 use crate::merge::step::{self, Engine};
 use crate::progress::Progress;
 use crate::repo::{History, Repo};
-use crate::store;
+use crate::store::{self, Listing};
 use anyhow::Result;
 use gix::ObjectId;
 use std::path::PathBuf;
@@ -70,23 +70,24 @@ pub(super) fn start_point(repo: &Repo, req: &Request) -> Result<Start> {
 }
 
 /// The plan, held to the tracks' scopes; also returns warnings about tracks left out.
+/// With named tracks, the others that wait are not in it yet (see [`plan::not_listed`]).
 pub(super) fn make_plan(
     repo: &Repo,
     history: &mut History<'_>,
     req: &Request,
+    listing: &Listing,
     tip: ObjectId,
 ) -> Result<(Plan, Vec<String>)> {
-    let listing = store::list(repo)?;
     let explicit = !req.names.is_empty();
     let mut plan = if explicit {
-        plan::explicit(repo, history, &listing, &req.names, Some(tip))?
+        plan::explicit(repo, history, listing, &req.names, Some(tip))?
     } else {
-        plan::ready(repo, history, &listing, Some(tip))?
+        plan::ready(repo, history, listing, Some(tip))?
     };
     let warnings = plan::gate_scope(
         repo,
         history,
-        &listing,
+        listing,
         &mut plan,
         tip,
         req.allow_violations,
@@ -114,7 +115,18 @@ pub fn start(
     // One revision graph for planning and merging: each commit is read once.
     let engine = Engine::new(repo, false)?;
     let mut session = engine.session()?;
-    let (plan, warnings) = make_plan(repo, session.history(), req, start.tip)?;
+    let listing = store::list(repo)?;
+    let (mut plan, warnings) = make_plan(repo, session.history(), req, &listing, start.tip)?;
+    if !req.names.is_empty() {
+        let src = repo.source()?;
+        plan.leave_out(plan::not_listed(
+            src,
+            repo.dag(),
+            &listing,
+            &req.names,
+            start.tip,
+        )?);
+    }
     start.warnings.extend(warnings);
     let existing_worktree = usable_worktree(repo, &start)?;
     let mut st = new_state(repo, req, &start, plan, existing_worktree);
