@@ -12,8 +12,8 @@
 //!   (`GIT_ALTERNATE_OBJECT_DIRECTORIES`, see [`crate::git::set_commit_graph_folder`]),
 //!   whose commit-graph git uses like its own.
 //!
-//! It is written after a command that read many commits from the object database
-//! ([`refresh_after`]), in the background as git's automatic `gc` is, by `git
+//! It is written once commands have read many commits from the object database between
+//! them ([`refresh_after`]), in the background as git's automatic `gc` is, by `git
 //! commit-graph write --reachable --split`: the first write walks all history once
 //! (0.8 s on git.git), later ones only what is new. A commit id fixes the commit's
 //! parents and date, so entries never go stale. It is not used where git would not use
@@ -22,7 +22,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// How many commits one process reads from the object database before the graph is
+/// How many commits commands read from the object database before the graph is
 /// worth writing (a walk of that size costs about as much as an update of the graph).
 const WORTH_WRITING: usize = 2_000;
 
@@ -111,11 +111,24 @@ fn stamp(path: &Path) -> Option<String> {
 }
 
 /// After a command that read `read` commits from the object database: brings the graph
-/// up to date when that was many, in the background. A cache: failing to write it loses
-/// nothing but time, so nothing is reported.
+/// up to date once that was many, counted over the commands since it was last written
+/// ([`READ_SINCE`]): a `new` reads a few hundred commits, and many of them cost as much as
+/// one long walk. A cache: failing to write it (or the count) loses nothing but time, so
+/// nothing is reported.
 pub fn refresh_after(repo: &gix::Repository, read: usize) {
+    if read == 0 || !allowed(repo) {
+        return;
+    }
     let threshold = test_threshold().unwrap_or(WORTH_WRITING);
-    if read < threshold || !allowed(repo) {
+    let count = repo.common_dir().join("track").join(READ_SINCE);
+    // Two commands counting at once may lose one's count: the graph comes a little later.
+    let total = std::fs::read_to_string(&count)
+        .ok()
+        .and_then(|t| t.trim().parse::<usize>().ok())
+        .unwrap_or(0)
+        .saturating_add(read);
+    if total < threshold {
+        let _ = crate::fault::write_file(&count, format!("{total}\n").as_bytes());
         return;
     }
     let folder = folder(repo);
@@ -124,8 +137,14 @@ pub fn refresh_after(repo: &gix::Repository, read: usize) {
     }
     clear_stale_lock(&folder);
     let dir = repo.workdir().unwrap_or(repo.git_dir());
-    let _ = crate::git::write_commit_graph(dir, &folder, test_threshold().is_none());
+    if crate::git::write_commit_graph(dir, &folder, test_threshold().is_none()).is_ok() {
+        let _ = std::fs::remove_file(&count);
+    }
 }
+
+/// The commits commands read from the object database since the graph was last written
+/// (`<common dir>/track/<this>`, a number).
+pub const READ_SINCE: &str = "commits-read";
 
 fn test_threshold() -> Option<usize> {
     #[cfg(debug_assertions)]

@@ -67,6 +67,33 @@ fn a_repository_without_a_commit_graph_gets_one_of_its_own_that_merges_use() {
 }
 
 #[test]
+fn commands_that_each_read_a_few_commits_add_up_to_a_commit_graph_of_its_own() {
+    // One `new` on git.git reads a few hundred commits, far from the threshold; the graph
+    // comes once the commands since it was written have read that many together.
+    let repo = repo_with_history();
+    let status = |after: usize| {
+        Out::from(
+            repo.command(bin(), &repo.root)
+                .env(AFTER, after.to_string())
+                .arg("status")
+                .output()
+                .expect("run git-track"),
+        )
+    };
+    let counted = || -> usize {
+        let text = std::fs::read_to_string(repo.path(".git/track/commits-read")).expect("count");
+        text.trim().parse().expect("a number")
+    };
+    status(1_000_000).ok();
+    let read = counted();
+    assert!(read > 0 && !chain(&repo).exists());
+    // One more than a status reads: only the two together reach it.
+    status(read + 1).ok();
+    assert!(chain(&repo).is_file(), "the graph was not written");
+    assert!(!repo.path(".git/track/commits-read").exists());
+}
+
+#[test]
 fn a_damaged_commit_graph_of_its_own_is_not_trusted() {
     let repo = repo_with_history();
     track_writing_graph(&repo, &["status"]).ok();
