@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::{Bench, Cost, Row, Topic, git, measure, ok, synth, track};
 
@@ -25,6 +26,7 @@ pub fn merging_one_track(b: &Bench, rows: &mut Vec<Row>) {
 
 /// The row for merging `first` in `dir`, which holds `n` tracks.
 fn one_row(b: &Bench, dir: &Path, first: &Topic, n: usize) -> Row {
+    settle(b, dir);
     Row {
         work: format!("merge one track --dry-run, {n} tracks"),
         ours: dry(b, dir, &first.name),
@@ -71,6 +73,28 @@ fn dry(b: &Bench, dir: &Path, name: &str) -> Cost {
             ],
         )
     })
+}
+
+/// Waits for the commit-graph git-track writes of its own in the background (after the
+/// commands before read many commits), so that the rows compare repositories in the same
+/// state and no writer shares the machine with a measurement: without a commit-graph of
+/// the repository's own, until git-track's exists, then while its writer holds the lock.
+fn settle(b: &Bench, dir: &Path) {
+    let graphs = dir.join(".git/track/objects/info/commit-graphs");
+    let (chain, lock) = (
+        graphs.join("commit-graph-chain"),
+        graphs.join("commit-graph-chain.lock"),
+    );
+    let started = Instant::now();
+    let waiting = || started.elapsed() < Duration::from_secs(60);
+    while !b.args.commit_graph && !chain.exists() && waiting() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A writer just started may not hold its lock yet.
+    std::thread::sleep(Duration::from_millis(200));
+    while lock.exists() && waiting() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// How many tracks `dir` holds.
