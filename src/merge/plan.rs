@@ -198,7 +198,11 @@ pub fn not_listed_meanwhile<T>(
                 repo: &handle,
                 commit_graph,
             };
-            not_listed(src, &Dag::default(), listing, names, integration)
+            let dag = Dag::default();
+            let found = not_listed(src, &dag, listing, names, integration);
+            // Its walk counts towards git-track's own commit-graph, as the main one does.
+            crate::dag::own_graph::refresh_after(&handle, dag.commits_inflated());
+            found
         });
         let done = work();
         let left_out = finding
