@@ -470,36 +470,67 @@ pub fn new_definition_in(gix: &gix::Repository, track: &Track) -> Result<(Object
 
 /// Writes a new definition; fails if a track of that name appeared meanwhile.
 pub fn create(repo: &Repo, track: &Track) -> Result<ObjectId> {
+    create_with(repo, track, None)
+}
+
+/// [`create`], with `also` (a ref that must not exist yet, such as the track's new
+/// branch) made in the same ref transaction: both or neither.
+pub fn create_with(repo: &Repo, track: &Track, also: Option<RefEdit>) -> Result<ObjectId> {
     let (commit, edit) = new_definition(repo, track)?;
-    let done = crate::repo::edit_reference(&repo.gix, edit);
-    if let Ok(done) = &done
-        && existed_before(done)
-    {
-        // Another `new` wrote the very same commit (same content, same second).
-        return Err(StoreError::Exists {
-            name: track.name.clone(),
-        }
-        .into());
-    }
-    if let Err(e) = done {
-        let e = anyhow::Error::from(e);
-        // Lost a race to a writer of the same name, or the ref is locked or unwritable.
-        if repo.ref_target(&ref_name(&track.name))?.is_some() {
-            return Err(StoreError::Exists {
-                name: track.name.clone(),
-            }
-            .into());
-        }
-        return Err(repo.ref_edit_error(
-            &ref_name(&track.name),
-            StoreError::Unwritable {
-                refname: ref_name(&track.name),
-                cause: format!("{e:#}"),
+    let also_name = also.as_ref().map(|e| e.name.as_bstr().to_string());
+    let done = crate::repo::edit_references(&repo.gix, [edit].into_iter().chain(also).collect());
+    let taken = |refname: &str| -> anyhow::Error {
+        match refname.strip_prefix(REF_PREFIX) {
+            Some(name) => StoreError::Exists {
+                name: name.to_owned(),
             }
             .into(),
-        ));
+            None => RefTaken {
+                refname: refname.to_owned(),
+            }
+            .into(),
+        }
+    };
+    let definition = ref_name(&track.name);
+    match done {
+        // Another `new` wrote the very same commit (same content, same second): gix lets
+        // `MustNotExist` through when the ref already has the new value. (A branch made
+        // meanwhile at the very commit the track starts at is the track's branch.)
+        Ok(done) => {
+            let ours = |e: &&RefEdit| e.name.as_bstr() == definition.as_str();
+            match done.iter().find(ours) {
+                Some(e) if existed_before(std::slice::from_ref(e)) => Err(taken(&definition)),
+                _ => Ok(commit),
+            }
+        }
+        Err(e) => {
+            let e = anyhow::Error::from(e);
+            // Lost a race to a writer of one of the refs, or a ref is locked or unwritable.
+            for refname in std::iter::once(&definition).chain(&also_name) {
+                if repo.ref_target(refname)?.is_some() {
+                    return Err(taken(refname));
+                }
+            }
+            if let Some(locked) = std::iter::once(&definition)
+                .chain(&also_name)
+                .find_map(|r| repo.ref_lock_left(r))
+            {
+                return Err(locked.into());
+            }
+            Err(StoreError::Unwritable {
+                refname: definition,
+                cause: format!("{e:#}"),
+            }
+            .into())
+        }
     }
-    Ok(commit)
+}
+
+/// A ref made along with a new definition that someone else made first.
+#[derive(Debug, thiserror::Error)]
+#[error("{refname} already exists")]
+pub struct RefTaken {
+    pub refname: String,
 }
 
 /// Did a ref edit that was done find the ref already there? (gix lets `MustNotExist`

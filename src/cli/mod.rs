@@ -176,6 +176,30 @@ impl Command {
             Command::Report(_) | Command::Completions(_) | Command::Complete(_) => false,
         }
     }
+
+    /// Does this command usually write a commit or move a ref (both stamped with the
+    /// time)? Only a hint for what to prepare early: a wrong answer costs time, nothing
+    /// else.
+    fn records(&self) -> bool {
+        matches!(
+            self,
+            Command::Init(_)
+                | Command::New(_)
+                | Command::Import(_)
+                | Command::Edit(_)
+                | Command::Remove(_)
+                | Command::Done(_)
+                | Command::Cancel(_)
+                | Command::Archive(_)
+                | Command::Reopen(_)
+                | Command::Merge(_)
+                | Command::Pick(_)
+                | Command::Sync(_)
+                | Command::Fetch(_)
+                | Command::Attach(_)
+                | Command::Prune(_)
+        )
+    }
 }
 
 /// Runs the command line and returns the exit code.
@@ -231,8 +255,12 @@ fn run(
 ) -> anyhow::Result<Output> {
     // Found only when needed: the demo builds its own repository and works outside any.
     let warn = !matches!(&command, Command::Merge(a) if a.resolves());
+    if command.records() {
+        git_track::repo::warm_clock();
+    }
     let repo = || -> anyhow::Result<Repo> {
         let repo = Repo::discover()?;
+        repo.warm_object_lookups();
         color_config.replace(repo.settings.color.clone());
         if warn {
             warn_of_interrupted_merge(&repo);

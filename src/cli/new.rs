@@ -81,8 +81,9 @@ pub struct Args {
 struct NewJson {
     #[serde(flatten)]
     track: TrackJson,
-    /// GIT_TRACK, GIT_TRACK_INDEX and GIT_TRACK_PORT as commands for the track see them.
-    env: TrackEnv,
+    /// GIT_TRACK, GIT_TRACK_INDEX and GIT_TRACK_PORT as commands for the track see them;
+    /// always there with `--json` (see `run`).
+    env: Option<TrackEnv>,
     /// Included files copied and the set-up command run, when there is a worktree.
     prepared: Option<Prepared>,
     /// The agent configuration written, with --agent.
@@ -114,8 +115,16 @@ pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     };
     let created = lifecycle::create(repo, &req)?;
     let t = &created.stored.track;
-    let (env, prepared) =
-        super::setup::set_up_new(repo, &t.name, created.worktree.as_deref(), args.no_setup)?;
+    // A track's index is given on first use: the set-up of its worktree, or this output
+    // when it reports it. A track made with neither waits (and `new` spares the lock and
+    // the rewrite of the index table).
+    let (env, prepared) = if created.worktree.is_some() || args.json {
+        let (env, prepared) =
+            super::setup::set_up_new(repo, &t.name, created.worktree.as_deref(), args.no_setup)?;
+        (Some(env), prepared)
+    } else {
+        (None, None)
+    };
     let configured = match (&created.worktree, &args.agent) {
         (Some(wt), Some(agent)) => Some(agents::configure(repo, agent, wt)?),
         _ => None,

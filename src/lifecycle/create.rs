@@ -280,7 +280,9 @@ fn definition(
 fn make(repo: &Repo, track: Track, branch: &Branch, worktree: Worktree) -> Result<Created> {
     let mut undo = Undo::default();
     let result = (|| -> Result<Stored> {
-        if !branch.adopted && !branch.leftover {
+        let makes_branch = !branch.adopted && !branch.leftover;
+        let makes_worktree = worktree.path.is_some() && !worktree.foreign && !worktree.leftover;
+        if makes_branch && makes_worktree {
             create_ref(
                 repo,
                 &branch.full,
@@ -289,11 +291,7 @@ fn make(repo: &Repo, track: Track, branch: &Branch, worktree: Worktree) -> Resul
             )?;
             undo.branch = Some((branch.full.clone(), branch.start));
         }
-        if let Some(path) = worktree
-            .path
-            .as_ref()
-            .filter(|_| !worktree.foreign && !worktree.leftover)
-        {
+        if let Some(path) = worktree.path.as_ref().filter(|_| makes_worktree) {
             if let Some(parent) = path.parent() {
                 undo.dirs = created_dirs(parent);
                 std::fs::create_dir_all(parent)
@@ -303,7 +301,23 @@ fn make(repo: &Repo, track: Track, branch: &Branch, worktree: Worktree) -> Resul
             undo.worktree = Some(path.clone());
             linked_worktree::widen_sparse_to_scope(path, &track.scope)?;
         }
-        let commit = store::create(repo, &track)?;
+        // With no worktree to make in between, the branch and the definition are one
+        // ref transaction: both or neither, and one lock of the packed refs.
+        let commit = if makes_branch && !makes_worktree {
+            let edit = branch_edit(branch, &track.name)?;
+            store::create_with(repo, &track, Some(edit)).map_err(|e| {
+                match e.downcast_ref::<store::RefTaken>() {
+                    Some(_) => LifecycleError::BranchExists {
+                        name: track.name.clone(),
+                        branch: track.branch.clone(),
+                    }
+                    .into(),
+                    None => e,
+                }
+            })?
+        } else {
+            store::create(repo, &track)?
+        };
         Ok(Stored { track, commit })
     })();
     match result {
@@ -333,6 +347,17 @@ fn made_by_new(repo: &Repo, full: &str, name: &str) -> bool {
         .map(|line| line.message.to_string())
         .collect();
     entries == [new_branch_message(name)]
+}
+
+/// The edit that makes the track's new branch.
+fn branch_edit(branch: &Branch, name: &str) -> Result<gix::refs::transaction::RefEdit> {
+    use gix::refs::transaction::{PreviousValue, RefEdit};
+    Ok(RefEdit::update_with_log(
+        refs::full_name(&branch.full)?,
+        branch.start,
+        PreviousValue::MustNotExist,
+        refs::logged(&new_branch_message(name)),
+    ))
 }
 
 fn new_branch_message(name: &str) -> String {

@@ -245,6 +245,25 @@ fn a_failed_last_step_undoes_the_branch_and_the_worktree() {
 }
 
 #[test]
+fn without_a_worktree_a_failed_definition_leaves_no_branch() {
+    let repo = TestRepo::new();
+    // The branch and the definition are one ref transaction: both or neither.
+    std::fs::create_dir_all(repo.path(".git/refs/tracks")).unwrap();
+    std::fs::write(repo.path(".git/refs/tracks/b.lock"), "").unwrap();
+    let before = repo.snapshot();
+    repo.track(&["new", "b", "--no-worktree"])
+        .code(128)
+        .stderr_has("refs/tracks/b.lock exists");
+    assert_eq!(repo.snapshot(), before, "no branch or ref remains");
+    std::fs::remove_file(repo.path(".git/refs/tracks/b.lock")).unwrap();
+    repo.track(&["new", "b", "--no-worktree"]).ok();
+    assert_eq!(
+        repo.git(&["rev-parse", "track/b"]),
+        repo.git(&["rev-parse", "main"])
+    );
+}
+
+#[test]
 fn outside_a_repository_is_fatal_128() {
     let repo = TestRepo::new();
     let outside = repo.tmp.path().join("home");

@@ -825,6 +825,7 @@ fn a_ref_lock_left_by_a_killed_process_is_named_with_why_removing_it_is_safe() {
     for (args, lock) in [
         (&["edit", "t", "--owner", "me"][..], &def_lock),
         (&["new", "u"], &branch_lock),
+        (&["new", "u", "--no-worktree"], &branch_lock),
     ] {
         repo.track(args)
             .code(128)
