@@ -207,6 +207,9 @@ impl Dag {
         if it == ih {
             return Ok(Vec::new());
         }
+        if let Some(chain) = nodes.first_parents_down_to(src, it, ih)? {
+            return Ok(chain);
+        }
         nodes.paint_down_to_common(src, it, ih, Walk::MergeBases, |_, _, _| false)?;
         let mut chain = Vec::new();
         let mut at = Some(it);
@@ -334,6 +337,38 @@ impl Nodes {
         self.flags.push(0);
         self.index.insert(id, i);
         i
+    }
+
+    /// The first-parent chain of `tip` down to `hidden`, when it gets there: an
+    /// integration branch built on its base reaches the base itself. None of the commits
+    /// above `hidden` can be reachable from it (they descend from it), so they are
+    /// `hidden..tip` of the chain, found without the walk of everything `hidden` reaches
+    /// (which, for a topic forked years ago, goes back years). Followed only while the
+    /// chain is not older than `hidden` (by commit time, with a day for skewed clocks);
+    /// `None` when it stops without meeting `hidden`.
+    fn first_parents_down_to(
+        &mut self,
+        src: Source<'_>,
+        tip: u32,
+        hidden: u32,
+    ) -> Result<Option<Vec<ObjectId>>> {
+        const SKEW: i64 = 24 * 60 * 60;
+        let oldest = self.nodes[hidden as usize].time - SKEW;
+        let mut chain = Vec::new();
+        let mut at = tip;
+        while at != hidden {
+            self.load(src, at)?;
+            let node = &self.nodes[at as usize];
+            if node.time < oldest {
+                return Ok(None);
+            }
+            chain.push(node.id);
+            match node.parents.as_ref().and_then(|p| p.first().copied()) {
+                Some(parent) => at = parent,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(chain))
     }
 
     /// Reads commit `n` (its parents, date and generation) if not read yet.

@@ -90,6 +90,26 @@ fn import_merges_adopts_each_merged_topic_in_merge_order() {
 }
 
 #[test]
+fn import_merges_takes_only_the_merges_the_base_does_not_have_when_the_base_moved_on() {
+    let repo = with_merged_topics();
+    // main moved on and merged part of seen since: main is no longer on seen's
+    // first-parent chain, and the first two merges are in main.
+    repo.write("later.txt", "main moves on\n");
+    repo.commit_all("main moves on");
+    repo.git(&["merge", "-q", "--no-ff", "--no-edit", "seen~2"]);
+    let git_says = repo.git(&["rev-list", "--first-parent", "--merges", "main..seen"]);
+    assert_eq!(git_says.lines().count(), 1, "{git_says}");
+    let v = repo
+        .track(&["import", "--merges", "main..seen", "--json"])
+        .ok()
+        .json();
+    let tracks = v["tracks"].as_array().expect("tracks");
+    assert_eq!(tracks.len(), 1, "{v}");
+    assert_eq!(tracks[0]["name"], "ab-third");
+    assert_eq!(tracks[0]["merge"].as_str(), Some(git_says.trim()));
+}
+
+#[test]
 fn import_dry_run_lists_the_tracks_and_changes_nothing() {
     let repo = with_merged_topics();
     let before = repo.snapshot();
