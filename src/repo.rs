@@ -405,9 +405,11 @@ impl Repo {
         let Ok(objects) = self.gix.objects.clone().into_arc() else {
             return;
         };
+        // An object no repository has: looked up in every index, which loads them all.
+        let none = gix::ObjectId::null(self.gix.object_hash());
         let _ = std::thread::Builder::new()
             .name("indexes".to_owned())
-            .spawn(move || objects.exists(&gix::ObjectId::null(gix::hash::Kind::Sha1)));
+            .spawn(move || objects.exists(&none));
     }
 }
 
