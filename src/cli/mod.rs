@@ -180,8 +180,8 @@ impl Command {
     }
 
     /// Does this command usually write a commit or move a ref (both stamped with the
-    /// time)? Only a hint for what to prepare early: a wrong answer costs time, nothing
-    /// else.
+    /// time, after objects were looked up)? Only a hint for what to prepare early: a
+    /// wrong answer costs time, nothing else.
     fn records(&self) -> bool {
         matches!(
             self,
@@ -257,12 +257,17 @@ fn run(
 ) -> anyhow::Result<Output> {
     // Found only when needed: the demo builds its own repository and works outside any.
     let warn = !matches!(&command, Command::Merge(a) if a.resolves());
-    if command.records() {
+    // What a writing command needs first, begun on threads. Not for the others: an
+    // agent's pre-edit check runs before every edit and looks up no packed object.
+    let records = command.records();
+    if records {
         git_track::repo::warm_clock();
     }
     let repo = || -> anyhow::Result<Repo> {
         let repo = Repo::discover()?;
-        repo.warm_object_lookups();
+        if records {
+            repo.warm_object_lookups();
+        }
         color_config.replace(repo.settings.color.clone());
         if warn {
             warn_of_interrupted_merge(&repo);
