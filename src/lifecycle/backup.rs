@@ -16,12 +16,7 @@ pub const BACKUP_PREFIX: &str = "refs/tracks-backup/";
 /// through when the ref already has the new value; a caller that undoes its work must
 /// know it made the ref).
 pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Result<()> {
-    let edit = RefEdit::update_with_log(
-        refs::full_name(name)?,
-        id,
-        PreviousValue::MustNotExist,
-        refs::logged(message),
-    );
+    let edit = new_ref(name, id, message)?;
     let done = crate::repo::edit_reference(&repo.gix, edit)
         .map_err(|e| repo.ref_edit_error(name, e.into()))?;
     if store::existed_before(&done) {
@@ -31,6 +26,16 @@ pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Resul
         .into());
     }
     Ok(())
+}
+
+/// The edit that creates `name` at `id`, logged with `message`, if it does not exist.
+pub fn new_ref(name: &str, id: ObjectId, message: &str) -> Result<RefEdit> {
+    Ok(RefEdit::update_with_log(
+        refs::full_name(name)?,
+        id,
+        PreviousValue::MustNotExist,
+        refs::logged(message),
+    ))
 }
 
 /// Deletes `name` if it still points to `expected`.

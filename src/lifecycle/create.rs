@@ -2,7 +2,7 @@
 //! another tool, or none) and the definition, all or nothing.
 
 use super::names::dedup;
-use super::{LifecycleError, check_dependencies, check_new_name, create_ref, delete_ref};
+use super::{LifecycleError, check_dependencies, check_new_name, create_ref, delete_ref, new_ref};
 use crate::linked_worktree;
 use crate::lock;
 use crate::refs;
@@ -304,7 +304,7 @@ fn make(repo: &Repo, track: Track, branch: &Branch, worktree: Worktree) -> Resul
         // With no worktree to make in between, the branch and the definition are one
         // ref transaction: both or neither, and one lock of the packed refs.
         let commit = if makes_branch && !makes_worktree {
-            let edit = branch_edit(branch, &track.name)?;
+            let edit = new_ref(&branch.full, branch.start, &new_branch_message(&track.name))?;
             store::create_with(repo, &track, Some(edit)).map_err(|e| {
                 match e.downcast_ref::<store::RefTaken>() {
                     Some(_) => LifecycleError::BranchExists {
@@ -347,17 +347,6 @@ fn made_by_new(repo: &Repo, full: &str, name: &str) -> bool {
         .map(|line| line.message.to_string())
         .collect();
     entries == [new_branch_message(name)]
-}
-
-/// The edit that makes the track's new branch.
-fn branch_edit(branch: &Branch, name: &str) -> Result<gix::refs::transaction::RefEdit> {
-    use gix::refs::transaction::{PreviousValue, RefEdit};
-    Ok(RefEdit::update_with_log(
-        refs::full_name(&branch.full)?,
-        branch.start,
-        PreviousValue::MustNotExist,
-        refs::logged(&new_branch_message(name)),
-    ))
 }
 
 fn new_branch_message(name: &str) -> String {

@@ -18,7 +18,7 @@ mod names;
 mod remove;
 mod worktree;
 
-pub use backup::{BACKUP_PREFIX, create_ref, delete_ref, save_backup};
+pub use backup::{BACKUP_PREFIX, create_ref, delete_ref, new_ref, save_backup};
 pub use create::{Created, NewTrack, create, worktree_path};
 pub use names::{check_dependencies, check_new_name};
 pub use remove::{RemoveTrack, Removed, remove};
