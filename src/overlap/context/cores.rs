@@ -66,8 +66,12 @@ impl IntegrationContext<'_> {
         )
     }
 
-    /// [`IntegrationContext::on_all_cores`] on `threads` threads, which take the items in
-    /// turn; results come back in the order of `items`.
+    /// [`IntegrationContext::on_all_cores`] on `threads` threads, this one and helpers,
+    /// which take the items in turn; results come back in the order of `items`.
+    ///
+    /// This thread works on the main repository; each helper on a handle of its own,
+    /// seeded with a copy of the objects made in memory so far (on git.git, tens of MB of
+    /// root trees late in a run: copied once per helper, and moved, not copied, back).
     fn on_threads<T, R, F>(&mut self, threads: usize, items: &[T], job: F) -> Result<Vec<R>>
     where
         T: Sync,
@@ -75,36 +79,50 @@ impl IntegrationContext<'_> {
         F: Fn(&mut Worker<'_>, &mut Walk<'_>, &T) -> Result<R> + Sync,
     {
         let dag = self.repo.dag();
-        let seed = self.memory();
+        let helpers = threads.saturating_sub(1);
+        let mut seeds: Vec<Storage> = Vec::with_capacity(helpers);
+        if helpers > 0 {
+            let seed = self.memory();
+            seeds.extend((1..helpers).map(|_| seed.clone()));
+            seeds.push(seed);
+        }
+        // A handle for the helpers without the main one's memory (they get theirs).
+        let memory = self.main.objects.take_object_memory();
         let sync = self.main.clone().into_sync();
+        if let Some(memory) = memory {
+            self.main.objects.set_object_memory(memory);
+        }
         let shared = Shared {
             next: AtomicUsize::new(0),
             results: Mutex::new(Vec::new()),
             storages: Mutex::new(Vec::new()),
             setup_error: Mutex::new(None),
         };
-        let tree_options = &self.tree_options;
-        let progress = self.progress;
+        let (main, tree_options, progress) = (&self.main, &self.tree_options, self.progress);
+        let (shared_ref, sync_ref, job_ref) = (&shared, &sync, &job);
         std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| {
-                    let mut repo = sync.to_thread_local();
-                    repo.objects.set_object_memory(seed.clone());
+            for seed in seeds {
+                s.spawn(move || {
+                    let mut repo = sync_ref.to_thread_local();
+                    repo.objects.set_object_memory(seed);
                     repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
                     let run = with_tools(&repo, dag, tree_options, |worker, walk| {
-                        Ok(take_items(&shared.next, items, progress, |item| {
-                            job(worker, walk, item)
+                        Ok(take_items(&shared_ref.next, items, progress, |item| {
+                            job_ref(worker, walk, item)
                         }))
                     });
-                    match run {
-                        Ok(mine) => lock(&shared.results).extend(mine),
-                        Err(e) => *lock(&shared.setup_error) = Some(e),
-                    }
+                    shared_ref.hand_back(run);
                     if let Some(storage) = repo.objects.take_object_memory() {
-                        lock(&shared.storages).push(storage);
+                        lock(&shared_ref.storages).push(storage);
                     }
                 });
             }
+            let run = with_tools(main, dag, tree_options, |worker, walk| {
+                Ok(take_items(&shared_ref.next, items, progress, |item| {
+                    job_ref(worker, walk, item)
+                }))
+            });
+            shared_ref.hand_back(run);
         });
         if let Some(e) = take(shared.setup_error) {
             return Err(e);
@@ -118,6 +136,16 @@ impl IntegrationContext<'_> {
             return Err(anyhow!("internal error: a job was lost"));
         }
         results.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
+impl<R> Shared<R> {
+    /// One thread's results, or why it could not set up its tools.
+    fn hand_back(&self, run: Result<Vec<(usize, Result<R>)>>) {
+        match run {
+            Ok(mine) => lock(&self.results).extend(mine),
+            Err(e) => *lock(&self.setup_error) = Some(e),
+        }
     }
 }
 

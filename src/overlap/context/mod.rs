@@ -110,12 +110,17 @@ impl<'r> IntegrationContext<'r> {
         Ok(Some(commit))
     }
 
-    fn absorb(&mut self, storage: Storage) {
+    /// Moves the objects of `storage` into the main repository's memory (those it has
+    /// already, a helper's seed, are dropped).
+    fn absorb(&mut self, mut storage: Storage) {
         let mut mine = self.main.objects.take_object_memory().unwrap_or_default();
-        mine.extend(storage.iter().map(|(k, v)| (*k, v.clone())));
+        for (id, object) in storage.drain() {
+            mine.entry(id).or_insert(object);
+        }
         self.main.objects.set_object_memory(mine);
     }
 
+    /// A copy of the objects made in memory so far.
     fn memory(&mut self) -> Storage {
         let mine = self.main.objects.take_object_memory().unwrap_or_default();
         let copy = mine.clone();
