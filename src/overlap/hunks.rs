@@ -94,17 +94,9 @@ fn finish(
 
 /// Lines including their `\n`; a last line without one is a line too.
 fn split(data: &[u8]) -> Vec<&[u8]> {
+    use gix::bstr::ByteSlice;
     let mut lines = Vec::with_capacity(data.len() / 32 + 1);
-    let mut start = 0;
-    for (i, b) in data.iter().enumerate() {
-        if *b == b'\n' {
-            lines.push(&data[start..=i]);
-            start = i + 1;
-        }
-    }
-    if start < data.len() {
-        lines.push(&data[start..]);
-    }
+    lines.extend(data.lines_with_terminator());
     lines
 }
 
@@ -192,6 +184,14 @@ mod tests {
             overlapping(&[h(0, 1), h(9, 10)], &[h(1, 2), h(5, 6)]).len(),
             1
         );
+    }
+
+    #[test]
+    fn a_last_line_without_a_newline_is_a_line() {
+        assert_eq!(split(b"a\nb"), [&b"a\n"[..], &b"b"[..]]);
+        assert_eq!(split(b"a\n\n"), [&b"a\n"[..], &b"\n"[..]]);
+        assert!(split(b"").is_empty());
+        assert_eq!(ranges("x", "x\n"), vec![(0, 1)]);
     }
 
     #[test]
