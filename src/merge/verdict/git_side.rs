@@ -55,8 +55,8 @@ impl GitSide {
     }
 
     /// git's answers to `merges`, in order: one `git merge-tree` for one merge, else
-    /// [`batch_on_all_cores`].
-    pub(super) fn merge_trees(&self, merges: &[Merge]) -> Result<Vec<TreeMerge>> {
+    /// [`batch_on_all_cores`], which shares them out by their `costs` (see [`Cost`]).
+    pub(super) fn merge_trees(&self, merges: &[Merge], costs: &[Cost]) -> Result<Vec<TreeMerge>> {
         match merges {
             [(base, ours, theirs)] => Ok(vec![crate::git::merge_trees(
                 &self.place.dir,
@@ -65,22 +65,19 @@ impl GitSide {
                 base.as_deref(),
                 [ours, theirs],
             )?]),
-            _ => self.batch(merges),
+            _ => {
+                let Place { dir, objects, .. } = &self.place;
+                let answers = batch_on_all_cores(dir, self.scratch.path(), objects, merges, costs)?;
+                if answers.len() != merges.len() {
+                    return Err(anyhow!(
+                        "git merge-tree answered {} merges of {}",
+                        answers.len(),
+                        merges.len()
+                    ));
+                }
+                Ok(answers)
+            }
         }
-    }
-
-    /// git's answers to `merges`, in order, from [`batch_on_all_cores`]; one for each.
-    fn batch(&self, merges: &[Merge]) -> Result<Vec<TreeMerge>> {
-        let Place { dir, objects, .. } = &self.place;
-        let answers = batch_on_all_cores(dir, self.scratch.path(), objects, merges)?;
-        if answers.len() != merges.len() {
-            return Err(anyhow!(
-                "git merge-tree answered {} merges of {}",
-                answers.len(),
-                merges.len()
-            ));
-        }
-        Ok(answers)
     }
 
     /// For each pending merge, git's virtual merge base when the merge has one to be
@@ -89,7 +86,7 @@ impl GitSide {
     pub(super) fn virtual_bases(
         &self,
         repo: &gix::Repository,
-        pending: &[Pending],
+        pending: &[&Pending],
     ) -> Result<Vec<Option<ObjectId>>> {
         let mut out = vec![None; pending.len()];
         // Per pending merge, which merge of bases gives its virtual base (pairs of tracks
@@ -97,7 +94,7 @@ impl GitSide {
         let mut slots = Vec::new();
         let mut merges = Vec::new();
         let mut asked: BTreeMap<(ObjectId, ObjectId, ObjectId), usize> = BTreeMap::new();
-        for (i, Pending(work)) in pending.iter().enumerate() {
+        for (i, &Pending(work)) in pending.iter().enumerate() {
             if let Work::Whole {
                 virtual_base: Some(v),
                 ..
@@ -125,7 +122,8 @@ impl GitSide {
         if merges.is_empty() {
             return Ok(out);
         }
-        let answers = self.batch(&merges)?;
+        let costs = vec![Cost::WHOLE_ON_BASE; merges.len()];
+        let answers = self.merge_trees(&merges, &costs)?;
         for (i, n) in slots {
             let merged = &answers[n];
             if merged.clean {
@@ -139,23 +137,31 @@ impl GitSide {
     }
 
     /// The merge git is to make of `texts`: three trees holding only them, at their
-    /// paths (so that attributes apply), written to the scratch directory.
-    pub(super) fn text_merge(&self, repo: &gix::Repository, texts: &[&Text]) -> Result<Merge> {
+    /// paths (so that attributes apply), written to the scratch directory; and its cost.
+    pub(super) fn text_merge(
+        &self,
+        repo: &gix::Repository,
+        texts: &[&Text],
+    ) -> Result<(Merge, Cost)> {
         let mut sides: [BTreeMap<&str, Stage>; 3] = Default::default();
+        let mut bytes = 0;
         for text in texts {
             for (side, stage) in sides.iter_mut().zip(text.stages) {
                 if let Some((mode, id)) = stage {
                     self.export(repo, id)?;
+                    // A size unknown counts as none: it only weighs the merge.
+                    bytes += repo.find_header(id).map_or(0, |h| h.size());
                     side.insert(&text.path, (mode, id));
                 }
             }
         }
         let [base, ours, theirs] = sides;
-        Ok((
+        let merge = (
             Some(self.write_tree(&base)?.to_string()),
             self.write_tree(&ours)?.to_string(),
             self.write_tree(&theirs)?.to_string(),
-        ))
+        );
+        Ok((merge, Cost(bytes)))
     }
 
     /// git's answer for each of `texts` from its merge of them.
@@ -224,11 +230,13 @@ impl GitSide {
         Ok(Settled::Clean(editor.write()?.detach()))
     }
 
-    /// The verdict on a merge git made whole.
+    /// The verdict on a merge git made whole; its tree made readable through `repo`
+    /// unless `write` is false (a caller that keeps the verdict alone).
     pub(super) fn conclude_whole(
         &self,
         repo: &gix::Repository,
         merged: TreeMerge,
+        write: bool,
     ) -> Result<Settled> {
         if !merged.clean {
             let mut paths = merged.conflicted;
@@ -237,7 +245,9 @@ impl GitSide {
             return Ok(Settled::Conflict(paths));
         }
         let tree = tree_id(&merged)?;
-        self.import_all(repo, tree)?;
+        if write {
+            self.import_all(repo, tree)?;
+        }
         Ok(Settled::Clean(tree))
     }
 }
@@ -248,14 +258,31 @@ fn tree_id(merged: &TreeMerge) -> Result<ObjectId> {
         .with_context(|| format!("git merge-tree answered {:?}", merged.tree))
 }
 
-/// [`crate::git::merge_trees_batch`] split over one git process per core. Merges git
-/// must find merge bases for (several of them) cost it most, so they are dealt out
-/// first, round the processes. The answers come in the order of `merges`.
+/// What a merge costs git, in bytes of text merged: its three versions of the files it
+/// merges (xdiff's work, and reading and writing them, grow with them), or, for a merge
+/// of whole trees, a fixed guess of about as much time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Cost(pub(super) u64);
+
+impl Cost {
+    /// A whole merge on a given base: rename detection over the trees (a guess).
+    pub(super) const WHOLE_ON_BASE: Cost = Cost(300 << 10);
+    /// A whole merge of commits whose merge bases git looks for: a walk of history
+    /// first (on git.git without a commit-graph, 20–30 ms, where a text merge of 100 KB
+    /// takes about 3 ms).
+    pub(super) const WHOLE: Cost = Cost(1 << 20);
+}
+
+/// [`crate::git::merge_trees_batch`] split over one git process per core: the costliest
+/// merge first, each to the process with least to do so far, so that the processes end
+/// together (dealt round, one of two had to do a fifth more on git.git's pairs). The
+/// answers come in the order of `merges`.
 fn batch_on_all_cores(
     dir: &Path,
     objects: &Path,
     alternates: &Path,
     merges: &[Merge],
+    costs: &[Cost],
 ) -> Result<Vec<TreeMerge>> {
     let processes = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -264,13 +291,7 @@ fn batch_on_all_cores(
     if processes <= 1 {
         return crate::git::merge_trees_batch(dir, objects, alternates, merges);
     }
-    // Merges with no base given first, then the rest, dealt round.
-    let mut order: Vec<usize> = (0..merges.len()).collect();
-    order.sort_by_key(|&i| merges[i].0.is_some());
-    let mut shares: Vec<Vec<usize>> = vec![Vec::new(); processes];
-    for (n, i) in order.into_iter().enumerate() {
-        shares[n % processes].push(i);
-    }
+    let shares = share_out(merges.len(), costs, processes);
     let answers: Vec<Result<Vec<TreeMerge>>> = std::thread::scope(|s| {
         let running: Vec<_> = shares
             .iter()
@@ -296,4 +317,41 @@ fn batch_on_all_cores(
     out.into_iter()
         .map(|m| m.ok_or_else(|| anyhow!("internal error: a merge went unanswered")))
         .collect()
+}
+
+/// The merges (by index) each of `processes` makes: costliest first, each to the one
+/// with the least cost so far (longest processing time first). A merge whose cost is
+/// missing counts as a whole one.
+fn share_out(merges: usize, costs: &[Cost], processes: usize) -> Vec<Vec<usize>> {
+    let cost = |i: usize| costs.get(i).copied().unwrap_or(Cost::WHOLE);
+    let mut order: Vec<usize> = (0..merges).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(cost(i)));
+    let mut shares: Vec<(u64, Vec<usize>)> = vec![(0, Vec::new()); processes.max(1)];
+    for i in order {
+        if let Some(least) = shares.iter_mut().min_by_key(|(load, _)| *load) {
+            least.0 = least.0.saturating_add(cost(i).0);
+            least.1.push(i);
+        }
+    }
+    shares.into_iter().map(|(_, share)| share).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cost, share_out};
+
+    #[test]
+    fn merges_are_shared_out_so_that_the_processes_end_together() {
+        let costs = [7, 5, 4, 3, 3, 2].map(Cost);
+        let shares = share_out(costs.len(), &costs, 2);
+        let load = |share: &Vec<usize>| share.iter().map(|&i| costs[i].0).sum::<u64>();
+        assert_eq!(shares.iter().map(load).collect::<Vec<_>>(), [12, 12]);
+        assert_eq!(shares.iter().map(Vec::len).sum::<usize>(), costs.len());
+    }
+
+    #[test]
+    fn a_merge_without_a_cost_is_shared_out_as_a_whole_one() {
+        let shares = share_out(3, &[Cost(1)], 2);
+        assert_eq!(shares, [vec![1, 0], vec![2]]);
+    }
 }

@@ -45,7 +45,7 @@ mod scratch;
 use crate::git::TreeMerge;
 use crate::merge::tools::MergeTools;
 use anyhow::{Context, Result, anyhow};
-use git_side::{GitSide, Merge, Place};
+use git_side::{Cost, GitSide, Merge, Place};
 use gix::ObjectId;
 use gix::bstr::{BStr, ByteSlice};
 use gix::diff::tree_with_rewrites::Change;
@@ -65,8 +65,10 @@ pub enum Settled {
 }
 
 /// A merge whose verdict git still has to give: see [`Judge::finish`].
+#[derive(Clone)]
 pub struct Pending(Work);
 
+#[derive(Clone)]
 enum Work {
     /// gix settled the paths; git merges the files both sides changed.
     Texts {
@@ -129,6 +131,17 @@ impl Pending {
             other => Pending(other),
         }
     }
+
+    /// Is this a merge on a virtual base git is to make first ([`Judge::virtual_bases`])?
+    pub fn needs_virtual_base(&self) -> bool {
+        matches!(
+            self.0,
+            Work::Whole {
+                virtual_base: Some(_),
+                ..
+            }
+        )
+    }
 }
 
 /// A merge settled as git would, or waiting for git.
@@ -166,6 +179,7 @@ type TextAnswer = Option<Stage>;
 type Stage = (EntryMode, ObjectId);
 
 /// One file whose content both sides changed, as gix merged it.
+#[derive(Clone)]
 struct Text {
     path: String,
     /// Base (absent for an add/add), ours, theirs.
@@ -337,8 +351,9 @@ impl Judge {
             .collect())
     }
 
-    /// [`Judge::finish`]; with `trees` false a clean text merge's verdict carries gix's
-    /// tree, git's blobs not put in (only [`Judge::finish_verdicts`] asks so).
+    /// [`Judge::finish`]; with `trees` false a clean verdict's tree is not made readable
+    /// (a text merge's carries gix's tree, git's blobs not put in; a whole merge's is
+    /// git's, left in the scratch directory): only [`Judge::finish_verdicts`] asks so.
     fn settle_all(
         &mut self,
         repo: &gix::Repository,
@@ -350,7 +365,7 @@ impl Judge {
             return Ok(Vec::new());
         }
         // Virtual merge bases git would make, where their merge is clean.
-        let virtual_bases = self.git_side()?.virtual_bases(repo, &pending)?;
+        let virtual_bases = self.virtual_bases(repo, &pending.iter().collect::<Vec<_>>())?;
         let mut settled: Vec<Option<Settled>> = vec![None; pending.len()];
         let mut left = Vec::with_capacity(pending.len());
         for (n, (pending, virtual_base)) in pending.into_iter().zip(virtual_bases).enumerate() {
@@ -376,6 +391,7 @@ impl Judge {
         // this run (nor been asked for in this batch).
         let mut asking: Vec<(usize, Vec<&Text>)> = Vec::new();
         let mut merges: Vec<Merge> = Vec::with_capacity(left.len());
+        let mut costs: Vec<Cost> = Vec::with_capacity(left.len());
         let mut asked: BTreeSet<TextKey> = BTreeSet::new();
         for (i, (_, Pending(work))) in left.iter().enumerate() {
             match work {
@@ -387,7 +403,9 @@ impl Judge {
                     if new.is_empty() {
                         continue;
                     }
-                    merges.push(git.text_merge(repo, &new)?);
+                    let (merge, cost) = git.text_merge(repo, &new)?;
+                    merges.push(merge);
+                    costs.push(cost);
                     asking.push((i, new));
                 }
                 Work::Whole {
@@ -400,6 +418,11 @@ impl Judge {
                         ours.to_string(),
                         theirs.to_string(),
                     ));
+                    costs.push(if base.is_some() {
+                        Cost::WHOLE_ON_BASE
+                    } else {
+                        Cost::WHOLE
+                    });
                     asking.push((i, Vec::new()));
                 }
             }
@@ -407,7 +430,7 @@ impl Judge {
         let answers = if merges.is_empty() {
             Vec::new()
         } else {
-            git.merge_trees(&merges)?
+            git.merge_trees(&merges, &costs)?
         };
         let mut whole: BTreeMap<usize, TreeMerge> = BTreeMap::new();
         for ((i, files), merged) in asking.into_iter().zip(answers) {
@@ -430,7 +453,7 @@ impl Judge {
                     let merged = whole
                         .remove(&i)
                         .ok_or_else(|| anyhow!("internal error: git's verdict went missing"))?;
-                    git.conclude_whole(repo, merged)?
+                    git.conclude_whole(repo, merged, trees)?
                 }
             });
         }
@@ -440,9 +463,31 @@ impl Judge {
             .collect()
     }
 
-    /// A whole merge whose virtual merge base git made (`base`, a tree): made by gix on
-    /// it as a merge on one base, or left to git on that base when renames decide it.
-    fn on_virtual_base(
+    /// For each of `pending`, git's virtual merge base when the merge has one to be made
+    /// first ([`Pending::needs_virtual_base`]) and that merge is clean: all made in one
+    /// run of git, and made readable through `repo` (a caller may then make the merges on
+    /// them with [`Judge::on_virtual_base`] wherever it likes, with any repository that
+    /// holds what `repo` holds).
+    pub fn virtual_bases(
+        &mut self,
+        repo: &gix::Repository,
+        pending: &[&Pending],
+    ) -> Result<Vec<Option<ObjectId>>> {
+        if !pending.iter().any(|p| p.needs_virtual_base()) {
+            return Ok(vec![None; pending.len()]);
+        }
+        let git = self.git_side()?;
+        let bases = git.virtual_bases(repo, pending)?;
+        for base in bases.iter().flatten() {
+            git.import_all(repo, *base)?;
+        }
+        Ok(bases)
+    }
+
+    /// A whole merge whose virtual merge base git made (`base`, a tree readable through
+    /// `repo`, see [`Judge::virtual_bases`]): made by gix on it as a merge on one base,
+    /// or left to git on that base when renames decide it.
+    pub fn on_virtual_base(
         &mut self,
         repo: &gix::Repository,
         pending: Pending,
@@ -452,7 +497,6 @@ impl Judge {
         let Pending(Work::Whole { ours, theirs, .. }) = pending else {
             return Ok(Deferred::Pending(pending));
         };
-        self.git_side()?.import_all(repo, base)?;
         let tree_of =
             |id: ObjectId| -> Result<ObjectId> { Ok(repo.find_commit(id)?.tree_id()?.detach()) };
         let (ours_tree, theirs_tree) = (tree_of(ours)?, tree_of(theirs)?);

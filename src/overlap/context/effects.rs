@@ -5,7 +5,7 @@ use super::bases::known_bases;
 use super::{IntegrationContext, key};
 use crate::overlap::Input;
 use crate::overlap::cache::Cache;
-use crate::overlap::effect::Effect;
+use crate::overlap::effect::{Effect, PartialEffect};
 use crate::progress;
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
@@ -78,6 +78,10 @@ impl IntegrationContext<'_> {
             Ok((partial, bases))
         })?;
         let (partials, bases): (Vec<_>, Vec<_>) = partials.into_iter().unzip();
+        let partials =
+            self.on_virtual_bases(partials, PartialEffect::pending, |worker, partial, base| {
+                worker.on_virtual_base(partial, base, integration_tree)
+            })?;
         // The merges git has to judge, all in one run of git.
         let effects =
             self.finish_with(|worker| worker.finish_effects(partials, integration_tree))?;

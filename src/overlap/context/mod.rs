@@ -5,13 +5,15 @@
 //! database and writing to memory, the integration tip, the merge settings); its steps
 //! live in the submodules: `effects` (each track's effective change), `bases` (the merge
 //! bases a moved tip had), `meetings` (where pairs meet, files and lines), `verdicts`
-//! (pairs' ordered merges) and `cores` (spreading merges over the cores).
+//! (pairs' ordered merges), `cores` (spreading merges over the cores) and
+//! `virtual_bases` (merges on git's virtual merge bases, on all cores).
 
 mod bases;
 mod cores;
 mod effects;
 mod meetings;
 mod verdicts;
+mod virtual_bases;
 
 use super::cache::{Cache, Verdict};
 use super::compare::{self, Meeting};

@@ -7,7 +7,7 @@ use super::{IntegrationContext, JudgedPair, Meetings, key};
 use crate::overlap::Input;
 use crate::overlap::cache::{Cache, Verdict};
 use crate::overlap::compare::{self, Meeting};
-use crate::overlap::effect::Effect;
+use crate::overlap::effect::{Effect, PartialVerdict};
 use crate::progress;
 use anyhow::Result;
 use gix::ObjectId;
@@ -92,6 +92,11 @@ impl IntegrationContext<'_> {
             Ok((partial, bases))
         })?;
         let (partials, bases): (Vec<_>, Vec<_>) = partials.into_iter().unzip();
+        let partials = self.on_virtual_bases(
+            partials,
+            PartialVerdict::pending,
+            |worker, partial, base| worker.verdict_on_virtual_base(partial, base),
+        )?;
         // The merges git has to judge, all in one run of git.
         let verdicts = self.finish_with(|worker| worker.finish_verdicts(partials))?;
         Ok(verdicts

@@ -19,6 +19,8 @@ use gix::objs::tree::EntryMode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub(super) use pair::PartialVerdict;
+pub(super) use track::PartialEffect;
 pub(super) use worker::{Graph, Walk, Worker};
 
 /// How a path changed in a track's effective change.

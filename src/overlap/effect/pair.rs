@@ -9,6 +9,7 @@ use gix::ObjectId;
 
 /// A pair's verdict (`None` when clean, else the paths), or the merge git still has to
 /// judge.
+#[derive(Clone)]
 pub(in crate::overlap) enum PartialVerdict {
     Done(Option<Vec<String>>),
     Git(Pending),
@@ -22,9 +23,38 @@ impl PartialVerdict {
             Settled::Conflict(paths) => Some(paths),
         }
     }
+
+    /// The merge git still has to judge, if any.
+    pub fn pending(&self) -> Option<&Pending> {
+        match self {
+            PartialVerdict::Done(_) => None,
+            PartialVerdict::Git(pending) => Some(pending),
+        }
+    }
 }
 
 impl Worker<'_> {
+    /// `partial` made on the virtual merge base git made for it (`base`, see
+    /// [`Judge::on_virtual_base`]): the verdict when gix's merge settles it.
+    pub fn verdict_on_virtual_base(
+        &mut self,
+        partial: &PartialVerdict,
+        base: ObjectId,
+    ) -> Result<PartialVerdict> {
+        let PartialVerdict::Git(pending) = partial else {
+            return Ok(partial.clone());
+        };
+        Ok(
+            match self
+                .judge
+                .on_virtual_base(self.repo, pending.clone(), base, &mut self.tools)?
+            {
+                Deferred::Settled(settled) => PartialVerdict::Done(PartialVerdict::of(settled)),
+                Deferred::Pending(pending) => PartialVerdict::Git(pending),
+            },
+        )
+    }
+
     /// Settles with git every pending merge of `partials`, in one run: verdicts only, no
     /// merged tree (a pair's tree is not kept).
     pub fn finish_verdicts(

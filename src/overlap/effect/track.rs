@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 /// A track's effective change, or the merge git still has to judge for it (all such
 /// merges of a run go to git together, see [`Judge::finish`]).
+#[derive(Clone)]
 pub(in crate::overlap) enum PartialEffect {
     Done(Effect),
     Git {
@@ -20,6 +21,16 @@ pub(in crate::overlap) enum PartialEffect {
         fork_tree: ObjectId,
         tip_tree: ObjectId,
     },
+}
+
+impl PartialEffect {
+    /// The merge git still has to judge, if any.
+    pub fn pending(&self) -> Option<&Pending> {
+        match self {
+            PartialEffect::Done(_) => None,
+            PartialEffect::Git { pending, .. } => Some(pending),
+        }
+    }
 }
 
 impl Worker<'_> {
@@ -98,6 +109,43 @@ impl Worker<'_> {
                 tip_tree,
             }),
         }
+    }
+
+    /// `partial` made on the virtual merge base git made for it (`base`, see
+    /// [`Judge::on_virtual_base`]): the effective change when gix's merge settles it.
+    pub fn on_virtual_base(
+        &mut self,
+        partial: &PartialEffect,
+        base: ObjectId,
+        integration_tree: ObjectId,
+    ) -> Result<PartialEffect> {
+        let PartialEffect::Git {
+            pending,
+            fork_tree,
+            tip_tree,
+        } = partial
+        else {
+            return Ok(partial.clone());
+        };
+        let (fork_tree, tip_tree) = (*fork_tree, *tip_tree);
+        Ok(
+            match self
+                .judge
+                .on_virtual_base(self.repo, pending.clone(), base, &mut self.tools)?
+            {
+                Deferred::Settled(settled) => PartialEffect::Done(self.effect_of(
+                    settled,
+                    integration_tree,
+                    fork_tree,
+                    tip_tree,
+                )?),
+                Deferred::Pending(pending) => PartialEffect::Git {
+                    pending,
+                    fork_tree,
+                    tip_tree,
+                },
+            },
+        )
     }
 
     /// The effective change of a track whose merge into the integration tip ended so.

@@ -2,7 +2,7 @@
 //! merge platforms, git's judge) and the [`Walk`] that finds merge bases.
 
 use crate::merge::tools::MergeTools;
-use crate::merge::verdict::{Deferred, Judge};
+use crate::merge::verdict::{Deferred, Judge, Pending};
 use anyhow::{Context, Result};
 use gix::ObjectId;
 use std::collections::HashMap;
@@ -77,6 +77,12 @@ impl<'r> Worker<'r> {
             judge,
             entries: HashMap::new(),
         })
+    }
+
+    /// git's virtual merge bases for `pending`, made readable through the worker's
+    /// repository (see [`Judge::virtual_bases`]).
+    pub fn virtual_bases(&mut self, pending: &[&Pending]) -> Result<Vec<Option<ObjectId>>> {
+        self.judge.virtual_bases(self.repo, pending)
     }
 
     /// The worker's judge, for the next worker.
