@@ -186,6 +186,11 @@ impl TestRepo {
             .join(name)
     }
 
+    /// The test's home folder (also its `XDG_RUNTIME_DIR`).
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
     /// A command with the test environment: fixed identity and dates, empty global config.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
         let mut cmd = Command::new(program);
@@ -203,6 +208,9 @@ impl TestRepo {
             .env("GIT_COMMITTER_DATE", DATE)
             .env("LC_ALL", "C")
             .env("TZ", "UTC")
+            // git's scratch object folders go inside the test's folder (not /dev/shm),
+            // so that a process a test kills leaves nothing behind outside it.
+            .env("XDG_RUNTIME_DIR", &self.home)
             .stdin(Stdio::null());
         cmd
     }

@@ -174,6 +174,27 @@ fn binary_files_cannot_be_judged_by_lines_but_conflicts_are_exact() {
 }
 
 #[test]
+fn the_scratch_folder_git_merged_texts_in_is_gone_when_done() {
+    let s = Scenario::new(&[("run.sh", &f20())]);
+    s.track("top", &[], |wt| {
+        write(wt, "run.sh", &replace(&f20(), &[(1, "top")]))
+    });
+    s.track("bottom", &[], |wt| {
+        write(wt, "run.sh", &replace(&f20(), &[(18, "bottom")]))
+    });
+    let c = s.overlap("conflicts", 0);
+    assert_eq!(pair(&c, "bottom", "top").unwrap()["conflict"], false);
+    s.assert_conflicts_agree_with_git(&c);
+    let left: Vec<String> = std::fs::read_dir(s.repo.home())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("git-track-objects."))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
 fn mode_change_against_edit_is_flagged_and_merges_cleanly() {
     let s = Scenario::new(&[("run.sh", &f20())]);
     s.track("chmod", &[], |wt| {
