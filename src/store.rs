@@ -506,15 +506,13 @@ pub fn create_with(repo: &Repo, track: &Track, also: Option<RefEdit>) -> Result<
         Err(e) => {
             let e = anyhow::Error::from(e);
             // Lost a race to a writer of one of the refs, or a ref is locked or unwritable.
-            for refname in std::iter::once(&definition).chain(&also_name) {
+            let refnames: Vec<&String> = std::iter::once(&definition).chain(&also_name).collect();
+            for refname in &refnames {
                 if repo.ref_target(refname)?.is_some() {
                     return Err(taken(refname));
                 }
             }
-            if let Some(locked) = std::iter::once(&definition)
-                .chain(&also_name)
-                .find_map(|r| repo.ref_lock_left(r))
-            {
+            if let Some(locked) = refnames.iter().find_map(|r| repo.ref_lock_left(r)) {
                 return Err(locked.into());
             }
             Err(StoreError::Unwritable {

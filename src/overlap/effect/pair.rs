@@ -44,15 +44,10 @@ impl Worker<'_> {
         let PartialVerdict::Git(pending) = partial else {
             return Ok(partial.clone());
         };
-        Ok(
-            match self
-                .judge
-                .on_virtual_base(self.repo, pending.clone(), base, &mut self.tools)?
-            {
-                Deferred::Settled(settled) => PartialVerdict::Done(PartialVerdict::of(settled)),
-                Deferred::Pending(pending) => PartialVerdict::Git(pending),
-            },
-        )
+        Ok(match self.merge_on_virtual_base(pending, base)? {
+            Deferred::Settled(settled) => PartialVerdict::Done(PartialVerdict::of(settled)),
+            Deferred::Pending(pending) => PartialVerdict::Git(pending),
+        })
     }
 
     /// Settles with git every pending merge of `partials`, in one run: verdicts only, no

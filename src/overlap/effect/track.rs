@@ -128,24 +128,19 @@ impl Worker<'_> {
             return Ok(partial.clone());
         };
         let (fork_tree, tip_tree) = (*fork_tree, *tip_tree);
-        Ok(
-            match self
-                .judge
-                .on_virtual_base(self.repo, pending.clone(), base, &mut self.tools)?
-            {
-                Deferred::Settled(settled) => PartialEffect::Done(self.effect_of(
-                    settled,
-                    integration_tree,
-                    fork_tree,
-                    tip_tree,
-                )?),
-                Deferred::Pending(pending) => PartialEffect::Git {
-                    pending,
-                    fork_tree,
-                    tip_tree,
-                },
+        Ok(match self.merge_on_virtual_base(pending, base)? {
+            Deferred::Settled(settled) => PartialEffect::Done(self.effect_of(
+                settled,
+                integration_tree,
+                fork_tree,
+                tip_tree,
+            )?),
+            Deferred::Pending(pending) => PartialEffect::Git {
+                pending,
+                fork_tree,
+                tip_tree,
             },
-        )
+        })
     }
 
     /// The effective change of a track whose merge into the integration tip ended so.

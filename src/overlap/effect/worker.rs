@@ -85,6 +85,13 @@ impl<'r> Worker<'r> {
         self.judge.virtual_bases(self.repo, pending)
     }
 
+    /// `pending` made on the virtual merge base git made for it (`base`, see
+    /// [`Judge::on_virtual_base`]).
+    pub fn merge_on_virtual_base(&mut self, pending: &Pending, base: ObjectId) -> Result<Deferred> {
+        self.judge
+            .on_virtual_base(self.repo, pending.clone(), base, &mut self.tools)
+    }
+
     /// The worker's judge, for the next worker.
     pub fn into_judge(self) -> Judge {
         self.judge
