@@ -104,13 +104,7 @@ pub fn start(
     hook: StepHook<'_>,
     progress: &dyn Progress,
 ) -> Result<Outcome> {
-    if let Some(st) = state::load(repo)? {
-        return Err(MergeError::Busy {
-            at: InProgress::of(&st),
-            pid: st.pid,
-        }
-        .into());
-    }
+    refuse_if_busy(repo)?;
     let mut start = start_point(repo, req)?;
     // One revision graph for planning and merging: each commit is read once.
     let engine = Engine::new(repo, false)?;
@@ -128,7 +122,12 @@ pub fn start(
         )?);
     }
     start.warnings.extend(warnings);
-    let existing_worktree = usable_worktree(repo, &start)?;
+    // A run started meanwhile may be what the worktree holds: that run is the answer.
+    let existing_worktree =
+        usable_worktree(repo, &start).map_err(|e| match refuse_if_busy(repo) {
+            Err(busy) => busy,
+            Ok(()) => e,
+        })?;
     let mut st = new_state(repo, req, &start, plan, existing_worktree);
     if st.steps.is_empty() {
         return finish_empty(repo, &mut st, start);
@@ -148,6 +147,18 @@ pub fn start(
         Outcome::Stopped(s) => s.warnings.extend(start.warnings),
     }
     Ok(out)
+}
+
+/// Refuses to start while a run is in progress.
+fn refuse_if_busy(repo: &Repo) -> Result<()> {
+    match state::load(repo)? {
+        Some(st) => Err(MergeError::Busy {
+            at: InProgress::of(&st),
+            pid: st.pid,
+        }
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// The integration branch's worktree, if it has one: a run starts only when that holds
