@@ -174,13 +174,17 @@ pub fn list(repo: &Repo) -> Result<Listing> {
 /// namespace); the name is what follows the prefix. Only the local definitions
 /// are cached.
 pub fn list_under(repo: &Repo, prefix: &str) -> Result<Listing> {
-    let mut listing = Listing::default();
     let mut cache = if prefix == REF_PREFIX {
         DefinitionCache::read(repo)
     } else {
         DefinitionCache::none()
     };
-    for mut reference in references_under(repo, prefix)? {
+    let references = references_under(repo, prefix)?;
+    let mut listing = Listing {
+        tracks: Vec::with_capacity(references.len()),
+        invalid: Vec::new(),
+    };
+    for mut reference in references {
         let refname = reference.name().as_bstr().to_string();
         let name = refname[prefix.len()..].to_owned();
         // Definition refs point straight at commits; peel only what points elsewhere.
@@ -201,7 +205,7 @@ pub fn list_under(repo: &Repo, prefix: &str) -> Result<Listing> {
         }
     }
     if prefix == REF_PREFIX {
-        cache.write(repo);
+        cache.write(repo, &listing.tracks);
     }
     listing
         .tracks
@@ -237,15 +241,57 @@ pub fn references_under<'r>(repo: &'r Repo, prefix: &str) -> Result<Vec<gix::Ref
 /// naming another track is read past, and a file that cannot be written is simply not
 /// kept. Malformed definitions are not kept: they are read from their commit each time.
 struct DefinitionCache {
-    known: std::collections::HashMap<ObjectId, Track>,
-    used: std::collections::HashMap<ObjectId, Track>,
+    known: gix::hashtable::HashMap<ObjectId, Track>,
+    /// The commits of this listing whose definitions are kept (those JSON holds whole);
+    /// the definitions themselves are the listing's, written from it.
+    used: gix::hashtable::HashSet<ObjectId>,
     changed: bool,
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct DefinitionCacheFile {
     version: u32,
-    tracks: std::collections::HashMap<String, Track>,
+    #[serde(deserialize_with = "by_commit")]
+    tracks: gix::hashtable::HashMap<ObjectId, Track>,
+}
+
+/// The `tracks` of [`DefinitionCacheFile`] read straight into a map by commit (through a
+/// map by text, a thousand definitions were copied twice more); an entry whose key is no
+/// object id is left out.
+fn by_commit<'de, D>(
+    de: D,
+) -> std::result::Result<gix::hashtable::HashMap<ObjectId, Track>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct ByCommit;
+    impl<'de> serde::de::Visitor<'de> for ByCommit {
+        type Value = gix::hashtable::HashMap<ObjectId, Track>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("definitions by commit id")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut known = gix::hashtable::HashMap::default();
+            known.reserve(map.size_hint().unwrap_or(0));
+            while let Some((id, track)) = map.next_entry::<&'de str, Track>()? {
+                if let Ok(id) = ObjectId::from_hex(id.as_bytes()) {
+                    known.insert(id, track);
+                }
+            }
+            Ok(known)
+        }
+    }
+    de.deserialize_map(ByCommit)
+}
+
+/// [`DefinitionCacheFile`] as written: the definitions borrowed from the listing.
+#[derive(serde::Serialize)]
+struct DefinitionCacheOut<'l> {
+    version: u32,
+    tracks: std::collections::HashMap<String, &'l Track>,
 }
 
 const DEFINITION_CACHE_FILE: &str = "definitions-cache.json";
@@ -266,14 +312,7 @@ impl DefinitionCache {
             .ok()
             .and_then(|bytes| serde_json::from_slice::<DefinitionCacheFile>(&bytes).ok())
             .filter(|f| f.version == DEFINITION_CACHE_VERSION)
-            .map(|f| {
-                f.tracks
-                    .into_iter()
-                    .filter_map(|(id, track)| {
-                        Some((ObjectId::from_hex(id.as_bytes()).ok()?, track))
-                    })
-                    .collect()
-            })
+            .map(|f| f.tracks)
             .unwrap_or_default();
         DefinitionCache {
             known,
@@ -286,7 +325,7 @@ impl DefinitionCache {
     fn definition(&mut self, repo: &Repo, commit: ObjectId, name: &str) -> Result<Track> {
         if let Some(track) = self.known.remove(&commit) {
             if track.name == name {
-                self.used.insert(commit, track.clone());
+                self.used.insert(commit);
                 return Ok(track);
             }
             // Damaged: not what that commit holds.
@@ -295,22 +334,22 @@ impl DefinitionCache {
         let track = read_definition(repo, commit, name)?;
         if survives_json(&track) {
             self.changed = true;
-            self.used.insert(commit, track.clone());
+            self.used.insert(commit);
         }
         Ok(track)
     }
 
-    /// Keeps exactly the definitions of this listing: removed tracks drop out.
-    fn write(self, repo: &Repo) {
+    /// Keeps exactly the definitions of `listed`, this listing: removed tracks drop out.
+    fn write(self, repo: &Repo, listed: &[Stored]) {
         if !self.changed && self.known.is_empty() {
             return;
         }
-        let file = DefinitionCacheFile {
+        let file = DefinitionCacheOut {
             version: DEFINITION_CACHE_VERSION,
-            tracks: self
-                .used
-                .into_iter()
-                .map(|(id, track)| (id.to_string(), track))
+            tracks: listed
+                .iter()
+                .filter(|s| self.used.contains(&s.commit))
+                .map(|s| (s.commit.to_string(), &s.track))
                 .collect(),
         };
         let Ok(bytes) = serde_json::to_vec(&file) else {

@@ -1,5 +1,5 @@
-//! Tips known to be in an integration tip's history, kept across commands in
-//! `<common dir>/track/contained`.
+//! Tips known to be in an integration tip's history, or known not to be, kept across
+//! commands in `<common dir>/track/contained`.
 //!
 //! Which tracks a branch already holds is asked by every plan (the tracks it leaves out
 //! are reported unless merged) and by `status`, for every track. Tracks merged long ago
@@ -9,9 +9,15 @@
 //! contained are kept with the tip they were found in, and a later question about that
 //! tip, or one that descends from it, walks only for the others.
 //!
-//! The file is a line `git-track-contained 1 <commit>` and one tip per line. Only tips
-//! found contained are kept (a walk by commit dates may miss one under clock skew, never
-//! claim one); a file that does not parse whole is ignored and rewritten.
+//! A tip that is not contained costs the longest walk of all when it forked long ago (the
+//! walk goes down to its age): "not in that commit's history" is kept too, but holds for
+//! that very commit only, and is dropped as soon as the integration tip moves.
+//!
+//! The file is a line `git-track-contained 2 <commit>`, then one tip per line: a tip
+//! contained, or `!<tip>` for one that is not. A walk by commit dates may miss a
+//! contained tip under clock skew, never claim one; kept, the miss lasts until the
+//! integration tip moves, as it would have been made anew by each walk. A file that does
+//! not parse whole is ignored and rewritten.
 
 use super::{Dag, Source};
 use anyhow::Result;
@@ -19,14 +25,15 @@ use gix::ObjectId;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-const MAGIC: &str = "git-track-contained 1";
+const MAGIC: &str = "git-track-contained 2";
 pub const FILE_NAME: &str = "contained";
 
 /// Past this many tips, only those of the last question are kept.
 const MAX_TIPS: usize = 50_000;
 
 /// [`Dag::contained`], with the tips kept from before: the answer for each of `tips`, and
-/// the file brought up to date when a tip was found or the integration tip moved on.
+/// the file brought up to date when a tip was found either way or the integration tip
+/// moved on.
 pub fn contained(
     dag: &Dag,
     src: Source<'_>,
@@ -44,10 +51,13 @@ pub fn contained(
         .as_ref()
         .map(|k| k.commit)
         .filter(|c| *c != descendant);
-    let kept_of = |k: &Option<Known>, t: &ObjectId| k.as_ref().is_some_and(|k| k.tips.contains(t));
     let mut unknown: Vec<ObjectId> = tips
         .iter()
-        .filter(|t| !kept_of(&read_back, t))
+        .filter(|&t| {
+            read_back
+                .as_ref()
+                .is_none_or(|k| !k.tips.contains(t) && (moved_from.is_some() || !k.not.contains(t)))
+        })
         .copied()
         .collect();
     unknown.extend(moved_from);
@@ -59,46 +69,63 @@ pub fn contained(
             found.pop() == Some(true)
         }
     };
-    let known = if holds {
-        read_back
-    } else {
-        // The branch no longer holds that commit (it was reset): nothing kept counts.
-        unknown = tips.to_vec();
-        found = dag.contained(src, &unknown, descendant)?;
-        None
+    let known = match read_back {
+        // What was not in the commit kept may be in its descendant.
+        Some(k) if holds => Some(Known {
+            not: if moved_from.is_some() {
+                HashSet::new()
+            } else {
+                k.not
+            },
+            ..k
+        }),
+        _ => {
+            if !holds {
+                // The branch no longer holds that commit (it was reset): nothing kept
+                // counts.
+                unknown = tips.to_vec();
+                found = dag.contained(src, &unknown, descendant)?;
+            }
+            None
+        }
     };
-    let is_known = |t: &ObjectId| kept_of(&known, t);
-    let new: HashSet<ObjectId> = unknown
-        .iter()
-        .zip(&found)
-        .filter_map(|(t, f)| f.then_some(*t))
-        .collect();
+    let (mut new, mut new_not) = (HashSet::new(), HashSet::new());
+    for (t, f) in unknown.iter().zip(&found) {
+        if *f {
+            new.insert(*t);
+        } else {
+            new_not.insert(*t);
+        }
+    }
     let answer: Vec<bool> = tips
         .iter()
-        .map(|t| is_known(t) || new.contains(t))
+        .map(|t| new.contains(t) || known.as_ref().is_some_and(|k| k.tips.contains(t)))
         .collect();
-    let moved = known.as_ref().is_some_and(|k| k.commit != descendant);
-    if !new.is_empty() || moved {
-        let mut kept = known.map(|k| k.tips).unwrap_or_default();
-        kept.extend(new);
-        let asked: HashSet<ObjectId> = tips
-            .iter()
-            .zip(&answer)
-            .filter_map(|(t, a)| a.then_some(*t))
-            .collect();
-        let now = Known {
-            commit: descendant,
-            tips: kept,
-        };
-        write(repo, &now, &asked);
+    if new.is_empty() && new_not.is_empty() && moved_from.is_none() {
+        return Ok(answer);
     }
+    let asked: HashSet<ObjectId> = tips
+        .iter()
+        .zip(&answer)
+        .filter_map(|(t, a)| a.then_some(*t))
+        .collect();
+    let mut now = known.unwrap_or(Known {
+        commit: descendant,
+        tips: HashSet::new(),
+        not: HashSet::new(),
+    });
+    now.commit = descendant;
+    now.tips.extend(new);
+    now.not.extend(new_not.iter().copied());
+    write(repo, &now, &asked, &new_not);
     Ok(answer)
 }
 
-/// Tips contained in `commit`.
+/// Tips contained in `commit`, and tips not contained in it.
 struct Known {
     commit: ObjectId,
     tips: HashSet<ObjectId>,
+    not: HashSet<ObjectId>,
 }
 
 fn path(repo: &gix::Repository) -> PathBuf {
@@ -110,25 +137,50 @@ fn read(repo: &gix::Repository) -> Option<Known> {
     let text = std::fs::read_to_string(path(repo)).ok()?;
     let mut lines = text.lines();
     let commit = lines.next()?.strip_prefix(MAGIC)?.strip_prefix(' ')?;
-    let commit = parse(commit)?;
-    let tips = lines.map(parse).collect::<Option<HashSet<_>>>()?;
-    Some(Known { commit, tips })
+    let mut known = Known {
+        commit: parse(commit)?,
+        tips: HashSet::new(),
+        not: HashSet::new(),
+    };
+    for line in lines {
+        match line.strip_prefix('!') {
+            Some(tip) => known.not.insert(parse(tip)?),
+            None => known.tips.insert(parse(line)?),
+        };
+    }
+    Some(known)
 }
 
 fn parse(hex: &str) -> Option<ObjectId> {
     ObjectId::from_hex(hex.as_bytes()).ok()
 }
 
-/// Keeps `known` (or, when it has grown past [`MAX_TIPS`], only the tips of the last
-/// question found contained, `asked`). A cache that cannot be written is simply not kept.
-fn write(repo: &gix::Repository, known: &Known, asked: &HashSet<ObjectId>) {
+/// Keeps `known` (or, of a kind grown past [`MAX_TIPS`], only the tips of the last
+/// question: `asked` found contained, `asked_not` not). A cache that cannot be written is
+/// simply not kept.
+fn write(
+    repo: &gix::Repository,
+    known: &Known,
+    asked: &HashSet<ObjectId>,
+    asked_not: &HashSet<ObjectId>,
+) {
     let tips = if known.tips.len() > MAX_TIPS {
         asked
     } else {
         &known.tips
     };
+    let not = if known.not.len() > MAX_TIPS {
+        asked_not
+    } else {
+        &known.not
+    };
     let mut text = format!("{MAGIC} {}\n", known.commit);
     for tip in tips {
+        text.push_str(&tip.to_string());
+        text.push('\n');
+    }
+    for tip in not {
+        text.push('!');
         text.push_str(&tip.to_string());
         text.push('\n');
     }

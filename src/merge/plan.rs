@@ -48,7 +48,7 @@ fn tip_of(repo: &Repo, stored: &Stored) -> Result<BranchTarget> {
 /// [`tip_of`] each of `tracks`, the branches read together.
 fn tips_of<'s>(repo: &Repo, tracks: impl Iterator<Item = &'s Stored>) -> Result<Vec<BranchTarget>> {
     let branches: Vec<&str> = tracks.map(|s| s.track.branch.as_str()).collect();
-    crate::refs::branch_targets(&repo.gix, &branches)
+    crate::refs::branch_targets(&repo.gix, repo.commit_graph()?, &branches)
 }
 
 /// Exactly the tracks `names`, in that order. A track whose dependency is neither in
@@ -148,7 +148,7 @@ pub fn not_listed(
         .filter(|s| !listed.contains(s.track.name.as_str()) && waits(s.track.status))
         .collect();
     let branches: Vec<&str> = others.iter().map(|s| s.track.branch.as_str()).collect();
-    let targets = crate::refs::branch_targets(src.repo, &branches)?;
+    let targets = crate::refs::branch_targets(src.repo, src.commit_graph, &branches)?;
     let mut waiting = Vec::new();
     let mut broken = Vec::new();
     for (s, target) in others.iter().zip(targets) {

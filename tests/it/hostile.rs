@@ -973,9 +973,10 @@ fn pending_reasons(json: &serde_json::Value) -> Vec<(String, String)> {
 
 #[test]
 fn with_many_tracks_the_tracks_left_out_are_read_together_and_judged_as_one_by_one() {
-    // Past a few dozen tracks a plan reads their branches in one listing: a blob, a
-    // missing object, an annotated tag, a deleted branch and a symbolic one must come out
-    // as a lookup of each says.
+    // A plan reads the branches of the tracks it leaves out together (a loose one as one
+    // file read, the others from packed-refs): a blob, a missing object, an annotated
+    // tag, a deleted branch and a symbolic one must come out as a lookup of each says,
+    // packed or not.
     let repo = TestRepo::new();
     repo.track(&["init"]).ok();
     for n in 0..40 {
@@ -1021,6 +1022,30 @@ fn with_many_tracks_the_tracks_left_out_are_read_together_and_judged_as_one_by_o
     // No branch: nothing waits. The rest are at the integration tip: merged.
     assert_eq!(reason("t04"), None, "{pending:?}");
     assert_eq!(pending.len(), 5, "{pending:?}");
+
+    // Packed, the same; a loose branch written over a packed one is the branch.
+    repo.git(&["pack-refs", "--all"]);
+    assert!(
+        !repo.root.join(".git/refs/heads/track/t01").exists(),
+        "packed"
+    );
+    let again = |repo: &TestRepo| {
+        pending_reasons(
+            &repo
+                .track(&["merge", "go", "--dry-run", "--json"])
+                .ok()
+                .json(),
+        )
+    };
+    assert_eq!(again(&repo), pending);
+    repo.set_branch_by_hand("track/t06", blob.trim());
+    let now = again(&repo);
+    assert!(
+        now.iter()
+            .any(|(n, r)| n == "t06" && r.contains("not a commit")),
+        "{now:?}"
+    );
+    assert_eq!(now.len(), 6, "{now:?}");
 }
 
 #[test]
@@ -1084,15 +1109,46 @@ fn a_track_found_merged_waits_again_once_the_integration_branch_is_reset_before_
     // does not hold.
     let x_tip = repo.git(&["rev-parse", "track/x"]);
     for bad in [
-        format!("git-track-contained 1 {}\n{}", "0".repeat(39), x_tip.trim()),
+        format!("git-track-contained 2 {}\n{}", "0".repeat(39), x_tip.trim()),
         format!(
             "git-track-contained 9 {}\n{}",
             repo.git(&["rev-parse", "main"]).trim(),
             x_tip.trim()
         ),
-        format!("git-track-contained 1 {}\n{}", x_tip.trim(), x_tip.trim()),
+        format!("git-track-contained 2 {}\n{}", x_tip.trim(), x_tip.trim()),
     ] {
         std::fs::write(repo.path(".git/track/contained"), bad).expect("write");
         assert_eq!(pending(&repo), [("x".to_owned(), "not listed".to_owned())]);
     }
+}
+
+#[test]
+fn a_track_found_not_merged_is_found_merged_once_the_integration_branch_holds_it() {
+    // A tip found outside the integration tip's history is remembered as such for that
+    // very commit (`!<tip>` in `.git/track/contained`); once the branch moves on, it is
+    // looked for again.
+    let repo = TestRepo::new();
+    repo.track(&["init"]).ok();
+    repo.track(&["new", "y", "--no-worktree"]).ok();
+    let wt = repo.track(&["new", "x"]).ok().stdout.trim().to_owned();
+    std::fs::write(std::path::Path::new(&wt).join("x.txt"), "x\n").expect("write");
+    repo.commit_all_in(std::path::Path::new(&wt), "x");
+    repo.git(&["branch", "integ", "main"]);
+    let pending = |repo: &TestRepo| {
+        let json = repo
+            .track(&["merge", "y", "--dry-run", "--into", "integ", "--json"])
+            .ok()
+            .json();
+        pending_reasons(&json)
+    };
+    let x_waits = [("x".to_owned(), "not listed".to_owned())];
+    assert_eq!(pending(&repo), x_waits);
+    let x_tip = repo.git(&["rev-parse", "track/x"]);
+    let kept = std::fs::read_to_string(repo.path(".git/track/contained")).expect("kept");
+    assert!(kept.contains(&format!("!{}", x_tip.trim())), "{kept}");
+    assert_eq!(pending(&repo), x_waits, "the same answer from the file");
+    repo.track(&["merge", "x", "--into", "integ"]).ok();
+    assert_eq!(pending(&repo), [], "x is merged");
+    let kept = std::fs::read_to_string(repo.path(".git/track/contained")).expect("kept");
+    assert!(!kept.contains('!'), "{kept}");
 }
