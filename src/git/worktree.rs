@@ -146,14 +146,30 @@ pub fn unmerged_paths(worktree: &Path) -> Result<Vec<String>> {
     Ok(paths)
 }
 
-/// Tracked paths whose worktree content differs from the index (unstaged changes).
-pub fn unstaged_paths(worktree: &Path) -> Result<Vec<String>> {
-    let out = Git::in_dir(worktree).run(&["diff", "--name-only", "-z"])?;
-    Ok(out
-        .split('\0')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect())
+/// What `git diff` (the files against the index) finds in `worktree`, in one run of git.
+#[derive(Debug, Default)]
+pub struct Unstaged {
+    /// Paths with unmerged (conflicted) index entries.
+    pub unmerged: Vec<String>,
+    /// Other tracked paths whose file differs from what is staged.
+    pub changed: Vec<String>,
+}
+
+/// [`Unstaged`] of `worktree`.
+pub fn unstaged(worktree: &Path) -> Result<Unstaged> {
+    let out = Git::in_dir(worktree).run(&["diff", "--name-status", "--no-renames", "-z"])?;
+    let mut found = Unstaged::default();
+    let mut fields = out.split('\0');
+    while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
+        let paths = match status {
+            "U" => &mut found.unmerged,
+            _ => &mut found.changed,
+        };
+        if paths.last().is_none_or(|last| last != path) {
+            paths.push(path.to_owned());
+        }
+    }
+    Ok(found)
 }
 
 /// Does `worktree` hold exactly its HEAD commit: nothing staged, nothing changed, no

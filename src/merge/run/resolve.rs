@@ -188,20 +188,19 @@ pub(super) fn conclude(repo: &Repo, st: &mut State, wt: &Path, merge_head: Objec
         }
         .into());
     }
-    let unmerged = git::unmerged_paths(wt)?;
-    if !unmerged.is_empty() {
+    let unstaged = git::unstaged(wt)?;
+    if !unstaged.unmerged.is_empty() {
         return Err(MergeError::Unmerged {
             worktree: wt.to_owned(),
-            paths: unmerged,
+            paths: unstaged.unmerged,
             track,
         }
         .into());
     }
-    let unstaged = git::unstaged_paths(wt)?;
-    if !unstaged.is_empty() {
+    if !unstaged.changed.is_empty() {
         return Err(MergeError::Unstaged {
             worktree: wt.to_owned(),
-            paths: unstaged,
+            paths: unstaged.changed,
         }
         .into());
     }
