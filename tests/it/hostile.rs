@@ -1082,29 +1082,40 @@ fn ready_graph_and_report_go_on_when_a_track_branch_points_to_a_blob() {
         .stderr_has("track 'x' has no history to read: its branch 'track/x' points to blob");
 }
 
+/// A repository with track `y`, which holds no work, and track `x`, which holds a commit.
+fn y_and_x_with_a_commit() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.track(&["init"]).ok();
+    repo.track(&["new", "y", "--no-worktree"]).ok();
+    let wt = repo.track(&["new", "x"]).ok().stdout.trim().to_owned();
+    std::fs::write(Path::new(&wt).join("x.txt"), "x\n").expect("write");
+    repo.commit_all_in(Path::new(&wt), "x");
+    repo
+}
+
+/// The tracks a dry run of merging `y` into `integ` leaves pending, with why.
+fn pending_merging_y(repo: &TestRepo) -> Vec<(String, String)> {
+    let json = repo
+        .track(&["merge", "y", "--dry-run", "--into", "integ", "--json"])
+        .ok()
+        .json();
+    pending_reasons(&json)
+}
+
 #[test]
 fn a_track_found_merged_waits_again_once_the_integration_branch_is_reset_before_its_merge() {
     // Tips found in the integration branch are remembered (`.git/track/contained`) for the
     // next plan; a branch moved back past the merge must not keep them.
-    let repo = TestRepo::new();
-    repo.track(&["init"]).ok();
-    let wt = repo.track(&["new", "x"]).ok().stdout.trim().to_owned();
-    repo.track(&["new", "y", "--no-worktree"]).ok();
-    std::fs::write(std::path::Path::new(&wt).join("x.txt"), "x\n").expect("write");
-    repo.commit_all_in(std::path::Path::new(&wt), "x");
+    let repo = y_and_x_with_a_commit();
     repo.track(&["merge", "x", "--into", "integ", "--onto", "main"])
         .ok();
-    let pending = |repo: &TestRepo| {
-        let json = repo
-            .track(&["merge", "y", "--dry-run", "--into", "integ", "--json"])
-            .ok()
-            .json();
-        pending_reasons(&json)
-    };
-    assert_eq!(pending(&repo), [], "x is merged");
+    assert_eq!(pending_merging_y(&repo), [], "x is merged");
     assert!(repo.path(".git/track/contained").exists());
     repo.git(&["update-ref", "refs/heads/integ", "main"]);
-    assert_eq!(pending(&repo), [("x".to_owned(), "not listed".to_owned())]);
+    assert_eq!(
+        pending_merging_y(&repo),
+        [("x".to_owned(), "not listed".to_owned())]
+    );
     // A file that does not parse is not trusted, nor is one naming a commit the branch
     // does not hold.
     let x_tip = repo.git(&["rev-parse", "track/x"]);
@@ -1118,7 +1129,10 @@ fn a_track_found_merged_waits_again_once_the_integration_branch_is_reset_before_
         format!("git-track-contained 2 {}\n{}", x_tip.trim(), x_tip.trim()),
     ] {
         std::fs::write(repo.path(".git/track/contained"), bad).expect("write");
-        assert_eq!(pending(&repo), [("x".to_owned(), "not listed".to_owned())]);
+        assert_eq!(
+            pending_merging_y(&repo),
+            [("x".to_owned(), "not listed".to_owned())]
+        );
     }
 }
 
@@ -1127,28 +1141,20 @@ fn a_track_found_not_merged_is_found_merged_once_the_integration_branch_holds_it
     // A tip found outside the integration tip's history is remembered as such for that
     // very commit (`!<tip>` in `.git/track/contained`); once the branch moves on, it is
     // looked for again.
-    let repo = TestRepo::new();
-    repo.track(&["init"]).ok();
-    repo.track(&["new", "y", "--no-worktree"]).ok();
-    let wt = repo.track(&["new", "x"]).ok().stdout.trim().to_owned();
-    std::fs::write(std::path::Path::new(&wt).join("x.txt"), "x\n").expect("write");
-    repo.commit_all_in(std::path::Path::new(&wt), "x");
+    let repo = y_and_x_with_a_commit();
     repo.git(&["branch", "integ", "main"]);
-    let pending = |repo: &TestRepo| {
-        let json = repo
-            .track(&["merge", "y", "--dry-run", "--into", "integ", "--json"])
-            .ok()
-            .json();
-        pending_reasons(&json)
-    };
     let x_waits = [("x".to_owned(), "not listed".to_owned())];
-    assert_eq!(pending(&repo), x_waits);
+    assert_eq!(pending_merging_y(&repo), x_waits);
     let x_tip = repo.git(&["rev-parse", "track/x"]);
     let kept = std::fs::read_to_string(repo.path(".git/track/contained")).expect("kept");
     assert!(kept.contains(&format!("!{}", x_tip.trim())), "{kept}");
-    assert_eq!(pending(&repo), x_waits, "the same answer from the file");
+    assert_eq!(
+        pending_merging_y(&repo),
+        x_waits,
+        "the same answer from the file"
+    );
     repo.track(&["merge", "x", "--into", "integ"]).ok();
-    assert_eq!(pending(&repo), [], "x is merged");
+    assert_eq!(pending_merging_y(&repo), [], "x is merged");
     let kept = std::fs::read_to_string(repo.path(".git/track/contained")).expect("kept");
     assert!(!kept.contains('!'), "{kept}");
 }
