@@ -12,21 +12,24 @@ use anyhow::Result;
 /// predicted to conflict is left out of the fold), and moves nothing.
 pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
     let mut start = start_point(repo, req)?;
-    let engine = Engine::new(repo, true)?;
-    let mut engine = engine.session()?;
     let listing = store::list(repo)?;
-    let (mut plan, warnings) = make_plan(repo, engine.history(), req, &listing, start.tip)?;
-    start.warnings.extend(warnings);
-    let mut predict = || predict_steps(&mut engine, &plan.steps, &start);
-    let (steps, first_conflict) = if req.names.is_empty() {
-        predict()?
-    } else {
-        // The tracks the run would leave out are found meanwhile.
-        let (predicted, left_out) =
-            plan::not_listed_meanwhile(repo, &listing, &req.names, start.tip, predict)?;
-        plan.leave_out(left_out);
-        predicted
+    let start_at = &start;
+    let work = || -> Result<_> {
+        let engine = Engine::new(repo, true)?;
+        let mut engine = engine.session()?;
+        let (plan, warnings) = make_plan(repo, engine.history(), req, &listing, start_at.tip)?;
+        let predicted = predict_steps(&mut engine, &plan.steps, start_at)?;
+        Ok((plan, warnings, predicted))
     };
+    let ((mut plan, warnings, (steps, first_conflict)), left_out) = if req.names.is_empty() {
+        (work()?, Vec::new())
+    } else {
+        // The tracks the run would leave out are found meanwhile, from the moment the
+        // definitions are read.
+        plan::not_listed_meanwhile(repo, &listing, &req.names, start.tip, work)?
+    };
+    plan.leave_out(left_out);
+    start.warnings.extend(warnings);
     Ok(Prediction {
         state: "dry-run",
         branch: start.branch,
