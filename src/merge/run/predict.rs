@@ -13,12 +13,11 @@ use anyhow::Result;
 pub fn dry_run(repo: &Repo, req: &Request) -> Result<Prediction> {
     let mut start = start_point(repo, req)?;
     let listing = store::list(repo)?;
-    let start_at = &start;
     let work = || -> Result<_> {
         let engine = Engine::new(repo, true)?;
         let mut engine = engine.session()?;
-        let (plan, warnings) = make_plan(repo, engine.history(), req, &listing, start_at.tip)?;
-        let predicted = predict_steps(&mut engine, &plan.steps, start_at)?;
+        let (plan, warnings) = make_plan(repo, engine.history(), req, &listing, start.tip)?;
+        let predicted = predict_steps(&mut engine, &plan.steps, &start)?;
         Ok((plan, warnings, predicted))
     };
     let ((mut plan, warnings, (steps, first_conflict)), left_out) = if req.names.is_empty() {
