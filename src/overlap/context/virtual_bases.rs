@@ -1,6 +1,6 @@
 //! Merges on git's virtual merge bases, made on all cores: git makes the bases for a
 //! whole run at once, then each merge on its base is gix's work like any other (see
-//! [`Pending::on_virtual_base`](crate::merge::verdict::Pending::on_virtual_base)).
+//! [`Judge::on_virtual_base`](crate::merge::verdict::Judge::on_virtual_base)).
 
 use super::IntegrationContext;
 use crate::merge::verdict::Pending;
