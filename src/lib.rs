@@ -20,6 +20,7 @@ pub mod import;
 pub mod lifecycle;
 pub mod linked_worktree;
 pub mod lock;
+pub mod loose;
 pub mod merge;
 pub mod overlap;
 pub mod pack;

@@ -446,22 +446,58 @@ pub fn write_definition(
     parents: &[ObjectId],
     message: &str,
 ) -> Result<ObjectId> {
-    write_definition_to(&repo.gix, track, parents, message)
+    write_definition_to(&repo.gix, Objects::Disk, track, parents, message)
 }
 
-/// [`write_definition`] into `gix`'s object database (or its objects in memory).
+/// Where a definition's objects go.
+#[derive(Clone, Copy)]
+enum Objects {
+    /// Loose files in the repository (see [`crate::loose`]).
+    Disk,
+    /// The repository's objects in memory (`import` writes them as one pack after).
+    Memory,
+}
+
+/// [`write_definition`] into `gix`'s object database or its objects in memory.
 fn write_definition_to(
     gix: &gix::Repository,
+    objects: Objects,
     track: &Track,
     parents: &[ObjectId],
     message: &str,
 ) -> Result<ObjectId> {
-    let blob = gix.write_blob(track.to_toml()?.as_bytes())?.detach();
-    let mut editor = gix.empty_tree().edit()?;
-    editor.upsert(FILE_NAME, EntryKind::Blob, blob)?;
-    let tree = editor.write()?.detach();
-    let commit = gix.new_commit(format!("{message}\n"), tree, parents.iter().copied())?;
-    Ok(commit.id)
+    let write = |object: &dyn gix::objs::WriteTo| -> Result<ObjectId> {
+        let mut data = Vec::with_capacity(512);
+        object.write_to(&mut data)?;
+        match objects {
+            Objects::Disk => crate::loose::write(gix, object.kind(), &data),
+            Objects::Memory => gix::objs::Write::write_buf(gix, object.kind(), &data)
+                .map_err(|e| anyhow!("could not write a {} object: {e}", object.kind())),
+        }
+    };
+    let blob = write(&gix::objs::Blob {
+        data: track.to_toml()?.into_bytes(),
+    })?;
+    let tree = write(&gix::objs::Tree {
+        entries: vec![gix::objs::tree::Entry {
+            mode: EntryKind::Blob.into(),
+            filename: FILE_NAME.into(),
+            oid: blob,
+        }],
+    })?;
+    let (committer, author) = match (gix.committer(), gix.author()) {
+        (Some(committer), Some(author)) => (committer?, author?),
+        _ => return Err(anyhow!("no committer identity is configured")),
+    };
+    write(&gix::objs::Commit {
+        tree,
+        parents: parents.iter().copied().collect(),
+        author: author.into(),
+        committer: committer.into(),
+        encoding: None,
+        message: format!("{message}\n").into(),
+        extra_headers: Vec::new(),
+    })
 }
 
 /// Moves any ref with compare-and-swap: from `expected` (`None`: must not exist) to
@@ -490,14 +526,25 @@ pub fn swap(
 /// Writes the first commit of a new definition and returns it with the ref edit that
 /// creates the track (it fails if a track of that name appears meanwhile).
 pub fn new_definition(repo: &Repo, track: &Track) -> Result<(ObjectId, RefEdit)> {
-    new_definition_in(&repo.gix, track)
+    new_definition_to(&repo.gix, Objects::Disk, track)
 }
 
-/// [`new_definition`] with its objects written to `gix` (`import` writes them to memory,
-/// then all of them as one pack).
-pub fn new_definition_in(gix: &gix::Repository, track: &Track) -> Result<(ObjectId, RefEdit)> {
+/// [`new_definition`] with its objects written to `gix`'s objects in memory (`import`
+/// writes them as one pack after).
+pub fn new_definition_in_memory(
+    gix: &gix::Repository,
+    track: &Track,
+) -> Result<(ObjectId, RefEdit)> {
+    new_definition_to(gix, Objects::Memory, track)
+}
+
+fn new_definition_to(
+    gix: &gix::Repository,
+    objects: Objects,
+    track: &Track,
+) -> Result<(ObjectId, RefEdit)> {
     let message = format!("track: create {}", track.name);
-    let commit = write_definition_to(gix, track, &[], &message)?;
+    let commit = write_definition_to(gix, objects, track, &[], &message)?;
     let edit = RefEdit::update_with_log(
         refs::full_name(&ref_name(&track.name))?,
         commit,

@@ -136,7 +136,7 @@ fn ref_edits(
                 refs::logged(&format!("branch: Created by git track import {}", t.name)),
             ));
         }
-        edits.push(store::new_definition_in(repo, t)?.1);
+        edits.push(store::new_definition_in_memory(repo, t)?.1);
     }
     Ok(edits)
 }

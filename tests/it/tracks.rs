@@ -104,6 +104,38 @@ fn show_without_a_name_outside_a_track_is_an_error() {
 }
 
 #[test]
+fn definitions_are_loose_objects_git_reads_and_fsck_accepts() {
+    let repo = TestRepo::new();
+    repo.track(&["new", "x", "--no-worktree", "--scope", "src/**"])
+        .ok();
+    repo.track(&["edit", "x", "--owner", "someone"]).ok();
+    // Each of the definition's objects is a file of its own, deflate-stored (see
+    // src/loose.rs), and git reads them as any other.
+    for rev in [
+        "refs/tracks/x",
+        "refs/tracks/x^{tree}",
+        "refs/tracks/x:track.toml",
+    ] {
+        let id = repo.git(&["rev-parse", rev]).trim().to_owned();
+        let (dir, file) = id.split_at(2);
+        assert!(
+            repo.path(".git/objects").join(dir).join(file).is_file(),
+            "{rev}"
+        );
+    }
+    let toml = repo.git(&["cat-file", "blob", "refs/tracks/x:track.toml"]);
+    assert!(toml.contains("owner = \"someone\""), "{toml}");
+    assert_eq!(
+        repo.git(&["log", "--format=%s", "refs/tracks/x"]).trim(),
+        "track: edit x: owner: none -> 'someone'\ntrack: create x"
+    );
+    repo.git(&["fsck", "--strict", "--no-dangling"]);
+    // Repacked, they are read from the pack like everything else.
+    repo.git(&["gc", "--quiet"]);
+    repo.track(&["show", "x"]).ok().stdout_has("someone");
+}
+
+#[test]
 fn edit_changes_fields_and_records_each_change() {
     let repo = TestRepo::new();
     repo.track(&["new", "a", "--no-worktree"]).ok();
