@@ -49,11 +49,8 @@ pub struct Repo {
 }
 
 impl Drop for Repo {
-    /// A command that walked much history without a commit-graph has git-track's own
-    /// brought up to date for the next ones (see [`crate::dag::own_graph`]), whichever
-    /// way it ended.
     fn drop(&mut self) {
-        crate::dag::own_graph::refresh_after(&self.gix, self.dag.commits_inflated());
+        self.finish();
     }
 }
 
@@ -379,6 +376,14 @@ impl Repo {
     /// The branch checked out in the worktree this command runs in.
     pub fn current_branch(&self) -> Option<String> {
         head_branch(&self.gix)
+    }
+
+    /// What is done when a repository is dropped, besides freeing it: a command that
+    /// walked much history without a commit-graph has git-track's own brought up to date
+    /// for the next ones (see [`crate::dag::own_graph`]), whichever way it ended. For a
+    /// caller that keeps the repository until the process exits.
+    pub fn finish(&self) {
+        crate::dag::own_graph::refresh_after(&self.gix, self.dag.commits_inflated());
     }
 
     /// The current time as git would stamp a commit (honours `GIT_COMMITTER_DATE`).

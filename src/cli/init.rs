@@ -39,7 +39,7 @@ struct Settings {
     fetch_refspecs_added: Vec<String>,
 }
 
-pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
+pub fn run(repo: &Repo, args: Args) -> anyhow::Result<Output> {
     if let Some(b) = &args.integration
         && gix::validate::reference::name_partial(refs::branch_ref(b).as_str().into()).is_err()
     {
@@ -51,7 +51,7 @@ pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
     let remote = args
         .remote
         .as_deref()
-        .map(|r| git_track::remote::Remote::resolve(&repo, Some(r)))
+        .map(|r| git_track::remote::Remote::resolve(repo, Some(r)))
         .transpose()?;
     let s = &repo.settings;
     let mut values = vec![
@@ -79,7 +79,7 @@ pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
         values.push((KEY_WORKTREE_ROOT, r, given));
     }
     config::set_local(
-        &repo,
+        repo,
         &values
             .iter()
             .map(|(k, v, force)| (*k, v.as_str(), *force))
@@ -87,7 +87,7 @@ pub fn run(repo: Repo, args: Args) -> anyhow::Result<Output> {
     )?;
 
     let refspecs_added = match &remote {
-        Some(r) => git_track::remote::add_fetch_refspecs(&repo, r)?,
+        Some(r) => git_track::remote::add_fetch_refspecs(repo, r)?,
         None => Vec::new(),
     };
 

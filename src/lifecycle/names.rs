@@ -45,6 +45,11 @@ fn nfc(name: &str) -> String {
 /// Names with equal keys name one file on a case-insensitive, normalising filesystem.
 fn collision_key(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
+    // ASCII is its own NFD and NFC: a name check among 1,000 tracks spent 2 ms
+    // normalising names that were all ASCII.
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
     name.nfd()
         .collect::<String>()
         .to_lowercase()
