@@ -15,10 +15,12 @@
 
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
-use gix::objs::Find as _;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use ahead::ReadAhead;
+
+mod ahead;
 mod bases;
 pub mod contained_cache;
 mod counts;
@@ -89,6 +91,11 @@ struct Nodes {
     /// How many commits were read from the object database (not a commit-graph).
     inflated: usize,
     buf: Vec<u8>,
+    /// Reads commits ahead of a long walk (see [`ahead`]), once started.
+    ahead: Option<ReadAhead>,
+    ahead_tried: bool,
+    /// After how many commits read it starts (tests start it at once).
+    read_ahead_after: Option<usize>,
 }
 
 const ONE: u8 = 1;
@@ -261,10 +268,25 @@ impl Dag {
         self.nodes.lock().map_or(0, |n| n.inflated)
     }
 
+    /// Reads commits ahead of walks once `commits` have been read (for tests: the
+    /// default waits for walks long enough to gain from it).
+    #[doc(hidden)]
+    pub fn read_ahead_after(&self, commits: usize) {
+        if let Ok(mut nodes) = self.nodes.lock() {
+            nodes.read_ahead_after = Some(commits);
+        }
+    }
+
+    /// The graph, for one walk (every walk begins here).
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Nodes>> {
-        self.nodes
+        let nodes = self
+            .nodes
             .lock()
-            .map_err(|_| anyhow!("the commit graph was left inconsistent by a failed walk"))
+            .map_err(|_| anyhow!("the commit graph was left inconsistent by a failed walk"))?;
+        if let Some(ahead) = &nodes.ahead {
+            ahead.new_walk();
+        }
+        Ok(nodes)
     }
 }
 
@@ -395,27 +417,24 @@ impl Nodes {
                 (parents, generation, commit.committer_timestamp() as i64)
             }
             None => {
-                let data = src
-                    .repo
-                    .objects
-                    .try_find(&id, &mut self.buf)
-                    .map_err(|e| anyhow!("{e}"))
-                    .with_context(|| format!("could not read commit {id}"))?
-                    .ok_or_else(|| {
-                        anyhow!("could not read commit {id}: it is not in the repository")
-                    })?;
-                if data.kind != gix::object::Kind::Commit {
-                    return Err(anyhow!("{id} is a {}, not a commit", data.kind));
-                }
                 self.inflated += 1;
-                let iter = gix::objs::CommitRefIter::from_bytes(data.data, id.kind());
-                let parents: Vec<ObjectId> = iter.parent_ids().collect();
-                let time = iter
-                    .committer()
-                    .ok()
-                    .and_then(|s| s.time().ok())
-                    .map_or(0, |t| t.seconds);
-                (parents, UNKNOWN_GENERATION, time)
+                let commit = match self.ahead.as_ref().and_then(|a| a.take(id)) {
+                    Some(commit) => commit,
+                    None => ahead::read_commit(&src.repo.objects, &id, &mut self.buf)?,
+                };
+                let after = self.read_ahead_after.unwrap_or(ahead::AFTER);
+                if !self.ahead_tried && self.inflated >= after {
+                    self.ahead_tried = true;
+                    self.ahead = ReadAhead::start(src.repo);
+                }
+                if let Some(ahead) = &self.ahead {
+                    ahead.want(commit.parents.iter().copied().filter(|p| {
+                        self.index
+                            .get(p)
+                            .is_none_or(|&n| self.nodes[n as usize].parents.is_none())
+                    }));
+                }
+                (commit.parents, UNKNOWN_GENERATION, commit.time)
             }
         };
         let parent_ids = if !parent_ids.is_empty() && self.is_shallow(src, id)? {

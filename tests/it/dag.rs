@@ -282,6 +282,17 @@ proptest! {
             compare_counts_against_one_base(&by_date, &commits, &ids, indices[0].1)?;
         }
         compare_bases_against_one_base(&Repo::open(&repo.root).expect("open"), &ids, indices[0].1)?;
+        // The same with commits read ahead on a thread from the first one on (as a walk
+        // of thousands of commits has them).
+        let ahead = || {
+            let repo = Repo::open(&repo.root).expect("open");
+            repo.dag().read_ahead_after(0);
+            repo
+        };
+        let read_ahead = ahead();
+        compare(&read_ahead, &pairs, &git, &truth, "by commit date, read ahead")?;
+        compare_contained(&read_ahead, &commits, &ids, !skewed)?;
+        compare_bases_against_one_base(&ahead(), &ids, indices[0].1)?;
         repo.git(&["commit-graph", "write", "--reachable"]);
         let by_generation = Repo::open(&repo.root).expect("open");
         compare(&by_generation, &pairs, &git, &truth, "by generation")?;
