@@ -119,9 +119,12 @@ fn record_holder(file: &mut File, path: &Path) -> Result<()> {
     file.rewind()
         .and_then(|()| file.write_all(me.as_bytes()))
         .and_then(|()| file.metadata())
-        .and_then(|m| match m.len() > len {
-            true => file.set_len(len),
-            false => Ok(()),
+        .and_then(|m| {
+            if m.len() > len {
+                file.set_len(len)
+            } else {
+                Ok(())
+            }
         })
         .with_context(|| format!("could not write {}", path.display()))
 }
