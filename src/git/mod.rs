@@ -31,7 +31,7 @@ pub use trees::{TreeMerge, merge_tree, merge_trees, merge_trees_batch};
 pub use worktree::{
     Unstaged, WorktreeMerge, abandon_merge, check_move_worktree, commit_merge, differs_from,
     has_untracked, is_pristine, merge_head, merge_into_worktree, move_worktree, reset_keep,
-    reset_worktree, snapshot_worktree, stage_paths, unmerged_paths, unstaged, untracked_in_the_way,
+    reset_worktree, snapshot_worktree, stage_paths, unstaged, untracked_in_the_way,
 };
 
 use anyhow::{Context, Result};
