@@ -719,3 +719,58 @@ fn overlap_leaves_out_a_track_whose_branch_points_to_a_blob() {
     assert_eq!(r["skipped"][0]["name"], "x");
     assert_eq!(names(&pairs(&r)), [("a", "b", true)]);
 }
+
+#[test]
+fn merge_bases_that_conflict_are_merged_by_git_once() {
+    use crate::common::{Out, TestRepo, bin};
+    // Two merge bases (b1, b2) whose own merge conflicts: git's recursive merge of the
+    // track into the integration branch has them merged first. git-track asks git for
+    // that merge of bases, finds it conflicted, and hands the whole merge to git: the
+    // merge of bases must not be asked of git a second time on the way (it was once,
+    // in a run of git of its own, for every such merge on git.git).
+    let repo = TestRepo::with_files(&[("f.txt", "a\n")]);
+    let side = |branch: &str, from: &str, content: &str| {
+        repo.git(&["checkout", "-q", "-b", branch, from]);
+        repo.write("f.txt", content);
+        repo.commit_all(branch);
+    };
+    side("b1", "main", "b1\n");
+    side("b2", "main", "b2\n");
+    let criss_cross = |branch: &str, first: &str, second: &str, content: &str| {
+        repo.git(&["checkout", "-q", "-b", branch, first]);
+        let _ = repo.try_git_in(&repo.path(""), &["merge", "-q", "--no-edit", second]);
+        repo.write("f.txt", content);
+        repo.commit_all(&format!("{branch}: settled"));
+    };
+    criss_cross("integration", "b1", "b2", "x\n");
+    criss_cross("topic", "b2", "b1", "y\n");
+    repo.git(&["checkout", "-q", "main"]);
+    let bases = repo.git(&["merge-base", "--all", "integration", "topic"]);
+    assert_eq!(bases.lines().count(), 2, "criss-cross: {bases}");
+    repo.track(&["new", "t", "--from", "topic", "--no-worktree"])
+        .ok();
+
+    let trace = repo.home().join("trace2.txt");
+    let out = Out::from(
+        repo.command(bin(), &repo.path(""))
+            .args(["overlap", "--level", "conflicts", "--json", "t"])
+            .env("GIT_TRACE2", &trace)
+            .output()
+            .expect("run git-track"),
+    );
+    let json = out.code(1).json();
+    assert_eq!(json["tracks"][0]["merges_cleanly"], false, "{json}");
+    assert_eq!(json["tracks"][0]["paths"][0], "f.txt", "{json}");
+    let git = repo.try_git_in(
+        &repo.path(""),
+        &["merge-tree", "--write-tree", "integration", "topic"],
+    );
+    assert_eq!(git.code, 1, "git stops on this merge too: {}", git.stdout);
+    let merge_trees = std::fs::read_to_string(&trace)
+        .expect("trace")
+        .lines()
+        .filter(|l| l.contains(" start ") && l.contains("merge-tree"))
+        .count();
+    // One for the merge of the bases, one for the whole merge.
+    assert_eq!(merge_trees, 2, "runs of git merge-tree");
+}

@@ -41,6 +41,11 @@ pub(super) struct GitSide {
     pub(super) place: Place,
     pub(super) store: gix::odb::loose::Store,
     pub(super) scratch: Scratch,
+    /// The virtual merge bases git made so far (`None`: their merge conflicts), by
+    /// (base, first, second). A merge whose bases conflict comes back to git whole, and
+    /// would otherwise have them merged again first (in `overlap`, several runs of git
+    /// asked only that).
+    virtual_made: HashMap<(ObjectId, ObjectId, ObjectId), Option<ObjectId>>,
 }
 
 impl GitSide {
@@ -51,6 +56,7 @@ impl GitSide {
             place: place.clone(),
             store: gix::odb::loose::Store::at(scratch.path().to_owned(), place.hash),
             scratch,
+            virtual_made: HashMap::new(),
         })
     }
 
@@ -81,59 +87,61 @@ impl GitSide {
     }
 
     /// For each pending merge, git's virtual merge base when the merge has one to be
-    /// made first ([`Pending::on_virtual_base`]) and that merge is clean: all made in one
-    /// run of git.
+    /// made first ([`Pending::on_virtual_base`]) and that merge is clean: those not made
+    /// before, all in one run of git.
     pub(super) fn virtual_bases(
-        &self,
+        &mut self,
         repo: &gix::Repository,
         pending: &[&Pending],
     ) -> Result<Vec<Option<ObjectId>>> {
-        let mut out = vec![None; pending.len()];
-        // Per pending merge, which merge of bases gives its virtual base (pairs of tracks
-        // often share one).
-        let mut slots = Vec::new();
-        let mut merges = Vec::new();
-        let mut asked: BTreeMap<(ObjectId, ObjectId, ObjectId), usize> = BTreeMap::new();
-        for (i, &Pending(work)) in pending.iter().enumerate() {
-            if let Work::Whole {
-                virtual_base: Some(v),
-                ..
-            } = work
-            {
-                let key = (v.base, v.first, v.second);
-                let n = match asked.get(&key) {
-                    Some(n) => *n,
-                    None => {
-                        for id in [v.base, v.first, v.second] {
-                            self.export_all(repo, id)?;
-                        }
-                        merges.push((
-                            Some(v.base.to_string()),
-                            v.first.to_string(),
-                            v.second.to_string(),
-                        ));
-                        asked.insert(key, merges.len() - 1);
-                        merges.len() - 1
-                    }
-                };
-                slots.push((i, n));
+        let keys: Vec<Option<(ObjectId, ObjectId, ObjectId)>> = pending
+            .iter()
+            .map(|&Pending(work)| match work {
+                Work::Whole {
+                    virtual_base: Some(v),
+                    ..
+                } => Some((v.base, v.first, v.second)),
+                _ => None,
+            })
+            .collect();
+        // Each merge of bases asked once (pairs of tracks often share one), and not
+        // again when an earlier run of git made it.
+        let mut asked: Vec<(ObjectId, ObjectId, ObjectId)> = Vec::new();
+        for &key in keys.iter().flatten() {
+            if !self.virtual_made.contains_key(&key) && !asked.contains(&key) {
+                asked.push(key);
             }
         }
-        if merges.is_empty() {
-            return Ok(out);
-        }
-        let costs = vec![Cost::WHOLE_ON_BASE; merges.len()];
-        let answers = self.merge_trees(&merges, &costs)?;
-        for (i, n) in slots {
-            let merged = &answers[n];
-            if merged.clean {
-                out[i] = Some(
-                    ObjectId::from_hex(merged.tree.as_bytes())
-                        .with_context(|| format!("git merge-tree answered {:?}", merged.tree))?,
-                );
+        if !asked.is_empty() {
+            let mut merges = Vec::with_capacity(asked.len());
+            for &(base, first, second) in &asked {
+                for id in [base, first, second] {
+                    self.export_all(repo, id)?;
+                }
+                merges.push((
+                    Some(base.to_string()),
+                    first.to_string(),
+                    second.to_string(),
+                ));
+            }
+            let costs = vec![Cost::WHOLE_ON_BASE; merges.len()];
+            let answers = self.merge_trees(&merges, &costs)?;
+            for (key, merged) in asked.into_iter().zip(answers) {
+                let made =
+                    if merged.clean {
+                        Some(ObjectId::from_hex(merged.tree.as_bytes()).with_context(|| {
+                            format!("git merge-tree answered {:?}", merged.tree)
+                        })?)
+                    } else {
+                        None
+                    };
+                self.virtual_made.insert(key, made);
             }
         }
-        Ok(out)
+        Ok(keys
+            .into_iter()
+            .map(|key| key.and_then(|key| self.virtual_made.get(&key).copied().flatten()))
+            .collect())
     }
 
     /// The merge git is to make of `texts`: three trees holding only them, at their
