@@ -374,17 +374,25 @@ pub fn gate_scope(
     allow: bool,
     explicit: bool,
 ) -> Result<Vec<String>> {
-    // One diff cache for every track (`check_commits` would set one up per call).
-    let mut cache = repo.gix.diff_resource_cache_for_tree_diff()?;
-    let mut refused: Vec<(String, Vec<NotedViolation>)> = Vec::new();
-    for step in &mut plan.steps {
+    // Where what each track brings starts, on the shared history; then what it changes,
+    // tree diffs on all cores (mostly trees read: 0.6 ms a track among 1,000).
+    let mut brought: Vec<(usize, ObjectId, ObjectId)> = Vec::new();
+    for (i, step) in plan.steps.iter().enumerate() {
         let Some(stored) = listing.get(&step.track) else {
             continue;
         };
-        let Some(from) = brought_from(history, stored, step.tip, integration)? else {
+        if let Some(from) = brought_from(history, stored, step.tip, integration)? {
+            brought.push((i, from, step.tip));
+        }
+    }
+    let ends: Vec<(ObjectId, ObjectId)> = brought.iter().map(|&(_, from, to)| (from, to)).collect();
+    let changed = super::diffstat::changed_paths_many(&repo.gix, &ends)?;
+    let mut refused: Vec<(String, Vec<NotedViolation>)> = Vec::new();
+    for ((i, _, _), paths) in brought.into_iter().zip(changed) {
+        let step = &mut plan.steps[i];
+        let Some(stored) = listing.get(&step.track) else {
             continue;
         };
-        let paths = super::diffstat::changed_paths(&repo.gix, &mut cache, from, step.tip)?;
         step.violations = rules::check_paths(repo, listing, &stored.track, &paths)?
             .into_iter()
             .map(|v| NotedViolation {

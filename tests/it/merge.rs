@@ -1695,3 +1695,49 @@ fn a_run_another_process_is_at_is_left_to_it() {
     std::fs::write(&release, "").unwrap();
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn a_plan_of_many_tracks_holds_each_to_its_scope_whichever_thread_checks_it() {
+    // From 64 tracks on, what each brings is listed on several threads: the first and
+    // the last of 70 (in different shares) stray, and only they are left out.
+    let repo = base_repo();
+    let main = rev(&repo, "HEAD");
+    for i in 0..70 {
+        repo.git(&["checkout", "-q", "-b", &format!("topic/t{i:02}"), &main]);
+        repo.write(&format!("m{i:02}/file.txt"), &format!("t{i:02}\n"));
+        repo.commit_all(&format!("t{i:02}"));
+    }
+    repo.git(&["checkout", "-q", "main"]);
+    repo.track(&["import", "--branches", "topic/*"]).ok();
+    let names: Vec<String> = repo.track(&["list", "--json"]).ok().json()["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names.len(), 70, "{names:?}");
+    for (i, name) in names.iter().enumerate() {
+        let scope = if i == 0 || i == 69 {
+            "elsewhere/**".to_owned()
+        } else {
+            format!("m{i:02}/**")
+        };
+        repo.track(&["edit", name, "--scope", &scope]).ok();
+    }
+    let out = repo.track(&["merge", "--dry-run", "--json"]);
+    // Leaving a track out is what a dry run predicts, not a failure: every step is clean.
+    out.ok();
+    for (i, name) in [(0, &names[0]), (69, &names[69])] {
+        out.stderr_has(&format!(
+            "warning: left out '{name}': it changes paths outside its scope: m{i:02}/file.txt (outside scope)"
+        ));
+    }
+    let json = out.json();
+    assert_eq!(json["steps"].as_array().unwrap().len(), 68, "{json}");
+    assert_eq!(
+        out.stderr.matches("outside its scope").count(),
+        2,
+        "{}",
+        out.stderr
+    );
+}
