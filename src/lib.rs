@@ -34,6 +34,7 @@ pub mod report;
 pub mod scope;
 pub mod settings;
 pub mod setup;
+pub mod shares;
 pub mod status;
 pub mod store;
 pub mod sync;

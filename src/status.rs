@@ -486,37 +486,23 @@ pub fn count(repo: &Repo, from: ObjectId, hidden: ObjectId) -> Result<usize> {
 /// `worktree::has_changes` for each path, on all cores; `(index, dirty)` pairs, with
 /// `None` for a worktree that vanished meanwhile.
 fn dirty_checks(paths: &[(usize, PathBuf)]) -> Result<Vec<(usize, Option<bool>)>> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, paths.len().max(1));
-    let chunk = paths.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = paths
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(
-                            |(i, path)| match crate::linked_worktree::has_changes(path) {
-                                Ok(dirty) => Ok((*i, Some(dirty))),
-                                Err(_) if vanished(path) => Ok((*i, None)),
-                                Err(e) => Err(e),
-                            },
-                        )
-                        .collect::<Result<Vec<_>>>()
-                })
-            })
-            .collect();
-        let mut out = Vec::with_capacity(paths.len());
-        for handle in handles {
-            let part = handle
-                .join()
-                .map_err(|_| anyhow::anyhow!("a worktree status check failed"))??;
-            out.extend(part);
-        }
-        Ok(out)
-    })
+    crate::shares::in_shares(
+        paths,
+        crate::shares::cores(),
+        "a worktree status check",
+        |share| {
+            share
+                .iter()
+                .map(
+                    |(i, path)| match crate::linked_worktree::has_changes(path) {
+                        Ok(dirty) => Ok((*i, Some(dirty))),
+                        Err(_) if vanished(path) => Ok((*i, None)),
+                        Err(e) => Err(e),
+                    },
+                )
+                .collect()
+        },
+    )
 }
 
 /// Is the linked worktree at `path` gone or half gone: no `.git` file, or one that

@@ -48,7 +48,7 @@ impl ReadAhead {
     /// Starts the thread, with its own handle on `repo`'s objects; none on a machine
     /// with one core, where it would only take turns with the walk.
     pub fn start(repo: &gix::Repository) -> Option<ReadAhead> {
-        if std::thread::available_parallelism().map_or(true, |n| n.get() < 2) {
+        if crate::shares::cores() < 2 {
             return None;
         }
         let (wanted, ids) = mpsc::channel::<ObjectId>();

@@ -49,47 +49,31 @@ pub fn between(repo: &gix::Repository, from: ObjectId, to: ObjectId) -> Result<D
     Ok(out)
 }
 
-/// [`changed_paths`] of each `(from, to)`, in order, on all cores: one thread, with its
-/// own handle on the repository and diff cache, per share of the pairs. A few pairs stay
-/// on this thread, where a thread would cost more than it saves.
+/// [`changed_paths`] of each `(from, to)`, in order, on all cores: a share of the pairs
+/// per thread, each with its own handle on the repository and diff cache. Fewer than
+/// [`SHARE`] pairs a thread stay on this one, where a thread would cost more than it saves.
 pub fn changed_paths_many(
     repo: &gix::Repository,
     ends: &[(ObjectId, ObjectId)],
 ) -> Result<Vec<Vec<String>>> {
-    /// Pairs a thread takes at least.
-    const SHARE: usize = 32;
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(ends.len() / SHARE)
-        .max(1);
-    let diff_all = |repo: &gix::Repository, ends: &[(ObjectId, ObjectId)]| {
-        let mut cache = repo.diff_resource_cache_for_tree_diff()?;
-        ends.iter()
-            .map(|&(from, to)| changed_paths(repo, &mut cache, from, to))
-            .collect::<Result<Vec<_>>>()
-    };
-    if threads == 1 {
+    let threads = crate::shares::cores().min(ends.len() / SHARE);
+    if threads <= 1 {
         return diff_all(repo, ends);
     }
     let shared = repo.clone().into_sync();
-    std::thread::scope(|scope| {
-        let running: Vec<_> = ends
-            .chunks(ends.len().div_ceil(threads))
-            .map(|share| {
-                let shared = &shared;
-                scope.spawn(move || diff_all(&shared.to_thread_local(), share))
-            })
-            .collect();
-        let mut out = Vec::with_capacity(ends.len());
-        for share in running {
-            let paths = share
-                .join()
-                .map_err(|_| anyhow::anyhow!("a thread listing changed paths panicked"))??;
-            out.extend(paths);
-        }
-        Ok(out)
+    crate::shares::in_shares(ends, threads, "a thread listing changed paths", |share| {
+        diff_all(&shared.to_thread_local(), share)
     })
+}
+
+/// The fewest pairs [`changed_paths_many`] gives a thread.
+const SHARE: usize = 32;
+
+fn diff_all(repo: &gix::Repository, ends: &[(ObjectId, ObjectId)]) -> Result<Vec<Vec<String>>> {
+    let mut cache = repo.diff_resource_cache_for_tree_diff()?;
+    ends.iter()
+        .map(|&(from, to)| changed_paths(repo, &mut cache, from, to))
+        .collect()
 }
 
 /// The paths that differ between the trees of two commits, as

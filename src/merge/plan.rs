@@ -376,23 +376,23 @@ pub fn gate_scope(
 ) -> Result<Vec<String>> {
     // Where what each track brings starts, on the shared history; then what it changes,
     // tree diffs on all cores (mostly trees read: 0.6 ms a track among 1,000).
-    let mut brought: Vec<(usize, ObjectId, ObjectId)> = Vec::new();
+    let mut brought: Vec<(usize, &Stored, ObjectId)> = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
         let Some(stored) = listing.get(&step.track) else {
             continue;
         };
         if let Some(from) = brought_from(history, stored, step.tip, integration)? {
-            brought.push((i, from, step.tip));
+            brought.push((i, stored, from));
         }
     }
-    let ends: Vec<(ObjectId, ObjectId)> = brought.iter().map(|&(_, from, to)| (from, to)).collect();
+    let ends: Vec<(ObjectId, ObjectId)> = brought
+        .iter()
+        .map(|&(i, _, from)| (from, plan.steps[i].tip))
+        .collect();
     let changed = super::diffstat::changed_paths_many(&repo.gix, &ends)?;
     let mut refused: Vec<(String, Vec<NotedViolation>)> = Vec::new();
-    for ((i, _, _), paths) in brought.into_iter().zip(changed) {
+    for ((i, stored, _), paths) in brought.into_iter().zip(changed) {
         let step = &mut plan.steps[i];
-        let Some(stored) = listing.get(&step.track) else {
-            continue;
-        };
         step.violations = rules::check_paths(repo, listing, &stored.track, &paths)?
             .into_iter()
             .map(|v| NotedViolation {

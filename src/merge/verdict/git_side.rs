@@ -292,10 +292,7 @@ fn batch_on_all_cores(
     merges: &[Merge],
     costs: &[Cost],
 ) -> Result<Vec<TreeMerge>> {
-    let processes = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(merges.len());
+    let processes = crate::shares::cores().min(merges.len());
     if processes <= 1 {
         return crate::git::merge_trees_batch(dir, objects, alternates, merges);
     }

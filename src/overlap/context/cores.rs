@@ -33,10 +33,7 @@ impl IntegrationContext<'_> {
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(items.len());
+        let threads = crate::shares::cores().min(items.len());
         if threads <= 1 {
             return self.on_this_thread(items, job);
         }
