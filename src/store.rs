@@ -500,6 +500,16 @@ fn write_definition_to(
     })
 }
 
+/// How a move of `refname` is logged: a definition's ref as git would log it (its commits
+/// are its history), any other ref always.
+fn log_change(refname: &str, message: &str) -> gix::refs::transaction::LogChange {
+    if refname.starts_with(REF_PREFIX) {
+        refs::logged_as_git_would(message)
+    } else {
+        refs::logged(message)
+    }
+}
+
 /// Moves any ref with compare-and-swap: from `expected` (`None`: must not exist) to
 /// `new` (`None`: delete). Fails, changing nothing, when the ref is not as expected.
 pub fn swap(
@@ -515,7 +525,7 @@ pub fn swap(
         None => PreviousValue::MustNotExist,
     };
     let edit = match new {
-        Some(id) => RefEdit::update_with_log(name, id, previous, refs::logged(message)),
+        Some(id) => RefEdit::update_with_log(name, id, previous, log_change(refname, message)),
         None => RefEdit::delete(name, previous),
     };
     crate::repo::edit_reference(&repo.gix, edit)
@@ -549,7 +559,7 @@ fn new_definition_to(
         refs::full_name(&ref_name(&track.name))?,
         commit,
         PreviousValue::MustNotExist,
-        refs::logged(&message),
+        refs::logged_as_git_would(&message),
     );
     Ok((commit, edit))
 }
@@ -652,7 +662,7 @@ where
             refs::full_name(&ref_name(name))?,
             commit,
             PreviousValue::MustExistAndMatch(Target::Object(current.commit)),
-            refs::logged(&message),
+            refs::logged_as_git_would(&message),
         );
         match crate::repo::edit_reference(&repo.gix, edit) {
             Ok(_) => return Ok((Stored { track, commit }, Some(summary))),

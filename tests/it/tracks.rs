@@ -136,6 +136,33 @@ fn definitions_are_loose_objects_git_reads_and_fsck_accepts() {
 }
 
 #[test]
+fn definitions_are_logged_as_git_logs_refs_and_branches_always() {
+    // A definition's history is its commits: like any ref outside branches, remotes and
+    // notes, it gets a reflog only when `core.logAllRefUpdates` is `always`.
+    let repo = TestRepo::new();
+    repo.track(&["new", "x", "--no-worktree"]).ok();
+    repo.track(&["edit", "x", "--owner", "someone"]).ok();
+    let exists = |r: &str| repo.try_git_in(&repo.root, &["reflog", "exists", r]).code == 0;
+    assert!(!exists("refs/tracks/x"));
+    assert!(exists("refs/heads/track/x"));
+    assert_eq!(
+        repo.git(&["log", "--format=%s", "refs/tracks/x"]).trim(),
+        "track: edit x: owner: none -> 'someone'\ntrack: create x"
+    );
+    repo.git(&["config", "core.logAllRefUpdates", "always"]);
+    repo.track(&["new", "y", "--no-worktree"]).ok();
+    repo.track(&["edit", "y", "--owner", "someone"]).ok();
+    let log = repo.git(&["reflog", "show", "--format=%gs", "refs/tracks/y"]);
+    assert_eq!(
+        log.trim(),
+        "track: edit y: owner: none -> 'someone'\ntrack: create y"
+    );
+    // Removed, a track leaves no reflog behind either way.
+    repo.track(&["remove", "y"]).ok();
+    assert!(!exists("refs/tracks/y"));
+}
+
+#[test]
 fn edit_changes_fields_and_records_each_change() {
     let repo = TestRepo::new();
     repo.track(&["new", "a", "--no-worktree"]).ok();
