@@ -212,7 +212,7 @@ pub fn logged(message: &str) -> LogChange {
 /// A ref update logged as git logs it: a reflog is made where `core.logAllRefUpdates`
 /// says (branches, remote-tracking refs, notes; every ref with `always`) and appended to
 /// where it exists. For refs that keep their own history, as a definition's commits do:
-/// a reflog besides is one more file for each track made (65 of `import`'s 200 files on
+/// a reflog besides is one more file for each track made (65 more for an `import` of
 /// git.git's `seen`).
 pub fn logged_as_git_would(message: &str) -> LogChange {
     LogChange {
