@@ -99,3 +99,33 @@ fn git_dir_from_the_environment_is_honoured() {
     );
     repo.git(&["rev-parse", "--verify", "refs/tracks/a"]);
 }
+
+#[test]
+fn global_options_are_taken_before_and_after_the_command() {
+    let repo = TestRepo::new();
+    repo.track(&["-q", "new", "a", "--no-worktree"]).ok();
+    repo.track(&["new", "b", "--no-worktree", "-q"]).ok();
+    repo.track(&["--color=never", "list", "--no-progress"])
+        .ok()
+        .stdout_has("a")
+        .stdout_has("b");
+    repo.track(&["lst"])
+        .code(2)
+        .stderr_has("a similar subcommand exists: 'list'");
+}
+
+#[test]
+fn a_dash_c_folder_named_like_a_command_is_a_folder() {
+    let repo = TestRepo::new();
+    // `list` is the folder; `new` the command. Told apart by -C taking a value, and when
+    // a cluster of short options hides that (-qC), by the whole definition.
+    let parent = repo.tmp.path().join("beside");
+    std::fs::create_dir_all(&parent).unwrap();
+    std::os::unix::fs::symlink(&repo.root, parent.join("list")).unwrap();
+    repo.track_in(&parent, &["-C", "list", "new", "a", "--no-worktree"])
+        .ok();
+    repo.track_in(&parent, &["-qC", "list", "new", "b", "--no-worktree"])
+        .ok();
+    repo.git(&["rev-parse", "--verify", "refs/tracks/a"]);
+    repo.git(&["rev-parse", "--verify", "refs/tracks/b"]);
+}
