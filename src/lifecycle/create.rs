@@ -99,7 +99,7 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
         .base
         .clone()
         .unwrap_or_else(|| repo.settings.base.clone());
-    let base_commit = repo.try_resolve_commit(&base_ref);
+    let base_commit = repo.try_resolve_commit_via_graph(&base_ref);
     let foreign = match (&req.adopt_worktree, &listing) {
         (Some(path), Some(listing)) => Some(foreign_worktree(repo, listing, path)?),
         _ => None,
@@ -165,7 +165,7 @@ fn choose_branch(
     let short = Track::default_branch(&req.name);
     let full = refs::branch_ref(&short);
     let start = match &req.from {
-        Some(rev) => Some(repo.resolve_commit(rev)?),
+        Some(rev) => Some(repo.resolve_commit_via_graph(rev)?),
         None => base_commit,
     };
     let existing = repo.ref_target(&full)?;

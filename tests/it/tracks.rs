@@ -62,6 +62,54 @@ fn new_from_a_rev_starts_there_and_records_the_fork_point() {
 }
 
 #[test]
+fn new_from_a_rev_a_commit_graph_holds_starts_where_git_resolves_it() {
+    let repo = TestRepo::new();
+    let rev = |r: &str| repo.git(&["rev-parse", "--verify", r]).trim().to_owned();
+    let first = rev("HEAD");
+    repo.write("b.txt", "b\n");
+    let second = repo.commit_all("second");
+    repo.write("c.txt", "c\n");
+    repo.commit_all("third");
+    // git's rules: a tag before a branch of the same name, a full object id before a ref
+    // named like it, an annotated tag peeled to its commit.
+    repo.git(&["branch", "both", &first]);
+    repo.git(&["tag", "both", &second]);
+    repo.git(&["branch", &second, &first]);
+    repo.git(&["tag", "-a", "-m", "v1", "annotated", "HEAD"]);
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    let revs = [
+        "both",
+        &second,
+        "annotated",
+        "HEAD~1",
+        &first[..12],
+        "heads/both",
+        "main",
+    ];
+    for (i, from) in revs.into_iter().enumerate() {
+        let name = format!("t{i}");
+        repo.track(&["new", &name, "--from", from, "--no-worktree"])
+            .ok();
+        assert_eq!(
+            rev(&format!("track/{name}")),
+            rev(&format!("{from}^{{commit}}")),
+            "{from}"
+        );
+    }
+    let tree = rev("HEAD^{tree}");
+    repo.track(&["new", "tree", "--from", &tree, "--no-worktree"])
+        .code(2)
+        .stderr_has("does not resolve to a commit");
+    assert!(
+        repo.track(&["list"])
+            .ok()
+            .stdout
+            .lines()
+            .all(|l| !l.starts_with("tree"))
+    );
+}
+
+#[test]
 fn new_adopts_an_existing_branch() {
     let repo = TestRepo::new();
     repo.git(&["branch", "topic"]);
