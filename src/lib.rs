@@ -22,6 +22,7 @@ pub mod linked_worktree;
 pub mod lock;
 pub mod loose;
 pub mod merge;
+pub mod object_presence;
 pub mod overlap;
 pub mod pack;
 pub mod plan;

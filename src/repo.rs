@@ -242,7 +242,10 @@ impl Repo {
     /// git takes as one even where a ref has that name) or a ref name, and names a commit
     /// the commit-graph holds (a commit-graph holds nothing else). The object database's
     /// first lookup reads every pack index whole (over a millisecond on git.git), which
-    /// `git track new --from <tip>` needs for nothing else.
+    /// `git track new --from <tip>` needs for nothing else. A graph may still name a
+    /// commit pruned since it was written (`git repack -a -d` leaves the graph as it
+    /// is), so the commit must also be found where git would find it
+    /// ([`crate::object_presence`]).
     fn commit_in_graph(&self, rev: &str) -> Option<ObjectId> {
         let id = match ObjectId::from_hex(rev.as_bytes()) {
             Ok(id) if id.kind() == self.gix.object_hash() => id,
@@ -252,7 +255,11 @@ impl Repo {
                 found.follow_to_object().ok()?.detach()
             }
         };
-        self.commit_graph().ok()??.lookup(id).map(|_| id)
+        self.commit_graph().ok()??.lookup(id)?;
+        let objects = self.gix.objects.store_ref().path();
+        crate::object_presence::present(objects, &id)
+            .filter(|&found| found)
+            .map(|_| id)
     }
 
     /// The commit a full ref name points to (peeled), if the ref exists.

@@ -76,6 +76,8 @@ fn new_from_a_rev_a_commit_graph_holds_starts_where_git_resolves_it() {
     repo.git(&["tag", "both", &second]);
     repo.git(&["branch", &second, &first]);
     repo.git(&["tag", "-a", "-m", "v1", "annotated", "HEAD"]);
+    // Packed, so that the commits are found in a pack index git wrote.
+    repo.git(&["repack", "-a", "-d", "-q"]);
     repo.git(&["commit-graph", "write", "--reachable"]);
     let revs = [
         "both",
@@ -106,6 +108,36 @@ fn new_from_a_rev_a_commit_graph_holds_starts_where_git_resolves_it() {
             .stdout
             .lines()
             .all(|l| !l.starts_with("tree"))
+    );
+}
+
+#[test]
+fn new_from_a_commit_pruned_since_the_commit_graph_was_written_is_refused() {
+    let repo = TestRepo::new();
+    repo.git(&["checkout", "-q", "-b", "gone"]);
+    repo.write("g.txt", "g\n");
+    let gone = repo.commit_all("to be pruned");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    repo.git(&["branch", "-D", "-q", "gone"]);
+    repo.git(&["reflog", "expire", "--expire-unreachable=now", "--all"]);
+    // Neither leaves the graph: it still names the commit.
+    repo.git(&["repack", "-a", "-d", "-q"]);
+    repo.git(&["prune", "--expire=now"]);
+    assert_ne!(
+        repo.try_git_in(&repo.root, &["cat-file", "-e", &gone]).code,
+        0
+    );
+    repo.track(&["new", "t", "--from", &gone, "--no-worktree"])
+        .code(2)
+        .stderr_has("does not resolve to a commit");
+    assert_ne!(
+        repo.try_git_in(
+            &repo.root,
+            &["rev-parse", "--verify", "-q", "refs/tracks/t"]
+        )
+        .code,
+        0
     );
 }
 
