@@ -264,8 +264,8 @@ fn run(
     if records {
         git_track::repo::warm_clock();
     }
-    // `new` finds its commits in the commit-graph where there is one, and then looks up
-    // no packed object at all (see `Repo::resolve_commit_via_graph`).
+    // `new` finds its commits in the commit-graph where there is one, and then reads no
+    // pack index whole (see `Repo::resolve_commit_via_graph`).
     let is_new = matches!(command, Command::New(_));
     let repo = || -> anyhow::Result<Opened> {
         let repo = Opened(ManuallyDrop::new(Repo::discover()?));
