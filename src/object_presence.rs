@@ -4,8 +4,8 @@
 //! gix's first lookup in a pack reads the pack's index whole (it checks every offset:
 //! 850,000 of them in a clone of git.git, over a millisecond), which `git track new
 //! --from <commit>` would otherwise need only to learn that the commit the commit-graph
-//! names is still there. git's own lookup reads the index's fan-out table and the ids
-//! of one bucket; so does this, with a handful of reads. It says "present" only when it
+//! names is still there. git's own lookup reads the index's fan-out table and searches
+//! the ids of one bucket; so does this, with a dozen small reads. It says "present" only when it
 //! found the object; anything it cannot tell (an alternate object folder, an index of
 //! another version, a read that fails) is "don't know", for the object database to
 //! answer.
@@ -17,8 +17,10 @@ use std::path::Path;
 
 /// Bytes before an index's fan-out table (v2: signature and version).
 const V2_HEADER: [u8; 8] = [0xff, b't', b'O', b'c', 0, 0, 0, 2];
-/// Buckets larger than this (a repository of over 25 million objects) are not read.
-const MAX_BUCKET: u64 = 100_000;
+/// Where an index's fan-out table starts, and its sorted ids after the table's 256
+/// entries.
+const FAN_OUT: u64 = 8;
+const IDS: u64 = FAN_OUT + 256 * 4;
 
 /// `Some(true)` when `id` is a loose object of `objects` (an object folder) or listed by
 /// one of its pack indexes whose pack is there; `None` when that cannot be told.
@@ -40,37 +42,46 @@ pub fn present(objects: &Path, id: &ObjectId) -> Option<bool> {
     None
 }
 
-/// Does the v2 pack index at `path` list `id`? `None` if it cannot be read as one.
+/// Does the v2 pack index at `path` list `id`? `None` if it cannot be read as one. A
+/// binary search of the ids the fan-out table gives for `id`'s first byte, reading one id
+/// at a time (a dozen reads of a 24 MB index, where reading the bucket whole would move
+/// 65 KB).
 fn in_index(path: &Path, id: &ObjectId) -> Option<bool> {
     let mut file = File::open(path).ok()?;
-    let mut head = [0u8; 8 + 256 * 4];
-    file.read_exact(&mut head).ok()?;
-    if head[..8] != V2_HEADER {
+    let mut header = [0u8; 8];
+    file.read_exact(&mut header).ok()?;
+    if header != V2_HEADER {
         return None;
     }
-    let fan = |i: usize| -> u64 {
-        let at = 8 + i * 4;
-        u64::from(u32::from_be_bytes([
-            head[at],
-            head[at + 1],
-            head[at + 2],
-            head[at + 3],
-        ]))
+    let first = u64::from(id.as_bytes()[0]);
+    // The fan-out table counts the ids whose first byte is at most each value.
+    let (mut lo, mut hi) = if first == 0 {
+        (0, read_u32(&mut file, FAN_OUT)?)
+    } else {
+        let before = read_u32(&mut file, FAN_OUT + (first - 1) * 4)?;
+        (before, read_u32(&mut file, FAN_OUT + first * 4)?)
     };
-    let first = usize::from(id.as_bytes()[0]);
-    let start = if first == 0 { 0 } else { fan(first - 1) };
-    let end = fan(first);
-    let count = end.checked_sub(start)?;
-    if count > MAX_BUCKET {
-        return None;
-    }
     let width = id.as_bytes().len() as u64;
-    file.seek(SeekFrom::Start(head.len() as u64 + start * width))
-        .ok()?;
-    let mut ids = vec![0u8; usize::try_from(count * width).ok()?];
-    file.read_exact(&mut ids).ok()?;
-    let ids: Vec<&[u8]> = ids.chunks_exact(usize::try_from(width).ok()?).collect();
-    Some(ids.binary_search(&id.as_bytes()).is_ok())
+    let mut entry = vec![0u8; id.as_bytes().len()];
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        file.seek(SeekFrom::Start(IDS + mid * width)).ok()?;
+        file.read_exact(&mut entry).ok()?;
+        match entry.as_slice().cmp(id.as_bytes()) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(true),
+        }
+    }
+    Some(false)
+}
+
+/// The big-endian `u32` at byte `at` of `file`.
+fn read_u32(file: &mut File, at: u64) -> Option<u64> {
+    let mut bytes = [0u8; 4];
+    file.seek(SeekFrom::Start(at)).ok()?;
+    file.read_exact(&mut bytes).ok()?;
+    Some(u64::from(u32::from_be_bytes(bytes)))
 }
 
 #[cfg(test)]
