@@ -79,6 +79,18 @@ struct Worktree {
 /// Creates a track. On any failure, whatever was made so far is undone.
 pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
     track::validate_name(&req.name)?;
+    // The fork point's walk reads the commit-graph all over; its pages are mapped on a
+    // helper thread while this one takes the lock and resolves the commits.
+    std::thread::scope(|scope| {
+        if let Ok(Some(graph)) = repo.commit_graph() {
+            scope.spawn(|| crate::dag::prefault(graph));
+        }
+        create_named(repo, req)
+    })
+}
+
+/// [`create`], once the name is known to be valid.
+fn create_named(repo: &Repo, req: &NewTrack) -> Result<Created> {
     // Held until the definition is written, so that the name checks below hold against
     // every other `new` and `remove`.
     let _lock = lock::tracks(repo)?;

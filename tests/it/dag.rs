@@ -301,3 +301,70 @@ proptest! {
         compare_bases_against_one_base(&Repo::open(&repo.root).expect("open"), &ids, indices[0].1)?;
     }
 }
+
+/// A walk keeps, for each commit it has met, where a commit-graph said the commit is, and
+/// reads it there next time. A process may read the same history through another
+/// commit-graph than the one a position came from (one written meanwhile, where the
+/// commits sit elsewhere): the answers must still be git's.
+#[test]
+fn a_position_learned_in_one_commit_graph_is_not_trusted_in_another() {
+    let repo = TestRepo::empty();
+    // Two lines of history, the odd one merged into the even one every ten commits.
+    let commits: Vec<Commit> = (0..60)
+        .map(|i| Commit {
+            parents: match i {
+                0 => vec![],
+                1 => vec![0],
+                i if i % 10 == 0 => vec![i - 2, i - 1],
+                i => vec![i - 2],
+            },
+            skew_days: 0,
+        })
+        .collect();
+    let ids = build(&repo, &commits);
+    // The first graph holds the history of c28 and c29 alone.
+    let mut child = repo
+        .command("git", &repo.root)
+        .args(["commit-graph", "write", "--stdin-commits"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("commit-graph write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{}\n{}\n", ids[28], ids[29]).as_bytes())
+        .expect("write commits");
+    assert!(child.wait().expect("wait").success());
+    let first = Repo::open(&repo.root).expect("open");
+    // Reading the two tips learns where their parents are, without reading them.
+    for tip in [ids[28], ids[29]] {
+        first
+            .dag()
+            .merge_bases(first.source().expect("source"), tip, tip)
+            .expect("read tip");
+    }
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    let second = Repo::open(&repo.root).expect("open");
+    let (old, new) = (
+        first.commit_graph().expect("graph").expect("first graph"),
+        second.commit_graph().expect("graph").expect("second graph"),
+    );
+    assert!(
+        ids[..28].iter().any(|id| old.lookup(id) != new.lookup(id)),
+        "the commits must sit elsewhere in the second graph"
+    );
+    for (a, b) in [(27, 26), (29, 59), (21, 58), (13, 14), (28, 29), (3, 50)] {
+        let bases: BTreeSet<ObjectId> = first
+            .dag()
+            .merge_bases(second.source().expect("source"), ids[a], ids[b])
+            .expect("merge bases")
+            .into_iter()
+            .collect();
+        assert_eq!(
+            bases,
+            ask_git(&repo, ids[a], ids[b]).bases,
+            "merge bases of c{a} and c{b}"
+        );
+    }
+}
