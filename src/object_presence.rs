@@ -5,10 +5,10 @@
 //! 850,000 of them in a clone of git.git, over a millisecond), which `git track new
 //! --from <commit>` would otherwise need only to learn that the commit the commit-graph
 //! names is still there. git's own lookup reads the index's fan-out table and searches
-//! the ids of one bucket; so does this, with a dozen small reads. It says "present" only when it
-//! found the object; anything it cannot tell (an alternate object folder, an index of
-//! another version, a read that fails) is "don't know", for the object database to
-//! answer.
+//! the ids of one bucket; so does this, with a dozen small reads. It says "present" only
+//! when it found the object; anything it cannot tell (an alternate object folder, an
+//! index of another version or out of order, a read that fails) is "don't know", for the
+//! object database to answer.
 
 use gix::ObjectId;
 use std::fs::File;
@@ -61,6 +61,9 @@ fn in_index(path: &Path, id: &ObjectId) -> Option<bool> {
         let before = read_u32(&mut file, FAN_OUT + (first - 1) * 4)?;
         (before, read_u32(&mut file, FAN_OUT + first * 4)?)
     };
+    if lo > hi {
+        return None;
+    }
     let width = id.as_bytes().len() as u64;
     let mut entry = vec![0u8; id.as_bytes().len()];
     while lo < hi {
@@ -146,7 +149,7 @@ mod tests {
     }
 
     #[test]
-    fn an_index_of_another_version_or_cut_short_is_no_answer() {
+    fn an_index_of_another_version_cut_short_or_out_of_order_is_no_answer() {
         let dir = tempfile::tempdir().expect("tempdir");
         let objects = dir.path();
         std::fs::create_dir_all(objects.join("pack")).expect("pack folder");
@@ -158,6 +161,12 @@ mod tests {
         assert_eq!(present(objects, &one), None);
         let whole = index(&[one]);
         std::fs::write(objects.join("pack/pack-a.idx"), &whole[..whole.len() - 5]).expect("idx");
+        assert_eq!(present(objects, &one), None);
+        // A fan-out table that goes down: the bucket before 0x7f counts more than 0x7f's.
+        let mut disordered = whole.clone();
+        let before = 8 + 0x7e * 4;
+        disordered[before..before + 4].copy_from_slice(&9u32.to_be_bytes());
+        std::fs::write(objects.join("pack/pack-a.idx"), &disordered).expect("idx");
         assert_eq!(present(objects, &one), None);
     }
 }

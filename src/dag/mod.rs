@@ -42,8 +42,8 @@ const PREFAULT_UP_TO: u32 = 250_000;
 
 /// Reads a little of each page of `graph`'s id table and commit records, for a helper
 /// thread while the thread that walks next does other work: the walk then finds the
-/// pages mapped instead of taking a page fault for each (a third of a fork point's time
-/// in a clone of git.git). Does nothing for a graph over [`PREFAULT_UP_TO`] commits.
+/// pages mapped instead of taking a page fault for each (half a fork point's time in a
+/// clone of git.git). Does nothing for a graph over [`PREFAULT_UP_TO`] commits.
 pub fn prefault(graph: &gix::commitgraph::Graph) {
     use gix::commitgraph::Position;
     let n = graph.num_commits();
