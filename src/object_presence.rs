@@ -167,6 +167,6 @@ mod tests {
         let before = 8 + 0x7e * 4;
         disordered[before..before + 4].copy_from_slice(&9u32.to_be_bytes());
         std::fs::write(objects.join("pack/pack-a.idx"), &disordered).expect("idx");
-        assert_eq!(present(objects, &one), None);
+        assert_eq!(in_index(&objects.join("pack/pack-a.idx"), &one), None);
     }
 }
