@@ -235,6 +235,32 @@ impl TestRepo {
         out.stdout
     }
 
+    /// Runs git in `dir` with `input` on its standard input; panics on failure.
+    #[track_caller]
+    pub fn git_fed(&self, dir: &Path, args: &[&str], input: &str) -> String {
+        use std::io::Write as _;
+        let mut child = self
+            .command("git", dir)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn git");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write to git");
+        let out = child.wait_with_output().expect("git");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed in {}",
+            dir.display()
+        );
+        String::from_utf8(out.stdout).expect("utf8")
+    }
+
     pub fn try_git_in(&self, dir: &Path, args: &[&str]) -> Out {
         Out::from(
             self.command("git", dir)

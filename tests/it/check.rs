@@ -2,9 +2,7 @@
 
 use crate::common;
 use common::TestRepo;
-use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 
 /// A repository with `src/auth/login.rs`, `web/app.ts` and `api/schema.json`, and tracks
 /// `auth` (src/auth/**) and `web` (web/**), each with a worktree.
@@ -16,31 +14,10 @@ fn edit(dir: &Path, rel: &str, text: &str) {
     common::write_file(&dir.join(rel), text);
 }
 
-/// Runs git in `dir` with `stdin` as its input and returns its stdout.
-fn git_stdin(repo: &TestRepo, dir: &Path, args: &[&str], stdin: &str) -> String {
-    let mut child = repo
-        .command("git", dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn git");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("git");
-    assert!(out.status.success(), "git {args:?} failed");
-    String::from_utf8(out.stdout).expect("utf8")
-}
-
 /// Replaces a stored definition with `toml`, as a hand edit of the ref would.
 fn overwrite_definition(repo: &TestRepo, name: &str, toml: &str) {
-    let blob = git_stdin(repo, &repo.root, &["hash-object", "-w", "--stdin"], toml);
-    let tree = git_stdin(
-        repo,
+    let blob = repo.git_fed(&repo.root, &["hash-object", "-w", "--stdin"], toml);
+    let tree = repo.git_fed(
         &repo.root,
         &["mktree"],
         &format!("100644 blob {}\ttrack.toml\n", blob.trim()),

@@ -8,8 +8,6 @@ use git_track::repo::Repo;
 use gix::ObjectId;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
-use std::io::Write as _;
-use std::process::Stdio;
 
 /// One commit: indices of its parents (earlier commits) and how far its date is skewed.
 #[derive(Debug, Clone)]
@@ -60,19 +58,11 @@ fn build(repo: &TestRepo, commits: &[Commit]) -> Vec<ObjectId> {
         }
         stream.push('\n');
     }
-    let mut child = repo
-        .command("git", &repo.root)
-        .args(["fast-import", "--quiet", "--date-format=raw"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("fast-import");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stream.as_bytes())
-        .expect("write stream");
-    assert!(child.wait().expect("wait").success(), "fast-import failed");
+    repo.git_fed(
+        &repo.root,
+        &["fast-import", "--quiet", "--date-format=raw"],
+        &stream,
+    );
     (0..commits.len())
         .map(|i| {
             let id = repo.git(&["rev-parse", &format!("refs/heads/c{i}")]);
@@ -323,19 +313,11 @@ fn a_position_learned_in_one_commit_graph_is_not_trusted_in_another() {
         .collect();
     let ids = build(&repo, &commits);
     // The first graph holds the history of c28 and c29 alone.
-    let mut child = repo
-        .command("git", &repo.root)
-        .args(["commit-graph", "write", "--stdin-commits"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("commit-graph write");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{}\n{}\n", ids[28], ids[29]).as_bytes())
-        .expect("write commits");
-    assert!(child.wait().expect("wait").success());
+    repo.git_fed(
+        &repo.root,
+        &["commit-graph", "write", "--stdin-commits"],
+        &format!("{}\n{}\n", ids[28], ids[29]),
+    );
     let first = Repo::open(&repo.root).expect("open");
     // Reading the two tips learns where their parents are, without reading them.
     for tip in [ids[28], ids[29]] {

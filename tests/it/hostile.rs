@@ -5,7 +5,7 @@
 use crate::common;
 use common::TestRepo;
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Child;
 
 fn ref_exists(repo: &TestRepo, name: &str) -> bool {
     repo.try_git_in(&repo.root, &["rev-parse", "-q", "--verify", name])
@@ -44,23 +44,9 @@ fn wait_for(path: &Path, child: &mut Child) {
 
 /// `git mktree` of `listing`.
 fn mktree(repo: &TestRepo, listing: &str) -> String {
-    use std::io::Write;
-    let mut child = repo
-        .command("git", &repo.root)
-        .arg("mktree")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("git mktree");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(listing.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    repo.git_fed(&repo.root, &["mktree"], listing)
+        .trim()
+        .to_owned()
 }
 
 fn kill_9(child: &mut Child) {
