@@ -83,7 +83,8 @@ pub fn create(repo: &Repo, req: &NewTrack) -> Result<Created> {
     // helper thread while this one takes the lock and resolves the commits.
     std::thread::scope(|scope| {
         if let Ok(Some(graph)) = repo.commit_graph() {
-            scope.spawn(|| crate::dag::prefault(graph));
+            // Only a head start: without a thread to spare the walk faults them in itself.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, || crate::dag::prefault(graph));
         }
         create_named(repo, req)
     })
