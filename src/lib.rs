@@ -36,6 +36,7 @@ pub mod scope;
 pub mod settings;
 pub mod setup;
 pub mod shares;
+pub mod stamp;
 pub mod status;
 pub mod store;
 pub mod sync;

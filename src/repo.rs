@@ -424,11 +424,10 @@ impl Repo {
 
     /// The current time as git would stamp a commit (honours `GIT_COMMITTER_DATE`).
     pub fn now(&self) -> gix::date::Time {
-        self.gix
-            .committer()
-            .and_then(|s| s.ok())
-            .and_then(|s| s.time().ok())
-            .unwrap_or_else(gix::date::Time::now_utc)
+        crate::stamp::signature(&self.gix, crate::stamp::Role::Committer)
+            .ok()
+            .flatten()
+            .map_or_else(crate::stamp::now, |s| s.time)
     }
 
     /// `now()` as UTC `YYYY-MM-DDTHH:MM:SSZ`.
@@ -482,43 +481,10 @@ fn identity_fallback(repo: &gix::Repository) -> Option<git::Env> {
     ))
 }
 
-/// Would gix find a committer and an author? The keys `Repository::committer` and
-/// `author` try, in their order, read without asking gix for the signatures: those carry
-/// the time, and the first time asked for loads the time zone database (see
-/// [`warm_clock`]).
+/// Would gix find a committer and an author?
 fn has_identity(repo: &gix::Repository) -> bool {
-    use gix::config::tree::{Author, Committer, Key, User, gitoxide};
-    let config = repo.config_snapshot();
-    let any = |keys: &[&dyn Key]| {
-        keys.iter()
-            .any(|k| config.string(k.logical_name().as_str()).is_some())
-    };
-    any(&[
-        &Committer::NAME,
-        &User::NAME,
-        &gitoxide::Committer::NAME_FALLBACK,
-    ]) && any(&[
-        &Committer::EMAIL,
-        &User::EMAIL,
-        &gitoxide::User::EMAIL_FALLBACK,
-        &gitoxide::Committer::EMAIL_FALLBACK,
-    ]) && any(&[&Author::NAME, &User::NAME, &gitoxide::Author::NAME_FALLBACK])
-        && any(&[
-            &Author::EMAIL,
-            &User::EMAIL,
-            &gitoxide::User::EMAIL_FALLBACK,
-            &gitoxide::Author::EMAIL_FALLBACK,
-        ])
-}
-
-/// Finds the local time zone on another thread. The first commit or reflog entry a
-/// process writes asks for it, and finding it lists all of `/usr/share/zoneinfo` (half a
-/// millisecond, a tenth of a `git track new`); begun at start, that overlaps the
-/// repository's opening instead of following it.
-pub fn warm_clock() {
-    let _ = std::thread::Builder::new()
-        .name("clock".to_owned())
-        .spawn(gix::date::Time::now_local_or_utc);
+    use crate::stamp::{Role, identity};
+    identity(repo, Role::Committer).is_some() && identity(repo, Role::Author).is_some()
 }
 
 /// Open options with the identity fallback (used only where no identity resolves). As
@@ -569,7 +535,7 @@ pub fn utc_timestamp(seconds: i64) -> String {
 pub fn edit_reference(
     repo: &gix::Repository,
     edit: gix::refs::transaction::RefEdit,
-) -> gix::Result<Vec<gix::refs::transaction::RefEdit>> {
+) -> Result<Vec<gix::refs::transaction::RefEdit>> {
     edit_references(repo, vec![edit])
 }
 
@@ -577,9 +543,11 @@ pub fn edit_reference(
 pub fn edit_references(
     repo: &gix::Repository,
     edits: Vec<gix::refs::transaction::RefEdit>,
-) -> gix::Result<Vec<gix::refs::transaction::RefEdit>> {
+) -> Result<Vec<gix::refs::transaction::RefEdit>> {
     ref_update_point(&edits);
-    repo.edit_references(edits)
+    let committer = crate::stamp::signature(repo, crate::stamp::Role::Committer)?;
+    let mut time = gix::date::parse::TimeBuf::default();
+    Ok(repo.edit_references_as(edits, committer.as_ref().map(|c| c.to_ref(&mut time)))?)
 }
 
 /// The crash point of a ref transaction (see [`crate::fault`]).
@@ -615,7 +583,8 @@ pub fn edit_references_packed(
         timeout("core.filesRefLockTimeout", 100),
         timeout("core.packedRefsTimeout", 1000),
     );
-    let committer = repo.committer().transpose()?;
+    let committer = crate::stamp::signature(repo, crate::stamp::Role::Committer)?;
+    let mut time = gix::date::parse::TimeBuf::default();
     let find = Box::new(repo.objects.clone());
     let done = repo
         .refs
@@ -623,7 +592,7 @@ pub fn edit_references_packed(
         .packed_refs(PackedRefs::DeletionsAndNonSymbolicUpdatesRemoveLooseSourceReference(find))
         .prepare(edits, loose, packed)
         .map_err(|e| anyhow::anyhow!("{e}"))?
-        .commit(committer)
+        .commit(committer.as_ref().map(|c| c.to_ref(&mut time)))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(done)
 }

@@ -485,15 +485,12 @@ fn write_definition_to(
             oid: blob,
         }],
     })?;
-    let (committer, author) = match (gix.committer(), gix.author()) {
-        (Some(committer), Some(author)) => (committer?, author?),
-        _ => return Err(anyhow!("no committer identity is configured")),
-    };
+    let (committer, author) = crate::stamp::committer_and_author(gix)?;
     write(&gix::objs::Commit {
         tree,
         parents: parents.iter().copied().collect(),
-        author: author.into(),
-        committer: committer.into(),
+        author,
+        committer,
         encoding: None,
         message: format!("{message}\n").into(),
         extra_headers: Vec::new(),
@@ -600,7 +597,6 @@ pub fn create_with(repo: &Repo, track: &Track, also: Option<RefEdit>) -> Result<
             }
         }
         Err(e) => {
-            let e = anyhow::Error::from(e);
             // Lost a race to a writer of one of the refs, or a ref is locked or unwritable.
             let refnames: Vec<&String> = std::iter::once(&definition).chain(&also_name).collect();
             for refname in &refnames {
@@ -668,7 +664,7 @@ where
             Ok(_) => return Ok((Stored { track, commit }, Some(summary))),
             Err(e) => {
                 // Lost the race (the ref moved) or the ref is locked by another writer.
-                last_error = Some(anyhow::Error::from(e));
+                last_error = Some(e);
                 backoff(attempt);
             }
         }
@@ -696,7 +692,7 @@ pub fn delete(repo: &Repo, stored: &Stored) -> Result<()> {
         }
         StoreError::ChangedWhileRemoving {
             refname: ref_name(&stored.track.name),
-            cause: format!("{:#}", anyhow::Error::from(e)),
+            cause: format!("{e:#}"),
         }
         .into()
     })?;

@@ -261,9 +261,6 @@ fn run(
     // What a writing command needs first, begun on threads. Not for the others: an
     // agent's pre-edit check runs before every edit and looks up no packed object.
     let records = command.records();
-    if records {
-        git_track::repo::warm_clock();
-    }
     // `new` finds its commits in the commit-graph where there is one, and then reads no
     // pack index whole (see `Repo::resolve_commit_via_graph`).
     let is_new = matches!(command, Command::New(_));

@@ -17,8 +17,8 @@ pub const BACKUP_PREFIX: &str = "refs/tracks-backup/";
 /// know it made the ref).
 pub fn create_ref(repo: &Repo, name: &str, id: ObjectId, message: &str) -> Result<()> {
     let edit = new_ref(name, id, message)?;
-    let done = crate::repo::edit_reference(&repo.gix, edit)
-        .map_err(|e| repo.ref_edit_error(name, e.into()))?;
+    let done =
+        crate::repo::edit_reference(&repo.gix, edit).map_err(|e| repo.ref_edit_error(name, e))?;
     if store::existed_before(&done) {
         return Err(LifecycleError::RefExists {
             name: name.to_owned(),
@@ -44,8 +44,7 @@ pub fn delete_ref(repo: &Repo, name: &str, expected: ObjectId) -> Result<()> {
         refs::full_name(name)?,
         PreviousValue::MustExistAndMatch(Target::Object(expected)),
     );
-    crate::repo::edit_reference(&repo.gix, edit)
-        .map_err(|e| repo.ref_edit_error(name, e.into()))?;
+    crate::repo::edit_reference(&repo.gix, edit).map_err(|e| repo.ref_edit_error(name, e))?;
     Ok(())
 }
 

@@ -42,7 +42,7 @@ pub fn make(repo: &Repo, state: &State) -> Result<Option<Made>> {
     };
     let tip = state.tip_id()?;
     let tree = repo.gix.find_commit(tip)?.tree_id()?.detach();
-    let commit = repo.gix.new_commit(record.message(), tree, [tip])?.id;
+    let commit = crate::stamp::new_commit(&repo.gix, &record.message(), tree, [tip])?;
     step::move_branch(
         repo,
         &state.full_ref(),

@@ -322,7 +322,7 @@ impl Engine {
     /// Writes a commit (with the configured identity).
     pub fn commit(&self, message: &str, tree: ObjectId, parents: &[ObjectId]) -> Result<ObjectId> {
         let repo = self.disk.as_ref().unwrap_or(&self.mem);
-        Ok(repo.new_commit(message, tree, parents.iter().copied())?.id)
+        crate::stamp::new_commit(repo, message, tree, parents.iter().copied())
     }
 }
 
@@ -356,7 +356,7 @@ pub fn move_branch(
             refname: full_ref.to_owned(),
             expected: from,
             found: repo.ref_target(full_ref).ok().flatten(),
-            cause: format!("{:#}", anyhow::Error::from(e)),
+            cause: format!("{e:#}"),
         };
         repo.ref_edit_error(full_ref, moved.into())
     })?;

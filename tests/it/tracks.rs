@@ -614,3 +614,153 @@ fn estimates_are_listed_and_cached_and_one_that_is_no_number_is_invalid() {
     assert_eq!(kept.len(), 1, "{file}");
     assert_eq!(kept[0]["estimate"], 2.5);
 }
+
+/// The identities and dates git stamps a commit with (`git var`), under `env`: name,
+/// email and the date's offset exactly; the seconds exactly too when `exact_time`.
+fn assert_stamped_like_git(
+    repo: &TestRepo,
+    name: &str,
+    env: &[(&str, Option<&str>)],
+    exact_time: bool,
+) {
+    let with_env = |program: &std::path::Path| {
+        let mut cmd = repo.command(program, &repo.root);
+        for (key, value) in env {
+            match value {
+                Some(v) => cmd.env(key, v),
+                None => cmd.env_remove(key),
+            };
+        }
+        cmd
+    };
+    let out = with_env(&common::bin())
+        .args(["new", name, "--no-worktree"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let git_var = |var: &str| {
+        let out = with_env(std::path::Path::new("git"))
+            .args(["var", var])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let reflog =
+        std::fs::read_to_string(repo.path(&format!(".git/logs/refs/heads/track/{name}"))).unwrap();
+    let reflog_ident = reflog
+        .lines()
+        .last()
+        .unwrap()
+        .splitn(3, ' ')
+        .nth(2)
+        .unwrap();
+    let reflog_ident = &reflog_ident[..reflog_ident.find('\t').unwrap()];
+    let stamped = [
+        (
+            "GIT_AUTHOR_IDENT",
+            repo.git(&[
+                "log",
+                "-1",
+                "--format=%an <%ae> %ad",
+                "--date=raw",
+                &format!("refs/tracks/{name}"),
+            ]),
+        ),
+        (
+            "GIT_COMMITTER_IDENT",
+            repo.git(&[
+                "log",
+                "-1",
+                "--format=%cn <%ce> %cd",
+                "--date=raw",
+                &format!("refs/tracks/{name}"),
+            ]),
+        ),
+        ("GIT_COMMITTER_IDENT", reflog_ident.to_owned()),
+    ];
+    for (var, ours) in stamped {
+        let (ours, git) = (ours.trim().to_owned(), git_var(var));
+        // "Name <email> seconds offset"
+        let split = |s: &str| {
+            let mut parts = s.rsplitn(3, ' ');
+            let offset = parts.next().unwrap_or_default().to_owned();
+            let seconds: i64 = parts.next().unwrap_or_default().parse().unwrap_or(-1);
+            (parts.next().unwrap_or_default().to_owned(), seconds, offset)
+        };
+        let ((who, secs, off), (git_who, git_secs, git_off)) = (split(&ours), split(&git));
+        assert_eq!(
+            (&who, &off),
+            (&git_who, &git_off),
+            "{var} under {env:?}: {ours} against git's {git}"
+        );
+        if exact_time {
+            assert_eq!(secs, git_secs, "{var} under {env:?}");
+        } else {
+            assert!(
+                (secs - git_secs).abs() < 60,
+                "{var} under {env:?}: {ours} against git's {git}"
+            );
+        }
+    }
+}
+
+#[test]
+fn definitions_and_reflogs_are_stamped_with_the_identity_and_date_git_uses() {
+    let repo = TestRepo::new();
+    repo.git(&["config", "user.name", "Configured User"]);
+    repo.git(&["config", "user.email", "user@example.com"]);
+    // The test environment's identity and fixed dates.
+    assert_stamped_like_git(&repo, "fixed", &[], true);
+    // Dates in other formats git accepts, each with its own offset.
+    assert_stamped_like_git(
+        &repo,
+        "formats",
+        &[
+            ("GIT_COMMITTER_DATE", Some("2005-04-07T22:13:13+02:00")),
+            ("GIT_AUTHOR_DATE", Some("Thu, 7 Apr 2005 22:13:13 -0700")),
+        ],
+        true,
+    );
+    assert_stamped_like_git(
+        &repo,
+        "raw",
+        &[
+            ("GIT_COMMITTER_DATE", Some("@1112911993 +0530")),
+            ("GIT_AUTHOR_DATE", Some("1112911993 -1000")),
+        ],
+        true,
+    );
+    // No committer in the environment: the configured user; the author's variables stay.
+    assert_stamped_like_git(
+        &repo,
+        "configured",
+        &[("GIT_COMMITTER_NAME", None), ("GIT_COMMITTER_EMAIL", None)],
+        true,
+    );
+    // The current time, in the machine's own zone (`/etc/localtime`, no `TZ`) and in
+    // zones `TZ` names, on either side of UTC.
+    let now = [("GIT_COMMITTER_DATE", None), ("GIT_AUTHOR_DATE", None)];
+    assert_stamped_like_git(&repo, "local", &[now[0], now[1], ("TZ", None)], false);
+    for (i, zone) in ["America/New_York", "Asia/Kolkata", "EST5EDT,M3.2.0,M11.1.0"]
+        .iter()
+        .enumerate()
+    {
+        if zone.contains('/')
+            && !std::path::Path::new("/usr/share/zoneinfo")
+                .join(zone)
+                .exists()
+        {
+            continue;
+        }
+        assert_stamped_like_git(
+            &repo,
+            &format!("zone-{i}"),
+            &[now[0], now[1], ("TZ", Some(zone))],
+            false,
+        );
+    }
+}

@@ -162,7 +162,7 @@ pub(super) fn write_decision(
             decision.group, r.checkpoint, r.branch
         ),
     };
-    let commit = repo.gix.new_commit(message.clone(), tree, parent)?.id;
+    let commit = crate::stamp::new_commit(&repo.gix, &message, tree, parent)?;
     let expected = match parent {
         None => PreviousValue::MustNotExist,
         Some(p) => PreviousValue::MustExistAndMatch(Target::Object(p)),
@@ -175,7 +175,7 @@ pub(super) fn write_decision(
     );
     crate::repo::edit_reference(&repo.gix, edit).map_err(|e| ExperimentError::DecisionChanged {
         refname: refname.to_owned(),
-        cause: format!("{:#}", anyhow::Error::from(e)),
+        cause: format!("{e:#}"),
     })?;
     Ok(commit)
 }
