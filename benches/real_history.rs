@@ -1,6 +1,8 @@
 //! `cargo bench --bench real_history -- --repo <path> --integration seen --base master
-//! [--commit-graph]`: git-track against git doing the same work on a real repository's
-//! integration branch. Not run in CI (it needs a real repository, e.g. a clone of git.git).
+//! [--commit-graph] [--tmp <dir>]`: git-track against git doing the same work on a real
+//! repository's integration branch. Not run in CI (it needs a real repository, e.g. a clone
+//! of git.git). `--tmp` puts the clone in `<dir>`, on another file system (see
+//! docs/benchmarks.md: ext4 without a journal makes creating files slow after deletions).
 //!
 //! The repository is cloned (hard links, no commit-graph unless `--commit-graph` writes
 //! one) into a temporary folder, `<base>` becomes `track.base`, and every first-parent
@@ -45,6 +47,8 @@ struct Args {
     integration: String,
     base: String,
     commit_graph: bool,
+    /// Where the clone goes (`--tmp`; the system's temporary folder by default).
+    tmp: Option<PathBuf>,
 }
 
 fn parse_args() -> Args {
@@ -52,6 +56,7 @@ fn parse_args() -> Args {
     let mut integration = "seen".to_owned();
     let mut base = "master".to_owned();
     let mut commit_graph = false;
+    let mut tmp = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -59,10 +64,11 @@ fn parse_args() -> Args {
             "--integration" => integration = it.next().expect("--integration <branch>"),
             "--base" => base = it.next().expect("--base <rev>"),
             "--commit-graph" => commit_graph = true,
+            "--tmp" => tmp = it.next().map(PathBuf::from),
             // cargo bench passes --bench; anything else is a mistake.
             "--bench" => {}
             other => panic!(
-                "unknown argument {other}; usage: --repo <path> [--integration <b>] [--base <b>] [--commit-graph]"
+                "unknown argument {other}; usage: --repo <path> [--integration <b>] [--base <b>] [--commit-graph] [--tmp <dir>]"
             ),
         }
     }
@@ -71,6 +77,7 @@ fn parse_args() -> Args {
         integration,
         base,
         commit_graph,
+        tmp,
     }
 }
 
@@ -231,7 +238,11 @@ impl Bench {
 
 /// Clones the repository and configures git-track in the clone; finds the topics.
 fn setup(args: Args) -> Bench {
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let tmp = match &args.tmp {
+        Some(dir) => tempfile::tempdir_in(dir),
+        None => tempfile::tempdir(),
+    }
+    .expect("tempdir");
     let repo = tmp.path().join("repo");
     ok({
         let mut c = synth::git_cmd(tmp.path());

@@ -94,6 +94,34 @@ fn commands_that_each_read_a_few_commits_add_up_to_a_commit_graph_of_its_own() {
 }
 
 #[test]
+fn no_second_writer_starts_while_the_first_is_at_work() {
+    // Regression: in a fresh clone of git.git, `new`s in a row each started a writer of
+    // the graph, and the writers fought for the cores for seconds.
+    let repo = repo_with_history();
+    let started = repo.path(".git/track/commit-graph-started");
+    // A writer started just now that has written nothing yet.
+    write_file(&started, "");
+    track_writing_graph(&repo, &["status"]).ok();
+    assert!(!chain(&repo).exists(), "a second writer was started");
+    // One started long ago that never finished (killed, failed): no longer waited for.
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&started)
+        .and_then(|f| f.set_modified(long_ago))
+        .expect("age the mark");
+    track_writing_graph(&repo, &["status"]).ok();
+    assert!(chain(&repo).is_file(), "the graph was not written");
+    // Once a writer has finished, the next one may start: the graph is newer than the mark.
+    let before = std::fs::read_to_string(chain(&repo)).expect("chain");
+    repo.write("later.txt", "later\n");
+    repo.commit_all("later");
+    track_writing_graph(&repo, &["status"]).ok();
+    let after = std::fs::read_to_string(chain(&repo)).expect("chain");
+    assert_ne!(before, after, "the graph was not brought up to date");
+}
+
+#[test]
 fn a_damaged_commit_graph_of_its_own_is_not_trusted() {
     let repo = repo_with_history();
     track_writing_graph(&repo, &["status"]).ok();
