@@ -43,3 +43,4 @@ pub mod sync;
 pub mod track;
 pub mod track_env;
 pub mod transition;
+pub mod tree_edit;

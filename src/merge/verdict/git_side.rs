@@ -6,6 +6,7 @@
 use super::scratch::Scratch;
 use super::{Pending, Settled, Stage, Text, TextAnswer, TextKey, Work};
 use crate::git::TreeMerge;
+use crate::tree_edit::TreeEdit;
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -230,12 +231,12 @@ impl GitSide {
             return Ok(Settled::Clean(tree));
         }
         // git's merged blobs replace gix's.
-        let mut editor = repo.edit_tree(tree)?;
+        let mut editor = TreeEdit::of(repo, tree)?;
         for (path, (mode, id)) in resolved {
             self.import(repo, id)?;
-            editor.upsert(path.as_str(), mode.kind(), id)?;
+            editor.upsert(&path, mode.kind(), id)?;
         }
-        Ok(Settled::Clean(editor.write()?.detach()))
+        Ok(Settled::Clean(editor.write()?))
     }
 
     /// The verdict on a merge git made whole; its tree made readable through `repo`
@@ -284,6 +285,9 @@ impl Cost {
 /// [`crate::git::merge_trees_batch`] split over one git process per core: the costliest
 /// merge first, each to the process with least to do so far, so that the processes end
 /// together (dealt round, one of two often ran 20–50 ms after the other on git.git).
+/// Shared out beforehand, not handed out as processes answer: before git 2.49,
+/// `merge-tree --stdin` writes its answers to a pipe only when its buffer fills or it
+/// exits, so a process waiting for its next merge would never say it had done the last.
 /// The answers come in the order of `merges`.
 fn batch_on_all_cores(
     dir: &Path,

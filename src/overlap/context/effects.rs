@@ -7,6 +7,7 @@ use crate::overlap::Input;
 use crate::overlap::cache::Cache;
 use crate::overlap::effect::{Effect, PartialEffect};
 use crate::progress;
+use crate::tree_edit::TreeEdit;
 use anyhow::{Result, anyhow};
 use gix::ObjectId;
 
@@ -122,7 +123,7 @@ impl IntegrationContext<'_> {
 
     /// `tree` with the effect's changes applied (blobs need not be readable).
     pub(super) fn apply(&self, tree: ObjectId, effect: &Effect) -> Result<ObjectId> {
-        let mut editor = self.main.edit_tree(tree)?;
+        let mut editor = TreeEdit::of(&self.main, tree)?;
         for change in &effect.changes {
             match change.new {
                 Some(entry) => {
@@ -136,6 +137,6 @@ impl IntegrationContext<'_> {
                 }
             }
         }
-        Ok(editor.write()?.detach())
+        editor.write()
     }
 }
