@@ -659,27 +659,19 @@ fn assert_stamped_like_git(
         .nth(2)
         .unwrap();
     let reflog_ident = &reflog_ident[..reflog_ident.find('\t').unwrap()];
+    // %an <%ae> %ad for the author, %c... for the committer.
+    let logged = |who: char| {
+        repo.git(&[
+            "log",
+            "-1",
+            &format!("--format=%{who}n <%{who}e> %{who}d"),
+            "--date=raw",
+            &format!("refs/tracks/{name}"),
+        ])
+    };
     let stamped = [
-        (
-            "GIT_AUTHOR_IDENT",
-            repo.git(&[
-                "log",
-                "-1",
-                "--format=%an <%ae> %ad",
-                "--date=raw",
-                &format!("refs/tracks/{name}"),
-            ]),
-        ),
-        (
-            "GIT_COMMITTER_IDENT",
-            repo.git(&[
-                "log",
-                "-1",
-                "--format=%cn <%ce> %cd",
-                "--date=raw",
-                &format!("refs/tracks/{name}"),
-            ]),
-        ),
+        ("GIT_AUTHOR_IDENT", logged('a')),
+        ("GIT_COMMITTER_IDENT", logged('c')),
         ("GIT_COMMITTER_IDENT", reflog_ident.to_owned()),
     ];
     for (var, ours) in stamped {
