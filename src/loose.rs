@@ -17,9 +17,24 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// Writes one object into `repo`'s object database (unless it has it loose already) and
 /// returns its id. Meant for small objects: the whole file is built in memory.
 pub fn write(repo: &gix::Repository, kind: Kind, data: &[u8]) -> Result<ObjectId> {
-    let id = gix::objs::compute_hash(repo.object_hash(), kind, data)
+    write_in(
+        repo.objects.store_ref().path(),
+        repo.object_hash(),
+        kind,
+        data,
+    )
+}
+
+/// [`write`] into the object folder `objects` (`git merge-tree`'s scratch folder too:
+/// git reads a stored stream without inflating it, and writing one costs no compressor).
+pub fn write_in(
+    objects: &Path,
+    hash: gix::hash::Kind,
+    kind: Kind,
+    data: &[u8],
+) -> Result<ObjectId> {
+    let id = gix::objs::compute_hash(hash, kind, data)
         .map_err(|e| anyhow!("could not hash a {kind} object: {e}"))?;
-    let objects = repo.objects.store_ref().path();
     let hex = id.to_hex().to_string();
     let (folder, file) = hex.split_at(2);
     let target = objects.join(folder).join(file);

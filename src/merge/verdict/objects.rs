@@ -17,11 +17,7 @@ impl GitSide {
             return Ok(());
         }
         let object = repo.find_object(id)?;
-        gix::objs::Write::write_buf(&self.store, object.kind, &object.data)
-            .map_err(|e| anyhow!("{e}"))
-            .with_context(|| {
-                format!("could not write {id} to {}", self.scratch.path().display())
-            })?;
+        self.write(object.kind, &object.data)?;
         Ok(())
     }
 
@@ -52,10 +48,15 @@ impl GitSide {
                 }
                 _ => {}
             }
-            gix::objs::Write::write_buf(&self.store, object.kind, &object.data)
-                .map_err(|e| anyhow!("{e}"))?;
+            self.write(object.kind, &object.data)?;
         }
         Ok(())
+    }
+
+    /// Writes an object to the scratch directory, stored rather than compressed (see
+    /// [`crate::loose`]).
+    fn write(&self, kind: gix::objs::Kind, data: &[u8]) -> Result<ObjectId> {
+        crate::loose::write_in(self.scratch.path(), self.place.hash, kind, data)
     }
 
     /// Makes a tree git wrote readable through `repo`, with all it holds.
@@ -130,8 +131,9 @@ impl GitSide {
             });
         }
         entries.sort();
-        let tree = gix::objs::Tree { entries };
-        gix::objs::Write::write(&self.store, &tree).map_err(|e| anyhow!("{e}"))
+        let mut data = Vec::new();
+        gix::objs::WriteTo::write_to(&gix::objs::Tree { entries }, &mut data)?;
+        self.write(gix::objs::Kind::Tree, &data)
     }
 
     /// The entry at `path` of a tree git wrote.
