@@ -1,4 +1,4 @@
-//! Small objects written as loose files, deflate-stored rather than compressed.
+//! Objects written as loose files, deflate-stored rather than compressed.
 //!
 //! A definition is three objects of a few hundred bytes (blob, tree, commit). Written
 //! through gix, each sets up a zlib compressor (a few hundred kilobytes of state,
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Writes one object into `repo`'s object database (unless it has it loose already) and
-/// returns its id. Meant for small objects: the whole file is built in memory.
+/// returns its id. The whole file is built in memory, beside the object's data.
 pub fn write(repo: &gix::Repository, kind: Kind, data: &[u8]) -> Result<ObjectId> {
     write_in(
         repo.objects.store_ref().path(),
