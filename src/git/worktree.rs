@@ -83,8 +83,6 @@ fn tempfile_path(worktree: &Path) -> Result<PathBuf> {
 pub struct WorktreeMerge {
     /// git made the merge commit itself.
     pub committed: bool,
-    /// Paths git left unmerged in the index.
-    pub unmerged: Vec<String>,
     /// Paths rerere resolved from a recorded resolution ("Resolved '…' using previous
     /// resolution" / "Staged '…' using previous resolution").
     pub rerere_resolved: Vec<String>,
@@ -121,14 +119,8 @@ pub fn merge_into_worktree(
             }
         }
     }
-    let unmerged = if ran.success {
-        Vec::new()
-    } else {
-        unmerged_paths(worktree)?
-    };
     Ok(WorktreeMerge {
         committed: ran.success,
-        unmerged,
         rerere_resolved,
         output,
     })

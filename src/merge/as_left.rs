@@ -15,10 +15,18 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// The record: `index-digest:<hex>` (records of older versions are trees' ids, which
-/// no digest equals: such a worktree is taken as changed and saved).
-pub fn record(worktree: &Path) -> Result<String> {
-    let (digest, _) = digest(worktree)?;
-    Ok(digest)
+/// no digest equals: such a worktree is taken as changed and saved); and the paths the
+/// index holds unmerged, read on the way (what `git diff --diff-filter=U` lists, without
+/// a git process: 15 ms a stop on git.git).
+pub fn record(worktree: &Path) -> Result<(String, Vec<String>)> {
+    let (digest, conflicted) = digest(worktree)?;
+    Ok((
+        digest,
+        conflicted
+            .iter()
+            .map(|p| p.to_str_lossy().into_owned())
+            .collect(),
+    ))
 }
 
 /// Does `worktree` still hold what [`record`] recorded: the same index, the same

@@ -151,17 +151,19 @@ pub(super) fn merge_in_worktree(
         }
         .into());
     }
-    let mut paths: BTreeSet<String> = m.unmerged.iter().cloned().collect();
+    // The worktree as git left it, and the paths it left unmerged.
+    let (left_as, unmerged) = crate::merge::as_left::record(&wt)?;
+    let mut paths: BTreeSet<String> = unmerged.iter().cloned().collect();
     paths.extend(m.rerere_resolved.iter().cloned());
     if paths.is_empty() {
         paths.extend(predicted);
     }
     let paths: Vec<String> = paths.into_iter().collect();
     let by_rerere = !m.rerere_resolved.is_empty()
-        && m.unmerged.iter().all(|p| m.rerere_resolved.contains(p))
+        && unmerged.iter().all(|p| m.rerere_resolved.contains(p))
         && worktree::files_with_markers(&wt, &m.rerere_resolved).is_empty();
     if by_rerere {
-        git::stage_paths(&wt, &m.unmerged)?;
+        git::stage_paths(&wt, &unmerged)?;
         let head = state::id(&git::commit_merge(&repo.git_env, &wt, message)?)?;
         st.steps[k].conflict = Some(StepConflict {
             paths,
@@ -175,7 +177,7 @@ pub(super) fn merge_in_worktree(
         paths,
         resolution: None,
     });
-    st.left_as = Some(crate::merge::as_left::record(&wt)?);
+    st.left_as = Some(left_as);
     st.status = RunStatus::Conflict;
     st.save(repo)?;
     Ok(Some(stopped(st)))
