@@ -617,12 +617,10 @@ fn estimates_are_listed_and_cached_and_one_that_is_no_number_is_invalid() {
 
 /// The identities and dates git stamps a commit with (`git var`), under `env`: name,
 /// email and the date's offset exactly; the seconds exactly too when `exact_time`.
-fn assert_stamped_like_git(
-    repo: &TestRepo,
-    name: &str,
-    env: &[(&str, Option<&str>)],
-    exact_time: bool,
-) {
+/// Environment variables set (`Some`) or removed (`None`) for one case.
+type Env<'a> = &'a [(&'a str, Option<&'a str>)];
+
+fn assert_stamped_like_git(repo: &TestRepo, name: &str, env: Env<'_>, exact_time: bool) {
     let with_env = |program: &std::path::Path| {
         let mut cmd = repo.command(program, &repo.root);
         for (key, value) in env {
@@ -705,34 +703,33 @@ fn definitions_and_reflogs_are_stamped_with_the_identity_and_date_git_uses() {
     let repo = TestRepo::new();
     repo.git(&["config", "user.name", "Configured User"]);
     repo.git(&["config", "user.email", "user@example.com"]);
-    // The test environment's identity and fixed dates.
-    assert_stamped_like_git(&repo, "fixed", &[], true);
-    // Dates in other formats git accepts, each with its own offset.
-    assert_stamped_like_git(
-        &repo,
-        "formats",
-        &[
-            ("GIT_COMMITTER_DATE", Some("2005-04-07T22:13:13+02:00")),
-            ("GIT_AUTHOR_DATE", Some("Thu, 7 Apr 2005 22:13:13 -0700")),
-        ],
-        true,
-    );
-    assert_stamped_like_git(
-        &repo,
-        "raw",
-        &[
-            ("GIT_COMMITTER_DATE", Some("@1112911993 +0530")),
-            ("GIT_AUTHOR_DATE", Some("1112911993 -1000")),
-        ],
-        true,
-    );
-    // No committer in the environment: the configured user; the author's variables stay.
-    assert_stamped_like_git(
-        &repo,
-        "configured",
-        &[("GIT_COMMITTER_NAME", None), ("GIT_COMMITTER_EMAIL", None)],
-        true,
-    );
+    let fixed_dates: [(&str, Env<'_>); 4] = [
+        // The test environment's identity and fixed dates.
+        ("fixed", &[]),
+        // Dates in other formats git accepts, each with its own offset.
+        (
+            "formats",
+            &[
+                ("GIT_COMMITTER_DATE", Some("2005-04-07T22:13:13+02:00")),
+                ("GIT_AUTHOR_DATE", Some("Thu, 7 Apr 2005 22:13:13 -0700")),
+            ],
+        ),
+        (
+            "raw",
+            &[
+                ("GIT_COMMITTER_DATE", Some("@1112911993 +0530")),
+                ("GIT_AUTHOR_DATE", Some("1112911993 -1000")),
+            ],
+        ),
+        // No committer in the environment: the configured user; the author's variables stay.
+        (
+            "configured",
+            &[("GIT_COMMITTER_NAME", None), ("GIT_COMMITTER_EMAIL", None)],
+        ),
+    ];
+    for (name, env) in fixed_dates {
+        assert_stamped_like_git(&repo, name, env, true);
+    }
     // The current time, in the machine's own zone (`/etc/localtime`, no `TZ`) and in
     // zones `TZ` names, on either side of UTC.
     let now = [("GIT_COMMITTER_DATE", None), ("GIT_AUTHOR_DATE", None)];
