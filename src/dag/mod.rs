@@ -15,7 +15,7 @@
 
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use ahead::ReadAhead;
@@ -129,13 +129,15 @@ struct Node {
 
 #[derive(Default)]
 struct Nodes {
-    index: HashMap<ObjectId, u32>,
+    /// By id, hashed by the id's first bytes (ids are uniformly spread): a walk interns
+    /// every commit it passes, and SipHash over 20 bytes was a visible part of a `new`.
+    index: gix::hashtable::HashMap<ObjectId, u32>,
     nodes: Vec<Node>,
     /// The walk's marks, by node; every walk clears the ones it set.
     flags: Vec<u8>,
     touched: Vec<u32>,
     /// Commits whose parents a shallow clone cut off (read once).
-    shallow: Option<HashSet<ObjectId>>,
+    shallow: Option<gix::hashtable::HashSet<ObjectId>>,
     /// How many commits were read from the object database (not a commit-graph).
     inflated: usize,
     buf: Vec<u8>,
